@@ -1,0 +1,433 @@
+//! Who is asking: the application's credentials and the user's identity.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{BuildError, BuildErrorKind};
+
+/// An application's credentials from the QuickBlox dashboard.
+///
+/// The auth secret signs create-session requests; it never leaves this type
+/// except as an HMAC key, and `Debug` redacts it.
+///
+/// ```
+/// use qb_auth_core::{AppCredentials, SecretString};
+///
+/// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+/// assert_eq!(app.application_id(), 12345);
+/// assert!(!format!("{app:?}").contains("s3cr3t"));
+/// # Ok::<(), qb_auth_core::BuildError>(())
+/// ```
+#[derive(Clone)]
+pub struct AppCredentials {
+    application_id: u64,
+    auth_key: String,
+    auth_secret: SecretString,
+}
+
+impl AppCredentials {
+    /// Checks that the auth key and secret are not empty.
+    pub fn new(
+        application_id: u64,
+        auth_key: impl Into<String>,
+        auth_secret: SecretString,
+    ) -> Result<Self, BuildError> {
+        let auth_key = auth_key.into();
+        non_empty(&auth_key, "auth_key")?;
+        non_empty(auth_secret.expose_secret(), "auth_secret")?;
+        Ok(Self {
+            application_id,
+            auth_key,
+            auth_secret,
+        })
+    }
+
+    /// The application id.
+    pub fn application_id(&self) -> u64 {
+        self.application_id
+    }
+
+    /// The authorization key (sent in the clear with every create-session).
+    pub fn auth_key(&self) -> &str {
+        &self.auth_key
+    }
+
+    /// The authorization secret, for signing.
+    pub fn auth_secret(&self) -> &SecretString {
+        &self.auth_secret
+    }
+}
+
+impl fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppCredentials")
+            .field("application_id", &self.application_id)
+            .field("auth_key", &self.auth_key)
+            .field("auth_secret", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// A social network QuickBlox can log users in with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SocialProvider {
+    /// Facebook: an access token; a secret is optional.
+    Facebook,
+    /// Twitter (legacy; QuickBlox's current docs no longer list it): a token
+    /// and a secret.
+    Twitter,
+}
+
+impl SocialProvider {
+    /// The `provider` parameter value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Facebook => "facebook",
+            Self::Twitter => "twitter",
+        }
+    }
+}
+
+/// What kind of identity an [`Identity`] is, without its values; safe to log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentityKind {
+    /// An application session: no user.
+    Application,
+    /// Login and password (also a custom identity provider).
+    Login,
+    /// Email and password.
+    Email,
+    /// Facebook or Twitter.
+    Social(SocialProvider),
+    /// Firebase phone authentication.
+    FirebasePhone,
+}
+
+impl IdentityKind {
+    /// A short name: `application`, `login`, `email`, `facebook`, `twitter`,
+    /// `firebase_phone`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Application => "application",
+            Self::Login => "login",
+            Self::Email => "email",
+            Self::Social(p) => p.as_str(),
+            Self::FirebasePhone => "firebase_phone",
+        }
+    }
+}
+
+/// Who a session is for: the application alone, or a user.
+///
+/// Built only through constructors that check their input, so an empty
+/// password or a provider secret without a token is an error here and never
+/// quietly becomes an application session.
+///
+/// ```
+/// use qb_auth_core::{Identity, IdentityKind, SocialProvider};
+///
+/// let user = Identity::email("alice@example.com", "secret")?;
+/// assert_eq!(user.kind(), IdentityKind::Email);
+///
+/// let fb = Identity::facebook("EAAGm0PX4ZCps")?.with_scope("email")?;
+/// assert_eq!(fb.kind(), IdentityKind::Social(SocialProvider::Facebook));
+/// assert!(!format!("{fb:?}").contains("EAAGm0PX4ZCps"));
+///
+/// assert!(Identity::social(SocialProvider::Facebook, None, Some("s"), None).is_err());
+/// # Ok::<(), qb_auth_core::BuildError>(())
+/// ```
+#[derive(Clone)]
+pub struct Identity(pub(crate) IdentityInner);
+
+#[derive(Clone)]
+pub(crate) enum IdentityInner {
+    Application,
+    Login {
+        login: String,
+        password: SecretString,
+    },
+    Email {
+        email: String,
+        password: SecretString,
+    },
+    Social {
+        provider: SocialProvider,
+        token: SecretString,
+        secret: Option<SecretString>,
+        scope: Option<String>,
+    },
+    FirebasePhone {
+        project_id: String,
+        access_token: SecretString,
+    },
+}
+
+impl Identity {
+    /// An application session: read-only access, no user.
+    pub const fn application() -> Self {
+        Self(IdentityInner::Application)
+    }
+
+    /// A user by login and password.
+    pub fn login(
+        login: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Result<Self, BuildError> {
+        let login = login.into();
+        let password = password.into();
+        non_empty(&login, "login")?;
+        non_empty(&password, "password")?;
+        Ok(Self(IdentityInner::Login {
+            login,
+            password: SecretString::from(password),
+        }))
+    }
+
+    /// A user by email and password.
+    pub fn email(
+        email: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Result<Self, BuildError> {
+        let email = email.into();
+        let password = password.into();
+        non_empty(&email, "email")?;
+        non_empty(&password, "password")?;
+        Ok(Self(IdentityInner::Email {
+            email,
+            password: SecretString::from(password),
+        }))
+    }
+
+    /// A user of a custom identity provider (Enterprise plans): QuickBlox
+    /// takes the provider's user id and token as login and password and
+    /// checks them with the provider.
+    pub fn custom_provider(
+        user_id: impl Into<String>,
+        token: impl Into<String>,
+    ) -> Result<Self, BuildError> {
+        Self::login(user_id, token)
+    }
+
+    /// A Facebook user by access token. Add a scope or secret with
+    /// [`Identity::with_scope`] and [`Identity::with_provider_secret`].
+    pub fn facebook(token: impl Into<String>) -> Result<Self, BuildError> {
+        Self::social(SocialProvider::Facebook, Some(&token.into()), None, None)
+    }
+
+    /// A Twitter user by token and secret (legacy).
+    pub fn twitter(
+        token: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Result<Self, BuildError> {
+        Self::social(
+            SocialProvider::Twitter,
+            Some(&token.into()),
+            Some(&secret.into()),
+            None,
+        )
+    }
+
+    /// A social user from optional parts, as a command line gathers them;
+    /// checks that they make a valid combination.
+    pub fn social(
+        provider: SocialProvider,
+        token: Option<&str>,
+        secret: Option<&str>,
+        scope: Option<&str>,
+    ) -> Result<Self, BuildError> {
+        let token = token.filter(|t| !t.trim().is_empty());
+        let secret = secret.filter(|s| !s.trim().is_empty());
+        let scope = scope.filter(|s| !s.trim().is_empty());
+        let Some(token) = token else {
+            return Err(BuildError::new(if secret.is_some() {
+                BuildErrorKind::SecretWithoutToken
+            } else {
+                BuildErrorKind::Empty("provider token")
+            }));
+        };
+        if provider == SocialProvider::Twitter && secret.is_none() {
+            return Err(BuildError::new(BuildErrorKind::MissingForProvider {
+                provider: "twitter",
+                field: "provider secret",
+            }));
+        }
+        Ok(Self(IdentityInner::Social {
+            provider,
+            token: SecretString::from(token),
+            secret: secret.map(SecretString::from),
+            scope: scope.map(str::to_owned),
+        }))
+    }
+
+    /// A user signed in with Firebase phone authentication: the Firebase
+    /// project id and the user's Firebase ID token.
+    pub fn firebase_phone(
+        project_id: impl Into<String>,
+        access_token: impl Into<String>,
+    ) -> Result<Self, BuildError> {
+        let project_id = project_id.into();
+        let access_token = access_token.into();
+        non_empty(&project_id, "firebase project id")?;
+        non_empty(&access_token, "firebase access token")?;
+        Ok(Self(IdentityInner::FirebasePhone {
+            project_id,
+            access_token: SecretString::from(access_token),
+        }))
+    }
+
+    /// Adds a `scope` to a social identity.
+    pub fn with_scope(self, scope: impl Into<String>) -> Result<Self, BuildError> {
+        let scope = scope.into();
+        non_empty(&scope, "scope")?;
+        match self.0 {
+            IdentityInner::Social {
+                provider,
+                token,
+                secret,
+                ..
+            } => Ok(Self(IdentityInner::Social {
+                provider,
+                token,
+                secret,
+                scope: Some(scope),
+            })),
+            _ => Err(not_social()),
+        }
+    }
+
+    /// Adds a provider secret (`keys[secret]`) to a social identity.
+    pub fn with_provider_secret(self, secret: impl Into<String>) -> Result<Self, BuildError> {
+        let secret = secret.into();
+        non_empty(&secret, "provider secret")?;
+        match self.0 {
+            IdentityInner::Social {
+                provider,
+                token,
+                scope,
+                ..
+            } => Ok(Self(IdentityInner::Social {
+                provider,
+                token,
+                secret: Some(SecretString::from(secret)),
+                scope,
+            })),
+            _ => Err(not_social()),
+        }
+    }
+
+    /// The kind of identity, safe to log.
+    pub fn kind(&self) -> IdentityKind {
+        match &self.0 {
+            IdentityInner::Application => IdentityKind::Application,
+            IdentityInner::Login { .. } => IdentityKind::Login,
+            IdentityInner::Email { .. } => IdentityKind::Email,
+            IdentityInner::Social { provider, .. } => IdentityKind::Social(*provider),
+            IdentityInner::FirebasePhone { .. } => IdentityKind::FirebasePhone,
+        }
+    }
+
+    /// Whether this identity names a user (anything but an application session).
+    pub fn is_user(&self) -> bool {
+        !matches!(self.0, IdentityInner::Application)
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const R: &str = "[REDACTED]";
+        match &self.0 {
+            IdentityInner::Application => f.write_str("Identity::Application"),
+            IdentityInner::Login { login, .. } => f
+                .debug_struct("Identity::Login")
+                .field("login", login)
+                .field("password", &R)
+                .finish(),
+            IdentityInner::Email { email, .. } => f
+                .debug_struct("Identity::Email")
+                .field("email", email)
+                .field("password", &R)
+                .finish(),
+            IdentityInner::Social {
+                provider,
+                secret,
+                scope,
+                ..
+            } => f
+                .debug_struct("Identity::Social")
+                .field("provider", provider)
+                .field("token", &R)
+                .field("secret", &secret.as_ref().map(|_| R))
+                .field("scope", scope)
+                .finish(),
+            IdentityInner::FirebasePhone { project_id, .. } => f
+                .debug_struct("Identity::FirebasePhone")
+                .field("project_id", project_id)
+                .field("access_token", &R)
+                .finish(),
+        }
+    }
+}
+
+fn non_empty(value: &str, field: &'static str) -> Result<(), BuildError> {
+    if value.trim().is_empty() {
+        Err(BuildError::new(BuildErrorKind::Empty(field)))
+    } else {
+        Ok(())
+    }
+}
+
+fn not_social() -> BuildError {
+    BuildError::new(BuildErrorKind::IdentityNotAllowed(
+        "a scope or provider secret needs a social identity",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_combinations_are_typed_errors() {
+        let kind = |r: Result<Identity, BuildError>| r.unwrap_err().kind().clone();
+        assert_eq!(
+            kind(Identity::login(" ", "p")),
+            BuildErrorKind::Empty("login")
+        );
+        assert_eq!(
+            kind(Identity::email("e@x", "")),
+            BuildErrorKind::Empty("password")
+        );
+        assert_eq!(
+            kind(Identity::social(
+                SocialProvider::Facebook,
+                None,
+                Some("s"),
+                None
+            )),
+            BuildErrorKind::SecretWithoutToken
+        );
+        assert_eq!(
+            kind(Identity::social(
+                SocialProvider::Twitter,
+                Some("t"),
+                None,
+                None
+            )),
+            BuildErrorKind::MissingForProvider {
+                provider: "twitter",
+                field: "provider secret"
+            }
+        );
+        assert_eq!(
+            kind(Identity::firebase_phone("p", " ")),
+            BuildErrorKind::Empty("firebase access token")
+        );
+        assert!(matches!(
+            kind(Identity::application().with_scope("email")),
+            BuildErrorKind::IdentityNotAllowed(_)
+        ));
+        assert!(AppCredentials::new(1, "", SecretString::from("s")).is_err());
+        assert!(AppCredentials::new(1, "k", SecretString::from("")).is_err());
+    }
+}

@@ -1,0 +1,164 @@
+//! The API host requests go to.
+
+use std::fmt;
+
+use http::Uri;
+
+use crate::error::{BuildError, BuildErrorKind};
+
+/// The base URL of a QuickBlox API host, such as the shared
+/// `https://api.quickblox.com` or an account's own
+/// `https://apiexample.quickblox.com`.
+///
+/// Parsing normalises it: trailing slashes go, so that paths never get a
+/// double slash. A path prefix (for a reverse proxy) is kept.
+///
+/// ```
+/// use qb_auth_core::Endpoint;
+///
+/// let ep = Endpoint::parse("https://apiexample.quickblox.com//").unwrap();
+/// assert_eq!(ep.url("session.json"), "https://apiexample.quickblox.com/session.json");
+/// assert_eq!(Endpoint::default().as_str(), "https://api.quickblox.com");
+/// assert!(Endpoint::parse("ftp://example.com").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Endpoint {
+    base: String,
+}
+
+impl Endpoint {
+    /// The shared QuickBlox API host.
+    pub const DEFAULT: &'static str = "https://api.quickblox.com";
+
+    /// Parses an absolute `http` or `https` URL with no query or fragment.
+    /// A bare host (as `account_settings` returns for chat) is not accepted;
+    /// use [`Endpoint::from_host`] for that.
+    pub fn parse(url: &str) -> Result<Self, BuildError> {
+        let invalid = |why: &str| BuildError::new(BuildErrorKind::InvalidEndpoint(why.to_owned()));
+        let trimmed = url.trim();
+        let uri: Uri = trimmed
+            .parse()
+            .map_err(|_| invalid("not a URL (expected https://host)"))?;
+        match uri.scheme_str() {
+            Some("https" | "http") => {}
+            Some(_) => return Err(invalid("the scheme must be https or http")),
+            None => return Err(invalid("missing scheme (expected https://host)")),
+        }
+        let Some(authority) = uri.authority() else {
+            return Err(invalid("missing host"));
+        };
+        if authority.as_str().contains('@') {
+            return Err(invalid("user information in the URL is not allowed"));
+        }
+        if uri.query().is_some() || trimmed.contains('#') {
+            return Err(invalid("a query or fragment is not allowed"));
+        }
+        let path = uri.path().trim_end_matches('/');
+        let scheme = uri.scheme_str().unwrap_or("https");
+        Ok(Self {
+            base: format!("{scheme}://{authority}{path}"),
+        })
+    }
+
+    /// An `https` endpoint for a bare host name such as `api.quickblox.com`.
+    pub fn from_host(host: &str) -> Result<Self, BuildError> {
+        Self::parse(&format!("https://{}", host.trim()))
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.base
+    }
+
+    /// The URL of `path` (with or without a leading slash) on this host.
+    pub fn url(&self, path: &str) -> String {
+        let path = path.trim_start_matches('/');
+        let mut url = String::with_capacity(self.base.len() + 1 + path.len());
+        url.push_str(&self.base);
+        url.push('/');
+        url.push_str(path);
+        url
+    }
+
+    pub(crate) fn uri(&self, path: &str) -> Result<Uri, BuildError> {
+        Uri::try_from(self.url(path))
+            .map_err(|e| BuildError::new(BuildErrorKind::Http(e.to_string())))
+    }
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Self {
+            base: Self::DEFAULT.to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Endpoint").field(&self.base).finish()
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.base)
+    }
+}
+
+impl std::str::FromStr for Endpoint {
+    type Err = BuildError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for Endpoint {
+    type Error = BuildError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Endpoint> for String {
+    fn from(value: Endpoint) -> Self {
+        value.base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_port_and_path_prefix() {
+        let ep = Endpoint::parse("http://127.0.0.1:8080/qb/").unwrap();
+        assert_eq!(ep.url("/login.json"), "http://127.0.0.1:8080/qb/login.json");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_base_url() {
+        for bad in [
+            "",
+            "api.quickblox.com",
+            "https://",
+            "https://h/x?y=1",
+            "https://u:p@h",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn host_gets_https() {
+        assert_eq!(
+            Endpoint::from_host("apiexample.quickblox.com")
+                .unwrap()
+                .as_str(),
+            "https://apiexample.quickblox.com"
+        );
+    }
+}

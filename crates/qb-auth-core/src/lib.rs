@@ -1,0 +1,76 @@
+//! # qb-auth-core
+//!
+//! QuickBlox REST API authentication without I/O: credentials in, a signed
+//! [`http::Request`] out; an [`http::Response`] in, a typed [`Session`] or a
+//! classified [`ApiError`] out. Time and nonces are inputs, so every request
+//! is reproducible and every path testable with a fake clock.
+//!
+//! Transports live elsewhere: `qb-auth-reqwest` (async) and `qb-auth-ureq`
+//! (blocking) run this core over HTTP, or bring your own.
+//!
+//! ```
+//! use qb_auth_core::{parse_session, AppCredentials, CreateSession, Endpoint, Identity, Nonce,
+//!     Operation, SecretString, SigningInput};
+//!
+//! let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+//! let signed = CreateSession::new(
+//!     &app,
+//!     &Identity::application(),
+//!     SigningInput::new(1_700_000_000, Nonce::new(4242)?),
+//! )
+//! .build(&Endpoint::default())?;
+//! assert_eq!(
+//!     signed.string_to_sign(),
+//!     "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000"
+//! );
+//! assert_eq!(signed.signature().as_str(), "313e3b565417d33e0ea031c0745e4b6a7222aa13");
+//!
+//! // ... a transport sends `signed.into_request()` and hands back the answer:
+//! let answer = http::Response::builder()
+//!     .status(201)
+//!     .body(br#"{"session":{"token":"abc","application_id":12345,"user_id":0}}"#.to_vec())?;
+//! let session = parse_session(&answer, Operation::CreateApplicationSession)?;
+//! assert_eq!(session.token.expose(), "abc");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Where things are
+//! - [`signature`]: the string to sign and the HMAC, as public stages.
+//! - [`CreateSession`], [`get_session`], [`destroy_session`], [`login`],
+//!   [`logout`], [`account_settings`], [`authorize`], [`authorize_api_key`]:
+//!   requests.
+//! - [`parse_session`], [`parse_user`], [`parse_account_settings`],
+//!   [`check_status`]: answers.
+//! - [`time`]: the date formats QuickBlox sends.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod credentials;
+mod endpoint;
+mod error;
+mod nonce;
+mod params;
+pub mod request;
+pub mod response;
+mod secret;
+pub mod signature;
+pub mod time;
+
+pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};
+pub use endpoint::Endpoint;
+pub use error::{BuildError, BuildErrorKind};
+#[cfg(feature = "getrandom")]
+pub use nonce::OsNonces;
+pub use nonce::{Nonce, NonceSource, SequentialNonces, SigningInput, unix_seconds};
+pub use request::{
+    ApiKey, Body, BodyFormat, CreateSession, HttpRequest, SignedRequest, account_settings,
+    authorize, authorize_api_key, destroy_session, get_session, login, logout,
+};
+pub use response::{
+    AccountSettings, ApiError, ErrorKind, Operation, Retry, RetryAfter, Session, User,
+    check_status, parse_account_settings, parse_session, parse_user, server_date, token_expiration,
+};
+pub use secrecy::{ExposeSecret, SecretString};
+pub use secret::SessionToken;
+pub use signature::{HashAlgorithm, Signature};

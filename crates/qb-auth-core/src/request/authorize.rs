@@ -1,0 +1,96 @@
+//! Authorizing requests the caller built: a session token or an API key.
+
+use std::fmt;
+
+use http::header::AUTHORIZATION;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{ON_BEHALF_OF, QB_TOKEN, sensitive_value};
+use crate::error::BuildError;
+use crate::secret::SessionToken;
+
+/// Adds `QB-Token` (marked sensitive) to any request, such as `GET /users.json`.
+/// Replaces an `Authorization` header, since QuickBlox takes one or the other.
+///
+/// ```
+/// use qb_auth_core::{authorize, SessionToken};
+///
+/// let mut req = http::Request::get("https://api.quickblox.com/users.json").body(())?;
+/// authorize(&mut req, &SessionToken::new("abc"))?;
+/// assert_eq!(req.headers()["qb-token"], "abc");
+/// assert!(format!("{req:?}").contains("Sensitive"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn authorize<B>(
+    request: &mut http::Request<B>,
+    token: &SessionToken,
+) -> Result<(), BuildError> {
+    let value = sensitive_value(token.expose(), "session token")?;
+    let headers = request.headers_mut();
+    headers.remove(AUTHORIZATION);
+    headers.remove(ON_BEHALF_OF);
+    headers.insert(QB_TOKEN, value);
+    Ok(())
+}
+
+/// A server-side API key: permanent, full permissions, for backends only.
+///
+/// ```
+/// use qb_auth_core::ApiKey;
+///
+/// let key = ApiKey::new("key-123");
+/// assert_eq!(format!("{key:?}"), "ApiKey([REDACTED])");
+/// ```
+#[derive(Clone)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    /// Wraps a key from the dashboard.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(SecretString::from(key.into()))
+    }
+
+    /// The key text.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([REDACTED])")
+    }
+}
+
+/// Adds `Authorization: ApiKey <key>` (marked sensitive) and, when given,
+/// `On-Behalf-Of: <user id>`. Removes any `QB-Token`, since QuickBlox takes
+/// one or the other.
+///
+/// ```
+/// use qb_auth_core::{authorize_api_key, ApiKey};
+///
+/// let mut req = http::Request::get("https://api.quickblox.com/users.json").body(())?;
+/// authorize_api_key(&mut req, &ApiKey::new("k"), Some(42))?;
+/// assert_eq!(req.headers()["authorization"], "ApiKey k");
+/// assert_eq!(req.headers()["on-behalf-of"], "42");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn authorize_api_key<B>(
+    request: &mut http::Request<B>,
+    key: &ApiKey,
+    on_behalf_of: Option<u64>,
+) -> Result<(), BuildError> {
+    let value = sensitive_value(&format!("ApiKey {}", key.expose().trim()), "API key")?;
+    let headers = request.headers_mut();
+    headers.remove(QB_TOKEN);
+    headers.insert(AUTHORIZATION, value);
+    match on_behalf_of {
+        Some(user) => {
+            headers.insert(ON_BEHALF_OF, http::HeaderValue::from(user));
+        }
+        None => {
+            headers.remove(ON_BEHALF_OF);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,438 @@
+//! Errors from the server's answers, classified so callers can act on them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use http::StatusCode;
+use serde_json::Value;
+
+/// The status line and headers of an answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Head<'a> {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: &'a http::HeaderMap,
+}
+
+/// Which call an answer belongs to; the same status means different things
+/// on different calls (a 401 from creating a user session is a wrong
+/// password; elsewhere it is a missing or expired session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// `POST /session.json` without a user.
+    CreateApplicationSession,
+    /// `POST /session.json` with a user identity.
+    CreateUserSession,
+    /// `GET /session.json`.
+    GetSession,
+    /// `DELETE /session.json`.
+    DestroySession,
+    /// `POST /login.json`.
+    Login,
+    /// `DELETE /login.json`.
+    Logout,
+    /// `GET /account_settings.json`.
+    AccountSettings,
+    /// Any other call, authorized with a session token or an API key.
+    Other,
+}
+
+impl Operation {
+    /// A short name for logs and messages.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::CreateApplicationSession => "create application session",
+            Self::CreateUserSession => "create user session",
+            Self::GetSession => "get session",
+            Self::DestroySession => "destroy session",
+            Self::Login => "login",
+            Self::Logout => "logout",
+            Self::AccountSettings => "account settings",
+            Self::Other => "request",
+        }
+    }
+}
+
+/// What went wrong, as far as a client can act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 422 "Unexpected signature": the string signed differs from what the
+    /// server rebuilt, or the auth secret is wrong.
+    UnexpectedSignature,
+    /// 422 "Bad timestamp": the timestamp is more than an hour from the
+    /// server's clock.
+    BadTimestamp,
+    /// 422 "No application found": wrong application id, or the application
+    /// lives on another API host.
+    NoApplicationFound,
+    /// 401 from creating a user session or logging in: wrong login, email,
+    /// password or provider token.
+    InvalidCredentials,
+    /// 401 "Required session does not exist": the token expired or was
+    /// destroyed.
+    SessionExpired,
+    /// "Token is required": no `QB-Token` was sent.
+    TokenRequired,
+    /// Another 401 on a call made with a token.
+    Unauthorized,
+    /// 422 "Forbidden. Need user.": the call needs a user session.
+    ForbiddenNeedUser,
+    /// 403: refused.
+    Forbidden,
+    /// 404: no such resource.
+    NotFound,
+    /// 400 or 422 with errors by field (see [`ApiError::field_errors`]).
+    Validation,
+    /// 429: the plan's rate limit was exceeded.
+    RateLimited,
+    /// 5xx.
+    ServerError,
+    /// A success status with a body that is not what the call returns.
+    MalformedResponse,
+    /// Anything else.
+    Unexpected,
+}
+
+impl ErrorKind {
+    /// What may make a retry succeed.
+    pub const fn retry(self) -> Retry {
+        match self {
+            Self::RateLimited | Self::ServerError => Retry::AfterBackoff,
+            Self::BadTimestamp => Retry::AfterClockCorrection,
+            Self::SessionExpired | Self::TokenRequired | Self::Unauthorized => Retry::AfterRenewal,
+            _ => Retry::Never,
+        }
+    }
+
+    /// Whether any retry can help.
+    pub const fn is_retryable(self) -> bool {
+        !matches!(self.retry(), Retry::Never)
+    }
+
+    /// A short description.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::UnexpectedSignature => "unexpected signature",
+            Self::BadTimestamp => "bad timestamp",
+            Self::NoApplicationFound => "no application found",
+            Self::InvalidCredentials => "invalid credentials",
+            Self::SessionExpired => "session expired",
+            Self::TokenRequired => "token required",
+            Self::Unauthorized => "unauthorized",
+            Self::ForbiddenNeedUser => "forbidden: needs a user session",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not found",
+            Self::Validation => "validation failed",
+            Self::RateLimited => "rate limited",
+            Self::ServerError => "server error",
+            Self::MalformedResponse => "malformed response",
+            Self::Unexpected => "unexpected response",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What can make a failed call succeed when tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Retry {
+    /// Nothing: fix the input or the configuration.
+    Never,
+    /// Waiting (honour [`ApiError::retry_after`]) and sending a freshly
+    /// signed request.
+    AfterBackoff,
+    /// Re-signing with a clock corrected by the server's `Date` header.
+    AfterClockCorrection,
+    /// Creating a new session, then repeating the call with its token.
+    AfterRenewal,
+}
+
+/// `Retry-After`: a delay or a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// Wait this long.
+    Delay(Duration),
+    /// Wait until then.
+    At(SystemTime),
+}
+
+impl RetryAfter {
+    /// How long to wait from `now`.
+    pub fn delay_from(self, now: SystemTime) -> Duration {
+        match self {
+            Self::Delay(d) => d,
+            Self::At(t) => t.duration_since(now).unwrap_or_default(),
+        }
+    }
+}
+
+/// An error answer from QuickBlox (or a server in its place).
+///
+/// Keeps everything: the status, the messages, errors by field, and the raw
+/// body. `Debug` and `Display` show the messages but not the raw body, which
+/// a malformed success answer could fill with a session token; read it with
+/// [`ApiError::raw_body`].
+///
+/// ```
+/// use qb_auth_core::{parse_session, ErrorKind, Operation, Retry};
+///
+/// let response = http::Response::builder()
+///     .status(422)
+///     .body(br#"{"errors":{"base":["Bad timestamp"]}}"#.to_vec())?;
+/// let err = parse_session(&response, Operation::CreateApplicationSession).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::BadTimestamp);
+/// assert_eq!(err.kind().retry(), Retry::AfterClockCorrection);
+/// assert_eq!(err.messages(), ["Bad timestamp"]);
+/// assert_eq!(err.to_string(), "bad timestamp (HTTP 422): Bad timestamp");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) kind: ErrorKind,
+    pub(crate) operation: Operation,
+    pub(crate) messages: Vec<String>,
+    pub(crate) field_errors: BTreeMap<String, Vec<String>>,
+    pub(crate) code: Option<String>,
+    pub(crate) detail: Option<String>,
+    pub(crate) retry_after: Option<RetryAfter>,
+    pub(crate) server_date: Option<SystemTime>,
+    pub(crate) raw_body: Vec<u8>,
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The classification.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The call that failed.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// General messages: `errors` as a list, `errors.base`, or `message`.
+    pub fn messages(&self) -> &[String] {
+        &self.messages
+    }
+
+    /// Messages by field, such as `login: ["has already been taken."]`.
+    pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.field_errors
+    }
+
+    /// A top-level `code`, when the body had one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// `Retry-After`, when the answer had one.
+    pub fn retry_after(&self) -> Option<RetryAfter> {
+        self.retry_after
+    }
+
+    /// The server's `Date` header: how to measure clock skew.
+    pub fn server_date(&self) -> Option<SystemTime> {
+        self.server_date
+    }
+
+    /// The body exactly as received.
+    pub fn raw_body(&self) -> &[u8] {
+        &self.raw_body
+    }
+
+    /// Builds an error of `kind` for an answer that could not be read.
+    pub(crate) fn malformed(
+        head: Head<'_>,
+        operation: Operation,
+        body: &[u8],
+        detail: String,
+    ) -> Self {
+        let mut err = Self::from_answer(head, operation, body);
+        err.kind = ErrorKind::MalformedResponse;
+        err.detail = Some(detail);
+        err
+    }
+
+    /// Reads and classifies an error answer.
+    pub(crate) fn from_answer(head: Head<'_>, operation: Operation, body: &[u8]) -> Self {
+        let mut err = Self {
+            status: head.status,
+            kind: ErrorKind::Unexpected,
+            operation,
+            messages: Vec::new(),
+            field_errors: BTreeMap::new(),
+            code: None,
+            detail: None,
+            retry_after: parse_retry_after(head.headers),
+            server_date: header_str(head.headers, http::header::DATE)
+                .and_then(crate::time::parse_http_date),
+            raw_body: body.to_vec(),
+        };
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            err.read_errors(map.get("errors"));
+            if let Some(message) = map.get("message").and_then(Value::as_str) {
+                err.messages.push(message.to_owned());
+            }
+            err.code = map.get("code").and_then(|c| match c {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            });
+        } else if !body.is_empty() {
+            err.detail = Some(describe_non_json(head.headers, body));
+        }
+        err.kind = classify(err.status, operation, &err.messages, &err.field_errors);
+        err
+    }
+
+    fn read_errors(&mut self, errors: Option<&Value>) {
+        match errors {
+            Some(Value::Array(items)) => self.messages.extend(items.iter().filter_map(text)),
+            Some(Value::String(s)) => self.messages.push(s.clone()),
+            Some(Value::Object(fields)) => {
+                for (field, value) in fields {
+                    let list: Vec<String> = match value {
+                        Value::Array(items) => items.iter().filter_map(text).collect(),
+                        other => text(other).into_iter().collect(),
+                    };
+                    if field == "base" {
+                        self.messages.extend(list);
+                    } else {
+                        self.field_errors.insert(field.clone(), list);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn describe_non_json(headers: &http::HeaderMap, body: &[u8]) -> String {
+    let content_type = header_str(headers, http::header::CONTENT_TYPE).unwrap_or("none");
+    format!(
+        "{} byte body that is not JSON (content type {content_type})",
+        body.len()
+    )
+}
+
+pub(crate) fn header_str(
+    headers: &http::HeaderMap,
+    name: http::header::HeaderName,
+) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn parse_retry_after(headers: &http::HeaderMap) -> Option<RetryAfter> {
+    let value = header_str(headers, http::header::RETRY_AFTER)?.trim();
+    match value.parse::<u64>() {
+        Ok(secs) => Some(RetryAfter::Delay(Duration::from_secs(secs))),
+        Err(_) => crate::time::parse_http_date(value).map(RetryAfter::At),
+    }
+}
+
+/// Sorts an answer into an [`ErrorKind`] by message first (QuickBlox's
+/// messages are specific), then by status and call.
+fn classify(
+    status: StatusCode,
+    operation: Operation,
+    messages: &[String],
+    fields: &BTreeMap<String, Vec<String>>,
+) -> ErrorKind {
+    let has = |needle: &str| {
+        messages
+            .iter()
+            .any(|m| m.to_ascii_lowercase().contains(needle))
+    };
+    if has("unexpected signature") {
+        ErrorKind::UnexpectedSignature
+    } else if has("bad timestamp") {
+        ErrorKind::BadTimestamp
+    } else if has("no application found") {
+        ErrorKind::NoApplicationFound
+    } else if has("session does not exist") {
+        ErrorKind::SessionExpired
+    } else if has("token is required") {
+        ErrorKind::TokenRequired
+    } else if has("need user") {
+        ErrorKind::ForbiddenNeedUser
+    } else if status == StatusCode::TOO_MANY_REQUESTS {
+        ErrorKind::RateLimited
+    } else if status.is_server_error() {
+        ErrorKind::ServerError
+    } else if status == StatusCode::UNAUTHORIZED {
+        match operation {
+            Operation::CreateApplicationSession
+            | Operation::CreateUserSession
+            | Operation::Login
+            | Operation::AccountSettings => ErrorKind::InvalidCredentials,
+            _ => ErrorKind::Unauthorized,
+        }
+    } else if status == StatusCode::FORBIDDEN {
+        ErrorKind::Forbidden
+    } else if status == StatusCode::NOT_FOUND {
+        ErrorKind::NotFound
+    } else if (status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST)
+        && !fields.is_empty()
+    {
+        ErrorKind::Validation
+    } else {
+        ErrorKind::Unexpected
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (HTTP {})", self.kind, self.status.as_u16())?;
+        let mut sep = ": ";
+        for message in &self.messages {
+            write!(f, "{sep}{message}")?;
+            sep = "; ";
+        }
+        for (field, list) in &self.field_errors {
+            write!(f, "{sep}{field} {}", list.join(", "))?;
+            sep = "; ";
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, "{sep}{detail}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status.as_u16())
+            .field("kind", &self.kind)
+            .field("operation", &self.operation)
+            .field("messages", &self.messages)
+            .field("field_errors", &self.field_errors)
+            .field("code", &self.code)
+            .field("detail", &self.detail)
+            .field("retry_after", &self.retry_after)
+            .field("raw_body", &format_args!("<{} bytes>", self.raw_body.len()))
+            .finish()
+    }
+}
+
+impl std::error::Error for ApiError {}

@@ -1,0 +1,132 @@
+use std::fmt;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use super::flex;
+use crate::secret::SessionToken;
+use crate::time::parse_rfc3339;
+
+/// A QuickBlox session: its token and what the server said about it.
+///
+/// Serialises with serde (token included, on purpose) so a process can save
+/// it and restore it after a restart. `Debug` redacts the token.
+///
+/// ```
+/// use qb_auth_core::{Session, SessionToken};
+///
+/// let session = Session::new(SessionToken::new("t0k3n"));
+/// assert_eq!(session.user(), None);
+/// assert!(!format!("{session:?}").contains("t0k3n"));
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Session {
+    /// The token to send as `QB-Token`.
+    pub token: SessionToken,
+    /// The session id.
+    pub id: Option<u64>,
+    /// `_id`: the session id as text, in the form the server gave it.
+    pub object_id: Option<String>,
+    /// The application the session belongs to.
+    pub application_id: Option<u64>,
+    /// The user id; `0` means an application session. See [`Session::user`].
+    pub user_id: u64,
+    /// The nonce the session was created with (a number or a string on the wire).
+    pub nonce: Option<String>,
+    /// The timestamp the session was created with.
+    pub ts: Option<i64>,
+    /// When the session was created.
+    pub created_at: Option<SystemTime>,
+    /// When the session was last updated.
+    pub updated_at: Option<SystemTime>,
+    /// `QB-Token-ExpirationDate` of the answer that carried the session.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl Session {
+    /// A session known only by its token, such as one minted by a backend.
+    pub fn new(token: SessionToken) -> Self {
+        Self {
+            token,
+            id: None,
+            object_id: None,
+            application_id: None,
+            user_id: 0,
+            nonce: None,
+            ts: None,
+            created_at: None,
+            updated_at: None,
+            expires_at: None,
+        }
+    }
+
+    /// The user this session belongs to, or `None` for an application session.
+    pub fn user(&self) -> Option<u64> {
+        (self.user_id != 0).then_some(self.user_id)
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &self.token)
+            .field("id", &self.id)
+            .field("application_id", &self.application_id)
+            .field("user_id", &self.user_id)
+            .field("nonce", &self.nonce)
+            .field("ts", &self.ts)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// `{"session": {...}}` as it comes over the wire.
+#[derive(Deserialize)]
+pub(super) struct Envelope {
+    pub(super) session: Wire,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Wire {
+    token: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_u64")]
+    id: Option<u64>,
+    #[serde(rename = "_id", default, deserialize_with = "flex::opt_text")]
+    object_id: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_u64")]
+    application_id: Option<u64>,
+    #[serde(default, deserialize_with = "flex::opt_u64")]
+    user_id: Option<u64>,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    nonce: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    ts: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    created_at: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_text")]
+    updated_at: Option<String>,
+}
+
+impl Wire {
+    pub(super) fn into_session(self, expires_at: Option<SystemTime>) -> Result<Session, String> {
+        let token = self
+            .token
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| "the session has no token".to_owned())?;
+        Ok(Session {
+            token: SessionToken::new(token),
+            id: self.id,
+            object_id: self.object_id,
+            application_id: self.application_id,
+            user_id: self.user_id.unwrap_or(0),
+            nonce: self.nonce,
+            ts: self.ts.and_then(|t| t.trim().parse().ok()),
+            created_at: self.created_at.as_deref().and_then(parse_rfc3339),
+            updated_at: self.updated_at.as_deref().and_then(parse_rfc3339),
+            expires_at,
+        })
+    }
+}

@@ -1,0 +1,263 @@
+//! The create-session signature: the string to sign and its HMAC.
+//!
+//! QuickBlox rebuilds the string from every parameter it receives except
+//! `signature`, so the two public functions here are the exact stages a
+//! failure can be pinned to: [`string_to_sign`] (sorting and joining) and
+//! [`sign`] (the HMAC). [`crate::CreateSession`] runs both over the same typed
+//! parameter set that it serialises into the body.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::iter;
+
+use hmac::{Hmac, KeyInit, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+/// The HMAC used for the signature.
+///
+/// QuickBlox documents HMAC-SHA1 only. The official JavaScript SDK offers
+/// HMAC-SHA256 as an option, but no server documentation confirms that the
+/// server accepts it, and one public report got "Unexpected signature" with
+/// it. Use [`HashAlgorithm::Sha1`] unless you have verified your server.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum HashAlgorithm {
+    /// HMAC-SHA1, 40 lowercase hex characters. The documented algorithm.
+    #[default]
+    Sha1,
+    /// HMAC-SHA256, 64 lowercase hex characters. Not confirmed by the server.
+    Sha256,
+}
+
+impl HashAlgorithm {
+    /// The name used on the command line and in docs: `sha1` or `sha256`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sha1 => "sha1",
+            Self::Sha256 => "sha256",
+        }
+    }
+}
+
+/// A signature in lowercase hex. Not secret: it is sent in the clear and is
+/// useless without the parameters it covers.
+///
+/// ```
+/// use qb_auth_core::signature::{sign, HashAlgorithm};
+/// use qb_auth_core::SecretString;
+///
+/// let secret = SecretString::from("s3cr3t-Key_XYZ");
+/// let sig = sign(
+///     &secret,
+///     "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000",
+///     HashAlgorithm::Sha1,
+/// );
+/// assert_eq!(sig.as_str(), "313e3b565417d33e0ea031c0745e4b6a7222aa13");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature {
+    hex: [u8; 64],
+    len: u8,
+}
+
+impl Signature {
+    fn from_mac(mac: &[u8]) -> Self {
+        let mut hex = [0u8; 64];
+        let len = mac.len() * 2;
+        // A MAC of SHA-1 or SHA-256 is 20 or 32 bytes, so `len` fits the buffer.
+        const_hex::encode_to_slice(mac, &mut hex[..len]).expect("buffer sized for the MAC");
+        Self {
+            hex,
+            len: len as u8,
+        }
+    }
+
+    /// The lowercase hex text, as sent in the `signature` parameter.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.hex[..usize::from(self.len)]).expect("hex digits are ASCII")
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Signature").field(&self.as_str()).finish()
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AsRef<str> for Signature {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Builds the string QuickBlox signs: every `key=value` pair, sorted by the
+/// bytes of the whole pair, joined with `&`.
+///
+/// Keys are passed flattened (`user[login]`, not a nested map) and values
+/// raw: no percent-encoding, no escaping. Leave `signature` out. The result
+/// holds the user's password for user sessions, so it is zeroized on drop.
+///
+/// ```
+/// use qb_auth_core::signature::string_to_sign;
+///
+/// let s = string_to_sign([
+///     ("user[password]", "p@ss word&1=2"),
+///     ("timestamp", "1700000000"),
+///     ("application_id", "12345"),
+///     ("user[login]", "alice"),
+///     ("nonce", "4242"),
+///     ("auth_key", "AbCdEfGh-12345"),
+/// ]);
+/// assert_eq!(
+///     s.as_str(),
+///     "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000\
+///      &user[login]=alice&user[password]=p@ss word&1=2"
+/// );
+/// ```
+pub fn string_to_sign<'a, I>(pairs: I) -> Zeroizing<String>
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    pairs.sort_unstable_by(|a, b| cmp_pairs(*a, *b));
+    join_sorted(pairs.iter().copied())
+}
+
+/// Orders two pairs as the server does: by the bytes of `key=value`.
+pub(crate) fn cmp_pairs(a: (&str, &str), b: (&str, &str)) -> Ordering {
+    fn bytes<'a>((k, v): (&'a str, &'a str)) -> impl Iterator<Item = u8> + 'a {
+        k.bytes().chain(iter::once(b'=')).chain(v.bytes())
+    }
+    bytes(a).cmp(bytes(b))
+}
+
+/// Joins pairs that are already sorted, with one allocation.
+pub(crate) fn join_sorted<'a, I>(pairs: I) -> Zeroizing<String>
+where
+    I: Iterator<Item = (&'a str, &'a str)> + Clone,
+{
+    let len: usize = pairs.clone().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut out = Zeroizing::new(String::with_capacity(len));
+    for (i, (k, v)) in pairs.enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
+}
+
+/// HMACs `string_to_sign` with the auth secret and returns lowercase hex.
+///
+/// See [`Signature`] for an example.
+pub fn sign(secret: &SecretString, string_to_sign: &str, algorithm: HashAlgorithm) -> Signature {
+    sign_bytes(
+        secret.expose_secret().as_bytes(),
+        string_to_sign.as_bytes(),
+        algorithm,
+    )
+}
+
+pub(crate) fn sign_bytes(key: &[u8], message: &[u8], algorithm: HashAlgorithm) -> Signature {
+    // HMAC accepts keys of any length (longer ones are hashed), so keying
+    // cannot fail; `new_from_slice` returns a Result only for other MACs.
+    match algorithm {
+        HashAlgorithm::Sha1 => {
+            let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes any key");
+            mac.update(message);
+            Signature::from_mac(&mac.finalize().into_bytes())
+        }
+        HashAlgorithm::Sha256 => {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
+            mac.update(message);
+            Signature::from_mac(&mac.finalize().into_bytes())
+        }
+    }
+}
+
+/// Checks a signature in constant time; for servers such as the emulator.
+///
+/// ```
+/// use qb_auth_core::signature::{sign, verify, HashAlgorithm};
+/// use qb_auth_core::SecretString;
+///
+/// let secret = SecretString::from("secret");
+/// let sig = sign(&secret, "a=1&b=2", HashAlgorithm::Sha1);
+/// assert!(verify(&secret, "a=1&b=2", HashAlgorithm::Sha1, sig.as_str()));
+/// assert!(!verify(&secret, "a=1&b=3", HashAlgorithm::Sha1, sig.as_str()));
+/// ```
+pub fn verify(
+    secret: &SecretString,
+    string_to_sign: &str,
+    algorithm: HashAlgorithm,
+    claimed_hex: &str,
+) -> bool {
+    let Ok(claimed) = const_hex::decode(claimed_hex.trim()) else {
+        return false;
+    };
+    let key = secret.expose_secret().as_bytes();
+    let message = string_to_sign.as_bytes();
+    // `verify_slice` compares in constant time.
+    match algorithm {
+        HashAlgorithm::Sha1 => {
+            let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes any key");
+            mac.update(message);
+            mac.verify_slice(&claimed).is_ok()
+        }
+        HashAlgorithm::Sha256 => {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
+            mac.update(message);
+            mac.verify_slice(&claimed).is_ok()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2202_hmac_sha1_case_2() {
+        let sig = sign_bytes(
+            b"Jefe",
+            b"what do ya want for nothing?",
+            HashAlgorithm::Sha1,
+        );
+        assert_eq!(sig.as_str(), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+    }
+
+    #[test]
+    fn sha256_app_session_matches_js_sdk() {
+        let s = "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000";
+        let sig = sign_bytes(b"s3cr3t-Key_XYZ", s.as_bytes(), HashAlgorithm::Sha256);
+        assert_eq!(
+            sig.as_str(),
+            "dbdb50cc7721aebeb6898d813b5d9854637826000c91ae0b2fc199f505279f52"
+        );
+    }
+
+    #[test]
+    fn pairs_sort_by_whole_pair_bytes() {
+        // `a=` sorts before `a[`, because `=` (0x3d) < `[` (0x5b).
+        let s = string_to_sign([("a[x]", "1"), ("a", "2"), ("B", "3")]);
+        assert_eq!(s.as_str(), "B=3&a=2&a[x]=1");
+    }
+
+    #[test]
+    fn verify_rejects_garbage_hex() {
+        let secret = SecretString::from("k");
+        assert!(!verify(&secret, "x", HashAlgorithm::Sha1, "zz"));
+        assert!(!verify(&secret, "x", HashAlgorithm::Sha1, ""));
+    }
+}

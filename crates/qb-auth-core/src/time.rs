@@ -1,0 +1,110 @@
+//! Parsing the time formats QuickBlox sends.
+
+use std::time::SystemTime;
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+
+/// Parses `QB-Token-ExpirationDate` in every format seen:
+/// `2017-11-29 07:11:18 UTC`, `2017-11-09 11:57:56 +0000`, RFC 3339 and
+/// HTTP dates. `None` when it is none of them.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::time::parse_expiration;
+///
+/// let t = UNIX_EPOCH + Duration::from_secs(1_511_939_478);
+/// assert_eq!(parse_expiration("2017-11-29 07:11:18 UTC"), Some(t));
+/// assert_eq!(parse_expiration("2017-11-29 07:11:18 +0000"), Some(t));
+/// assert_eq!(parse_expiration("2017-11-29 09:11:18 +0200"), Some(t));
+/// assert_eq!(parse_expiration("tomorrow"), None);
+/// ```
+pub fn parse_expiration(text: &str) -> Option<SystemTime> {
+    let text = text.trim();
+    if let Some(civil) = text
+        .strip_suffix(" UTC")
+        .or_else(|| text.strip_suffix(" GMT"))
+    {
+        let dt = DateTime::strptime("%Y-%m-%d %H:%M:%S", civil.trim()).ok()?;
+        let ts = dt.to_zoned_datetime(TimeZone::UTC).ok()?.timestamp();
+        return to_system(ts);
+    }
+    if let Ok(zoned) =
+        jiff::fmt::strtime::parse("%Y-%m-%d %H:%M:%S %z", text).and_then(|tm| tm.to_timestamp())
+    {
+        return to_system(zoned);
+    }
+    parse_rfc3339(text).or_else(|| parse_http_date(text))
+}
+
+/// Parses an RFC 3339 timestamp such as `2019-09-01T14:55:56Z` or
+/// `2019-09-01T14:55:56+00:00`.
+///
+/// ```
+/// use qb_auth_core::time::parse_rfc3339;
+///
+/// assert_eq!(parse_rfc3339("2019-09-01T14:55:56Z"), parse_rfc3339("2019-09-01T14:55:56+00:00"));
+/// assert!(parse_rfc3339("2019-09-01").is_none());
+/// ```
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    text.trim().parse::<Timestamp>().ok().and_then(to_system)
+}
+
+fn to_system(ts: Timestamp) -> Option<SystemTime> {
+    SystemTime::try_from(ts).ok()
+}
+
+/// Parses an HTTP date (`Date`, `Retry-After`), such as
+/// `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn parse_http_date(text: &str) -> Option<SystemTime> {
+    httpdate::parse_http_date(text.trim()).ok()
+}
+
+/// Formats an HTTP date, for servers such as the emulator.
+pub fn format_http_date(time: SystemTime) -> String {
+    httpdate::fmt_http_date(time)
+}
+
+/// Formats a time the way QuickBlox writes `QB-Token-ExpirationDate`:
+/// `2017-11-29 07:11:18 UTC`.
+pub fn format_expiration(time: SystemTime) -> String {
+    match Timestamp::try_from(time) {
+        Ok(ts) => ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => "1970-01-01 00:00:00 UTC".to_owned(),
+    }
+}
+
+/// Formats RFC 3339 with `Z`, as QuickBlox writes `created_at`.
+pub fn format_rfc3339(time: SystemTime) -> String {
+    match Timestamp::try_from(time) {
+        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Err(_) => "1970-01-01T00:00:00Z".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiration_round_trips() {
+        let t = parse_expiration("2017-11-09 11:57:56 +0000").unwrap();
+        assert_eq!(format_expiration(t), "2017-11-09 11:57:56 UTC");
+        assert_eq!(parse_expiration(&format_expiration(t)), Some(t));
+        assert_eq!(parse_expiration(&format_http_date(t)), Some(t));
+        assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
+    }
+
+    #[test]
+    fn garbage_is_none() {
+        for bad in [
+            "",
+            "UTC",
+            "2017-13-45 99:99:99 UTC",
+            "2017-11-09 11:57:56 +9999x",
+        ] {
+            assert_eq!(parse_expiration(bad), None, "{bad:?}");
+        }
+    }
+}
