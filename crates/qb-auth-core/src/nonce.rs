@@ -116,8 +116,11 @@ impl SequentialNonces {
 
 impl NonceSource for SequentialNonces {
     fn next_nonce(&self) -> Result<Nonce, BuildError> {
-        let raw = self.0.fetch_add(1, Ordering::Relaxed);
-        Nonce::new((raw.wrapping_sub(1) % Nonce::MAX) + 1)
+        let raw = u64::from(self.0.fetch_add(1, Ordering::Relaxed));
+        let max = u64::from(Nonce::MAX);
+        // Maps every u32 into 1..=MAX, keeping 1..=MAX unchanged.
+        let value = (raw + max - 1) % max + 1;
+        Nonce::new(u32::try_from(value).unwrap_or(Nonce::MAX))
     }
 }
 
@@ -190,7 +193,9 @@ pub(crate) fn shift(time: SystemTime, secs: i64) -> SystemTime {
     if secs >= 0 {
         time.checked_add(delta).unwrap_or(time)
     } else {
-        time.checked_sub(delta).unwrap_or(UNIX_EPOCH)
+        time.checked_sub(delta)
+            .filter(|t| *t >= UNIX_EPOCH)
+            .unwrap_or(UNIX_EPOCH)
     }
 }
 

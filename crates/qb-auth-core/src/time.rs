@@ -22,13 +22,11 @@ use jiff::tz::TimeZone;
 /// ```
 pub fn parse_expiration(text: &str) -> Option<SystemTime> {
     let text = text.trim();
-    if let Some(civil) = text
+    let civil = text
         .strip_suffix(" UTC")
-        .or_else(|| text.strip_suffix(" GMT"))
-    {
-        let dt = DateTime::strptime("%Y-%m-%d %H:%M:%S", civil.trim()).ok()?;
-        let ts = dt.to_zoned_datetime(TimeZone::UTC).ok()?.timestamp();
-        return to_system(ts);
+        .or_else(|| text.strip_suffix(" GMT"));
+    if let Some(dt) = civil.and_then(|c| DateTime::strptime("%Y-%m-%d %H:%M:%S", c.trim()).ok()) {
+        return to_system(dt.to_zoned_datetime(TimeZone::UTC).ok()?.timestamp());
     }
     if let Ok(zoned) =
         jiff::fmt::strtime::parse("%Y-%m-%d %H:%M:%S %z", text).and_then(|tm| tm.to_timestamp())

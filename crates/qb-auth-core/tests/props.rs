@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use qb_auth_core::signature::{self, HashAlgorithm};
 use qb_auth_core::{
-    AppCredentials, BodyFormat, CreateSession, Endpoint, Identity, Nonce, Operation,
-    SecretString, SigningInput, SocialProvider, check_status, parse_account_settings,
-    parse_session, parse_user,
+    AppCredentials, BodyFormat, CreateSession, Endpoint, Identity, Nonce, Operation, SecretString,
+    SigningInput, SocialProvider, check_status, parse_account_settings, parse_session, parse_user,
 };
 use serde_json::Value;
 
@@ -25,7 +24,11 @@ fn identity() -> impl Strategy<Value = Result<Identity, qb_auth_core::BuildError
         Just(Ok(Identity::application())),
         (tricky(), tricky()).prop_map(|(l, p)| Identity::login(l, p)),
         (tricky(), tricky()).prop_map(|(e, p)| Identity::email(e, p)),
-        (tricky(), proptest::option::of(tricky()), proptest::option::of(tricky()))
+        (
+            tricky(),
+            proptest::option::of(tricky()),
+            proptest::option::of(tricky())
+        )
             .prop_map(|(t, s, sc)| Identity::social(
                 SocialProvider::Facebook,
                 Some(&t),
@@ -53,7 +56,10 @@ fn json_pairs(body: &[u8]) -> Vec<(String, String)> {
             Value::String(s) => out.push((key, s)),
             Value::Object(inner) => {
                 for (k, v) in inner {
-                    out.push((format!("{key}[{k}]"), v.as_str().expect("string values").to_owned()));
+                    out.push((
+                        format!("{key}[{k}]"),
+                        v.as_str().expect("string values").to_owned(),
+                    ));
                 }
             }
             other => panic!("unexpected JSON value {other}"),
@@ -151,9 +157,9 @@ proptest! {
             Identity::firebase_phone(a.clone(), c.clone()),
             Identity::custom_provider(b.clone(), c.clone()),
         ];
-        let app = AppCredentials::new(1, a.clone(), SecretString::from(c.clone()));
+        let app = AppCredentials::new(1, a.clone(), SecretString::from(c));
         let ep = Endpoint::parse(&endpoint).unwrap_or_default();
-        let token = qb_auth_core::SessionToken::new(a.clone());
+        let token = qb_auth_core::SessionToken::new(a);
         let _ = qb_auth_core::get_session(&ep, &token);
         let _ = qb_auth_core::account_settings(&ep, &b);
         for identity in identities.into_iter().flatten() {

@@ -193,62 +193,68 @@ impl RetryAfter {
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiError {
-    pub(crate) status: StatusCode,
-    pub(crate) kind: ErrorKind,
-    pub(crate) operation: Operation,
-    pub(crate) messages: Vec<String>,
-    pub(crate) field_errors: BTreeMap<String, Vec<String>>,
-    pub(crate) code: Option<String>,
-    pub(crate) detail: Option<String>,
-    pub(crate) retry_after: Option<RetryAfter>,
-    pub(crate) server_date: Option<SystemTime>,
-    pub(crate) raw_body: Vec<u8>,
+    // Boxed so that `Result<_, ApiError>` stays one pointer wide.
+    inner: Box<Inner>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
+    status: StatusCode,
+    kind: ErrorKind,
+    operation: Operation,
+    messages: Vec<String>,
+    field_errors: BTreeMap<String, Vec<String>>,
+    code: Option<String>,
+    detail: Option<String>,
+    retry_after: Option<RetryAfter>,
+    server_date: Option<SystemTime>,
+    raw_body: Vec<u8>,
 }
 
 impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.inner.status
     }
 
     /// The classification.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The call that failed.
     pub fn operation(&self) -> Operation {
-        self.operation
+        self.inner.operation
     }
 
     /// General messages: `errors` as a list, `errors.base`, or `message`.
     pub fn messages(&self) -> &[String] {
-        &self.messages
+        &self.inner.messages
     }
 
     /// Messages by field, such as `login: ["has already been taken."]`.
     pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
-        &self.field_errors
+        &self.inner.field_errors
     }
 
     /// A top-level `code`, when the body had one.
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.inner.code.as_deref()
     }
 
     /// `Retry-After`, when the answer had one.
     pub fn retry_after(&self) -> Option<RetryAfter> {
-        self.retry_after
+        self.inner.retry_after
     }
 
     /// The server's `Date` header: how to measure clock skew.
     pub fn server_date(&self) -> Option<SystemTime> {
-        self.server_date
+        self.inner.server_date
     }
 
     /// The body exactly as received.
     pub fn raw_body(&self) -> &[u8] {
-        &self.raw_body
+        &self.inner.raw_body
     }
 
     /// Builds an error of `kind` for an answer that could not be read.
@@ -259,14 +265,14 @@ impl ApiError {
         detail: String,
     ) -> Self {
         let mut err = Self::from_answer(head, operation, body);
-        err.kind = ErrorKind::MalformedResponse;
-        err.detail = Some(detail);
+        err.inner.kind = ErrorKind::MalformedResponse;
+        err.inner.detail = Some(detail);
         err
     }
 
     /// Reads and classifies an error answer.
     pub(crate) fn from_answer(head: Head<'_>, operation: Operation, body: &[u8]) -> Self {
-        let mut err = Self {
+        let mut err = Inner {
             status: head.status,
             kind: ErrorKind::Unexpected,
             operation,
@@ -293,9 +299,13 @@ impl ApiError {
             err.detail = Some(describe_non_json(head.headers, body));
         }
         err.kind = classify(err.status, operation, &err.messages, &err.field_errors);
-        err
+        Self {
+            inner: Box::new(err),
+        }
     }
+}
 
+impl Inner {
     fn read_errors(&mut self, errors: Option<&Value>) {
         match errors {
             Some(Value::Array(items)) => self.messages.extend(items.iter().filter_map(text)),
@@ -402,17 +412,22 @@ fn classify(
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (HTTP {})", self.kind, self.status.as_u16())?;
+        write!(
+            f,
+            "{} (HTTP {})",
+            self.inner.kind,
+            self.inner.status.as_u16()
+        )?;
         let mut sep = ": ";
-        for message in &self.messages {
+        for message in &self.inner.messages {
             write!(f, "{sep}{message}")?;
             sep = "; ";
         }
-        for (field, list) in &self.field_errors {
+        for (field, list) in &self.inner.field_errors {
             write!(f, "{sep}{field} {}", list.join(", "))?;
             sep = "; ";
         }
-        if let Some(detail) = &self.detail {
+        if let Some(detail) = &self.inner.detail {
             write!(f, "{sep}{detail}")?;
         }
         Ok(())
@@ -422,15 +437,18 @@ impl fmt::Display for ApiError {
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
-            .field("status", &self.status.as_u16())
-            .field("kind", &self.kind)
-            .field("operation", &self.operation)
-            .field("messages", &self.messages)
-            .field("field_errors", &self.field_errors)
-            .field("code", &self.code)
-            .field("detail", &self.detail)
-            .field("retry_after", &self.retry_after)
-            .field("raw_body", &format_args!("<{} bytes>", self.raw_body.len()))
+            .field("status", &self.inner.status.as_u16())
+            .field("kind", &self.inner.kind)
+            .field("operation", &self.inner.operation)
+            .field("messages", &self.inner.messages)
+            .field("field_errors", &self.inner.field_errors)
+            .field("code", &self.inner.code)
+            .field("detail", &self.inner.detail)
+            .field("retry_after", &self.inner.retry_after)
+            .field(
+                "raw_body",
+                &format_args!("<{} bytes>", self.inner.raw_body.len()),
+            )
             .finish()
     }
 }
