@@ -4,9 +4,10 @@ use std::fmt;
 
 use http::header::AUTHORIZATION;
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
 use super::{ON_BEHALF_OF, QB_TOKEN, sensitive_value};
-use crate::error::BuildError;
+use crate::error::{BuildError, BuildErrorKind};
 use crate::secret::SessionToken;
 
 /// Adds `QB-Token` (marked sensitive) to any request, such as `GET /users.json`.
@@ -73,6 +74,7 @@ impl fmt::Debug for ApiKey {
 /// authorize_api_key(&mut req, &ApiKey::new("k"), Some(42))?;
 /// assert_eq!(req.headers()["authorization"], "ApiKey k");
 /// assert_eq!(req.headers()["on-behalf-of"], "42");
+/// assert!(authorize_api_key(&mut req, &ApiKey::new(" "), None).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn authorize_api_key<B>(
@@ -80,7 +82,11 @@ pub fn authorize_api_key<B>(
     key: &ApiKey,
     on_behalf_of: Option<u64>,
 ) -> Result<(), BuildError> {
-    let value = sensitive_value(&format!("ApiKey {}", key.expose().trim()), "API key")?;
+    let key = key.expose().trim();
+    if key.is_empty() {
+        return Err(BuildError::new(BuildErrorKind::Empty("API key")));
+    }
+    let value = sensitive_value(&Zeroizing::new(format!("ApiKey {key}")), "API key")?;
     let headers = request.headers_mut();
     headers.remove(QB_TOKEN);
     headers.insert(AUTHORIZATION, value);
