@@ -32,14 +32,26 @@ fn identities() -> Vec<(&'static str, Identity)> {
     vec![
         ("application", Identity::application()),
         ("login", Identity::login("alice", PASSWORD).unwrap()),
-        ("email", Identity::email("alice@example.com", PASSWORD).unwrap()),
+        (
+            "email",
+            Identity::email("alice@example.com", PASSWORD).unwrap(),
+        ),
         (
             "facebook",
-            Identity::facebook("EAAGm0PX4ZCps").unwrap().with_scope("email").unwrap(),
+            Identity::facebook("EAAGm0PX4ZCps")
+                .unwrap()
+                .with_scope("email")
+                .unwrap(),
         ),
         ("twitter", Identity::twitter("tok123", "sec456").unwrap()),
-        ("firebase_phone", Identity::firebase_phone("my-proj", "eyJhb.x.y").unwrap()),
-        ("custom_provider", Identity::custom_provider("idp-user-7", "idp-token").unwrap()),
+        (
+            "firebase_phone",
+            Identity::firebase_phone("my-proj", "eyJhb.x.y").unwrap(),
+        ),
+        (
+            "custom_provider",
+            Identity::custom_provider("idp-user-7", "idp-token").unwrap(),
+        ),
     ]
 }
 
@@ -76,8 +88,14 @@ fn create_session_for_every_identity_in_both_formats() {
 fn token_calls() {
     let endpoint = Endpoint::default();
     let token = SessionToken::new(TOKEN);
-    insta::assert_snapshot!("get_session", render(&get_session(&endpoint, &token).unwrap()));
-    insta::assert_snapshot!("destroy_session", render(&destroy_session(&endpoint, &token).unwrap()));
+    insta::assert_snapshot!(
+        "get_session",
+        render(&get_session(&endpoint, &token).unwrap())
+    );
+    insta::assert_snapshot!(
+        "destroy_session",
+        render(&destroy_session(&endpoint, &token).unwrap())
+    );
     insta::assert_snapshot!("logout", render(&logout(&endpoint, &token).unwrap()));
     insta::assert_snapshot!(
         "account_settings",
@@ -86,7 +104,10 @@ fn token_calls() {
     for (name, identity) in identities().into_iter().skip(1) {
         for format in [BodyFormat::Json, BodyFormat::Form] {
             let request = login(&endpoint, &token, &identity, format).unwrap();
-            insta::assert_snapshot!(format!("login_{name}_{}", format.as_str()), render(&request));
+            insta::assert_snapshot!(
+                format!("login_{name}_{}", format.as_str()),
+                render(&request)
+            );
         }
     }
 }

@@ -65,7 +65,11 @@ impl Vector {
             "firebase_phone[project_id]",
             "firebase_phone[access_token]",
         ];
-        if self.params.iter().any(|(k, _)| !known.contains(&k.as_str())) {
+        if self
+            .params
+            .iter()
+            .any(|(k, _)| !known.contains(&k.as_str()))
+        {
             return None;
         }
         let identity = match self.get("provider") {
@@ -126,7 +130,10 @@ fn typed_requests_reproduce_every_vector_they_can_express() {
     let mut built = 0;
     for v in vectors() {
         let Some(identity) = v.identity() else {
-            assert_eq!(v.name, "ruby_gem_signer_test", "only the Ruby vector is generic-only");
+            assert_eq!(
+                v.name, "ruby_gem_signer_test",
+                "only the Ruby vector is generic-only"
+            );
             continue;
         };
         let app = AppCredentials::new(
@@ -144,8 +151,18 @@ fn typed_requests_reproduce_every_vector_they_can_express() {
                 .body_format(format)
                 .build(&Endpoint::default())
                 .unwrap();
-            assert_eq!(signed.string_to_sign(), v.string_to_sign, "{} {format:?}", v.name);
-            assert_eq!(signed.signature().as_str(), v.signature, "{} {format:?}", v.name);
+            assert_eq!(
+                signed.string_to_sign(),
+                v.string_to_sign,
+                "{} {format:?}",
+                v.name
+            );
+            assert_eq!(
+                signed.signature().as_str(),
+                v.signature,
+                "{} {format:?}",
+                v.name
+            );
             built += 1;
         }
     }
@@ -155,13 +172,21 @@ fn typed_requests_reproduce_every_vector_they_can_express() {
 #[test]
 fn form_body_is_byte_for_byte_what_the_javascript_sdk_sends() {
     // Example B of the protocol notes, captured from quickblox@2.23.0.
-    let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))
-        .unwrap();
+    let app = AppCredentials::new(
+        12345,
+        "AbCdEfGh-12345",
+        SecretString::from("s3cr3t-Key_XYZ"),
+    )
+    .unwrap();
     let user = Identity::login("alice", "p@ss word&1=2").unwrap();
-    let signed = CreateSession::new(&app, &user, SigningInput::new(1_700_000_000, Nonce::new(4242).unwrap()))
-        .body_format(BodyFormat::Form)
-        .build(&Endpoint::default())
-        .unwrap();
+    let signed = CreateSession::new(
+        &app,
+        &user,
+        SigningInput::new(1_700_000_000, Nonce::new(4242).unwrap()),
+    )
+    .body_format(BodyFormat::Form)
+    .build(&Endpoint::default())
+    .unwrap();
     assert_eq!(
         std::str::from_utf8(signed.request().body().as_bytes()).unwrap(),
         "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242\
