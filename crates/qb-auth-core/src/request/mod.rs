@@ -29,6 +29,13 @@ pub const QB_SDK: HeaderName = HeaderName::from_static("qb-sdk");
 /// `On-Behalf-Of`: the user an API-key request acts for.
 pub const ON_BEHALF_OF: HeaderName = HeaderName::from_static("on-behalf-of");
 
+/// `QuickBlox-REST-API-Version`: the API version the official Android, iOS and
+/// .NET SDKs announce; optional for the server, sent for parity with them.
+pub const QUICKBLOX_REST_API_VERSION: HeaderName =
+    HeaderName::from_static("quickblox-rest-api-version");
+/// The API version this crate speaks.
+pub const REST_API_VERSION: &str = "0.1.1";
+
 /// The value of `QB-SDK`: this crate and its version.
 pub const SDK_HEADER_VALUE: &str = concat!("Rust qb-auth-core/", env!("CARGO_PKG_VERSION"));
 
@@ -41,6 +48,10 @@ fn builder(method: http::Method, uri: http::Uri) -> http::request::Builder {
         .uri(uri)
         .header(ACCEPT, JSON)
         .header(QB_SDK, HeaderValue::from_static(SDK_HEADER_VALUE))
+        .header(
+            QUICKBLOX_REST_API_VERSION,
+            HeaderValue::from_static(REST_API_VERSION),
+        )
 }
 
 fn content_type(format: BodyFormat) -> HeaderValue {
