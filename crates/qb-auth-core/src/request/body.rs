@@ -36,6 +36,8 @@ impl BodyFormat {
 /// let body = Body::from(b"password=hunter2".to_vec());
 /// assert_eq!(format!("{body:?}"), "Body(16 bytes)");
 /// assert_eq!(body.as_bytes(), b"password=hunter2");
+/// assert_eq!(Body::from("{}").as_bytes(), b"{}");
+/// assert!(Body::from(()).is_empty());
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Body(Zeroizing<Vec<u8>>);
@@ -71,6 +73,33 @@ impl Body {
 impl From<Vec<u8>> for Body {
     fn from(bytes: Vec<u8>) -> Self {
         Self(Zeroizing::new(bytes))
+    }
+}
+
+// Requests users build for `send` carry all sorts of bodies; these let a
+// transport take any of them as one type.
+impl From<String> for Body {
+    fn from(text: String) -> Self {
+        Self::from(text.into_bytes())
+    }
+}
+
+impl From<&str> for Body {
+    fn from(text: &str) -> Self {
+        Self::from(text.as_bytes())
+    }
+}
+
+impl From<&[u8]> for Body {
+    fn from(bytes: &[u8]) -> Self {
+        Self::from(bytes.to_vec())
+    }
+}
+
+/// `()`: no body, as in `http::Request::get(uri).body(())`.
+impl From<()> for Body {
+    fn from((): ()) -> Self {
+        Self::empty()
     }
 }
 
