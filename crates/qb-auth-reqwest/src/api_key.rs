@@ -1,0 +1,83 @@
+//! API-key mode: server-side calls authorized with `Authorization: ApiKey`.
+
+use std::fmt;
+
+use qb_auth_core::{ApiKey, Body, Operation, authorize_api_key};
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::trace;
+
+/// A [`Client`] that authorizes every request with an API key, optionally
+/// acting for one user (`On-Behalf-Of`). For backends only: the key is
+/// permanent and has full permissions.
+///
+/// ```
+/// use qb_auth_core::ApiKey;
+///
+/// let admin = qb_auth_reqwest::Client::new()?.with_api_key(ApiKey::new("key-123"));
+/// let as_alice = admin.on_behalf_of(42);
+/// assert_eq!(as_alice.user(), Some(42));
+/// assert!(!format!("{as_alice:?}").contains("key-123"));
+/// # Ok::<(), qb_auth_reqwest::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ApiKeyClient {
+    client: Client,
+    key: ApiKey,
+    on_behalf_of: Option<u64>,
+}
+
+impl ApiKeyClient {
+    pub(crate) fn new(client: Client, key: ApiKey) -> Self {
+        Self {
+            client,
+            key,
+            on_behalf_of: None,
+        }
+    }
+
+    /// The same key, acting for `user_id`.
+    pub fn on_behalf_of(&self, user_id: u64) -> Self {
+        Self {
+            on_behalf_of: Some(user_id),
+            ..self.clone()
+        }
+    }
+
+    /// The user requests act for, if any.
+    pub fn user(&self) -> Option<u64> {
+        self.on_behalf_of
+    }
+
+    /// The client underneath.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends `request` with `Authorization: ApiKey ...` (replacing any
+    /// `QB-Token`) and returns the answer whatever its status.
+    pub async fn send<B: Into<Body>>(
+        &self,
+        request: http::Request<B>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        let mut request = request.map(Into::into);
+        authorize_api_key(&mut request, &self.key, self.on_behalf_of)?;
+        self.client
+            .exchange(request, 1)
+            .instrument(trace::operation(Operation::Other, None))
+            .await
+            .map_err(Error::from)
+    }
+}
+
+impl fmt::Debug for ApiKeyClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKeyClient")
+            .field("client", &self.client)
+            .field("key", &self.key)
+            .field("on_behalf_of", &self.on_behalf_of)
+            .finish()
+    }
+}

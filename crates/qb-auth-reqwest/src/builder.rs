@@ -1,0 +1,224 @@
+//! Setting up a [`Client`]: where it talks to, how it signs, and the HTTP
+//! client under it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource, OsNonces};
+
+use crate::client::Client;
+use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::transport::Transport;
+
+/// The default cap on an answer's body: 1 MiB. Authentication answers are
+/// a few hundred bytes; raise it for large resources.
+pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default total timeout of one HTTP exchange.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds a [`Client`].
+///
+/// By default: the shared host `https://api.quickblox.com`, JSON bodies,
+/// HMAC-SHA1, nonces from the OS, a 10 s connect and 30 s total timeout,
+/// proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`, rustls,
+/// no redirects followed, bodies capped at 1 MiB.
+///
+/// ```
+/// use std::time::Duration;
+/// use qb_auth_core::Endpoint;
+///
+/// let client = qb_auth_reqwest::Client::builder()
+///     .endpoint(Endpoint::parse("https://apiexample.quickblox.com")?)
+///     .connect_timeout(Duration::from_secs(3))
+///     .timeout(Duration::from_secs(15))
+///     .max_body_size(64 * 1024)
+///     .build()?;
+/// assert_eq!(client.endpoint().as_str(), "https://apiexample.quickblox.com");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    endpoint: Endpoint,
+    body_format: BodyFormat,
+    hash: HashAlgorithm,
+    nonces: Arc<dyn NonceSource>,
+    max_body: u64,
+    http: Option<reqwest::Client>,
+    options: HttpOptions,
+}
+
+/// Settings for an HTTP client this crate builds itself.
+#[derive(Default)]
+struct HttpOptions {
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    proxy: Option<ProxySetting>,
+}
+
+enum ProxySetting {
+    None,
+    Url(String),
+}
+
+impl HttpOptions {
+    fn any_set(&self) -> bool {
+        self.connect_timeout.is_some() || self.timeout.is_some() || self.proxy.is_some()
+    }
+
+    fn build(self) -> Result<reqwest::Client, TransportError> {
+        let config = |e: reqwest::Error| {
+            TransportError::new(TransportErrorKind::Config("reqwest"), e.without_url())
+        };
+        let mut builder = reqwest::Client::builder()
+            // A redirect could carry QB-Token to another host; QuickBlox does
+            // not redirect API calls, so an answer of 3xx is returned as is.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
+        builder = match self.proxy {
+            None => builder,
+            Some(ProxySetting::None) => builder.no_proxy(),
+            Some(ProxySetting::Url(url)) => {
+                builder.proxy(reqwest::Proxy::all(url).map_err(config)?)
+            }
+        };
+        crate::tls::configure(builder)?.build().map_err(config)
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientBuilder {
+    /// The defaults listed above.
+    pub fn new() -> Self {
+        Self {
+            endpoint: Endpoint::default(),
+            body_format: BodyFormat::default(),
+            hash: HashAlgorithm::default(),
+            nonces: Arc::new(OsNonces),
+            max_body: DEFAULT_MAX_BODY,
+            http: None,
+            options: HttpOptions::default(),
+        }
+    }
+
+    /// The API host (an account's own, or an emulator's).
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// JSON (the default) or form bodies for create-session and login.
+    pub fn body_format(mut self, format: BodyFormat) -> Self {
+        self.body_format = format;
+        self
+    }
+
+    /// HMAC-SHA1 (the default) or HMAC-SHA256.
+    pub fn hash(mut self, hash: HashAlgorithm) -> Self {
+        self.hash = hash;
+        self
+    }
+
+    /// Where nonces come from; `OsNonces` by default, `SequentialNonces` for
+    /// reproducible tests.
+    pub fn nonces(mut self, nonces: impl NonceSource + 'static) -> Self {
+        self.nonces = Arc::new(nonces);
+        self
+    }
+
+    /// The largest answer body accepted, in bytes; a larger one fails with
+    /// [`TransportErrorKind::BodyTooLarge`]. Applies to a client passed in
+    /// with [`ClientBuilder::http_client`] too.
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Uses your own `reqwest::Client` (connection pool, middleware-free
+    /// settings, TLS). Its own timeouts, proxy and redirect policy apply;
+    /// set `redirect::Policy::none()` on it so `QB-Token` never follows a
+    /// redirect. Combining it with the HTTP options of this builder
+    /// (timeouts, proxy) is an error at [`ClientBuilder::build`].
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// How long connecting may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.options.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long one whole HTTP exchange may take, body included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends everything through this proxy (`http://`, `https://` or
+    /// `socks5://` URL, credentials allowed) instead of the environment's.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.options.proxy = Some(ProxySetting::Url(url.into()));
+        self
+    }
+
+    /// Uses no proxy, ignoring the environment.
+    pub fn no_proxy(mut self) -> Self {
+        self.options.proxy = Some(ProxySetting::None);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let http = match self.http {
+            Some(_) if self.options.any_set() => {
+                return Err(TransportError::bare(TransportErrorKind::Config(
+                    "timeouts and proxy belong on the reqwest::Client passed to http_client",
+                ))
+                .into());
+            }
+            Some(http) => http,
+            None => self.options.build()?,
+        };
+        Ok(Client::from_parts(
+            Transport::new(http, self.max_body),
+            self.endpoint,
+            self.body_format,
+            self.hash,
+            self.nonces,
+        ))
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The proxy URL may hold credentials, so only whether one is set shows.
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("body_format", &self.body_format)
+            .field("hash", &self.hash)
+            .field("nonces", &self.nonces)
+            .field("max_body", &self.max_body)
+            .field("own_http_client", &self.http.is_some())
+            .field("connect_timeout", &self.options.connect_timeout)
+            .field("timeout", &self.options.timeout)
+            .field(
+                "proxy",
+                &match self.options.proxy {
+                    None => "environment",
+                    Some(ProxySetting::None) => "none",
+                    Some(ProxySetting::Url(_)) => "explicit",
+                },
+            )
+            .finish()
+    }
+}

@@ -1,0 +1,273 @@
+//! The client: every operation of the core, sent over ureq.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use qb_auth_core::{
+    AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, CreateSession, Endpoint,
+    HashAlgorithm, Identity, NonceSource, Operation, Session, SessionToken, SigningInput, User,
+    check_status, parse_account_settings, parse_session, parse_user,
+};
+use tracing::Span;
+
+use crate::api_key::ApiKeyClient;
+use crate::builder::ClientBuilder;
+use crate::error::{Error, TransportError};
+use crate::trace;
+use crate::transport::Transport;
+
+/// A blocking QuickBlox client over ureq.
+///
+/// Cheap to clone, `Send + Sync`, and free of global state: keep one per
+/// API host and use it for any number of applications and users at once.
+/// Each method builds its request with `qb-auth-core`, sends it, and reads
+/// the answer with `qb-auth-core`; nothing about the protocol lives here.
+///
+/// ```
+/// # fn demo() -> Result<(), qb_auth_ureq::Error> {
+/// use qb_auth_core::{AppCredentials, Identity, SecretString};
+///
+/// let client = qb_auth_ureq::Client::new()?;
+/// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+/// let session = client.create_session(&app, &Identity::login("alice", "password1")?)?;
+/// let user = client.get_session(&session.token)?.user();
+/// client.destroy_session(&session.token)?;
+/// # let _ = user; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    transport: Transport,
+    endpoint: Endpoint,
+    body_format: BodyFormat,
+    hash: HashAlgorithm,
+    nonces: Arc<dyn NonceSource>,
+}
+
+impl Client {
+    /// A client with the defaults of [`ClientBuilder`].
+    pub fn new() -> Result<Self, Error> {
+        ClientBuilder::new().build()
+    }
+
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client over your own `ureq::Agent`, with the other defaults.
+    /// See [`ClientBuilder::http_client`] for what to set on it.
+    pub fn with_http_client(http: ureq::Agent) -> Self {
+        // No builder option that can fail is set, so this cannot fail.
+        Self::from_parts(
+            Transport::new(http, crate::builder::DEFAULT_MAX_BODY),
+            Endpoint::default(),
+            BodyFormat::default(),
+            HashAlgorithm::default(),
+            Arc::new(qb_auth_core::OsNonces),
+        )
+    }
+
+    pub(crate) fn from_parts(
+        transport: Transport,
+        endpoint: Endpoint,
+        body_format: BodyFormat,
+        hash: HashAlgorithm,
+        nonces: Arc<dyn NonceSource>,
+    ) -> Self {
+        Self {
+            transport,
+            endpoint,
+            body_format,
+            hash,
+            nonces,
+        }
+    }
+
+    /// The API host requests go to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The body format of create-session and login.
+    pub fn body_format(&self) -> BodyFormat {
+        self.body_format
+    }
+
+    /// The same client (sharing its connections) talking to another host.
+    pub fn with_endpoint(&self, endpoint: Endpoint) -> Self {
+        Self {
+            endpoint,
+            ..self.clone()
+        }
+    }
+
+    /// A signing input for now: the system clock shifted by
+    /// `clock_offset_secs` and a fresh nonce.
+    pub(crate) fn signing_input(&self, clock_offset_secs: i64) -> Result<SigningInput, Error> {
+        Ok(SigningInput::now_corrected(
+            SystemTime::now(),
+            clock_offset_secs,
+            &*self.nonces,
+        )?)
+    }
+
+    /// `POST /session.json`: creates an application session
+    /// (`Identity::application()`) or a user session, signed with the
+    /// system clock and a fresh nonce.
+    pub fn create_session(
+        &self,
+        app: &AppCredentials,
+        identity: &Identity,
+    ) -> Result<Session, Error> {
+        let input = self.signing_input(0)?;
+        self.create_session_with(app, identity, input)
+    }
+
+    /// Creates a session signed with the given time and nonce, to reproduce
+    /// a request exactly.
+    pub fn create_session_with(
+        &self,
+        app: &AppCredentials,
+        identity: &Identity,
+        input: SigningInput,
+    ) -> Result<Session, Error> {
+        self.create_session_attempt(app, identity, input, 1)
+    }
+
+    /// One create-session exchange; managed sessions number their attempts.
+    pub(crate) fn create_session_attempt(
+        &self,
+        app: &AppCredentials,
+        identity: &Identity,
+        input: SigningInput,
+        attempt: u32,
+    ) -> Result<Session, Error> {
+        let operation = if identity.is_user() {
+            Operation::CreateUserSession
+        } else {
+            Operation::CreateApplicationSession
+        };
+        trace::operation(operation, Some(identity.kind())).in_scope(|| {
+            let signed = CreateSession::new(app, identity, input)
+                .body_format(self.body_format)
+                .hash(self.hash)
+                .build(&self.endpoint)?;
+            let answer = self.exchange(signed.into_request(), attempt)?;
+            Ok(parse_session(&answer, operation)?)
+        })
+    }
+
+    /// `GET /session.json`: the session a token belongs to.
+    pub fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
+        trace::operation(Operation::GetSession, None).in_scope(|| {
+            let request = qb_auth_core::get_session(&self.endpoint, token)?;
+            let answer = self.exchange(request, 1)?;
+            Ok(parse_session(&answer, Operation::GetSession)?)
+        })
+    }
+
+    /// `DELETE /session.json`: ends the session; the token stops working.
+    pub fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
+        trace::operation(Operation::DestroySession, None).in_scope(|| {
+            let request = qb_auth_core::destroy_session(&self.endpoint, token)?;
+            let answer = self.exchange(request, 1)?;
+            Ok(check_status(&answer, Operation::DestroySession)?)
+        })
+    }
+
+    /// `POST /login.json`: upgrades the session of `token` to a user session
+    /// (the token stays the same) and returns the user.
+    pub fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Error> {
+        trace::operation(Operation::Login, Some(identity.kind())).in_scope(|| {
+            let request = qb_auth_core::login(&self.endpoint, token, identity, self.body_format)?;
+            let answer = self.exchange(request, 1)?;
+            Ok(parse_user(&answer, Operation::Login)?)
+        })
+    }
+
+    /// `DELETE /login.json`: downgrades the session to an application
+    /// session; the token stays valid.
+    pub fn logout(&self, token: &SessionToken) -> Result<(), Error> {
+        trace::operation(Operation::Logout, None).in_scope(|| {
+            let request = qb_auth_core::logout(&self.endpoint, token)?;
+            let answer = self.exchange(request, 1)?;
+            Ok(check_status(&answer, Operation::Logout)?)
+        })
+    }
+
+    /// `GET /account_settings.json` on this client's host: the hosts the
+    /// account uses. QuickBlox answers it on the shared host.
+    pub fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
+        trace::operation(Operation::AccountSettings, None).in_scope(|| {
+            let request = qb_auth_core::account_settings(&self.endpoint, account_key)?;
+            let answer = self.exchange(request, 1)?;
+            Ok(parse_account_settings(&answer)?)
+        })
+    }
+
+    /// Asks for the account's settings and returns this client switched to
+    /// the account's API host, with the settings.
+    pub fn use_account_endpoint(
+        &self,
+        account_key: &str,
+    ) -> Result<(Self, AccountSettings), Error> {
+        let settings = self.account_settings(account_key)?;
+        let endpoint = settings.endpoint().ok_or(Error::NoAccountEndpoint)?;
+        Ok((self.with_endpoint(endpoint), settings))
+    }
+
+    /// Authorizes requests with a server-side API key instead of a session.
+    pub fn with_api_key(&self, key: ApiKey) -> ApiKeyClient {
+        ApiKeyClient::new(self.clone(), key)
+    }
+
+    /// Sends any request as given and returns the answer whatever its
+    /// status: build with `qb-auth-core`, send here, read with
+    /// `qb-auth-core` (`check_status`, `parse_session`, ...). Only a
+    /// missing answer is an error.
+    pub fn send<B: Into<Body>>(
+        &self,
+        request: http::Request<B>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        let request = request.map(Into::into);
+        trace::operation(Operation::Other, None)
+            .in_scope(|| self.exchange(request, 1))
+            .map_err(Error::from)
+    }
+
+    /// One HTTP exchange in its own span; records the status on it and on
+    /// the operation span around it.
+    pub(crate) fn exchange(
+        &self,
+        request: http::Request<Body>,
+        attempt: u32,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let span = trace::attempt(&request, attempt);
+        let result = span.in_scope(|| self.transport.send(request));
+        match &result {
+            Ok(answer) => {
+                let status = answer.status().as_u16();
+                span.record("status", status);
+                Span::current().record("status", status);
+            }
+            Err(err) => {
+                tracing::debug!(parent: &span, error = %err, retryable = err.is_retryable(), "no answer");
+            }
+        }
+        result
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The agent is left out: its proxy may hold credentials.
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint)
+            .field("body_format", &self.body_format)
+            .field("hash", &self.hash)
+            .field("nonces", &self.nonces)
+            .field("max_body", &self.transport.max_body())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,171 @@
+//! What a call can fail with: a request that could not be built, an error
+//! answer from QuickBlox, or no answer at all.
+
+use std::fmt;
+
+use http::StatusCode;
+use qb_auth_core::{ApiError, BuildError};
+
+/// Everything a call through this crate can fail with.
+///
+/// `Display` and `Debug` never contain secrets: the core's errors name
+/// fields, never values, and transport errors drop the URL.
+///
+/// ```
+/// use qb_auth_ureq::{Error, TransportError};
+///
+/// let err = Error::from(qb_auth_core::Identity::login("alice", "").unwrap_err());
+/// assert!(matches!(err, Error::Build(_)));
+/// assert!(!err.is_retryable());
+/// assert_eq!(err.to_string(), "could not build the request: password must not be empty");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input could not make a request (an empty password, a bad endpoint).
+    #[error("could not build the request: {0}")]
+    Build(#[from] BuildError),
+    /// QuickBlox answered with an error (or an answer that could not be read).
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    /// No usable answer arrived: connect, timeout, dropped connection, a body
+    /// over the size limit.
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    /// `account_settings` answered without a usable `api_endpoint`.
+    #[error("the account settings name no usable API endpoint")]
+    NoAccountEndpoint,
+    /// A managed session could not get a token and will not try again on its
+    /// own: credentials were refused, the provider failed, or retries ran out.
+    /// The cause says which.
+    #[error("no session: {0}")]
+    Session(Box<Self>),
+}
+
+impl Error {
+    /// Whether trying the same call again later may succeed: a 429, a 5xx,
+    /// an expired session, a transport failure without an answer.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Build(_) | Self::NoAccountEndpoint => false,
+            Self::Api(api) => api.kind().is_retryable(),
+            Self::Transport(t) => t.is_retryable(),
+            Self::Session(cause) => cause.is_retryable(),
+        }
+    }
+
+    /// The error answer, when QuickBlox gave one (also through [`Error::Session`]).
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(api) => Some(api),
+            Self::Session(cause) => cause.api_error(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the error answer, if there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.api_error().map(ApiError::status)
+    }
+}
+
+/// No usable answer: the request did not get through, or the answer could
+/// not be read.
+///
+/// Keeps the underlying error as its `source` (without the URL).
+#[derive(thiserror::Error)]
+#[error("{kind}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    pub(crate) fn new(
+        kind: TransportErrorKind,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            kind,
+            source: Some(source.into()),
+        }
+    }
+
+    pub(crate) fn bare(kind: TransportErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &TransportErrorKind {
+        &self.kind
+    }
+
+    /// Whether a new attempt may succeed. Failures that left no HTTP status
+    /// (connect, timeout, dropped connection) are transient; a misconfigured
+    /// client, a TLS failure or an oversized body are not.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Connect
+                | TransportErrorKind::Timeout
+                | TransportErrorKind::Connection
+                | TransportErrorKind::Protocol
+        )
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// The kinds of [`TransportError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// Could not connect (refused, unreachable, DNS, proxy).
+    Connect,
+    /// A connect or total timeout ran out.
+    Timeout,
+    /// The connection broke before a whole answer arrived.
+    Connection,
+    /// The server spoke something that is not HTTP.
+    Protocol,
+    /// TLS failed (certificate, handshake).
+    Tls,
+    /// The answer's body is larger than the configured limit.
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The HTTP request could not be sent as given (bad URL, bad header).
+    InvalidRequest,
+    /// The HTTP client could not be set up (proxy URL, TLS provider,
+    /// contradictory builder options).
+    Config(&'static str),
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Connect => f.write_str("could not connect"),
+            Self::Timeout => f.write_str("timed out"),
+            Self::Connection => f.write_str("the connection broke before the answer arrived"),
+            Self::Protocol => f.write_str("the answer is not valid HTTP"),
+            Self::Tls => f.write_str("TLS failed"),
+            Self::BodyTooLarge { limit } => {
+                write!(f, "the answer's body is larger than {limit} bytes")
+            }
+            Self::InvalidRequest => f.write_str("the request cannot be sent"),
+            Self::Config(why) => write!(f, "the HTTP client cannot be set up: {why}"),
+            Self::Other => f.write_str("the HTTP exchange failed"),
+        }
+    }
+}
