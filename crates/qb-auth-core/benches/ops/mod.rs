@@ -1,0 +1,236 @@
+//! The operations both benches measure, defined once so that the timings
+//! (`core.rs`) and the allocation counts (`allocations.rs`) are of the very
+//! same code, and each next to its floor: HMAC-SHA1 keyed from scratch and fed
+//! the identical string to sign. No implementation can sign for less.
+
+use std::hint::black_box;
+use std::time::{Duration, UNIX_EPOCH};
+
+use hmac::{Hmac, KeyInit, Mac};
+use qb_auth_core::signature::{HashAlgorithm, sign, string_to_sign};
+use qb_auth_core::{
+    AppCredentials, BodyFormat, CreateSession, Endpoint, ExposeSecret, Identity, Nonce, Operation,
+    SecretString, SigningInput, check_status, parse_session,
+};
+
+const APPLICATION_ID: u64 = 12345;
+const AUTH_KEY: &str = "AbCdEfGh-12345";
+const AUTH_SECRET: &str = "s3cr3t-Key_XYZ";
+const TIMESTAMP: u64 = 1_700_000_000;
+const NONCE: u32 = 4242;
+const LOGIN: &str = "alice";
+// Characters that need escaping in both body formats, so encoding is measured.
+const PASSWORD: &str = "p@ss word&1=2";
+
+/// A create-session answer as the documentation shows it, with the header
+/// every QuickBlox response carries.
+const SESSION_BODY: &str = r#"{"session":{"application_id":12345,"created_at":"2019-09-01T14:55:56Z","id":1151827623,"nonce":4242,"token":"c56f382b402fb482086db956064592d3cd012bba","ts":1700000000,"updated_at":"2019-09-01T14:55:56Z","user_id":0,"_id":"1151827623"}}"#;
+/// The most common authentication failure: a clock too far off.
+const ERROR_BODY: &str = r#"{"errors":{"base":["Bad timestamp"]}}"#;
+
+/// One measured operation.
+pub(crate) struct Case {
+    /// A stable id: criterion's group name and the key `cargo xtask bench` joins on.
+    pub(crate) id: &'static str,
+    /// What a person reads in the table.
+    pub(crate) label: &'static str,
+    /// What the floor HMACs for this case.
+    pub(crate) string_to_sign: String,
+}
+
+/// Something that measures an operation, given its case and a closure that
+/// runs it once.
+pub(crate) trait Measure {
+    fn measure<R>(&mut self, case: &Case, op: impl FnMut() -> R);
+}
+
+/// The floor: `Hmac<Sha1>` keyed from scratch over the string to sign.
+pub(crate) fn floor(key: &[u8], message: &[u8]) -> impl Sized + use<> {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes any key");
+    mac.update(message);
+    mac.finalize().into_bytes()
+}
+
+/// Everything the operations read, built once outside the measurement.
+pub(crate) struct Fixtures {
+    pub(crate) app: AppCredentials,
+    application: Identity,
+    login: Identity,
+    input: SigningInput,
+    endpoint: Endpoint,
+    session_answer: http::Response<Vec<u8>>,
+    error_answer: http::Response<Vec<u8>>,
+}
+
+impl Fixtures {
+    pub(crate) fn new() -> Self {
+        let app = AppCredentials::new(APPLICATION_ID, AUTH_KEY, SecretString::from(AUTH_SECRET))
+            .expect("valid fixture credentials");
+        let expires = qb_auth_core::time::format_expiration(
+            UNIX_EPOCH + Duration::from_secs(TIMESTAMP + 7200),
+        );
+        let session_answer = http::Response::builder()
+            .status(201)
+            .header("content-type", "application/json; charset=utf-8")
+            .header("qb-token-expirationdate", expires)
+            .body(SESSION_BODY.as_bytes().to_vec())
+            .expect("valid fixture response");
+        let error_answer = http::Response::builder()
+            .status(422)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(ERROR_BODY.as_bytes().to_vec())
+            .expect("valid fixture response");
+        Self {
+            app,
+            application: Identity::application(),
+            login: Identity::login(LOGIN, PASSWORD).expect("valid fixture identity"),
+            input: SigningInput::new(TIMESTAMP, Nonce::new(NONCE).expect("nonce in range")),
+            endpoint: Endpoint::default(),
+            session_answer,
+            error_answer,
+        }
+    }
+
+    /// The auth secret's bytes, to key the floor with.
+    pub(crate) fn key(&self) -> &[u8] {
+        self.app.auth_secret().expose_secret().as_bytes()
+    }
+
+    fn string_to_sign(&self, identity: &Identity) -> String {
+        CreateSession::new(&self.app, identity, self.input)
+            .build(&self.endpoint)
+            .expect("fixture request builds")
+            .string_to_sign()
+            .to_owned()
+    }
+
+    fn build(&self, identity: &Identity, format: BodyFormat) -> impl Sized + use<> {
+        CreateSession::new(&self.app, identity, self.input)
+            .body_format(format)
+            .build(black_box(&self.endpoint))
+            .expect("fixture request builds")
+    }
+}
+
+/// Runs every case through `m`.
+pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
+    let app_sts = fx.string_to_sign(&fx.application);
+    let login_sts = fx.string_to_sign(&fx.login);
+    let secret = fx.app.auth_secret();
+    let (app_id, ts, nonce) = (
+        APPLICATION_ID.to_string(),
+        TIMESTAMP.to_string(),
+        NONCE.to_string(),
+    );
+
+    // The public stages a custom transport would call. Pairs arrive out of
+    // order, so the sort is measured too.
+    let app_pairs = [
+        ("timestamp", ts.as_str()),
+        ("nonce", nonce.as_str()),
+        ("auth_key", AUTH_KEY),
+        ("application_id", app_id.as_str()),
+    ];
+    let case = Case {
+        id: "sign_app",
+        label: "string to sign + signature, application",
+        string_to_sign: app_sts.clone(),
+    };
+    assert_eq!(string_to_sign(app_pairs).as_str(), app_sts);
+    m.measure(&case, || {
+        let s = string_to_sign(black_box(app_pairs));
+        sign(secret, &s, HashAlgorithm::Sha1)
+    });
+
+    let login_pairs = [
+        ("user[password]", PASSWORD),
+        ("timestamp", ts.as_str()),
+        ("user[login]", LOGIN),
+        ("nonce", nonce.as_str()),
+        ("auth_key", AUTH_KEY),
+        ("application_id", app_id.as_str()),
+    ];
+    let case = Case {
+        id: "sign_login",
+        label: "string to sign + signature, login user",
+        string_to_sign: login_sts.clone(),
+    };
+    assert_eq!(string_to_sign(login_pairs).as_str(), login_sts);
+    m.measure(&case, || {
+        let s = string_to_sign(black_box(login_pairs));
+        sign(secret, &s, HashAlgorithm::Sha1)
+    });
+
+    let builds = [
+        (
+            "build_app_json",
+            "create-session request, application, JSON",
+            &fx.application,
+            BodyFormat::Json,
+            &app_sts,
+        ),
+        (
+            "build_app_form",
+            "create-session request, application, form",
+            &fx.application,
+            BodyFormat::Form,
+            &app_sts,
+        ),
+        (
+            "build_login_json",
+            "create-session request, login user, JSON",
+            &fx.login,
+            BodyFormat::Json,
+            &login_sts,
+        ),
+        (
+            "build_login_form",
+            "create-session request, login user, form",
+            &fx.login,
+            BodyFormat::Form,
+            &login_sts,
+        ),
+    ];
+    for (id, label, identity, format, sts) in builds {
+        let case = Case {
+            id,
+            label,
+            string_to_sign: sts.clone(),
+        };
+        m.measure(&case, || fx.build(identity, format));
+    }
+
+    let case = Case {
+        id: "parse_session",
+        label: "parse a session response",
+        string_to_sign: app_sts.clone(),
+    };
+    let parsed = parse_session(&fx.session_answer, Operation::CreateApplicationSession)
+        .expect("fixture answer parses");
+    assert_eq!(
+        parsed.token.expose(),
+        "c56f382b402fb482086db956064592d3cd012bba"
+    );
+    assert!(parsed.expires_at.is_some(), "expiry header is read");
+    m.measure(&case, || {
+        parse_session(
+            black_box(&fx.session_answer),
+            Operation::CreateApplicationSession,
+        )
+    });
+
+    let case = Case {
+        id: "parse_error",
+        label: "parse an error response",
+        string_to_sign: app_sts,
+    };
+    let error = check_status(&fx.error_answer, Operation::CreateApplicationSession)
+        .expect_err("fixture answer is an error");
+    assert_eq!(error.messages(), ["Bad timestamp"]);
+    m.measure(&case, || {
+        check_status(
+            black_box(&fx.error_answer),
+            Operation::CreateApplicationSession,
+        )
+    });
+}
