@@ -1,2 +1,50 @@
-//! Placeholder until this crate is written.
+//! End-to-end test support for qb-auth: both transports behind one trait,
+//! a canned HTTP server for transport edge cases, and a macro that runs a
+//! test written once against each transport.
+//!
+//! The tests themselves are in `tests/`.
+
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod adapter;
+pub mod canned;
+pub mod failure;
+
+pub use adapter::{Adapter, Answer, Options, Reqwest, Ureq};
+pub use failure::{Failure, TransportKind};
+
+/// Runs each listed `async fn name<A: Adapter>()` from the enclosing module
+/// once per transport: `reqwest::name` and `ureq::name`, each on a
+/// multi-threaded runtime and bounded by a timeout.
+#[macro_export]
+macro_rules! for_each_transport {
+    ($timeout_secs:expr => $($case:ident),+ $(,)?) => {
+        mod reqwest {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    $crate::bounded($timeout_secs, super::$case::<$crate::Reqwest>()).await;
+                }
+            )+
+        }
+        mod ureq {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    $crate::bounded($timeout_secs, super::$case::<$crate::Ureq>()).await;
+                }
+            )+
+        }
+    };
+}
+
+/// Awaits `test`, failing if it takes longer than `secs` seconds.
+pub async fn bounded(secs: u64, test: impl Future<Output = ()>) {
+    if tokio::time::timeout(std::time::Duration::from_secs(secs), test)
+        .await
+        .is_err()
+    {
+        panic!("the test did not finish within {secs} s");
+    }
+}

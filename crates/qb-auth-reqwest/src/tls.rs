@@ -5,7 +5,7 @@
 //! certificates with the platform verifier. The configuration is handed to
 //! reqwest directly, so no process-wide provider is installed.
 
-use crate::error::{TransportError, TransportErrorKind};
+use crate::error::TransportError;
 
 #[cfg(feature = "rustls")]
 pub(crate) fn configure(
@@ -14,6 +14,8 @@ pub(crate) fn configure(
     use std::sync::Arc;
 
     use rustls_platform_verifier::BuilderVerifierExt;
+
+    use crate::error::TransportErrorKind;
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
