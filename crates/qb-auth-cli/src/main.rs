@@ -1,3 +1,41 @@
-//! Placeholder.
+//! `qb-auth`: create, inspect and debug QuickBlox sessions; run the
+//! emulator and the demo. Parses the command line, runs one command, and
+//! turns its outcome into an exit code (see `exit.rs`).
+
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod args;
+mod commands;
+mod exit;
+mod hints;
+mod identity_args;
+mod output;
+mod secrets;
+mod transport;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::exit::Code;
+
+fn main() -> ExitCode {
+    // clap prints its own usage errors and exits with 2, help and version with 0.
+    let cli = args::Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = commands::run(cli.command, &mut out).and_then(|()| Ok(out.flush()?));
+    match result {
+        Ok(()) => Code::Success.into(),
+        Err(error) => {
+            let mut err = std::io::stderr().lock();
+            // Nothing more can be done if stderr is gone too.
+            let _ = writeln!(err, "error: {error}");
+            for line in hints::next_steps(&error) {
+                let _ = writeln!(err, "  {line}");
+            }
+            error.code().into()
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! `session create`, `session get`, `session destroy`.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use qb_auth_core::{
+    CreateSession, HashAlgorithm, Nonce, NonceSource, Operation, OsNonces, SigningInput,
+    check_status, destroy_session, get_session, parse_session, unix_seconds,
+};
+
+use super::{app_credentials, exchange, session_token};
+use crate::args::{CreateArgs, SigningArgs, TokenCallArgs};
+use crate::exit::{ApiFailure, CliError, SignedContext};
+use crate::output::{self, ShowToken};
+use crate::transport::Transport;
+
+/// Signs a create-session request; prints it (`--dry-run`) or sends it and
+/// prints the session, token included.
+pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    // Every flag combination is checked before anything is asked for.
+    let plan = args.identity.plan()?;
+    let app = app_credentials(&args.app)?;
+    let identity = args.identity.resolve(plan)?;
+    let input = signing_input(&args.signing)?;
+    let hash = HashAlgorithm::from(args.signing.hash);
+    let endpoint = &args.server.endpoint;
+    let signed = CreateSession::new(&app, &identity, input)
+        .body_format(args.signing.body.into())
+        .hash(hash)
+        .build(endpoint)?;
+    if args.signing.dry_run {
+        output::dry_run(out, args.server.output, &signed, hash)?;
+        return Ok(());
+    }
+    let context = SignedContext {
+        masked_string_to_sign: signed.masked_string_to_sign(),
+        hash,
+        timestamp: input.timestamp(),
+    };
+    let operation = if identity.is_user() {
+        Operation::CreateUserSession
+    } else {
+        Operation::CreateApplicationSession
+    };
+    let transport = Transport::new(&args.server)?;
+    let answer = transport.send(operation, endpoint, signed.into_request())?;
+    let session = parse_session(&answer, operation)
+        .map_err(|e| ApiFailure::new(e, endpoint).with_signed(context))?;
+    output::session(out, args.server.output, &session, ShowToken::Yes)?;
+    Ok(())
+}
+
+/// Prints the session a token belongs to, without the token.
+pub(super) fn get(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let token = session_token(&args.token)?;
+    let endpoint = &args.server.endpoint;
+    let request = get_session(endpoint, &token)?;
+    let transport = Transport::new(&args.server)?;
+    let session = exchange(&transport, endpoint, Operation::GetSession, request, |a| {
+        parse_session(a, Operation::GetSession)
+    })?;
+    output::session(out, args.server.output, &session, ShowToken::No)?;
+    Ok(())
+}
+
+/// Destroys the session a token belongs to.
+pub(super) fn destroy(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let token = session_token(&args.token)?;
+    let endpoint = &args.server.endpoint;
+    let request = destroy_session(endpoint, &token)?;
+    let transport = Transport::new(&args.server)?;
+    exchange(
+        &transport,
+        endpoint,
+        Operation::DestroySession,
+        request,
+        |a| check_status(a, Operation::DestroySession),
+    )?;
+    output::done(
+        out,
+        args.server.output,
+        "destroy session",
+        "session destroyed; the token no longer works",
+    )?;
+    Ok(())
+}
+
+/// `--nonce` and `--timestamp` when given, otherwise an OS nonce and the clock.
+fn signing_input(args: &SigningArgs) -> Result<SigningInput, CliError> {
+    let nonce = match args.nonce {
+        Some(n) => Nonce::new(n)?,
+        None => OsNonces.next_nonce()?,
+    };
+    let timestamp = args
+        .timestamp
+        .unwrap_or_else(|| unix_seconds(SystemTime::now()));
+    Ok(SigningInput::new(timestamp, nonce))
+}

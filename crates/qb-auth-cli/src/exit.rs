@@ -1,0 +1,229 @@
+//! Exit codes, and which failure gets which code.
+//!
+//! Scripts branch on these, so each family a caller can act on differently
+//! (fix the arguments, fix the credentials, retry later, call the provider)
+//! has a code of its own. The table is printed by `--help`.
+
+use std::fmt;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use qb_auth_core::{ApiError, BuildError, Endpoint, ErrorKind, HashAlgorithm};
+
+use crate::identity_args::IdentityError;
+use crate::secrets::SecretError;
+
+/// The exit codes of `qb-auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Code {
+    /// Everything worked.
+    Success = 0,
+    /// A failure outside the other families (a demo step, writing output).
+    Failure = 1,
+    /// The arguments were wrong or incomplete (clap uses 2 as well).
+    Usage = 2,
+    /// QuickBlox refused the credentials, the signature or the token.
+    AuthRejected = 3,
+    /// The endpoint could not be reached or did not answer.
+    Network = 4,
+    /// The server failed (5xx) or answered with something that is not QuickBlox's.
+    Server = 5,
+    /// Any other error answer (rate limit, not found, validation).
+    OtherApi = 6,
+}
+
+impl From<Code> for ExitCode {
+    fn from(code: Code) -> Self {
+        Self::from(code as u8)
+    }
+}
+
+/// The table `--help` shows after the options.
+pub(crate) const HELP: &str = "\
+Exit codes:
+  0  success
+  1  other failure (a demo step failed, the output could not be written)
+  2  usage: bad or missing arguments, or a missing secret and no terminal to ask on
+  3  authentication rejected: unexpected signature, bad timestamp, no application
+     found, wrong credentials, expired or missing session token
+  4  network failure: the endpoint could not be reached or did not answer in time
+  5  server error: HTTP 5xx, or an answer that is not QuickBlox's
+  6  other API error: rate limited, not found, validation failed, unexpected answer
+
+Every --flag-name can also be set as the environment variable QB_FLAG_NAME
+(QB_APP_ID, QB_AUTH_KEY, QB_AUTH_SECRET, QB_PASSWORD, QB_TOKEN, QB_ENDPOINT, ...).
+Pass secrets that way (or with --auth-secret-file), not as flags that other users
+can read in the process list; a missing secret is asked for without echo when
+stdin is a terminal.";
+
+/// Everything that can make a command fail.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// The identity flags do not name exactly one identity.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// A secret was missing or unreadable.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The core refused the input (empty value, bad nonce, bad endpoint).
+    #[error("{0}")]
+    Build(#[from] BuildError),
+    /// QuickBlox (or the server at the endpoint) answered with an error.
+    #[error(transparent)]
+    Api(Box<ApiFailure>),
+    /// No answer came back.
+    #[error(transparent)]
+    Network(#[from] NetworkFailure),
+    /// Standard output could not be written.
+    #[error("could not write the output: {0}")]
+    Output(#[from] std::io::Error),
+    /// The emulator could not start or stopped with an error.
+    #[error("the emulator failed: {0}")]
+    Emulator(String),
+    /// A demo step did not work.
+    #[error("{0}")]
+    Demo(String),
+}
+
+impl CliError {
+    /// The exit code for this failure.
+    pub(crate) fn code(&self) -> Code {
+        match self {
+            Self::Identity(_) | Self::Secret(_) | Self::Build(_) => Code::Usage,
+            Self::Api(failure) => api_code(failure.error.kind()),
+            Self::Network(_) => Code::Network,
+            Self::Output(_) | Self::Emulator(_) | Self::Demo(_) => Code::Failure,
+        }
+    }
+}
+
+impl From<ApiFailure> for CliError {
+    fn from(failure: ApiFailure) -> Self {
+        Self::Api(Box::new(failure))
+    }
+}
+
+/// The exit code for an error answer of `kind`.
+pub(crate) fn api_code(kind: ErrorKind) -> Code {
+    match kind {
+        ErrorKind::UnexpectedSignature
+        | ErrorKind::BadTimestamp
+        | ErrorKind::NoApplicationFound
+        | ErrorKind::InvalidCredentials
+        | ErrorKind::SessionExpired
+        | ErrorKind::TokenRequired
+        | ErrorKind::Unauthorized
+        | ErrorKind::ForbiddenNeedUser
+        | ErrorKind::Forbidden => Code::AuthRejected,
+        ErrorKind::ServerError | ErrorKind::MalformedResponse => Code::Server,
+        _ => Code::OtherApi,
+    }
+}
+
+/// An error answer, with what the hints need to say what to do next.
+#[derive(Debug)]
+pub(crate) struct ApiFailure {
+    /// The classified answer.
+    pub(crate) error: ApiError,
+    /// Where the request went.
+    pub(crate) endpoint: Endpoint,
+    /// Our clock when the answer arrived, to measure skew against `Date`.
+    pub(crate) received_at: SystemTime,
+    /// For create-session: what was signed, with secrets masked.
+    pub(crate) signed: Option<SignedContext>,
+}
+
+/// What a create-session request signed, safe to show.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedContext {
+    /// The string to sign with passwords and tokens replaced by `***`.
+    pub(crate) masked_string_to_sign: String,
+    /// The HMAC used.
+    pub(crate) hash: HashAlgorithm,
+    /// The timestamp signed.
+    pub(crate) timestamp: u64,
+}
+
+impl ApiFailure {
+    /// An error answer that arrived just now.
+    pub(crate) fn new(error: ApiError, endpoint: &Endpoint) -> Self {
+        Self {
+            error,
+            endpoint: endpoint.clone(),
+            received_at: SystemTime::now(),
+            signed: None,
+        }
+    }
+
+    /// Adds what the request signed.
+    pub(crate) fn with_signed(mut self, signed: SignedContext) -> Self {
+        self.signed = Some(signed);
+        self
+    }
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at {} failed: {}",
+            self.error.operation().as_str(),
+            self.endpoint,
+            self.error
+        )
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+/// A request that got no answer.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation} could not reach {endpoint}: {message}")]
+pub(crate) struct NetworkFailure {
+    /// The call that failed, such as `create user session`.
+    pub(crate) operation: &'static str,
+    /// Where it was going.
+    pub(crate) endpoint: Endpoint,
+    /// The transport's own description (adapters keep secrets out of it).
+    pub(crate) message: String,
+    /// Whether it was a timeout, for the hint.
+    pub(crate) timed_out: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_has_its_own_code() {
+        assert_eq!(api_code(ErrorKind::UnexpectedSignature), Code::AuthRejected);
+        assert_eq!(api_code(ErrorKind::InvalidCredentials), Code::AuthRejected);
+        assert_eq!(api_code(ErrorKind::SessionExpired), Code::AuthRejected);
+        assert_eq!(api_code(ErrorKind::ServerError), Code::Server);
+        assert_eq!(api_code(ErrorKind::MalformedResponse), Code::Server);
+        assert_eq!(api_code(ErrorKind::RateLimited), Code::OtherApi);
+        assert_eq!(api_code(ErrorKind::NotFound), Code::OtherApi);
+        let codes = [
+            Code::Success,
+            Code::Failure,
+            Code::Usage,
+            Code::AuthRejected,
+            Code::Network,
+            Code::Server,
+            Code::OtherApi,
+        ];
+        let distinct: std::collections::BTreeSet<u8> = codes.iter().map(|c| *c as u8).collect();
+        assert_eq!(distinct.len(), codes.len());
+    }
+
+    #[test]
+    fn help_lists_every_code() {
+        for code in 0..=6 {
+            assert!(
+                HELP.contains(&format!("\n  {code}  ")),
+                "code {code} missing from the help table"
+            );
+        }
+    }
+}

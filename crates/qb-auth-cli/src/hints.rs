@@ -1,0 +1,295 @@
+//! What to do next, for each failure a user can act on.
+//!
+//! The hints use only what is safe to show: the masked string to sign, the
+//! endpoint, the measured clock offset and the server's messages.
+
+use std::time::SystemTime;
+
+use qb_auth_core::{ErrorKind, HashAlgorithm, RetryAfter, unix_seconds};
+
+use crate::exit::{ApiFailure, CliError, NetworkFailure};
+
+/// How far the timestamp may be from the server's clock.
+const TIMESTAMP_WINDOW_SECS: i64 = 60 * 60;
+
+/// Lines of advice to print after the error itself; empty when the message
+/// says it all.
+pub(crate) fn next_steps(error: &CliError) -> Vec<String> {
+    match error {
+        CliError::Api(failure) => api(failure),
+        CliError::Network(failure) => network(failure),
+        CliError::Identity(_) => {
+            vec!["run with --help to see the identity flags and what goes with what".into()]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn api(failure: &ApiFailure) -> Vec<String> {
+    let mut lines = Vec::new();
+    match failure.error.kind() {
+        ErrorKind::UnexpectedSignature => unexpected_signature(failure, &mut lines),
+        ErrorKind::BadTimestamp => bad_timestamp(failure, &mut lines),
+        ErrorKind::NoApplicationFound => {
+            lines.push(format!(
+                "no application with this id lives at {}: check --app-id, and whether the app \
+                 is on a dedicated host",
+                failure.endpoint
+            ));
+            lines.push(
+                "find the host with `qb-auth account-settings --account-key KEY`, then pass its \
+                 api endpoint as --endpoint"
+                    .into(),
+            );
+        }
+        ErrorKind::InvalidCredentials => {
+            lines.push(
+                "the login, email, password or provider token was refused; check it and run \
+                 again (qb-auth does not retry, so an account is never locked by a loop)"
+                    .into(),
+            );
+        }
+        ErrorKind::SessionExpired => lines.push(
+            "the token expired (2 hours after its last use) or was destroyed; create a new one \
+             with `qb-auth session create`"
+                .into(),
+        ),
+        ErrorKind::TokenRequired | ErrorKind::Unauthorized => lines.push(
+            "pass a valid session token with --token or QB_TOKEN (create one with \
+             `qb-auth session create`)"
+                .into(),
+        ),
+        ErrorKind::ForbiddenNeedUser => lines.push(
+            "this needs a user session: log in on the token with `qb-auth login --login L` (or \
+             create the session with an identity)"
+                .into(),
+        ),
+        ErrorKind::RateLimited => {
+            let wait = match failure.error.retry_after() {
+                Some(after) => format!("wait {}s", after_secs(after, failure.received_at).max(1)),
+                None => "wait a little".into(),
+            };
+            lines.push(format!(
+                "the plan's request rate was exceeded: {wait} and try again"
+            ));
+        }
+        ErrorKind::ServerError => lines
+            .push("the server failed; this is not caused by your input: try again later".into()),
+        ErrorKind::MalformedResponse => lines.push(format!(
+            "{} did not answer like QuickBlox; check that --endpoint is a QuickBlox API host \
+             (such as https://api.quickblox.com)",
+            failure.endpoint
+        )),
+        _ => {}
+    }
+    lines
+}
+
+fn unexpected_signature(failure: &ApiFailure, lines: &mut Vec<String>) {
+    lines.push("QuickBlox rebuilt a different string to sign, or holds a different secret.".into());
+    if let Some(signed) = &failure.signed {
+        lines.push(format!(
+            "the string this request signed (secrets masked), with hmac-{}:",
+            signed.hash.as_str()
+        ));
+        lines.push(format!("  {}", signed.masked_string_to_sign));
+    }
+    lines.push("usual causes:".into());
+    lines.push(
+        "  - a wrong auth secret (compare it with the dashboard; a secret file's extra spaces \
+         count)"
+            .into(),
+    );
+    lines.push("  - an application id and auth key from different applications".into());
+    lines.push(
+        "  - a value changed after signing (a proxy re-encoding the body, a trimmed password)"
+            .into(),
+    );
+    if failure
+        .signed
+        .as_ref()
+        .is_some_and(|s| s.hash == HashAlgorithm::Sha256)
+    {
+        lines.push(
+            "  - hashing with sha256, which this request did: QuickBlox documents sha1 only; \
+             drop --hash sha256"
+                .into(),
+        );
+    } else {
+        lines.push("  - hashing with sha256 (QuickBlox documents sha1 only)".into());
+    }
+    lines.push(
+        "compare with a known request: `qb-auth session create --dry-run --nonce N \
+         --timestamp T ...` prints exactly what is signed and sent"
+            .into(),
+    );
+}
+
+fn bad_timestamp(failure: &ApiFailure, lines: &mut Vec<String>) {
+    let Some(server) = failure.error.server_date() else {
+        lines.push(
+            "the server sent no Date header, so the clock offset could not be measured; check \
+             this machine's clock (it must be within 60 minutes of the server's)"
+                .into(),
+        );
+        return;
+    };
+    let offset = signed_diff(server, failure.received_at);
+    lines.push(format!(
+        "measured clock offset: the server's clock is {} this machine's (server Date minus \
+         local clock)",
+        describe_offset(offset)
+    ));
+    if let Some(signed) = &failure.signed {
+        let signed_offset = unix_seconds(server) as i64 - signed.timestamp as i64;
+        if signed_offset.abs() > TIMESTAMP_WINDOW_SECS {
+            lines.push(format!(
+                "the request was signed with timestamp {}, which is {} from the server's time; \
+                 at most 60 minutes are accepted",
+                signed.timestamp,
+                human(signed_offset.abs())
+            ));
+        }
+    }
+    lines.push(
+        "synchronise this machine's clock (for example enable NTP), or pass --timestamp with \
+         the server's Unix time; the qb-auth libraries correct the offset by themselves"
+            .into(),
+    );
+}
+
+fn network(failure: &NetworkFailure) -> Vec<String> {
+    let mut lines = vec![format!(
+        "check that {} is the right --endpoint and that this machine can reach it (proxy \
+         settings come from HTTPS_PROXY / HTTP_PROXY)",
+        failure.endpoint
+    )];
+    if failure.timed_out {
+        lines.push("no answer came in time: raise --timeout if the network is slow".into());
+    }
+    lines
+}
+
+/// `a - b` in whole seconds, negative when `a` is earlier.
+fn signed_diff(a: SystemTime, b: SystemTime) -> i64 {
+    match a.duration_since(b) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+fn after_secs(after: RetryAfter, now: SystemTime) -> u64 {
+    after.delay_from(now).as_secs()
+}
+
+/// `+5400 s` as `1h 30m 0s ahead of`; small offsets as `in step with`.
+fn describe_offset(offset: i64) -> String {
+    match offset {
+        0 => "in step with".into(),
+        o if o > 0 => format!("{} ({o:+} s) ahead of", human(o)),
+        o => format!("{} ({o:+} s) behind", human(-o)),
+    }
+}
+
+fn human(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    if h > 0 {
+        format!("{h}h {m}m {s}s")
+    } else if m > 0 {
+        format!("{m}m {s}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use qb_auth_core::{Endpoint, Operation, check_status};
+
+    use super::*;
+    use crate::exit::SignedContext;
+
+    fn failure(status: u16, body: &str, date: Option<SystemTime>) -> ApiFailure {
+        let mut response = http::Response::builder().status(status);
+        if let Some(date) = date {
+            response = response.header("Date", httpdate_of(date));
+        }
+        let response = response.body(body.as_bytes().to_vec()).unwrap();
+        let error = check_status(&response, Operation::CreateUserSession).unwrap_err();
+        ApiFailure::new(error, &Endpoint::default())
+    }
+
+    fn httpdate_of(t: SystemTime) -> String {
+        qb_auth_core::time::format_http_date(t)
+    }
+
+    #[test]
+    fn unexpected_signature_shows_the_masked_string_and_causes() {
+        let f = failure(422, r#"{"errors":{"base":["Unexpected signature"]}}"#, None).with_signed(
+            SignedContext {
+                masked_string_to_sign: "application_id=1&user[password]=***".into(),
+                hash: HashAlgorithm::Sha256,
+                timestamp: 1_700_000_000,
+            },
+        );
+        let text = api(&f).join("\n");
+        assert!(
+            text.contains("  application_id=1&user[password]=***"),
+            "{text}"
+        );
+        assert!(text.contains("wrong auth secret"), "{text}");
+        assert!(text.contains("different applications"), "{text}");
+        assert!(text.contains("changed after signing"), "{text}");
+        assert!(
+            text.contains("hashing with sha256, which this request did"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bad_timestamp_reports_the_measured_offset() {
+        let mut f = failure(
+            422,
+            r#"{"errors":{"base":["Bad timestamp"]}}"#,
+            Some(SystemTime::now() + Duration::from_secs(5400)),
+        );
+        // Pin our side of the measurement so the expected text is exact.
+        let server = f.error.server_date().unwrap();
+        f.received_at = server - Duration::from_secs(5400);
+        let f = f.with_signed(SignedContext {
+            masked_string_to_sign: String::new(),
+            hash: HashAlgorithm::Sha1,
+            timestamp: unix_seconds(server) - 5400,
+        });
+        let text = api(&f).join("\n");
+        assert!(
+            text.contains("the server's clock is 1h 30m 0s (+5400 s) ahead of this machine's"),
+            "{text}"
+        );
+        assert!(
+            text.contains("which is 1h 30m 0s from the server's time"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bad_timestamp_without_date_says_it_cannot_measure() {
+        let f = failure(422, r#"{"errors":{"base":["Bad timestamp"]}}"#, None);
+        assert!(api(&f)[0].contains("no Date header"));
+    }
+
+    #[test]
+    fn invalid_credentials_promise_no_loop() {
+        let f = failure(401, r#"{"errors":["Unauthorized"]}"#, None);
+        assert!(api(&f)[0].contains("does not retry"));
+    }
+
+    #[test]
+    fn offsets_read_naturally() {
+        assert_eq!(describe_offset(-75), "1m 15s (-75 s) behind");
+        assert_eq!(describe_offset(0), "in step with");
+        assert_eq!(human(3601), "1h 0m 1s");
+    }
+}

@@ -1,0 +1,364 @@
+//! What commands print on stdout, as text for people or JSON for scripts.
+//!
+//! The only secrets ever printed are the token `session create` exists to
+//! hand out and the body of a dry run, which the user asked to see. Sessions
+//! read back with `session get` are printed without their token.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+use clap::ValueEnum;
+use qb_auth_core::time::{format_expiration, format_rfc3339};
+use qb_auth_core::{AccountSettings, HashAlgorithm, Session, SignedRequest, User};
+use serde::Serialize;
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Aligned lines for people.
+    #[default]
+    Text,
+    /// One JSON object on stdout, for scripts.
+    Json,
+}
+
+/// Whether a session's token is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ShowToken {
+    /// `session create`: the token is the result.
+    Yes,
+    /// Everything else: the caller already has it.
+    No,
+}
+
+/// The `--dry-run --output json` object. Its fields are a fixed contract.
+#[derive(Debug, Serialize)]
+pub(crate) struct DryRun {
+    /// `POST`.
+    pub(crate) method: String,
+    /// The full URL.
+    pub(crate) url: String,
+    /// Lower-case header names to values (repeated headers joined by `, `).
+    pub(crate) headers: BTreeMap<String, String>,
+    /// The body exactly as it would be sent.
+    pub(crate) body: String,
+    /// The exact string signed.
+    pub(crate) string_to_sign: String,
+    /// The signature, lowercase hex.
+    pub(crate) signature: String,
+}
+
+impl DryRun {
+    /// The contract object for a built request.
+    pub(crate) fn new(signed: &SignedRequest) -> io::Result<Self> {
+        let request = signed.request();
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        for (name, value) in request.headers() {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            headers
+                .entry(name.as_str().to_owned())
+                .and_modify(|v| {
+                    v.push_str(", ");
+                    v.push_str(&value);
+                })
+                .or_insert_with(|| value.into_owned());
+        }
+        let body = std::str::from_utf8(request.body().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the body is not UTF-8"))?
+            .to_owned();
+        Ok(Self {
+            method: request.method().as_str().to_owned(),
+            url: request.uri().to_string(),
+            headers,
+            body,
+            string_to_sign: signed.string_to_sign().to_owned(),
+            signature: signed.signature().as_str().to_owned(),
+        })
+    }
+}
+
+/// Prints a dry run. Text shows the string to sign masked; JSON keeps the
+/// contract and shows it exactly (its body holds the same values anyway).
+pub(crate) fn dry_run(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    signed: &SignedRequest,
+    hash: HashAlgorithm,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => json(out, &DryRun::new(signed)?),
+        OutputFormat::Text => {
+            let request = signed.request();
+            writeln!(out, "{} {}", request.method(), request.uri())?;
+            for (name, value) in request.headers() {
+                if value.is_sensitive() {
+                    writeln!(out, "{name}: [REDACTED]")?;
+                } else {
+                    writeln!(out, "{name}: {}", String::from_utf8_lossy(value.as_bytes()))?;
+                }
+            }
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{}",
+                String::from_utf8_lossy(request.body().as_bytes())
+            )?;
+            writeln!(out)?;
+            writeln!(out, "string to sign (secrets masked):")?;
+            writeln!(out, "  {}", signed.masked_string_to_sign())?;
+            writeln!(
+                out,
+                "signature (hmac-{}): {}",
+                hash.as_str(),
+                signed.signature()
+            )?;
+            writeln!(out, "nothing was sent (--dry-run)")
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SessionView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
+    id: Option<u64>,
+    application_id: Option<u64>,
+    user_id: u64,
+    created_at: Option<String>,
+    expires_at: Option<String>,
+}
+
+/// Prints a session; its token only with [`ShowToken::Yes`].
+pub(crate) fn session(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    session: &Session,
+    show_token: ShowToken,
+) -> io::Result<()> {
+    let token = (show_token == ShowToken::Yes).then(|| session.token.expose());
+    match format {
+        OutputFormat::Json => json(
+            out,
+            &SessionView {
+                token,
+                id: session.id,
+                application_id: session.application_id,
+                user_id: session.user_id,
+                created_at: session.created_at.map(format_rfc3339),
+                expires_at: session.expires_at.map(format_rfc3339),
+            },
+        ),
+        OutputFormat::Text => {
+            let mut rows = Vec::new();
+            if let Some(token) = token {
+                rows.push(("token", token.to_owned()));
+            }
+            rows.push(("session id", opt(session.id)));
+            rows.push(("application id", opt(session.application_id)));
+            rows.push((
+                "user",
+                match session.user() {
+                    Some(id) => format!("{id} (user session)"),
+                    None => "none (application session)".to_owned(),
+                },
+            ));
+            rows.push(("created at", opt_time(session.created_at)));
+            rows.push(("expires at", opt_time(session.expires_at)));
+            table(out, &rows)
+        }
+    }
+}
+
+/// Prints the user `login` returned.
+pub(crate) fn user(out: &mut dyn Write, format: OutputFormat, user: &User) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => json(out, user),
+        OutputFormat::Text => {
+            writeln!(out, "logged in; the token is now a user session token")?;
+            table(
+                out,
+                &[
+                    ("user id", user.id.to_string()),
+                    ("login", user.login.clone().unwrap_or_else(|| "-".into())),
+                    ("email", user.email.clone().unwrap_or_else(|| "-".into())),
+                    (
+                        "full name",
+                        user.full_name.clone().unwrap_or_else(|| "-".into()),
+                    ),
+                ],
+            )
+        }
+    }
+}
+
+/// Prints account settings.
+pub(crate) fn account_settings(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    settings: &AccountSettings,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => json(out, settings),
+        OutputFormat::Text => {
+            let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            table(
+                out,
+                &[
+                    ("api endpoint", or_dash(&settings.api_endpoint)),
+                    ("chat endpoint", or_dash(&settings.chat_endpoint)),
+                    ("turn server", or_dash(&settings.turnserver_endpoint)),
+                ],
+            )?;
+            if let Some(endpoint) = settings.endpoint() {
+                writeln!(out, "use it with: --endpoint {endpoint}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Done<'a> {
+    operation: &'a str,
+    ok: bool,
+}
+
+/// Prints the success of a call that returns nothing worth showing.
+pub(crate) fn done(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    operation: &str,
+    message: &str,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => json(
+            out,
+            &Done {
+                operation,
+                ok: true,
+            },
+        ),
+        OutputFormat::Text => writeln!(out, "{message}"),
+    }
+}
+
+fn json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    writeln!(out)
+}
+
+fn table(out: &mut dyn Write, rows: &[(&str, String)]) -> io::Result<()> {
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (key, value) in rows {
+        writeln!(out, "{key:<width$}  {value}")?;
+    }
+    Ok(())
+}
+
+fn opt(value: Option<u64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+fn opt_time(value: Option<SystemTime>) -> String {
+    value.map_or_else(|| "-".to_owned(), format_expiration)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use qb_auth_core::{
+        AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString, SessionToken,
+        SigningInput,
+    };
+
+    use super::*;
+
+    fn signed() -> SignedRequest {
+        let app = AppCredentials::new(
+            12345,
+            "AbCdEfGh-12345",
+            SecretString::from("s3cr3t-Key_XYZ"),
+        )
+        .unwrap();
+        let user = Identity::login("alice", "p@ss word&1=2").unwrap();
+        CreateSession::new(
+            &app,
+            &user,
+            SigningInput::new(1_700_000_000, Nonce::new(4242).unwrap()),
+        )
+        .build(&Endpoint::default())
+        .unwrap()
+    }
+
+    fn render(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn dry_run_json_is_the_contract() {
+        let text = render(|o| dry_run(o, OutputFormat::Json, &signed(), HashAlgorithm::Sha1));
+        assert_eq!(text.lines().count(), 1);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "body",
+                "headers",
+                "method",
+                "signature",
+                "string_to_sign",
+                "url"
+            ]
+        );
+        assert_eq!(value["method"], "POST");
+        assert_eq!(value["url"], "https://api.quickblox.com/session.json");
+        assert_eq!(value["headers"]["content-type"], "application/json");
+        assert_eq!(
+            value["signature"],
+            "56a1c07a5dfb9dbe0948aa93c2b79a01eb33a177"
+        );
+    }
+
+    #[test]
+    fn dry_run_text_masks_the_string_to_sign() {
+        let text = render(|o| dry_run(o, OutputFormat::Text, &signed(), HashAlgorithm::Sha1));
+        assert!(text.contains("&user[login]=alice&user[password]=***\n"));
+        assert!(text.contains("signature (hmac-sha1): 56a1c07a5dfb9dbe0948aa93c2b79a01eb33a177"));
+        assert!(text.starts_with("POST https://api.quickblox.com/session.json\n"));
+    }
+
+    #[test]
+    fn session_token_is_shown_only_when_asked() {
+        let mut s = Session::new(SessionToken::new("t0k3n-abc"));
+        s.user_id = 42;
+        s.expires_at = Some(UNIX_EPOCH + Duration::from_secs(1_511_939_478));
+        let shown = render(|o| session(o, OutputFormat::Text, &s, ShowToken::Yes));
+        assert!(shown.contains("token           t0k3n-abc\n"), "{shown}");
+        assert!(
+            shown.contains("user            42 (user session)\n"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("expires at      2017-11-29 07:11:18 UTC\n"),
+            "{shown}"
+        );
+        for format in [OutputFormat::Text, OutputFormat::Json] {
+            let hidden = render(|o| session(o, format, &s, ShowToken::No));
+            assert!(!hidden.contains("t0k3n"), "{hidden}");
+        }
+        let json_shown = render(|o| session(o, OutputFormat::Json, &s, ShowToken::Yes));
+        let value: serde_json::Value = serde_json::from_str(&json_shown).unwrap();
+        assert_eq!(value["token"], "t0k3n-abc");
+        assert_eq!(value["expires_at"], "2017-11-29T07:11:18Z");
+    }
+}
