@@ -1,2 +1,169 @@
-//! Placeholder until this crate is written.
+//! # qb-auth-emulator
+//!
+//! A QuickBlox-compatible authentication server on loopback: a real HTTP/1.1
+//! server (hyper on Tokio) that answers every authentication endpoint the
+//! way QuickBlox does, byte for byte where QuickBlox's bytes are known. No
+//! QuickBlox server is needed to test signing, sessions, expiry, retries
+//! and error handling over the real wire.
+//!
+//! ```
+//! use qb_auth_emulator::{fixtures, Emulator, Fault};
+//!
+//! let runtime = tokio::runtime::Runtime::new()?;
+//! runtime.block_on(async {
+//!     let emulator = Emulator::with_demo_fixtures().start().await?;
+//!     println!("QuickBlox stand-in at {}", emulator.base_url());
+//!
+//!     // Knobs change while it runs; counters can be read at any time.
+//!     emulator.fail_next(1, Fault::Status503);
+//!     emulator.set_clock_offset(120);
+//!     assert_eq!(emulator.stats().sessions_created, 0);
+//!     assert_eq!(fixtures::ALICE_LOGIN, "alice");
+//!
+//!     emulator.shutdown().await;
+//!     Ok::<(), Box<dyn std::error::Error>>(())
+//! })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Three ways to use it: this library ([`Emulator::builder`], then
+//! [`EmulatorBuilder::start`] or [`EmulatorBuilder::start_blocking`]); the
+//! `qb-auth emulator` command (the [`cli`] module, behind the `cli`
+//! feature); and the demo of the `qb-auth` CLI, which uses the
+//! [demo fixtures](fixtures).
+//!
+//! ## Endpoints
+//!
+//! | call | answers |
+//! | --- | --- |
+//! | `POST /session.json` | 201 `{"session":{...}}`; JSON (strings, numbers, one level of nested objects) or form bodies; the signature is checked in constant time over the decoded parameters |
+//! | `GET /session.json` | 200 `{"session":{...}}` with the current `user_id` |
+//! | `DELETE /session.json` | 200, empty body; the token stops working |
+//! | `POST /login.json` | 202 `{"user":{...}}`; top-level `login`/`email` + `password`, `provider=facebook`/`twitter` + `keys[token]` (+ `keys[secret]`), or `provider=firebase_phone` + `firebase_phone[project_id]`/`[access_token]`; the same token becomes a user session |
+//! | `DELETE /login.json` | 200, empty body; the token stays valid as an application session |
+//! | `GET /account_settings.json` | 200 with `api_endpoint` = the emulator's own base URL (with scheme), `chat_endpoint` and `turnserver_endpoint` = its bare host; needs `QB-Account-Key` |
+//! | `GET /users.json` | a QuickBlox-like page `{"current_page":1,"per_page":10,"total_entries":N,"items":[{"user":{...}}]}` (`page`, `per_page` ≤ 100); application token, user token or API key |
+//! | `GET /chat/Dialog.json` | `{"total_entries":0,"skip":0,"limit":100,"items":[]}`; needs a user: a user token, or an API key with `On-Behalf-Of` |
+//!
+//! Resources take `QB-Token`, or `Authorization: ApiKey <key>` (configured
+//! per application) with an optional `On-Behalf-Of: <user id>` to act as
+//! that user. Session and login calls take `QB-Token` only.
+//!
+//! Every answer has `Date` (on the emulator's clock, offset included) and
+//! `QuickBlox-REST-API-Version: 0.1.1`; answers with a body have
+//! `Content-Type: application/json; charset=utf-8`; answers about a known
+//! token, and create-session successes, have `QB-Token-ExpirationDate`
+//! (`2017-11-29 07:11:18 UTC` format).
+//!
+//! ## Errors QuickBlox is known to send (same bytes)
+//!
+//! | situation | status | body |
+//! | --- | --- | --- |
+//! | signature mismatch | 422 | `{"errors":{"base":["Unexpected signature"]}}` |
+//! | timestamp more than 60 minutes from the emulator's clock | 422 | `{"errors":{"base":["Bad timestamp"]}}` |
+//! | unknown application id, or wrong auth key for it | 422 | `{"errors":{"base":["No application found"]}}` |
+//! | wrong login, email, password or provider token (create-session and login) | 401 | `{"errors":["Unauthorized"]}` |
+//! | unknown, destroyed or expired token | 401 | `{"errors":{"base":["Required session does not exist"]}}` |
+//! | no `QB-Token` (and no API key where one is accepted) | 401 | `{"errors":["Token is required"]}` |
+//! | a user is needed (application token on `GET /chat/Dialog.json`, logout of an application session) | 422 | `{"errors":{"base":["Forbidden. Need user."]}}` |
+//!
+//! ## Choices made where QuickBlox's behaviour is unknown
+//!
+//! | situation | status | body |
+//! | --- | --- | --- |
+//! | reused (timestamp, nonce) pair for the same application | 422 | `{"errors":{"base":["Nonce has already been used"]}}` |
+//! | rate limit exceeded | 429 | `{"errors":["Too Many Requests"]}` and `Retry-After: <seconds>` |
+//! | body over the limit (64 KiB by default) | 413 | `{"errors":["Request Entity Too Large"]}` |
+//! | missing create-session parameter | 400 | `{"errors":{"base":["Missing parameter: nonce"]}}` (names only, never values) |
+//! | invalid JSON, arrays, deeper nesting, repeated parameter | 400 | `{"errors":{"base":["<what was wrong>"]}}` |
+//! | content type other than JSON or form | 415 | as above |
+//! | unknown provider | 422 | `{"errors":{"base":["Unsupported provider"]}}` |
+//! | both `QB-Token` and `Authorization` | 400 | `{"errors":{"base":["Use either QB-Token or Authorization, not both"]}}` |
+//! | wrong API key or account key | 401 | `{"errors":["Unauthorized"]}` |
+//! | `On-Behalf-Of` not a configured user id | 422 | `{"errors":{"base":["On-Behalf-Of must be the id of an existing user"]}}` |
+//! | no `QB-Account-Key` | 401 | `{"errors":["Account key is required"]}` |
+//! | injected 500 / 503 | 500 / 503 | `{"errors":["Internal Server Error"]}` / `{"errors":["Service Unavailable"]}` |
+//! | unknown path / method | 404 / 405 | `{"errors":["Not Found"]}` / `{"errors":["Method Not Allowed"]}` with `Allow` |
+//!
+//! Create-session checks run in this order: parameters present,
+//! application, rate limit, timestamp, signature, replay, user. The
+//! (timestamp, nonce) pair is used up once the signature is valid, even if
+//! the user's credentials are then wrong. `POST /login.json` answers 202
+//! (QuickBlox's old docs say 200; clients accept both).
+//!
+//! ## Signatures
+//!
+//! The emulator rebuilds the string to sign from every received parameter
+//! but `signature` with [`qb_auth_core::signature::string_to_sign`] and checks
+//! it with [`qb_auth_core::signature::verify`] (constant time). A 40-hex
+//! signature is HMAC-SHA1, QuickBlox's documented algorithm. A 64-hex
+//! HMAC-SHA256 signature is accepted only by applications configured with
+//! [`AppConfig::accept_sha256`]: QuickBlox has not confirmed that its server
+//! accepts SHA-256, so the default answers "Unexpected signature". The
+//! emulator's own tests send the protocol notes' known-answer vectors over
+//! raw HTTP, so the server is checked independently of the signing client.
+//!
+//! ## Sessions, clock and memory
+//!
+//! Tokens are 40 random hex characters from the operating system's
+//! generator. Every request that presents a valid token slides its expiry
+//! to the time to live after that request (2 hours by default,
+//! [`EmulatorControl::set_session_ttl`]). Expiry runs on a monotonic clock;
+//! the emulator's wall clock (`Date`, timestamp checks, `created_at`) is the
+//! system clock plus a signed offset in seconds
+//! ([`EmulatorControl::set_clock_offset`]). Used nonces are kept only while
+//! their timestamp is inside the ±60-minute window, expired sessions a
+//! minute after expiry; both are pruned at most once a second.
+//!
+//! ## Faults
+//!
+//! Latency, shares of 500 and 503 answers and of dropped connections (drawn
+//! from a small seeded generator, so a run repeats exactly), and
+//! deterministic bursts with [`EmulatorControl::fail_next`]. A fault replaces
+//! the request: nothing is processed. A dropped connection is closed before
+//! any byte of an answer is written.
+//!
+//! ## Users and applications
+//!
+//! Several applications, each with an id, auth key, auth secret, and
+//! optionally an API key and an account key ([`AppConfig`]). Users
+//! ([`UserConfig`]) belong to the whole emulator: any application can log
+//! any user in. Facebook, Twitter and Firebase test tokens map to users
+//! (see [`EmulatorBuilder::facebook_token`] and the next two methods).
+//!
+//! Secrets (auth secrets, passwords, provider tokens, API and account keys,
+//! session tokens) never appear in `Debug` output or error messages, and the
+//! emulator does not log.
+
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod answers;
+mod blocking;
+#[cfg(feature = "cli")]
+pub mod cli;
+mod config;
+mod emulator;
+mod error;
+mod faults;
+pub mod fixtures;
+mod handlers;
+mod identity;
+mod params;
+mod rate_limit;
+mod router;
+mod server;
+mod sessions;
+mod state;
+mod stats;
+
+pub use blocking::BlockingEmulator;
+pub use config::{AppConfig, UserConfig};
+pub use emulator::{
+    DEFAULT_BODY_LIMIT, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder,
+    EmulatorControl, EmulatorHandle,
+};
+pub use error::{ConfigError, StartError};
+pub use faults::Fault;
+pub use qb_auth_core::{ExposeSecret, SecretString};
+pub use stats::{EmulatorStats, FaultStats};

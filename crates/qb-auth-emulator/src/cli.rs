@@ -1,0 +1,458 @@
+//! The `qb-auth emulator` command, for the CLI crate to mount as a
+//! subcommand: [`EmulatorArgs`] (clap) and [`run`].
+//!
+//! ```text
+//! qb-auth emulator --listen 127.0.0.1:<PORT or 0> --app-id <ID> --auth-key <KEY>
+//!     --auth-secret <SECRET> [--user LOGIN:PASSWORD[:EMAIL]]... [--account-key KEY]
+//!     [--session-ttl SECS] [--rate-limit PER_SECOND] [--clock-offset SECS]
+//!     [--allow-non-loopback]
+//! ```
+//!
+//! Every flag but `--allow-non-loopback` can come from the environment:
+//! `QB_LISTEN`, `QB_APP_ID`, `QB_AUTH_KEY`, `QB_AUTH_SECRET`, `QB_USER`
+//! (comma-separated), `QB_ACCOUNT_KEY`, `QB_SESSION_TTL`, `QB_RATE_LIMIT`,
+//! `QB_CLOCK_OFFSET`. Users get ids 1, 2, 3… in the order given.
+//!
+//! Once the emulator accepts connections, the first line on stdout is
+//! exactly `listening on http://127.0.0.1:<PORT>`. It serves until SIGINT or
+//! SIGTERM (Ctrl-C elsewhere), then shuts down cleanly.
+
+use std::ffi::OsStr;
+use std::future::Future;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
+use qb_auth_core::{ExposeSecret, SecretString};
+
+use crate::config::{AppConfig, UserConfig};
+use crate::emulator::{Emulator, EmulatorBuilder};
+use crate::error::StartError;
+
+/// The arguments of `qb-auth emulator`.
+///
+/// `Debug` shows no secret: the auth secret, the account key and the users'
+/// passwords print as `[REDACTED]`. Secret values are never echoed in
+/// parse errors either, and `--help` does not show them when they come from
+/// the environment.
+///
+/// ```
+/// use clap::Parser;
+/// use qb_auth_emulator::cli::EmulatorArgs;
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     emulator: EmulatorArgs,
+/// }
+///
+/// let cli = Cli::try_parse_from([
+///     "qb-auth", "--app-id", "12345", "--auth-key", "AbCdEfGh-12345",
+///     "--auth-secret", "s3cr3t-Key_XYZ", "--user", "alice:p@ss:alice@example.com",
+/// ])?;
+/// assert_eq!(cli.emulator.app_id, 12345);
+/// assert_eq!(cli.emulator.users[0].email.as_deref(), Some("alice@example.com"));
+/// assert!(!format!("{:?}", cli.emulator).contains("s3cr3t"));
+/// # Ok::<(), clap::Error>(())
+/// ```
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port. Loopback only,
+    /// unless --allow-non-loopback is given.
+    #[arg(
+        long,
+        env = "QB_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0"
+    )]
+    pub listen: SocketAddr,
+
+    /// The application id clients sign with.
+    #[arg(long, env = "QB_APP_ID", value_name = "ID")]
+    pub app_id: u64,
+
+    /// The application's authorization key.
+    #[arg(long, env = "QB_AUTH_KEY", value_name = "KEY")]
+    pub auth_key: String,
+
+    /// The application's authorization secret.
+    #[arg(
+        long,
+        env = "QB_AUTH_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true,
+        value_parser = SecretParser("--auth-secret")
+    )]
+    pub auth_secret: SecretString,
+
+    /// A user, repeatable (QB_USER: comma-separated). The password may
+    /// contain ':' but not ','; a last ':'-part containing '@' is the email.
+    #[arg(
+        long = "user",
+        env = "QB_USER",
+        value_name = "LOGIN:PASSWORD[:EMAIL]",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_parser = UserParser
+    )]
+    pub users: Vec<UserSpec>,
+
+    /// Answers GET /account_settings.json for this QB-Account-Key.
+    #[arg(
+        long,
+        env = "QB_ACCOUNT_KEY",
+        value_name = "KEY",
+        hide_env_values = true,
+        value_parser = SecretParser("--account-key")
+    )]
+    pub account_key: Option<SecretString>,
+
+    /// Seconds a session lives after its last use.
+    #[arg(
+        long,
+        env = "QB_SESSION_TTL",
+        value_name = "SECS",
+        default_value_t = 7200,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub session_ttl: u64,
+
+    /// Requests per second the application may make (429 beyond); no limit if absent.
+    #[arg(
+        long,
+        env = "QB_RATE_LIMIT",
+        value_name = "PER_SECOND",
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub rate_limit: Option<u32>,
+
+    /// Seconds the emulator's clock runs ahead of (negative: behind) this machine's.
+    #[arg(
+        long,
+        env = "QB_CLOCK_OFFSET",
+        value_name = "SECS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    pub clock_offset: i64,
+
+    /// Allow listening on an address other than loopback. The emulator
+    /// accepts test credentials: expose it only on purpose.
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+}
+
+/// One `--user LOGIN:PASSWORD[:EMAIL]`. `Debug` redacts the password.
+#[derive(Debug, Clone)]
+pub struct UserSpec {
+    /// The login.
+    pub login: String,
+    /// The password.
+    pub password: SecretString,
+    /// The email, if given.
+    pub email: Option<String>,
+}
+
+impl UserSpec {
+    /// Reads `LOGIN:PASSWORD[:EMAIL]`. `None` when the login or password is empty.
+    ///
+    /// ```
+    /// use qb_auth_emulator::cli::UserSpec;
+    /// use qb_auth_emulator::ExposeSecret;
+    ///
+    /// let user = UserSpec::parse("bob:a:b:c").unwrap();
+    /// assert_eq!(user.password.expose_secret(), "a:b:c");
+    /// assert_eq!(user.email, None);
+    /// let user = UserSpec::parse("bob:pw:bob@example.com").unwrap();
+    /// assert_eq!(user.email.as_deref(), Some("bob@example.com"));
+    /// assert!(UserSpec::parse("bob").is_none());
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        let (login, rest) = text.split_once(':')?;
+        let (password, email) = match rest.rsplit_once(':') {
+            Some((password, email)) if email.contains('@') => (password, Some(email)),
+            _ => (rest, None),
+        };
+        if login.trim().is_empty() || password.is_empty() {
+            return None;
+        }
+        Some(Self {
+            login: login.trim().to_owned(),
+            password: SecretString::from(password),
+            email: email.map(|e| e.trim().to_owned()),
+        })
+    }
+}
+
+impl EmulatorArgs {
+    /// The emulator these arguments describe.
+    pub fn to_builder(&self) -> EmulatorBuilder {
+        let mut app = AppConfig::new(
+            self.app_id,
+            self.auth_key.clone(),
+            self.auth_secret.expose_secret(),
+        );
+        if let Some(key) = &self.account_key {
+            app = app.account_key(key.expose_secret());
+        }
+        let mut builder = Emulator::builder()
+            .app(app)
+            .listen(self.listen)
+            .allow_non_loopback(self.allow_non_loopback)
+            .session_ttl(Duration::from_secs(self.session_ttl))
+            .rate_limit(self.rate_limit)
+            .clock_offset(self.clock_offset);
+        for (user, id) in self.users.iter().zip(1..) {
+            let mut config = UserConfig::new(id, user.login.clone(), user.password.expose_secret());
+            if let Some(email) = &user.email {
+                config = config.email(email.clone());
+            }
+            builder = builder.user(config);
+        }
+        builder
+    }
+}
+
+/// Why `qb-auth emulator` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The emulator could not start.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// The `listening on` line could not be written.
+    #[error("cannot write to stdout: {0}")]
+    Output(io::Error),
+    /// SIGINT or SIGTERM could not be watched.
+    #[error("cannot watch for termination signals: {0}")]
+    Signal(io::Error),
+}
+
+/// Runs `qb-auth emulator`: starts, prints `listening on http://…` as the
+/// first line of stdout, and serves until SIGINT or SIGTERM.
+pub async fn run(args: EmulatorArgs) -> Result<(), CliError> {
+    // Watch signals before announcing, so a signal sent right after the
+    // line is seen is not lost.
+    let terminated = termination().map_err(CliError::Signal)?;
+    run_until(args, io::stdout(), terminated).await
+}
+
+/// [`run`] with the output and the stop condition given: writes the
+/// `listening on` line to `out` and serves until `until` completes. For
+/// embedding and tests.
+///
+/// ```
+/// use qb_auth_emulator::cli::{run_until, EmulatorArgs, UserSpec};
+///
+/// let args = EmulatorArgs {
+///     listen: "127.0.0.1:0".parse()?,
+///     app_id: 1,
+///     auth_key: "key".into(),
+///     auth_secret: "secret".into(),
+///     users: vec![UserSpec::parse("alice:pw").unwrap()],
+///     account_key: None,
+///     session_ttl: 7200,
+///     rate_limit: None,
+///     clock_offset: 0,
+///     allow_non_loopback: false,
+/// };
+/// let mut out = Vec::new();
+/// tokio::runtime::Runtime::new()?.block_on(run_until(args, &mut out, async {}))?;
+/// let line = String::from_utf8(out)?;
+/// assert!(line.starts_with("listening on http://127.0.0.1:") && line.ends_with('\n'));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub async fn run_until<W, F>(args: EmulatorArgs, mut out: W, until: F) -> Result<(), CliError>
+where
+    W: Write,
+    F: Future<Output = ()>,
+{
+    let emulator = args.to_builder().start().await?;
+    let announced =
+        writeln!(out, "listening on {}", emulator.base_url()).and_then(|()| out.flush());
+    if let Err(err) = announced {
+        emulator.shutdown().await;
+        return Err(CliError::Output(err));
+    }
+    until.await;
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn termination() -> io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn termination() -> io::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+/// Parses a secret without ever quoting it in an error.
+#[derive(Debug, Clone, Copy)]
+struct SecretParser(&'static str);
+
+impl TypedValueParser for SecretParser {
+    type Value = SecretString;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<SecretString, clap::Error> {
+        match value.to_str() {
+            Some(text) if !text.trim().is_empty() => Ok(SecretString::from(text)),
+            _ => Err(hidden_value_error(
+                cmd,
+                &format!("{} must be non-empty UTF-8 text", self.0),
+            )),
+        }
+    }
+}
+
+/// Parses `--user` without ever quoting the value (it holds a password).
+#[derive(Debug, Clone, Copy)]
+struct UserParser;
+
+impl TypedValueParser for UserParser {
+    type Value = UserSpec;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<UserSpec, clap::Error> {
+        value.to_str().and_then(UserSpec::parse).ok_or_else(|| {
+            hidden_value_error(
+                cmd,
+                "--user must be LOGIN:PASSWORD[:EMAIL] with a non-empty login and password",
+            )
+        })
+    }
+}
+
+fn hidden_value_error(cmd: &clap::Command, message: &str) -> clap::Error {
+    let mut cmd = cmd.clone();
+    cmd.error(
+        ErrorKind::ValueValidation,
+        format!("{message} (the value is not shown: it is secret)"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    fn parse(extra: &[&str]) -> Result<EmulatorArgs, clap::Error> {
+        let base = [
+            "qb-auth",
+            "--app-id",
+            "7",
+            "--auth-key",
+            "k",
+            "--auth-secret",
+            "TOPSECRET",
+        ];
+        Cli::try_parse_from(base.iter().chain(extra)).map(|c| c.args)
+    }
+
+    #[test]
+    fn debug_hides_every_secret() {
+        let args = parse(&[
+            "--user",
+            "alice:PASSWORD1:alice@example.com",
+            "--user",
+            "bob:PASSWORD2",
+            "--account-key",
+            "ACCOUNTKEY",
+        ])
+        .unwrap();
+        let shown = format!("{args:?} {args:#?}");
+        for secret in ["TOPSECRET", "PASSWORD1", "PASSWORD2", "ACCOUNTKEY"] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+        assert!(shown.contains("alice@example.com") && shown.contains("bob"));
+    }
+
+    #[test]
+    fn flags_and_defaults() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.listen, "127.0.0.1:0".parse().unwrap());
+        assert_eq!(args.session_ttl, 7200);
+        assert_eq!(args.rate_limit, None);
+        assert_eq!(args.clock_offset, 0);
+        assert!(!args.allow_non_loopback);
+        let args = parse(&[
+            "--listen",
+            "127.0.0.1:8089",
+            "--session-ttl",
+            "5",
+            "--rate-limit",
+            "80",
+            "--clock-offset",
+            "-3700",
+        ])
+        .unwrap();
+        assert_eq!(args.listen.port(), 8089);
+        assert_eq!(args.session_ttl, 5);
+        assert_eq!(args.rate_limit, Some(80));
+        assert_eq!(args.clock_offset, -3700);
+        assert!(parse(&["--rate-limit", "0"]).is_err());
+        assert!(parse(&["--session-ttl", "0"]).is_err());
+    }
+
+    #[test]
+    fn bad_secret_values_are_not_echoed() {
+        let err = parse(&["--user", "JUSTAPASSWORD"]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("LOGIN:PASSWORD"), "{text}");
+        assert!(!text.contains("JUSTAPASSWORD"), "{text}");
+        let err = Cli::try_parse_from([
+            "qb-auth",
+            "--app-id",
+            "7",
+            "--auth-key",
+            "k",
+            "--auth-secret",
+            " ",
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("--auth-secret must be"), "{err}");
+    }
+
+    #[test]
+    fn builder_gets_users_in_order_and_refuses_public_addresses() {
+        let args = parse(&["--user", "alice:pw", "--user", "bob:pw2:b@x"]).unwrap();
+        assert!(args.to_builder().validate().is_ok());
+        let public = parse(&["--listen", "0.0.0.0:0"]).unwrap();
+        assert!(matches!(
+            public.to_builder().validate(),
+            Err(crate::ConfigError::NonLoopback(_))
+        ));
+        let allowed = parse(&["--listen", "0.0.0.0:0", "--allow-non-loopback"]).unwrap();
+        assert!(allowed.to_builder().validate().is_ok());
+    }
+}

@@ -1,0 +1,201 @@
+//! The state every request shares: the fixed directory, the knobs, the
+//! sessions and nonces, and the counters.
+//!
+//! Locks are std mutexes held for a few map operations and never across an
+//! `.await`; handlers are synchronous for that reason.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::config::Directory;
+use crate::faults::{Fault, FaultPlan, Shares};
+use crate::rate_limit::RateLimiter;
+use crate::sessions::{NonceLedger, Sessions};
+use crate::stats::{Counters, EmulatorStats};
+
+/// QuickBlox accepts a timestamp up to 60 minutes from its clock.
+pub(crate) const TIMESTAMP_WINDOW_SECS: i64 = 60 * 60;
+
+/// Sweeps of expired sessions and old nonces run at most this often.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// The knobs that can change while the emulator runs.
+#[derive(Debug)]
+pub(crate) struct Knobs {
+    pub(crate) latency: Duration,
+    pub(crate) session_ttl: Duration,
+    pub(crate) rate_limit: Option<u32>,
+    pub(crate) faults: FaultPlan,
+}
+
+/// Sessions and nonces, behind one lock since create-session touches both.
+#[derive(Debug)]
+pub(crate) struct Registry {
+    pub(crate) sessions: Sessions,
+    pub(crate) nonces: NonceLedger,
+    /// When each user last made a request: `last_request_at`. At most one
+    /// entry per configured user.
+    pub(crate) user_last_request: HashMap<u64, SystemTime>,
+    last_sweep: Instant,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) directory: Directory,
+    /// `http://127.0.0.1:<port>`, as `account_settings` reports it.
+    pub(crate) base_url: String,
+    /// The bare host, as `account_settings` reports `chat_endpoint`.
+    pub(crate) host: String,
+    pub(crate) body_limit: usize,
+    /// When the emulator started, on its own clock: users' `created_at`.
+    pub(crate) started_at: SystemTime,
+    pub(crate) counters: Counters,
+    clock_offset: AtomicI64,
+    knobs: Mutex<Knobs>,
+    registry: Mutex<Registry>,
+    limiter: Mutex<RateLimiter>,
+}
+
+/// Locks, recovering the data if a holder panicked: every critical section
+/// leaves the maps consistent, so the data is still good.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn new(
+        directory: Directory,
+        base_url: String,
+        host: String,
+        body_limit: usize,
+        clock_offset: i64,
+        knobs: Knobs,
+    ) -> Self {
+        let started_at = shift(SystemTime::now(), clock_offset);
+        Self {
+            directory,
+            base_url,
+            host,
+            body_limit,
+            started_at,
+            counters: Counters::default(),
+            clock_offset: AtomicI64::new(clock_offset),
+            knobs: Mutex::new(knobs),
+            registry: Mutex::new(Registry {
+                sessions: Sessions::default(),
+                nonces: NonceLedger::default(),
+                user_last_request: HashMap::new(),
+                last_sweep: Instant::now(),
+            }),
+            limiter: Mutex::new(RateLimiter::default()),
+        }
+    }
+
+    /// The emulator's clock: the system clock moved by the clock offset.
+    pub(crate) fn server_now(&self) -> SystemTime {
+        shift(SystemTime::now(), self.clock_offset())
+    }
+
+    pub(crate) fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_clock_offset(&self, secs: i64) {
+        self.clock_offset.store(secs, Ordering::Relaxed);
+    }
+
+    pub(crate) fn knobs(&self) -> MutexGuard<'_, Knobs> {
+        lock(&self.knobs)
+    }
+
+    pub(crate) fn registry(&self) -> MutexGuard<'_, Registry> {
+        lock(&self.registry)
+    }
+
+    pub(crate) fn session_ttl(&self) -> Duration {
+        self.knobs().session_ttl
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        self.knobs().latency
+    }
+
+    pub(crate) fn next_fault(&self) -> Option<Fault> {
+        self.knobs().faults.next()
+    }
+
+    pub(crate) fn set_shares(&self, shares: Shares) {
+        self.knobs().faults.set_shares(shares);
+    }
+
+    pub(crate) fn set_rate_limit(&self, per_second: Option<u32>) {
+        self.knobs().rate_limit = per_second;
+        lock(&self.limiter).reset();
+    }
+
+    /// Counts one request against `app_id`'s limit; `Err(retry_after_secs)`
+    /// when over it.
+    pub(crate) fn admit(&self, app_id: u64) -> Result<(), u64> {
+        let Some(per_second) = self.knobs().rate_limit else {
+            return Ok(());
+        };
+        let verdict = lock(&self.limiter).admit(app_id, per_second, Instant::now());
+        if verdict.is_err() {
+            self.counters.rate_limited.inc();
+        }
+        verdict
+    }
+
+    /// Drops expired sessions and nonces too old to matter, at most once a
+    /// second, so memory stays bounded by the request rate.
+    pub(crate) fn maybe_sweep(&self) {
+        let now = Instant::now();
+        let ttl = self.session_ttl();
+        let oldest = unix_secs(self.server_now()) - TIMESTAMP_WINDOW_SECS;
+        let mut registry = self.registry();
+        if now.saturating_duration_since(registry.last_sweep) < SWEEP_EVERY {
+            return;
+        }
+        registry.last_sweep = now;
+        registry.sessions.prune(now, ttl);
+        registry.nonces.prune(oldest);
+    }
+
+    pub(crate) fn record_user_request(&self, user_id: u64, at: SystemTime) {
+        self.registry().user_last_request.insert(user_id, at);
+    }
+
+    pub(crate) fn last_request_of(&self, user_id: u64) -> Option<SystemTime> {
+        self.registry().user_last_request.get(&user_id).copied()
+    }
+
+    pub(crate) fn expire_all_sessions(&self) {
+        self.registry().sessions.expire_all(Instant::now());
+    }
+
+    pub(crate) fn stats(&self) -> EmulatorStats {
+        let ttl = self.session_ttl();
+        let active = self.registry().sessions.live_count(Instant::now(), ttl);
+        self.counters.snapshot(active)
+    }
+}
+
+/// `time` moved by a signed number of seconds, saturating at the epoch.
+pub(crate) fn shift(time: SystemTime, secs: i64) -> SystemTime {
+    let delta = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        time.checked_add(delta).unwrap_or(time)
+    } else {
+        time.checked_sub(delta).unwrap_or(UNIX_EPOCH)
+    }
+}
+
+/// Whole seconds since the epoch, negative before it.
+pub(crate) fn unix_secs(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}

@@ -1,0 +1,169 @@
+//! Counters, updated lock-free while serving and read as a snapshot.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::faults::Fault;
+
+/// What the emulator has done so far: a snapshot taken by
+/// [`EmulatorControl::stats`](crate::EmulatorControl::stats).
+///
+/// ```
+/// use qb_auth_emulator::EmulatorStats;
+///
+/// let stats = EmulatorStats::default();
+/// assert_eq!(stats.sessions_created, 0);
+/// assert_eq!(stats.faults.total(), 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EmulatorStats {
+    /// Every request received, whatever its answer.
+    pub requests: u64,
+    /// Sessions created by `POST /session.json`.
+    pub sessions_created: u64,
+    /// Sessions destroyed by `DELETE /session.json`.
+    pub sessions_destroyed: u64,
+    /// Sessions that are alive now (neither destroyed nor expired).
+    pub active_sessions: u64,
+    /// Successful `POST /login.json`.
+    pub logins: u64,
+    /// Successful `DELETE /login.json`.
+    pub logouts: u64,
+    /// 422 "Unexpected signature".
+    pub signature_failures: u64,
+    /// 422 "Bad timestamp".
+    pub bad_timestamps: u64,
+    /// Create-session requests that reused a (timestamp, nonce) pair.
+    pub replays_rejected: u64,
+    /// 422 "No application found".
+    pub unknown_applications: u64,
+    /// 401 "Unauthorized" for a wrong login, email, password, provider token,
+    /// API key or account key.
+    pub credential_failures: u64,
+    /// 401 "Required session does not exist" for a token that expired.
+    pub expired_rejections: u64,
+    /// 401 "Required session does not exist" for a token never issued or destroyed.
+    pub unknown_token_rejections: u64,
+    /// 401 "Token is required".
+    pub missing_token_rejections: u64,
+    /// 422 "Forbidden. Need user."
+    pub need_user_rejections: u64,
+    /// Requests authorized with `Authorization: ApiKey`.
+    pub api_key_requests: u64,
+    /// 429 from the per-application rate limit (injected 429s are in `faults`).
+    pub rate_limited: u64,
+    /// 413 for a body over the limit.
+    pub bodies_too_large: u64,
+    /// 400 or 415 for a body that could not be read as parameters.
+    pub malformed_requests: u64,
+    /// Injected faults, by kind.
+    pub faults: FaultStats,
+}
+
+/// Injected faults, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FaultStats {
+    /// Injected 500 answers.
+    pub status_500: u64,
+    /// Injected 503 answers.
+    pub status_503: u64,
+    /// Injected 429 answers.
+    pub status_429: u64,
+    /// Connections dropped before the answer.
+    pub dropped: u64,
+    /// Requests answered after the added latency.
+    pub delayed: u64,
+}
+
+impl FaultStats {
+    /// Injected answers and drops (delays are not failures and not counted).
+    pub const fn total(&self) -> u64 {
+        self.status_500 + self.status_503 + self.status_429 + self.dropped
+    }
+}
+
+/// The live counters behind [`EmulatorStats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) requests: Counter,
+    pub(crate) sessions_created: Counter,
+    pub(crate) sessions_destroyed: Counter,
+    pub(crate) logins: Counter,
+    pub(crate) logouts: Counter,
+    pub(crate) signature_failures: Counter,
+    pub(crate) bad_timestamps: Counter,
+    pub(crate) replays_rejected: Counter,
+    pub(crate) unknown_applications: Counter,
+    pub(crate) credential_failures: Counter,
+    pub(crate) expired_rejections: Counter,
+    pub(crate) unknown_token_rejections: Counter,
+    pub(crate) missing_token_rejections: Counter,
+    pub(crate) need_user_rejections: Counter,
+    pub(crate) api_key_requests: Counter,
+    pub(crate) rate_limited: Counter,
+    pub(crate) bodies_too_large: Counter,
+    pub(crate) malformed_requests: Counter,
+    pub(crate) fault_500: Counter,
+    pub(crate) fault_503: Counter,
+    pub(crate) fault_429: Counter,
+    pub(crate) fault_dropped: Counter,
+    pub(crate) fault_delayed: Counter,
+}
+
+impl Counters {
+    pub(crate) fn fault(&self, fault: Fault) {
+        match fault {
+            Fault::Status500 => self.fault_500.inc(),
+            Fault::Status503 => self.fault_503.inc(),
+            Fault::Status429 { .. } => self.fault_429.inc(),
+            Fault::Drop => self.fault_dropped.inc(),
+        }
+    }
+
+    pub(crate) fn snapshot(&self, active_sessions: u64) -> EmulatorStats {
+        EmulatorStats {
+            requests: self.requests.get(),
+            sessions_created: self.sessions_created.get(),
+            sessions_destroyed: self.sessions_destroyed.get(),
+            active_sessions,
+            logins: self.logins.get(),
+            logouts: self.logouts.get(),
+            signature_failures: self.signature_failures.get(),
+            bad_timestamps: self.bad_timestamps.get(),
+            replays_rejected: self.replays_rejected.get(),
+            unknown_applications: self.unknown_applications.get(),
+            credential_failures: self.credential_failures.get(),
+            expired_rejections: self.expired_rejections.get(),
+            unknown_token_rejections: self.unknown_token_rejections.get(),
+            missing_token_rejections: self.missing_token_rejections.get(),
+            need_user_rejections: self.need_user_rejections.get(),
+            api_key_requests: self.api_key_requests.get(),
+            rate_limited: self.rate_limited.get(),
+            bodies_too_large: self.bodies_too_large.get(),
+            malformed_requests: self.malformed_requests.get(),
+            faults: FaultStats {
+                status_500: self.fault_500.get(),
+                status_503: self.fault_503.get(),
+                status_429: self.fault_429.get(),
+                dropped: self.fault_dropped.get(),
+                delayed: self.fault_delayed.get(),
+            },
+        }
+    }
+}
+
+/// One monotonically increasing count.
+#[derive(Debug, Default)]
+pub(crate) struct Counter(AtomicU64);
+
+impl Counter {
+    pub(crate) fn inc(&self) {
+        // Counts are independent of each other; no ordering is needed.
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
