@@ -41,6 +41,9 @@
 //!   requests.
 //! - [`parse_session`], [`parse_user`], [`parse_account_settings`],
 //!   [`check_status`]: answers.
+//! - [`lifecycle`]: the session's life as a sans-IO state machine: which
+//!   token to use, when and how to renew, what each answer means.
+//! - [`store`]: where the lifecycle's state is saved between runs.
 //! - [`time`]: the date formats QuickBlox sends.
 
 #![forbid(unsafe_code)]
@@ -49,12 +52,14 @@
 mod credentials;
 mod endpoint;
 mod error;
+pub mod lifecycle;
 mod nonce;
 mod params;
 pub mod request;
 pub mod response;
 mod secret;
 pub mod signature;
+pub mod store;
 pub mod time;
 
 pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};

@@ -1,0 +1,321 @@
+//! What a caller asking for a token is told to do.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::nonce::{Nonce, SigningInput};
+use crate::secret::SessionToken;
+
+use super::outcome::RenewalError;
+use super::provider::{CredentialProvider, ProviderError, SessionCredentials};
+use super::skew::ClockSkew;
+
+/// One caller's ask for a token, across the polls it takes.
+///
+/// Make one per request that needs a token and pass the same one to every
+/// [`poll_token`](super::SessionLifecycle::poll_token) until the answer is
+/// not [`TokenAction::Wait`]. It remembers which renewal failures the
+/// caller has already lived through, so a caller that waited on a renewal
+/// gets that renewal's failure, while a caller that asks afterwards may
+/// start a new renewal (with freshly provided credentials). Failures are
+/// never retried in a loop on the lifecycle's own initiative.
+///
+/// ```
+/// use qb_auth_core::lifecycle::Ask;
+///
+/// let mut ask = Ask::new();
+/// // ... lifecycle.poll_token(now, &mut ask) until it is not `Wait` ...
+/// # let _ = &mut ask;
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ask {
+    seen_failures: Option<u64>,
+}
+
+impl Ask {
+    /// A new ask, not yet polled.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::Ask;
+    ///
+    /// assert_eq!(Ask::new(), Ask::default());
+    /// ```
+    pub const fn new() -> Self {
+        Self {
+            seen_failures: None,
+        }
+    }
+
+    /// The failure count at the first poll, fixed from then on.
+    pub(crate) fn failures_seen(&mut self, current: u64) -> u64 {
+        *self.seen_failures.get_or_insert(current)
+    }
+}
+
+/// What a caller asking for a token must do now.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::{Session, SessionToken};
+/// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
+///
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+/// lifecycle.set_session(now, Session::new(SessionToken::new("t0k3n")), None);
+/// match lifecycle.poll_token(now, &mut Ask::new()) {
+///     TokenAction::Use(token) => assert_eq!(token.expose(), "t0k3n"),
+///     other => panic!("expected a token, got {other:?}"),
+/// }
+/// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "the caller must act on the answer: use, renew, wait or fail"]
+pub enum TokenAction {
+    /// Send the request with this token, then report the answer with
+    /// [`on_success`](super::SessionLifecycle::on_success) or
+    /// [`on_session_rejected`](super::SessionLifecycle::on_session_rejected).
+    Use(SessionToken),
+    /// Renew now: this caller holds the only renewal in flight. Do what the
+    /// ticket says, then hand it back with
+    /// [`on_renewal_result`](super::SessionLifecycle::on_renewal_result)
+    /// (also when giving up: [`AttemptError::Abandoned`](super::AttemptError::Abandoned)),
+    /// wake the waiters, and poll again with the same [`Ask`].
+    Renew(RenewalTicket),
+    /// A renewal is in flight or a backoff is running: poll again when
+    /// woken by the renewing caller, or at `until` at the latest (it is
+    /// always set, so no wait is unbounded).
+    Wait {
+        /// When to poll again without being woken.
+        until: SystemTime,
+    },
+    /// The renewal this caller waited on failed for good (or the token is
+    /// fixed and gone): return the error.
+    Failed(RenewalError),
+}
+
+/// Why a renewal started.
+///
+/// ```
+/// use qb_auth_core::lifecycle::RenewalReason;
+///
+/// assert_eq!(RenewalReason::Proactive.as_str(), "proactive");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RenewalReason {
+    /// There has never been a session.
+    NoSession,
+    /// The session reached its expiry.
+    Expired,
+    /// The server said the session does not exist.
+    Rejected,
+    /// The session is still valid but inside the renewal margin.
+    Proactive,
+}
+
+impl RenewalReason {
+    /// A short name for logs.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::RenewalReason;
+    ///
+    /// assert_eq!(RenewalReason::NoSession.as_str(), "no session");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NoSession => "no session",
+            Self::Expired => "expired",
+            Self::Rejected => "rejected",
+            Self::Proactive => "proactive",
+        }
+    }
+}
+
+impl fmt::Display for RenewalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a ticket's holder gets the new session.
+///
+/// ```
+/// use qb_auth_core::lifecycle::RenewalMethod;
+///
+/// assert_eq!(format!("{:?}", RenewalMethod::TokenProvider), "RenewalMethod::TokenProvider");
+/// ```
+#[derive(Clone)]
+pub enum RenewalMethod {
+    /// Ask this provider for credentials (now, not earlier: they may have
+    /// rotated), sign a create-session with
+    /// [`RenewalTicket::signing_input`], send it, and read the answer with
+    /// [`NewSession::from_response`](super::NewSession::from_response).
+    Credentials(Arc<dyn CredentialProvider>),
+    /// Call the token provider the transport holds and wrap what it gives
+    /// in [`NewSession::new`](super::NewSession::new).
+    TokenProvider,
+}
+
+impl fmt::Debug for RenewalMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Credentials(_) => "RenewalMethod::Credentials(..)",
+            Self::TokenProvider => "RenewalMethod::TokenProvider",
+        })
+    }
+}
+
+/// The right, and the duty, to perform one renewal attempt.
+///
+/// Only one ticket is live at a time. It is not `Clone`: hand it back to
+/// [`on_renewal_result`](super::SessionLifecycle::on_renewal_result)
+/// exactly once. It carries the clock offset measured so far, so that each
+/// attempt signs with a fresh nonce and the corrected time.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::Nonce;
+/// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, RenewalReason, SessionLifecycle, TokenAction};
+///
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+/// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut Ask::new()) else { panic!() };
+/// assert_eq!(ticket.attempt(), 1);
+/// assert_eq!(ticket.reason(), RenewalReason::NoSession);
+/// assert_eq!(ticket.signing_input(now, Nonce::new(1)?).timestamp(), 1_700_000_000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct RenewalTicket {
+    pub(crate) id: u64,
+    pub(crate) attempt: u32,
+    pub(crate) reason: RenewalReason,
+    pub(crate) method: RenewalMethod,
+    pub(crate) clock_offset: ClockSkew,
+}
+
+impl RenewalTicket {
+    /// A number unique within the lifecycle, for logs.
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
+    /// assert_eq!(ticket.id(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Which attempt of this renewal it is, from 1 to the policy's
+    /// `max_attempts`.
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
+    /// assert_eq!(ticket.attempt(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Why the renewal started.
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, RenewalReason, SessionLifecycle, TokenAction};
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
+    /// assert_eq!(ticket.reason(), RenewalReason::NoSession);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reason(&self) -> RenewalReason {
+        self.reason
+    }
+
+    /// How to get the new session.
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMethod, RenewalMode, SessionLifecycle, TokenAction};
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
+    /// assert!(matches!(ticket.method(), RenewalMethod::TokenProvider));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn method(&self) -> &RenewalMethod {
+        &self.method
+    }
+
+    /// Asks the credential provider for this attempt's credentials; `None`
+    /// when the ticket is for a token provider.
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::{AppCredentials, Identity, SecretString};
+    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionCredentials, SessionLifecycle, TokenAction};
+    ///
+    /// let app = AppCredentials::new(1, "key", SecretString::from("secret"))?;
+    /// let mode = RenewalMode::credentials(SessionCredentials::new(app, Identity::application()));
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), mode)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
+    /// let creds = ticket.credentials().expect("a credentials ticket")?;
+    /// assert_eq!(creds.app.application_id(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn credentials(&self) -> Option<Result<SessionCredentials, ProviderError>> {
+        match &self.method {
+            RenewalMethod::Credentials(provider) => Some(provider.credentials()),
+            RenewalMethod::TokenProvider => None,
+        }
+    }
+
+    /// The clock offset this attempt signs with.
+    ///
+    /// ```
+    /// # use std::time::UNIX_EPOCH;
+    /// # use qb_auth_core::lifecycle::{Ask, ClockSkew, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
+    /// assert_eq!(ticket.clock_offset(), ClockSkew::ZERO);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clock_offset(&self) -> ClockSkew {
+        self.clock_offset
+    }
+
+    /// The time and nonce to sign with: `now` moved by the measured clock
+    /// offset. Pass the current time and a fresh nonce for every attempt;
+    /// QuickBlox refuses a repeated `(timestamp, nonce)` pair.
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use qb_auth_core::Nonce;
+    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut Ask::new()) else { panic!() };
+    /// let input = ticket.signing_input(now, Nonce::new(99)?);
+    /// assert_eq!((input.timestamp(), input.nonce().get()), (1_700_000_000, 99));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn signing_input(&self, now: SystemTime, nonce: Nonce) -> SigningInput {
+        SigningInput::at(self.clock_offset.to_server(now), nonce)
+    }
+}
+
+impl fmt::Debug for RenewalTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RenewalTicket")
+            .field("id", &self.id)
+            .field("attempt", &self.attempt)
+            .field("reason", &self.reason)
+            .field("method", &self.method)
+            .field("clock_offset", &self.clock_offset)
+            .finish()
+    }
+}

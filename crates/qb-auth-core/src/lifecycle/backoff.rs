@@ -1,0 +1,101 @@
+//! Delays between attempts, and the seeded generator that jitters them.
+
+use std::time::Duration;
+
+use super::policy::Policy;
+
+/// SplitMix64: tiny, fast, and fully determined by its seed. Jitter only
+/// spreads load; it guards nothing, so it needs no cryptographic strength,
+/// and a seed makes every schedule reproducible in tests.
+#[derive(Debug, Clone)]
+pub(crate) struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub(crate) const fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A value in `[0, 1)`.
+    pub(crate) fn next_unit(&mut self) -> f64 {
+        // The top 53 bits fill an f64 mantissa exactly.
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// The wait after `failed` attempts (1 for the first failure): the base
+/// doubled per further failure up to the cap, shortened by up to the jitter
+/// fraction, and never shorter than the server's `Retry-After` (itself
+/// capped).
+pub(crate) fn delay(
+    policy: &Policy,
+    failed: u32,
+    retry_after: Option<Duration>,
+    unit: f64,
+) -> Duration {
+    let doublings = failed.saturating_sub(1).min(31);
+    let exponential = policy
+        .backoff_base()
+        .checked_mul(1u32 << doublings)
+        .unwrap_or(Duration::MAX)
+        .min(policy.backoff_cap());
+    let jittered = exponential.mul_f64(1.0 - policy.backoff_jitter() * unit);
+    match retry_after {
+        Some(asked) => jittered.max(asked.min(policy.retry_after_cap())),
+        None => jittered,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitmix_is_deterministic_and_spread() {
+        let mut a = SplitMix64::new(7);
+        let mut b = SplitMix64::new(7);
+        let xs: Vec<f64> = (0..1000).map(|_| a.next_unit()).collect();
+        let ys: Vec<f64> = (0..1000).map(|_| b.next_unit()).collect();
+        assert_eq!(xs, ys);
+        assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
+        let low = xs.iter().filter(|x| **x < 0.5).count();
+        assert!((400..600).contains(&low), "{low} of 1000 below 0.5");
+        assert_ne!(SplitMix64::new(8).next_u64(), SplitMix64::new(7).next_u64());
+    }
+
+    #[test]
+    fn delay_doubles_to_the_cap_and_jitter_only_shortens() {
+        let p = Policy::default().with_backoff(Duration::from_secs(1), Duration::from_secs(10));
+        assert_eq!(delay(&p, 1, None, 0.0), Duration::from_secs(1));
+        assert_eq!(delay(&p, 2, None, 0.0), Duration::from_secs(2));
+        assert_eq!(delay(&p, 4, None, 0.0), Duration::from_secs(8));
+        assert_eq!(delay(&p, 5, None, 0.0), Duration::from_secs(10));
+        assert_eq!(delay(&p, u32::MAX, None, 0.0), Duration::from_secs(10));
+        let shortest = delay(&p, 1, None, 0.999_999);
+        assert!(shortest > Duration::from_millis(500) && shortest < Duration::from_millis(501));
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_up_to_its_cap() {
+        let p = Policy::default().with_retry_after_cap(Duration::from_secs(20));
+        assert_eq!(
+            delay(&p, 1, Some(Duration::from_secs(7)), 0.0),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            delay(&p, 1, Some(Duration::from_secs(3600)), 0.0),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            delay(&p, 6, Some(Duration::ZERO), 0.0),
+            Duration::from_secs(30)
+        );
+    }
+}

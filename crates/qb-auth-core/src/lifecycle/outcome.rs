@@ -1,0 +1,447 @@
+//! What the transport reports back, and the failures callers see.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::error::BuildError;
+use crate::response::{
+    ApiError, Operation, Retry, Session, parse_session, server_date, token_expiration,
+};
+
+use super::provider::ProviderError;
+
+/// What an answer said about time: its `Date` and `QB-Token-ExpirationDate`
+/// headers.
+///
+/// The expiry is in the server's clock; read against the same answer's
+/// `Date` it gives the token's remaining life whatever the local clock
+/// says.
+///
+/// ```
+/// use qb_auth_core::lifecycle::ResponseTimes;
+///
+/// let answer = http::Response::builder()
+///     .header("Date", "Tue, 14 Nov 2023 22:13:20 GMT")
+///     .header("QB-Token-ExpirationDate", "2023-11-15 00:13:20 UTC")
+///     .body(())?;
+/// let times = ResponseTimes::from_headers(answer.headers());
+/// let life = times.token_expiration.unwrap().duration_since(times.date.unwrap())?;
+/// assert_eq!(life.as_secs(), 7200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResponseTimes {
+    /// The `Date` header: the server's clock when it answered.
+    pub date: Option<SystemTime>,
+    /// `QB-Token-ExpirationDate`: when the token expires if not used again.
+    pub token_expiration: Option<SystemTime>,
+}
+
+impl ResponseTimes {
+    /// Neither header: the lifecycle assumes the policy's default TTL.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::ResponseTimes;
+    ///
+    /// assert_eq!(ResponseTimes::NONE, ResponseTimes::default());
+    /// ```
+    pub const NONE: Self = Self {
+        date: None,
+        token_expiration: None,
+    };
+
+    /// Reads both headers; unparsable values count as absent.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::ResponseTimes;
+    ///
+    /// let answer = http::Response::builder().header("Date", "yesterday").body(())?;
+    /// assert_eq!(ResponseTimes::from_headers(answer.headers()), ResponseTimes::NONE);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_headers(headers: &http::HeaderMap) -> Self {
+        Self {
+            date: server_date(headers),
+            token_expiration: token_expiration(headers),
+        }
+    }
+}
+
+/// A session a renewal produced, with the `Date` of the answer that
+/// carried it (to read its expiry and measure the clock offset).
+///
+/// ```
+/// use qb_auth_core::{Session, SessionToken};
+/// use qb_auth_core::lifecycle::NewSession;
+///
+/// // From a token provider: no answer, no `Date`.
+/// let minted = NewSession::new(Session::new(SessionToken::new("t0k3n")));
+/// assert_eq!(minted.server_date, None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// The session; its `expires_at` is the answer's `QB-Token-ExpirationDate`.
+    pub session: Session,
+    /// The answer's `Date` header, when there was an answer.
+    pub server_date: Option<SystemTime>,
+}
+
+impl NewSession {
+    /// A session without an answer's `Date`, such as one from a token
+    /// provider. Set `session.expires_at` when the provider tells the
+    /// expiry (read in the server's clock, corrected by the measured
+    /// offset); otherwise the policy's default TTL applies.
+    ///
+    /// ```
+    /// use qb_auth_core::{Session, SessionToken};
+    /// use qb_auth_core::lifecycle::NewSession;
+    ///
+    /// let new = NewSession::new(Session::new(SessionToken::new("t")));
+    /// assert_eq!(new.session.token.expose(), "t");
+    /// ```
+    pub fn new(session: Session) -> Self {
+        Self {
+            session,
+            server_date: None,
+        }
+    }
+
+    /// Reads the answer to a create-session: the session and its `Date`,
+    /// or the classified error (which keeps its own `Date`).
+    ///
+    /// ```
+    /// use qb_auth_core::Operation;
+    /// use qb_auth_core::lifecycle::{AttemptError, NewSession};
+    ///
+    /// let ok = http::Response::builder()
+    ///     .status(201)
+    ///     .header("Date", "Tue, 14 Nov 2023 22:13:20 GMT")
+    ///     .body(br#"{"session":{"token":"abc","user_id":0}}"#.to_vec())?;
+    /// let new = NewSession::from_response(&ok, Operation::CreateApplicationSession)?;
+    /// assert!(new.server_date.is_some());
+    ///
+    /// let limited = http::Response::builder().status(429).body(Vec::new())?;
+    /// let err = NewSession::from_response(&limited, Operation::CreateApplicationSession)
+    ///     .unwrap_err();
+    /// assert!(matches!(err, AttemptError::Api(_)));
+    /// assert!(err.is_retryable());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_response<B: AsRef<[u8]>>(
+        response: &http::Response<B>,
+        operation: Operation,
+    ) -> Result<Self, AttemptError> {
+        let session = parse_session(response, operation)?;
+        Ok(Self {
+            session,
+            server_date: server_date(response.headers()),
+        })
+    }
+}
+
+/// No answer came back: connection refused, DNS, TLS, a timeout, a torn
+/// read. Always retried with backoff (a failure without a status is not a
+/// verdict on the credentials).
+///
+/// The message must not contain secrets; transports build it from their
+/// error, whose text names the URL but never the body.
+///
+/// ```
+/// use std::error::Error;
+/// use qb_auth_core::lifecycle::TransportError;
+///
+/// let err = TransportError::new("connection refused")
+///     .with_source(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+/// assert_eq!(err.to_string(), "transport failed: connection refused");
+/// assert!(err.source().is_some());
+/// ```
+#[derive(Clone)]
+pub struct TransportError {
+    message: String,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+impl TransportError {
+    /// A failure described by `message`.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::TransportError;
+    ///
+    /// assert_eq!(TransportError::new("timed out").message(), "timed out");
+    /// ```
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Keeps the transport's own error as the source.
+    ///
+    /// ```
+    /// use std::error::Error;
+    /// use qb_auth_core::lifecycle::TransportError;
+    ///
+    /// let err = TransportError::new("read").with_source(std::io::Error::other("reset"));
+    /// assert_eq!(err.source().unwrap().to_string(), "reset");
+    /// ```
+    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// The message given at construction.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::TransportError;
+    ///
+    /// assert_eq!(TransportError::new("dns").message(), "dns");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("message", &self.message)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "transport failed: {}", self.message)
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// Why one renewal attempt failed.
+///
+/// ```
+/// use qb_auth_core::lifecycle::{AttemptError, TransportError};
+///
+/// let err = AttemptError::from(TransportError::new("reset"));
+/// assert!(err.is_retryable());
+/// assert!(!AttemptError::Abandoned.to_string().is_empty());
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttemptError {
+    /// The server answered with an error.
+    #[error(transparent)]
+    Api(ApiError),
+    /// No answer came back.
+    #[error(transparent)]
+    Transport(TransportError),
+    /// The credential or token provider failed.
+    #[error(transparent)]
+    Provider(ProviderError),
+    /// The create-session request could not be built from the credentials
+    /// the provider gave (an empty password, no OS random nonce).
+    #[error("could not build the create-session request: {0}")]
+    Build(BuildError),
+    /// The caller holding the ticket gave it up (a cancelled task) without
+    /// a result. Another caller may try at once.
+    #[error("the renewal was abandoned before it finished")]
+    Abandoned,
+    /// No result came within the policy's renewal timeout.
+    #[error("the renewal got no result within {} s", .0.as_secs())]
+    TimedOut(Duration),
+}
+
+/// How the lifecycle goes on after an attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Back off, then try again.
+    Backoff,
+    /// Try again at once (another caller picks it up).
+    Immediately,
+    /// Re-sign at once if the clock offset was just corrected.
+    AfterClockCorrection,
+    /// Stop: retrying cannot help.
+    Stop,
+}
+
+impl AttemptError {
+    /// Whether another attempt may succeed (the lifecycle decides whether
+    /// there is one).
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{AttemptError, ProviderError};
+    ///
+    /// assert!(!AttemptError::from(ProviderError::permanent("no")).is_retryable());
+    /// assert!(AttemptError::TimedOut(std::time::Duration::from_secs(60)).is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        self.next() != Next::Stop
+    }
+
+    /// The server's answer, when there was one.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::AttemptError;
+    ///
+    /// assert!(AttemptError::Abandoned.api_error().is_none());
+    /// ```
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn next(&self) -> Next {
+        match self {
+            Self::Api(e) => match e.kind().retry() {
+                Retry::AfterBackoff => Next::Backoff,
+                Retry::AfterClockCorrection => Next::AfterClockCorrection,
+                // A create-session that asks for a session, or an answer
+                // no retry fixes: stop rather than loop.
+                Retry::AfterRenewal | Retry::Never => Next::Stop,
+            },
+            Self::Transport(_) | Self::TimedOut(_) => Next::Backoff,
+            Self::Provider(e) if e.is_retryable() => Next::Backoff,
+            Self::Provider(_) | Self::Build(_) => Next::Stop,
+            Self::Abandoned => Next::Immediately,
+        }
+    }
+}
+
+impl From<ApiError> for AttemptError {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl From<TransportError> for AttemptError {
+    fn from(e: TransportError) -> Self {
+        Self::Transport(e)
+    }
+}
+
+impl From<ProviderError> for AttemptError {
+    fn from(e: ProviderError) -> Self {
+        Self::Provider(e)
+    }
+}
+
+impl From<BuildError> for AttemptError {
+    fn from(e: BuildError) -> Self {
+        Self::Build(e)
+    }
+}
+
+/// A renewal ended without a session: what callers waiting on it get in
+/// [`TokenAction::Failed`](super::TokenAction::Failed).
+///
+/// ```
+/// use qb_auth_core::lifecycle::RenewalError;
+///
+/// let err = RenewalError::NotRenewable;
+/// assert_eq!(err.to_string(), "the session expired and cannot be renewed (a fixed token)");
+/// assert!(err.last_attempt().is_none());
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenewalError {
+    /// The lifecycle holds a fixed token that expired or was rejected, and
+    /// has no way to get another.
+    #[error("the session expired and cannot be renewed (a fixed token)")]
+    NotRenewable,
+    /// An attempt failed in a way no retry can fix: invalid credentials, an
+    /// unexpected signature, an unknown application, a "Bad timestamp" that
+    /// could not be corrected, a provider that gave up.
+    #[error("renewal failed: {0}")]
+    Permanent(AttemptError),
+    /// Every attempt the policy allows failed with a retryable error.
+    #[error("renewal failed after {attempts} attempts: {last}")]
+    AttemptsExhausted {
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last one's error.
+        last: AttemptError,
+    },
+}
+
+impl RenewalError {
+    /// The error of the attempt that ended the renewal, if one did.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{AttemptError, RenewalError};
+    ///
+    /// let err = RenewalError::AttemptsExhausted { attempts: 4, last: AttemptError::Abandoned };
+    /// assert!(matches!(err.last_attempt(), Some(AttemptError::Abandoned)));
+    /// ```
+    pub fn last_attempt(&self) -> Option<&AttemptError> {
+        match self {
+            Self::NotRenewable => None,
+            Self::Permanent(e) | Self::AttemptsExhausted { last: e, .. } => Some(e),
+        }
+    }
+
+    /// The server's answer that ended the renewal, if one did.
+    ///
+    /// ```
+    /// use qb_auth_core::{ErrorKind, Operation, parse_session};
+    /// use qb_auth_core::lifecycle::{AttemptError, RenewalError};
+    ///
+    /// let answer = http::Response::builder().status(401)
+    ///     .body(br#"{"errors":["Unauthorized"]}"#.to_vec())?;
+    /// let api = parse_session(&answer, Operation::CreateUserSession).unwrap_err();
+    /// let err = RenewalError::Permanent(AttemptError::Api(api));
+    /// assert_eq!(err.api_error().unwrap().kind(), ErrorKind::InvalidCredentials);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn api_error(&self) -> Option<&ApiError> {
+        self.last_attempt().and_then(AttemptError::api_error)
+    }
+}
+
+/// What [`SessionLifecycle::on_renewal_result`](super::SessionLifecycle::on_renewal_result)
+/// did with a result. Transports usually only wake their waiters; the value
+/// is for logs and tests.
+///
+/// ```
+/// use qb_auth_core::lifecycle::RenewalProgress;
+///
+/// assert!(RenewalProgress::Installed.is_done());
+/// assert!(!RenewalProgress::Stale.is_done());
+/// ```
+#[derive(Debug, Clone)]
+pub enum RenewalProgress {
+    /// The new session is current.
+    Installed,
+    /// The attempt failed; the next may start at this time (now, for an
+    /// immediate re-sign).
+    RetryAt(SystemTime),
+    /// The renewal ended without a session.
+    Failed(RenewalError),
+    /// The ticket was no longer the renewal in flight (it timed out, or a
+    /// session was set meanwhile); its result was ignored.
+    Stale,
+}
+
+impl RenewalProgress {
+    /// Whether the renewal ended (with a session or a failure).
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{RenewalError, RenewalProgress};
+    ///
+    /// assert!(RenewalProgress::Failed(RenewalError::NotRenewable).is_done());
+    /// ```
+    pub fn is_done(&self) -> bool {
+        matches!(self, Self::Installed | Self::Failed(_))
+    }
+}

@@ -1,0 +1,468 @@
+//! The lifecycle's tunables: when to renew, how often to retry, what to believe.
+
+use std::fmt;
+use std::time::Duration;
+
+/// When to renew, how to retry, and what to believe about clocks.
+///
+/// Every setter takes and returns the policy, so a policy reads as one
+/// expression; [`SessionLifecycle::new`](super::SessionLifecycle::new)
+/// checks it and says which value is unusable.
+///
+/// ```
+/// use std::time::Duration;
+/// use qb_auth_core::lifecycle::Policy;
+///
+/// let policy = Policy::default()
+///     .with_renew_margin(Duration::from_secs(600))
+///     .with_max_attempts(3)
+///     .with_jitter_seed(0x5eed);
+/// assert_eq!(policy.renew_margin(), Duration::from_secs(600));
+/// assert_eq!(policy.default_ttl(), Duration::from_secs(2 * 60 * 60));
+/// assert!(policy.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    renew_margin: Duration,
+    renew_jitter: f64,
+    default_ttl: Duration,
+    max_attempts: u32,
+    backoff_base: Duration,
+    backoff_cap: Duration,
+    backoff_jitter: f64,
+    retry_after_cap: Duration,
+    max_clock_offset: Duration,
+    renewal_timeout: Duration,
+    failure_hold: Duration,
+    jitter_seed: u64,
+}
+
+impl Default for Policy {
+    /// Renew 5 minutes (plus up to 20 % more) before expiry; assume 2 hours
+    /// without `QB-Token-ExpirationDate`; 4 attempts per renewal with
+    /// backoff from 1 s to 30 s (half of it random); `Retry-After` honoured
+    /// up to 2 minutes; clock offsets up to 24 hours believed; a renewal
+    /// without an answer after 60 s counts as failed; a final failure is
+    /// repeated to new callers for 1 s; jitter seed 0.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default();
+    /// assert_eq!(p.renew_margin(), Duration::from_secs(300));
+    /// assert_eq!(p.max_attempts(), 4);
+    /// ```
+    fn default() -> Self {
+        Self {
+            renew_margin: Duration::from_secs(5 * 60),
+            renew_jitter: 0.2,
+            default_ttl: Duration::from_secs(2 * 60 * 60),
+            max_attempts: 4,
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(30),
+            backoff_jitter: 0.5,
+            retry_after_cap: Duration::from_secs(120),
+            max_clock_offset: Duration::from_secs(24 * 60 * 60),
+            renewal_timeout: Duration::from_secs(60),
+            failure_hold: Duration::from_secs(1),
+            jitter_seed: 0,
+        }
+    }
+}
+
+impl Policy {
+    /// Renew this long before the token expires, so that a request never
+    /// races the expiry. Capped for each session at half its lifetime, so a
+    /// short-lived token is not renewed on every ask.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_renew_margin(Duration::from_secs(60));
+    /// assert_eq!(p.renew_margin(), Duration::from_secs(60));
+    /// ```
+    pub fn with_renew_margin(mut self, margin: Duration) -> Self {
+        self.renew_margin = margin;
+        self
+    }
+
+    /// Renew earlier by a random part of the margin, up to this fraction of
+    /// it (`0.0..=1.0`), so that processes started together do not all
+    /// renew in the same second.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_renew_jitter(0.5);
+    /// assert_eq!(p.renew_jitter(), 0.5);
+    /// assert!(Policy::default().with_renew_jitter(1.5).validate().is_err());
+    /// ```
+    pub fn with_renew_jitter(mut self, fraction: f64) -> Self {
+        self.renew_jitter = fraction;
+        self
+    }
+
+    /// How long a token lives after its last use when the answer has no
+    /// `QB-Token-ExpirationDate` (QuickBlox: 2 hours; Enterprise plans can
+    /// change it). Must not be zero.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_default_ttl(Duration::from_secs(3600));
+    /// assert_eq!(p.default_ttl(), Duration::from_secs(3600));
+    /// ```
+    pub fn with_default_ttl(mut self, ttl: Duration) -> Self {
+        self.default_ttl = ttl;
+        self
+    }
+
+    /// The most signed requests (or token-provider calls) one renewal may
+    /// make, the re-sign after "Bad timestamp" included. At least 1.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// assert_eq!(Policy::default().with_max_attempts(2).max_attempts(), 2);
+    /// assert!(Policy::default().with_max_attempts(0).validate().is_err());
+    /// ```
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// The backoff after the first failed attempt; it doubles after each
+    /// further failure, up to `cap`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_backoff(Duration::from_millis(200), Duration::from_secs(5));
+    /// assert_eq!(p.backoff_base(), Duration::from_millis(200));
+    /// assert_eq!(p.backoff_cap(), Duration::from_secs(5));
+    /// ```
+    pub fn with_backoff(mut self, base: Duration, cap: Duration) -> Self {
+        self.backoff_base = base;
+        self.backoff_cap = cap;
+        self
+    }
+
+    /// Shorten each backoff by a random part of it, up to this fraction
+    /// (`0.0..=1.0`). With the default 0.5 each delay lies in
+    /// `(d/2, d]`, so delays still grow from one attempt to the next.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// assert_eq!(Policy::default().with_backoff_jitter(0.0).backoff_jitter(), 0.0);
+    /// ```
+    pub fn with_backoff_jitter(mut self, fraction: f64) -> Self {
+        self.backoff_jitter = fraction;
+        self
+    }
+
+    /// The longest `Retry-After` honoured; a longer one waits this long.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_retry_after_cap(Duration::from_secs(10));
+    /// assert_eq!(p.retry_after_cap(), Duration::from_secs(10));
+    /// ```
+    pub fn with_retry_after_cap(mut self, cap: Duration) -> Self {
+        self.retry_after_cap = cap;
+        self
+    }
+
+    /// The largest clock offset believed; a `Date` header further from the
+    /// local clock is ignored.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_max_clock_offset(Duration::from_secs(3 * 3600));
+    /// assert_eq!(p.max_clock_offset(), Duration::from_secs(3 * 3600));
+    /// ```
+    pub fn with_max_clock_offset(mut self, max: Duration) -> Self {
+        self.max_clock_offset = max;
+        self
+    }
+
+    /// How long a renewal may stay unanswered before it counts as a failed
+    /// attempt (a lost task, a hung connection) and another caller may
+    /// start the next one. Keep it longer than the transport's own timeout.
+    /// Must not be zero.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_renewal_timeout(Duration::from_secs(45));
+    /// assert_eq!(p.renewal_timeout(), Duration::from_secs(45));
+    /// ```
+    pub fn with_renewal_timeout(mut self, timeout: Duration) -> Self {
+        self.renewal_timeout = timeout;
+        self
+    }
+
+    /// After a renewal fails for good, callers asking within this time get
+    /// the same failure instead of starting another renewal. It bounds how
+    /// often a busy process with bad credentials spends its rate limit on
+    /// create-session calls; zero turns it off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_failure_hold(Duration::from_secs(10));
+    /// assert_eq!(p.failure_hold(), Duration::from_secs(10));
+    /// ```
+    pub fn with_failure_hold(mut self, hold: Duration) -> Self {
+        self.failure_hold = hold;
+        self
+    }
+
+    /// Seeds the jitter generator. The lifecycle never reads the OS random
+    /// generator itself (it is sans-IO and reproducible); transports seed it
+    /// from the OS, tests with a constant.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// assert_eq!(Policy::default().with_jitter_seed(42).jitter_seed(), 42);
+    /// ```
+    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = seed;
+        self
+    }
+
+    /// See [`Policy::with_renew_margin`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().renew_margin(), Duration::from_secs(300));
+    /// ```
+    pub fn renew_margin(&self) -> Duration {
+        self.renew_margin
+    }
+
+    /// See [`Policy::with_renew_jitter`].
+    ///
+    /// ```
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().renew_jitter(), 0.2);
+    /// ```
+    pub fn renew_jitter(&self) -> f64 {
+        self.renew_jitter
+    }
+
+    /// See [`Policy::with_default_ttl`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().default_ttl(), Duration::from_secs(7200));
+    /// ```
+    pub fn default_ttl(&self) -> Duration {
+        self.default_ttl
+    }
+
+    /// See [`Policy::with_max_attempts`].
+    ///
+    /// ```
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().max_attempts(), 4);
+    /// ```
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// See [`Policy::with_backoff`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().backoff_base(), Duration::from_secs(1));
+    /// ```
+    pub fn backoff_base(&self) -> Duration {
+        self.backoff_base
+    }
+
+    /// See [`Policy::with_backoff`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().backoff_cap(), Duration::from_secs(30));
+    /// ```
+    pub fn backoff_cap(&self) -> Duration {
+        self.backoff_cap
+    }
+
+    /// See [`Policy::with_backoff_jitter`].
+    ///
+    /// ```
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().backoff_jitter(), 0.5);
+    /// ```
+    pub fn backoff_jitter(&self) -> f64 {
+        self.backoff_jitter
+    }
+
+    /// See [`Policy::with_retry_after_cap`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().retry_after_cap(), Duration::from_secs(120));
+    /// ```
+    pub fn retry_after_cap(&self) -> Duration {
+        self.retry_after_cap
+    }
+
+    /// See [`Policy::with_max_clock_offset`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().max_clock_offset(), Duration::from_secs(86_400));
+    /// ```
+    pub fn max_clock_offset(&self) -> Duration {
+        self.max_clock_offset
+    }
+
+    /// See [`Policy::with_renewal_timeout`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().renewal_timeout(), Duration::from_secs(60));
+    /// ```
+    pub fn renewal_timeout(&self) -> Duration {
+        self.renewal_timeout
+    }
+
+    /// See [`Policy::with_failure_hold`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().failure_hold(), Duration::from_secs(1));
+    /// ```
+    pub fn failure_hold(&self) -> Duration {
+        self.failure_hold
+    }
+
+    /// See [`Policy::with_jitter_seed`].
+    ///
+    /// ```
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().jitter_seed(), 0);
+    /// ```
+    pub fn jitter_seed(&self) -> u64 {
+        self.jitter_seed
+    }
+
+    /// Checks every value; the error names the first unusable one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let err = Policy::default().with_default_ttl(Duration::ZERO).validate().unwrap_err();
+    /// assert_eq!(err.field(), "default_ttl");
+    /// assert_eq!(err.to_string(), "invalid lifecycle policy: default_ttl must be longer than zero");
+    /// ```
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        fraction(self.renew_jitter, "renew_jitter")?;
+        fraction(self.backoff_jitter, "backoff_jitter")?;
+        if self.default_ttl.is_zero() {
+            return Err(PolicyError::new("default_ttl", "must be longer than zero"));
+        }
+        if self.renewal_timeout.is_zero() {
+            return Err(PolicyError::new(
+                "renewal_timeout",
+                "must be longer than zero",
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err(PolicyError::new("max_attempts", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+fn fraction(value: f64, field: &'static str) -> Result<(), PolicyError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(PolicyError::new(
+            field,
+            "must be a fraction from 0.0 to 1.0",
+        ))
+    }
+}
+
+/// A [`Policy`] value that cannot be used.
+///
+/// ```
+/// use qb_auth_core::lifecycle::Policy;
+///
+/// let err = Policy::default().with_backoff_jitter(f64::NAN).validate().unwrap_err();
+/// assert_eq!(err.field(), "backoff_jitter");
+/// assert_eq!(err.reason(), "must be a fraction from 0.0 to 1.0");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    field: &'static str,
+    reason: &'static str,
+}
+
+impl PolicyError {
+    const fn new(field: &'static str, reason: &'static str) -> Self {
+        Self { field, reason }
+    }
+
+    /// The setting at fault, as named in [`Policy`] (`max_attempts`, ...).
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let err = Policy::default().with_max_attempts(0).validate().unwrap_err();
+    /// assert_eq!(err.field(), "max_attempts");
+    /// ```
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// What is wrong with it.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let err = Policy::default().with_max_attempts(0).validate().unwrap_err();
+    /// assert_eq!(err.reason(), "must be at least 1");
+    /// ```
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid lifecycle policy: {} {}",
+            self.field, self.reason
+        )
+    }
+}
+
+impl std::error::Error for PolicyError {}

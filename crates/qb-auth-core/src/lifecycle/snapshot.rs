@@ -1,0 +1,227 @@
+//! The lifecycle's persistent state, in a stable serde form.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::response::Session;
+use crate::time::{format_rfc3339, parse_rfc3339};
+
+use super::skew::ClockSkew;
+
+/// What a process saves so that it can restore its session after a
+/// restart: the session, when it stops being valid by the local clock, and
+/// the measured clock offset. Renewal progress and jitter are not saved:
+/// they belong to the process.
+///
+/// Serialised with serde in a stable, documented shape (format version 1):
+///
+/// ```json
+/// { "version": 1,
+///   "session": { "token": "...", "user_id": 0, ... },   // or null
+///   "valid_until": "2023-11-15T00:13:20Z",              // RFC 3339; null without a session
+///   "clock_offset_secs": 0 }
+/// ```
+///
+/// `session` uses [`Session`]'s own serde form, token in the clear: store
+/// the result as you would a password. `valid_until` is kept to whole
+/// seconds, rounded down. Other versions, and a session without
+/// `valid_until`, fail to deserialise rather than restore something
+/// half-known.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::{Session, SessionToken};
+/// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+///
+/// let until = UNIX_EPOCH + Duration::from_secs(1_700_007_200);
+/// let snap = LifecycleSnapshot::new(
+///     Some((Session::new(SessionToken::new("t0k3n")), until)),
+///     ClockSkew::from_secs(5400),
+/// );
+/// let json = serde_json::to_string(&snap)?;
+/// assert!(json.contains(r#""valid_until":"2023-11-15T00:13:20Z""#));
+/// assert_eq!(serde_json::from_str::<LifecycleSnapshot>(&json)?, snap);
+/// assert!(!format!("{snap:?}").contains("t0k3n"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Wire", into = "Wire")]
+pub struct LifecycleSnapshot {
+    session: Option<(Session, SystemTime)>,
+    clock_offset: ClockSkew,
+}
+
+impl LifecycleSnapshot {
+    /// The format version this crate writes and reads.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::LifecycleSnapshot;
+    ///
+    /// assert_eq!(LifecycleSnapshot::VERSION, 1);
+    /// ```
+    pub const VERSION: u32 = 1;
+
+    /// A snapshot of `session` (with the local time it stops being valid)
+    /// and the clock offset.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+    ///
+    /// let empty = LifecycleSnapshot::new(None, ClockSkew::ZERO);
+    /// assert!(empty.session().is_none());
+    /// ```
+    pub fn new(session: Option<(Session, SystemTime)>, clock_offset: ClockSkew) -> Self {
+        Self {
+            session: session.map(|(s, until)| (s, whole_seconds(until))),
+            clock_offset,
+        }
+    }
+
+    /// The saved session.
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::{Session, SessionToken};
+    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+    ///
+    /// let snap = LifecycleSnapshot::new(Some((Session::new("t".into()), UNIX_EPOCH)), ClockSkew::ZERO);
+    /// assert_eq!(snap.session().unwrap().token, SessionToken::new("t"));
+    /// ```
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref().map(|(s, _)| s)
+    }
+
+    /// When the saved session stops being valid, by the saving process's
+    /// clock (unless used again).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+    ///
+    /// let until = UNIX_EPOCH + Duration::from_millis(1_500);
+    /// let snap = LifecycleSnapshot::new(Some((Session::new("t".into()), until)), ClockSkew::ZERO);
+    /// assert_eq!(snap.valid_until(), Some(UNIX_EPOCH + Duration::from_secs(1)));
+    /// ```
+    pub fn valid_until(&self) -> Option<SystemTime> {
+        self.session.as_ref().map(|(_, until)| *until)
+    }
+
+    /// The clock offset measured by the saving process.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+    ///
+    /// let snap = LifecycleSnapshot::new(None, ClockSkew::from_secs(-3));
+    /// assert_eq!(snap.clock_offset(), ClockSkew::from_secs(-3));
+    /// ```
+    pub fn clock_offset(&self) -> ClockSkew {
+        self.clock_offset
+    }
+
+    pub(crate) fn into_parts(self) -> (Option<(Session, SystemTime)>, ClockSkew) {
+        (self.session, self.clock_offset)
+    }
+}
+
+fn whole_seconds(time: SystemTime) -> SystemTime {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => UNIX_EPOCH + Duration::from_secs(d.as_secs()),
+        Err(_) => UNIX_EPOCH,
+    }
+}
+
+/// The serialised shape.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    version: u32,
+    #[serde(default)]
+    session: Option<Session>,
+    #[serde(default)]
+    valid_until: Option<String>,
+    #[serde(default)]
+    clock_offset_secs: i64,
+}
+
+/// Why a serialised snapshot was refused.
+#[derive(Debug)]
+struct Invalid(String);
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<Wire> for LifecycleSnapshot {
+    type Error = Invalid;
+
+    fn try_from(wire: Wire) -> Result<Self, Invalid> {
+        if wire.version != Self::VERSION {
+            return Err(Invalid(format!(
+                "unsupported session snapshot version {} (this build reads {})",
+                wire.version,
+                Self::VERSION
+            )));
+        }
+        let session = match (wire.session, wire.valid_until) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(Invalid("a saved session needs valid_until".to_owned()));
+            }
+            (Some(session), Some(text)) => {
+                let until = parse_rfc3339(&text).ok_or_else(|| {
+                    Invalid("valid_until is not an RFC 3339 timestamp".to_owned())
+                })?;
+                Some((session, until))
+            }
+        };
+        Ok(Self {
+            session,
+            clock_offset: ClockSkew::from_secs(wire.clock_offset_secs),
+        })
+    }
+}
+
+impl From<LifecycleSnapshot> for Wire {
+    fn from(snap: LifecycleSnapshot) -> Self {
+        let (session, valid_until) = match snap.session {
+            Some((s, until)) => (Some(s), Some(format_rfc3339(until))),
+            None => (None, None),
+        };
+        Self {
+            version: LifecycleSnapshot::VERSION,
+            session,
+            valid_until,
+            clock_offset_secs: snap.clock_offset.as_secs(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_other_versions_and_half_sessions() {
+        let err = serde_json::from_str::<LifecycleSnapshot>(r#"{"version":2}"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unsupported session snapshot version 2")
+        );
+        let err = serde_json::from_str::<LifecycleSnapshot>(
+            r#"{"version":1,"session":{"token":"t","id":null,"object_id":null,"application_id":null,"user_id":0,"nonce":null,"ts":null,"created_at":null,"updated_at":null,"expires_at":null}}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("needs valid_until"));
+        assert!(!err.to_string().contains("\"t\""));
+        let err = serde_json::from_str::<LifecycleSnapshot>(
+            r#"{"version":1,"valid_until":"soon","session":null}"#,
+        );
+        // valid_until without a session carries nothing to restore.
+        assert_eq!(err.unwrap(), LifecycleSnapshot::new(None, ClockSkew::ZERO));
+        assert!(serde_json::from_str::<LifecycleSnapshot>(r#"{"session":null}"#).is_err());
+    }
+}

@@ -1,0 +1,868 @@
+//! The state machine: which token to use, when to renew, what a result
+//! means.
+
+use std::collections::VecDeque;
+use std::time::{Duration, SystemTime};
+
+use crate::response::{ApiError, Session};
+use crate::secret::SessionToken;
+
+use super::action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
+use super::backoff::{self, SplitMix64};
+use super::event::LifecycleEvent;
+use super::outcome::{
+    AttemptError, NewSession, Next, RenewalError, RenewalProgress, ResponseTimes,
+};
+use super::policy::{Policy, PolicyError};
+use super::provider::RenewalMode;
+use super::skew::ClockSkew;
+use super::snapshot::LifecycleSnapshot;
+
+/// Events kept for [`SessionLifecycle::poll_event`]; older ones are
+/// dropped first, so a transport that never reads them leaks nothing.
+const MAX_EVENTS: usize = 64;
+
+/// A QuickBlox session's life: which token to use, when to renew it, and
+/// what each answer means. Sans-IO, in the style of quinn-proto.
+///
+/// It never reads a clock, draws random numbers from the OS, sleeps,
+/// spawns or locks: every call takes `now`, jitter comes from the policy's
+/// seed, and [`next_deadline`](Self::next_deadline) says when time alone
+/// changes something. Transports keep it inside one mutex shared by all
+/// their tasks or threads, call it briefly under the lock, and do the I/O
+/// outside it.
+///
+/// `now` is a [`SystemTime`], not an `Instant`, because what it is compared
+/// with is wall-clock time: `QB-Token-ExpirationDate`, the `Date` header,
+/// and the timestamp QuickBlox checks against its own clock. A wall clock
+/// that jumps is handled like any other input: the token expires early or
+/// late, and the server's rejection corrects it.
+///
+/// See [the module documentation](super) for a renewal driven by hand.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::{Session, SessionToken};
+/// use qb_auth_core::lifecycle::{
+///     Ask, NewSession, Policy, RenewalMode, ResponseTimes, SessionLifecycle, TokenAction,
+/// };
+///
+/// let mut now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+///
+/// // The first ask renews; a second caller meanwhile waits.
+/// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut Ask::new()) else { panic!() };
+/// assert!(matches!(lifecycle.poll_token(now, &mut Ask::new()), TokenAction::Wait { .. }));
+///
+/// // The transport called its token provider and reports the token.
+/// let minted = NewSession::new(Session::new(SessionToken::new("minted")));
+/// lifecycle.on_renewal_result(ticket, now, Ok(minted));
+///
+/// // Every request with the token slides its expiry (2 hours by default).
+/// now += Duration::from_secs(3600);
+/// let TokenAction::Use(token) = lifecycle.poll_token(now, &mut Ask::new()) else { panic!() };
+/// lifecycle.on_success(now, &token, ResponseTimes::NONE);
+/// assert_eq!(lifecycle.expires_at(), Some(now + Duration::from_secs(7200)));
+/// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+/// ```
+#[derive(Debug)]
+pub struct SessionLifecycle {
+    policy: Policy,
+    mode: RenewalMode,
+    rng: SplitMix64,
+    current: Option<Current>,
+    /// Why there is no current session, for the next ticket's reason.
+    lost: Option<RenewalReason>,
+    clock_offset: ClockSkew,
+    run: Option<Run>,
+    /// The last renewal that ended without a session.
+    failure: Option<Failure>,
+    /// How many renewals have ended without a session; see [`Ask`].
+    failures: u64,
+    last_ticket: u64,
+    events: VecDeque<LifecycleEvent>,
+}
+
+#[derive(Debug)]
+struct Current {
+    session: Session,
+    /// Local clock.
+    expires_at: SystemTime,
+    /// The jittered margin drawn for this session.
+    lead: Duration,
+    renew_at: SystemTime,
+    /// A proactive renewal already failed for good: keep the token until
+    /// it expires instead of failing again on every ask.
+    proactive_failed: bool,
+}
+
+/// One renewal: up to `max_attempts` attempts, one in flight at a time.
+#[derive(Debug)]
+struct Run {
+    reason: RenewalReason,
+    attempts: u32,
+    clock_corrected: bool,
+    step: Step,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    InFlight {
+        ticket: u64,
+        deadline: SystemTime,
+    },
+    /// The next attempt may start at `not_before`.
+    Pending {
+        not_before: SystemTime,
+    },
+}
+
+#[derive(Debug)]
+struct Failure {
+    error: RenewalError,
+    at: SystemTime,
+}
+
+impl SessionLifecycle {
+    /// A lifecycle with no session yet: the first ask renews (or, for
+    /// [`RenewalMode::FixedToken`], fails until
+    /// [`set_session`](Self::set_session) gives it the token).
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// assert!(SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider).is_ok());
+    /// let bad = Policy::default().with_max_attempts(0);
+    /// assert!(SessionLifecycle::new(bad, RenewalMode::TokenProvider).is_err());
+    /// ```
+    pub fn new(policy: Policy, mode: RenewalMode) -> Result<Self, PolicyError> {
+        policy.validate()?;
+        Ok(Self {
+            rng: SplitMix64::new(policy.jitter_seed()),
+            policy,
+            mode,
+            current: None,
+            lost: None,
+            clock_offset: ClockSkew::ZERO,
+            run: None,
+            failure: None,
+            failures: 0,
+            last_ticket: 0,
+            events: VecDeque::new(),
+        })
+    }
+
+    /// The policy it runs with.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// assert_eq!(lifecycle.policy().max_attempts(), 4);
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// How it renews.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// assert!(!lifecycle.mode().can_renew());
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn mode(&self) -> &RenewalMode {
+        &self.mode
+    }
+
+    /// The current session, as of the last call (it may have expired
+    /// since; [`poll_token`](Self::poll_token) never hands out an expired
+    /// token).
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// assert!(lifecycle.session().is_none());
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// assert_eq!(lifecycle.session().unwrap().token.expose(), "t");
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn session(&self) -> Option<&Session> {
+        self.current.as_ref().map(|c| &c.session)
+    }
+
+    /// When the current session expires by the local clock, unless used
+    /// again.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// assert_eq!(lifecycle.expires_at(), Some(UNIX_EPOCH + Duration::from_secs(7200)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.current.as_ref().map(|c| c.expires_at)
+    }
+
+    /// The clock offset tickets sign with: measured from the `Date` of
+    /// create-session answers, within the policy's bound.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{ClockSkew, Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// assert_eq!(lifecycle.clock_offset(), ClockSkew::ZERO);
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn clock_offset(&self) -> ClockSkew {
+        self.clock_offset
+    }
+
+    /// Whether a ticket is out (a renewal attempt in flight).
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// assert!(!lifecycle.is_renewing());
+    /// let _ticket = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new());
+    /// assert!(lifecycle.is_renewing());
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn is_renewing(&self) -> bool {
+        matches!(
+            self.run,
+            Some(Run {
+                step: Step::InFlight { .. },
+                ..
+            })
+        )
+    }
+
+    /// Asks for a token on behalf of one caller.
+    ///
+    /// - A valid token outside the renewal margin: [`TokenAction::Use`].
+    /// - A valid token inside the margin: the first caller gets
+    ///   [`TokenAction::Renew`] (proactive), everyone else keeps getting
+    ///   `Use` with the old token until it really expires.
+    /// - No valid token: one caller gets `Renew`, the others
+    ///   [`TokenAction::Wait`] until it reports back (or a backoff ends).
+    /// - The renewal the caller waited on failed for good, or the token is
+    ///   fixed and gone: [`TokenAction::Failed`].
+    ///
+    /// At most one renewal attempt is in flight, however many callers ask.
+    /// A token is never handed out at or after its expiry.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::{Session, SessionToken};
+    /// use qb_auth_core::lifecycle::{Ask, NewSession, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    ///
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let (mut a, mut b) = (Ask::new(), Ask::new());
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut a) else { panic!() };
+    /// let TokenAction::Wait { until } = lifecycle.poll_token(now, &mut b) else { panic!() };
+    /// assert_eq!(until, now + Duration::from_secs(60)); // the renewal timeout
+    ///
+    /// lifecycle.on_renewal_result(ticket, now, Ok(NewSession::new(Session::new("t".into()))));
+    /// assert!(matches!(lifecycle.poll_token(now, &mut b), TokenAction::Use(t) if t.expose() == "t"));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn poll_token(&mut self, now: SystemTime, ask: &mut Ask) -> TokenAction {
+        self.advance(now);
+        let seen = ask.failures_seen(self.failures);
+        if let Some(current) = &self.current {
+            let token = current.session.token.clone();
+            let due = self.mode.can_renew() && !current.proactive_failed && now >= current.renew_at;
+            if due {
+                if let Some(ticket) = self.try_issue(now, RenewalReason::Proactive) {
+                    return TokenAction::Renew(ticket);
+                }
+            }
+            return TokenAction::Use(token);
+        }
+        if let Some(failure) = &self.failure {
+            let held = now < later(failure.at, self.policy.failure_hold());
+            if self.failures > seen || held {
+                return TokenAction::Failed(failure.error.clone());
+            }
+        }
+        if !self.mode.can_renew() {
+            return TokenAction::Failed(RenewalError::NotRenewable);
+        }
+        let reason = self.lost.unwrap_or(RenewalReason::NoSession);
+        match self.try_issue(now, reason) {
+            Some(ticket) => TokenAction::Renew(ticket),
+            None => TokenAction::Wait {
+                until: self.run_deadline().unwrap_or(now),
+            },
+        }
+    }
+
+    /// Reports how a renewal attempt went, handing the ticket back.
+    ///
+    /// - A session: it becomes current (expiry from its
+    ///   `QB-Token-ExpirationDate` read against the answer's `Date`, else
+    ///   `now` plus the default TTL).
+    /// - "Bad timestamp": the clock offset is measured from the answer's
+    ///   `Date` (ignored when absent or beyond the policy's bound) and, once
+    ///   per renewal, the next ask re-signs at once with the corrected time.
+    /// - 429, 5xx, transport failures, timeouts and retryable provider
+    ///   errors: the next attempt may start after an exponential,
+    ///   jittered backoff that honours `Retry-After`, within the policy's
+    ///   attempt budget.
+    /// - Anything else (invalid credentials, unexpected signature, no
+    ///   application found, ...): the renewal stops and waiting callers get
+    ///   the error. Nothing retries it on its own.
+    ///
+    /// A failure never drops a token that is still valid. A ticket that is
+    /// no longer in flight (it timed out) is ignored: [`RenewalProgress::Stale`].
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::lifecycle::{
+    ///     Ask, AttemptError, Policy, RenewalMode, RenewalProgress, SessionLifecycle, TokenAction,
+    ///     TransportError,
+    /// };
+    ///
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let policy = Policy::default().with_backoff_jitter(0.0);
+    /// let mut lifecycle = SessionLifecycle::new(policy, RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut Ask::new()) else { panic!() };
+    /// let progress = lifecycle.on_renewal_result(
+    ///     ticket,
+    ///     now,
+    ///     Err(AttemptError::from(TransportError::new("connection refused"))),
+    /// );
+    /// assert!(matches!(progress, RenewalProgress::RetryAt(t) if t == now + Duration::from_secs(1)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn on_renewal_result(
+        &mut self,
+        ticket: RenewalTicket,
+        now: SystemTime,
+        result: Result<NewSession, AttemptError>,
+    ) -> RenewalProgress {
+        let live = matches!(
+            self.run,
+            Some(Run { step: Step::InFlight { ticket: id, .. }, .. }) if id == ticket.id
+        );
+        // A late result still counts while no one else took over, so only
+        // the expiry part of `advance` runs before it.
+        self.expire(now);
+        if !live {
+            self.advance(now);
+            return RenewalProgress::Stale;
+        }
+        match result {
+            Ok(new) => {
+                if let Some(date) = new.server_date {
+                    self.observe_server_date(now, date);
+                }
+                self.run = None;
+                self.failure = None;
+                let expires_at = self.local_expiry(now, new.session.expires_at, new.server_date);
+                self.install(now, new.session, expires_at, true);
+                RenewalProgress::Installed
+            }
+            Err(error) => {
+                let measured = error
+                    .api_error()
+                    .and_then(ApiError::server_date)
+                    .is_some_and(|date| self.observe_server_date(now, date));
+                self.fail_attempt(now, error, measured)
+            }
+        }
+    }
+
+    /// Reports that a request made with `token` succeeded (any 2xx), with
+    /// the answer's times: the expiry slides (to `QB-Token-ExpirationDate`
+    /// read against `Date`, else `now` plus the default TTL, never earlier
+    /// than it was). Pass as `now` the time the request was sent: the
+    /// server counts from when it handled it. Returns `false`, changing
+    /// nothing, when `token` is not the current token.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::{Session, SessionToken};
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, ResponseTimes, SessionLifecycle};
+    ///
+    /// let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// lifecycle.set_session(start, Session::new("t".into()), None);
+    /// let later = start + Duration::from_secs(600);
+    /// assert!(lifecycle.on_success(later, &SessionToken::new("t"), ResponseTimes::NONE));
+    /// assert_eq!(lifecycle.expires_at(), Some(later + Duration::from_secs(7200)));
+    /// assert!(!lifecycle.on_success(later, &SessionToken::new("other"), ResponseTimes::NONE));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn on_success(
+        &mut self,
+        now: SystemTime,
+        token: &SessionToken,
+        times: ResponseTimes,
+    ) -> bool {
+        self.advance(now);
+        let from_header = self.local_expiry(now, times.token_expiration, times.date);
+        let ttl = later(now, self.policy.default_ttl());
+        let Some(current) = self.current.as_mut().filter(|c| c.session.token == *token) else {
+            return false;
+        };
+        current.expires_at = from_header.unwrap_or(current.expires_at.max(ttl));
+        current.renew_at = renew_time(now, current.expires_at, current.lead);
+        if times.token_expiration.is_some() {
+            current.session.expires_at = times.token_expiration;
+        }
+        true
+    }
+
+    /// Reports that a request made with `token` was refused with "Required
+    /// session does not exist" ([`ErrorKind::SessionExpired`](crate::ErrorKind::SessionExpired)).
+    /// If `token` is still the current token it is dropped, so the next
+    /// ask renews; retry the request once with the token that ask gives. A
+    /// stale token (from before a renewal) changes nothing: returns `false`.
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::{Session, SessionToken};
+    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("new".into()), None);
+    /// assert!(!lifecycle.on_session_rejected(UNIX_EPOCH, &SessionToken::new("old")));
+    /// assert!(lifecycle.on_session_rejected(UNIX_EPOCH, &SessionToken::new("new")));
+    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Renew(_)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn on_session_rejected(&mut self, now: SystemTime, token: &SessionToken) -> bool {
+        self.advance(now);
+        if !self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.session.token == *token)
+        {
+            return false;
+        }
+        self.current = None;
+        self.lost = Some(RenewalReason::Rejected);
+        self.push(LifecycleEvent::SessionInvalidated);
+        true
+    }
+
+    /// Makes `session` current, as a renewal would: the fixed token of
+    /// [`RenewalMode::FixedToken`], a token the application got by other
+    /// means, or a session created outside the lifecycle. `server_date` is
+    /// the `Date` of the answer that carried it, if any. A renewal in
+    /// flight becomes stale, and a recorded failure is forgotten.
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// assert!(lifecycle.session().is_some());
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn set_session(
+        &mut self,
+        now: SystemTime,
+        session: Session,
+        server_date: Option<SystemTime>,
+    ) {
+        self.expire(now);
+        self.run = None;
+        self.failure = None;
+        let expires_at = self.local_expiry(now, session.expires_at, server_date);
+        self.install(now, session, expires_at, true);
+    }
+
+    /// Forgets the current session without telling anyone, after the
+    /// application destroyed it (`DELETE /session.json`) or logged out for
+    /// good; the next ask starts a new renewal.
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// assert_eq!(lifecycle.take_session().unwrap().token.expose(), "t");
+    /// assert!(lifecycle.session().is_none());
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn take_session(&mut self) -> Option<Session> {
+        self.lost = None;
+        self.current.take().map(|c| c.session)
+    }
+
+    /// Lets time pass without an ask: drops an expired session
+    /// ([`LifecycleEvent::SessionExpired`]) and counts a renewal that got
+    /// no result within the policy's timeout as a failed attempt. Every
+    /// other call does this first, so calling it is only needed to get
+    /// those events without traffic.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{LifecycleEvent, Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// let _created = lifecycle.poll_event();
+    /// lifecycle.handle_timeout(UNIX_EPOCH + Duration::from_secs(7200));
+    /// assert!(matches!(lifecycle.poll_event(), Some(LifecycleEvent::SessionExpired)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn handle_timeout(&mut self, now: SystemTime) {
+        self.advance(now);
+    }
+
+    /// The earliest time at which the lifecycle changes without any input:
+    /// the session's expiry, the start of the renewal margin, the end of a
+    /// backoff, or the timeout of the renewal in flight. `None` when
+    /// nothing is pending.
+    ///
+    /// A transport that renews in the background polls at this time with
+    /// a new [`Ask`] (it handles timeouts too) and performs any renewal it
+    /// is given; a deadline that is not after `now` means a renewal is due.
+    /// One that only serves callers can ignore it.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let policy = Policy::default().with_renew_jitter(0.0);
+    /// let mut lifecycle = SessionLifecycle::new(policy, RenewalMode::TokenProvider)?;
+    /// assert_eq!(lifecycle.next_deadline(), None);
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// // Two hours of life, renewed five minutes ahead.
+    /// assert_eq!(lifecycle.next_deadline(), Some(UNIX_EPOCH + Duration::from_secs(7200 - 300)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn next_deadline(&self) -> Option<SystemTime> {
+        let mut deadline = self.run_deadline();
+        if let Some(current) = &self.current {
+            deadline = earliest(deadline, current.expires_at);
+            if self.mode.can_renew() && !current.proactive_failed && self.run.is_none() {
+                deadline = earliest(deadline, current.renew_at);
+            }
+        }
+        deadline
+    }
+
+    /// Takes the oldest event not yet taken. At most 64 are kept; older
+    /// ones are dropped first.
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{LifecycleEvent, Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// assert!(lifecycle.poll_event().is_none());
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// assert!(matches!(lifecycle.poll_event(), Some(LifecycleEvent::SessionCreated { .. })));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn poll_event(&mut self) -> Option<LifecycleEvent> {
+        self.events.pop_front()
+    }
+
+    /// The state worth saving: the session, its expiry and the clock
+    /// offset. Save it (through a [`SessionStore`](crate::store::SessionStore))
+    /// after [`LifecycleEvent::SessionCreated`] or
+    /// [`LifecycleEvent::SessionRenewed`].
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// assert_eq!(lifecycle.snapshot().session().unwrap().token.expose(), "t");
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn snapshot(&self) -> LifecycleSnapshot {
+        LifecycleSnapshot::new(
+            self.current
+                .as_ref()
+                .map(|c| (c.session.clone(), c.expires_at)),
+            self.clock_offset,
+        )
+    }
+
+    /// Restores saved state: the clock offset (if within the policy's
+    /// bound) and the session, unless it is already expired at `now`.
+    /// Returns whether a session was restored. No event is queued: the
+    /// session is not new.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::Session;
+    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot, Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let until = UNIX_EPOCH + Duration::from_secs(7200);
+    /// let saved = LifecycleSnapshot::new(Some((Session::new("t".into()), until)), ClockSkew::ZERO);
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// assert!(!lifecycle.restore(until, saved.clone()), "expired at `until`");
+    /// assert!(lifecycle.restore(UNIX_EPOCH, saved));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn restore(&mut self, now: SystemTime, snapshot: LifecycleSnapshot) -> bool {
+        self.advance(now);
+        let (session, offset) = snapshot.into_parts();
+        if offset.as_secs().unsigned_abs() <= self.policy.max_clock_offset().as_secs() {
+            self.clock_offset = offset;
+        }
+        match session {
+            Some((session, until)) if until > now => {
+                self.install(now, session, Some(until), false);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Processes what time alone changes: expiry, then a renewal timeout.
+    fn advance(&mut self, now: SystemTime) {
+        self.expire(now);
+        if let Some(Run {
+            step: Step::InFlight { deadline, .. },
+            ..
+        }) = self.run
+        {
+            if now >= deadline {
+                let timeout = self.policy.renewal_timeout();
+                self.fail_attempt(now, AttemptError::TimedOut(timeout), false);
+            }
+        }
+    }
+
+    fn expire(&mut self, now: SystemTime) {
+        if self.current.as_ref().is_some_and(|c| now >= c.expires_at) {
+            self.current = None;
+            self.lost = Some(RenewalReason::Expired);
+            self.push(LifecycleEvent::SessionExpired);
+        }
+    }
+
+    /// Starts the next attempt if none is in flight and no backoff runs.
+    fn try_issue(&mut self, now: SystemTime, reason: RenewalReason) -> Option<RenewalTicket> {
+        let method = match &self.mode {
+            RenewalMode::Credentials(provider) => RenewalMethod::Credentials(provider.clone()),
+            RenewalMode::TokenProvider => RenewalMethod::TokenProvider,
+            RenewalMode::FixedToken => return None,
+        };
+        let run = self.run.get_or_insert(Run {
+            reason,
+            attempts: 0,
+            clock_corrected: false,
+            step: Step::Pending { not_before: now },
+        });
+        match run.step {
+            Step::InFlight { .. } => return None,
+            Step::Pending { not_before } if now < not_before => return None,
+            Step::Pending { .. } => {}
+        }
+        // `fail_attempt` ends the run once the budget is spent, so a
+        // pending run always has an attempt left.
+        debug_assert!(run.attempts < self.policy.max_attempts());
+        self.last_ticket += 1;
+        run.attempts += 1;
+        run.reason = reason;
+        run.step = Step::InFlight {
+            ticket: self.last_ticket,
+            deadline: later(now, self.policy.renewal_timeout()),
+        };
+        Some(RenewalTicket {
+            id: self.last_ticket,
+            attempt: run.attempts,
+            reason,
+            method,
+            clock_offset: self.clock_offset,
+        })
+    }
+
+    fn run_deadline(&self) -> Option<SystemTime> {
+        self.run.as_ref().map(|run| match run.step {
+            Step::InFlight { deadline, .. } => deadline,
+            Step::Pending { not_before } => not_before,
+        })
+    }
+
+    /// Decides what follows a failed attempt of the run in flight.
+    fn fail_attempt(
+        &mut self,
+        now: SystemTime,
+        error: AttemptError,
+        clock_measured: bool,
+    ) -> RenewalProgress {
+        let Some(run) = self.run.as_mut() else {
+            return RenewalProgress::Stale;
+        };
+        let attempts = run.attempts;
+        let retry_at = match error.next() {
+            Next::Backoff => {
+                let asked = match &error {
+                    AttemptError::Api(e) => e.retry_after().map(|r| r.delay_from(now)),
+                    _ => None,
+                };
+                let unit = self.rng.next_unit();
+                Some(later(
+                    now,
+                    backoff::delay(&self.policy, attempts, asked, unit),
+                ))
+            }
+            Next::Immediately => Some(now),
+            Next::AfterClockCorrection if clock_measured && !run.clock_corrected => {
+                run.clock_corrected = true;
+                Some(now)
+            }
+            Next::AfterClockCorrection | Next::Stop => None,
+        };
+        match retry_at {
+            Some(at) if attempts < self.policy.max_attempts() => {
+                run.step = Step::Pending { not_before: at };
+                self.push(LifecycleEvent::AttemptFailed {
+                    attempt: attempts,
+                    error,
+                    retry_at: at,
+                });
+                RenewalProgress::RetryAt(at)
+            }
+            Some(_) => self.finish_failed(
+                now,
+                RenewalError::AttemptsExhausted {
+                    attempts,
+                    last: error,
+                },
+            ),
+            None => self.finish_failed(now, RenewalError::Permanent(error)),
+        }
+    }
+
+    fn finish_failed(&mut self, now: SystemTime, error: RenewalError) -> RenewalProgress {
+        self.run = None;
+        self.failures += 1;
+        self.failure = Some(Failure {
+            error: error.clone(),
+            at: now,
+        });
+        if let Some(current) = &mut self.current {
+            current.proactive_failed = true;
+        }
+        self.push(LifecycleEvent::RenewalFailed(error.clone()));
+        RenewalProgress::Failed(error)
+    }
+
+    /// Takes a `Date` header as the server's clock if it is believable.
+    fn observe_server_date(&mut self, now: SystemTime, date: SystemTime) -> bool {
+        let Some(skew) = ClockSkew::measure_bounded(date, now, self.policy.max_clock_offset())
+        else {
+            return false;
+        };
+        if skew != self.clock_offset {
+            self.clock_offset = skew;
+            self.push(LifecycleEvent::ClockOffsetChanged(skew));
+        }
+        true
+    }
+
+    /// Reads a server-clock expiry as a local time: by its distance from
+    /// the same answer's `Date` when there is one (exact whatever the local
+    /// clock says), else through the measured offset. `None` when absent,
+    /// or when it is not after `now`: a token that just worked is not
+    /// already expired, so such a header is not believed.
+    fn local_expiry(
+        &self,
+        now: SystemTime,
+        expires_at: Option<SystemTime>,
+        server_date: Option<SystemTime>,
+    ) -> Option<SystemTime> {
+        let server_expiry = expires_at?;
+        let local = match server_date {
+            Some(date) => now.checked_add(server_expiry.duration_since(date).ok()?)?,
+            None => self.clock_offset.to_local(server_expiry),
+        };
+        (local > now).then_some(local)
+    }
+
+    fn install(
+        &mut self,
+        now: SystemTime,
+        session: Session,
+        expires_at: Option<SystemTime>,
+        announce: bool,
+    ) {
+        let expires_at = expires_at.unwrap_or_else(|| later(now, self.policy.default_ttl()));
+        let margin = self.policy.renew_margin();
+        let extra = margin.mul_f64(self.policy.renew_jitter() * self.rng.next_unit());
+        let lead = margin.saturating_add(extra);
+        let replaced = self.current.is_some();
+        if announce {
+            self.push(if replaced {
+                LifecycleEvent::SessionRenewed {
+                    session: session.clone(),
+                    expires_at,
+                }
+            } else {
+                LifecycleEvent::SessionCreated {
+                    session: session.clone(),
+                    expires_at,
+                }
+            });
+        }
+        self.current = Some(Current {
+            session,
+            expires_at,
+            lead,
+            renew_at: renew_time(now, expires_at, lead),
+            proactive_failed: false,
+        });
+        self.lost = None;
+    }
+
+    fn push(&mut self, event: LifecycleEvent) {
+        if self.events.len() == MAX_EVENTS {
+            self.events.pop_front();
+        }
+        self.events.push_back(event);
+    }
+}
+
+/// When to start renewing: `lead` before expiry, but no earlier than
+/// halfway through the remaining life, so a short-lived token is not
+/// renewed on every ask.
+fn renew_time(now: SystemTime, expires_at: SystemTime, lead: Duration) -> SystemTime {
+    let life = expires_at.duration_since(now).unwrap_or_default();
+    expires_at
+        .checked_sub(lead.min(life / 2))
+        .unwrap_or(expires_at)
+}
+
+/// `time + by`, or `time` itself past the end of `SystemTime` (only absurd
+/// inputs get there).
+fn later(time: SystemTime, by: Duration) -> SystemTime {
+    time.checked_add(by).unwrap_or(time)
+}
+
+fn earliest(a: Option<SystemTime>, b: SystemTime) -> Option<SystemTime> {
+    Some(a.map_or(b, |a| a.min(b)))
+}

@@ -1,0 +1,195 @@
+//! Where a lifecycle's state is saved between runs: a small trait, and an
+//! in-memory store as the default.
+//!
+//! The trait is synchronous and `Send + Sync` because the core does no I/O
+//! and transports call it from any thread. It is also the seam through
+//! which many processes will later share one session (a file, Redis, a
+//! database) instead of each spending the application's rate limit on its
+//! own create-session calls.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::lifecycle::LifecycleSnapshot;
+
+/// Saves and loads a [`LifecycleSnapshot`].
+///
+/// Transports load once at start-up and
+/// [`restore`](crate::lifecycle::SessionLifecycle::restore) it, save after
+/// a session is created or renewed, and clear after the session is
+/// destroyed. Implementations must treat the snapshot as a credential: it
+/// holds the session token in the clear.
+///
+/// ```
+/// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+/// use qb_auth_core::store::{MemoryStore, SessionStore};
+///
+/// let store = MemoryStore::new();
+/// assert!(store.load()?.is_none());
+/// store.save(&LifecycleSnapshot::new(None, ClockSkew::from_secs(2)))?;
+/// assert_eq!(store.load()?.unwrap().clock_offset(), ClockSkew::from_secs(2));
+/// store.clear()?;
+/// assert!(store.load()?.is_none());
+/// # Ok::<(), qb_auth_core::store::StoreError>(())
+/// ```
+pub trait SessionStore: Send + Sync {
+    /// The saved snapshot, or `None` if nothing is saved.
+    fn load(&self) -> Result<Option<LifecycleSnapshot>, StoreError>;
+    /// Replaces the saved snapshot.
+    fn save(&self, snapshot: &LifecycleSnapshot) -> Result<(), StoreError>;
+    /// Removes the saved snapshot.
+    fn clear(&self) -> Result<(), StoreError>;
+}
+
+impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
+    fn load(&self) -> Result<Option<LifecycleSnapshot>, StoreError> {
+        (**self).load()
+    }
+
+    fn save(&self, snapshot: &LifecycleSnapshot) -> Result<(), StoreError> {
+        (**self).save(snapshot)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        (**self).clear()
+    }
+}
+
+/// A store in memory: the default. It keeps nothing across restarts, but
+/// lets the same code run with or without persistence, and lets several
+/// lifecycles in one process share a session.
+///
+/// ```
+/// use std::sync::Arc;
+/// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+/// use qb_auth_core::store::{MemoryStore, SessionStore};
+///
+/// let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::default());
+/// store.save(&LifecycleSnapshot::new(None, ClockSkew::ZERO))?;
+/// assert!(store.load()?.is_some());
+/// # Ok::<(), qb_auth_core::store::StoreError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    saved: Mutex<Option<LifecycleSnapshot>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    ///
+    /// ```
+    /// use qb_auth_core::store::{MemoryStore, SessionStore};
+    ///
+    /// assert!(MemoryStore::new().load()?.is_none());
+    /// # Ok::<(), qb_auth_core::store::StoreError>(())
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<LifecycleSnapshot>> {
+        // The slot holds plain data that is replaced whole, so a panic in
+        // another thread cannot leave it half-written.
+        self.saved.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn load(&self) -> Result<Option<LifecycleSnapshot>, StoreError> {
+        Ok(self.slot().clone())
+    }
+
+    fn save(&self, snapshot: &LifecycleSnapshot) -> Result<(), StoreError> {
+        *self.slot() = Some(snapshot.clone());
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        *self.slot() = None;
+        Ok(())
+    }
+}
+
+/// A store could not load, save or clear.
+///
+/// The message must not contain the snapshot (it holds the token).
+///
+/// ```
+/// use std::error::Error;
+/// use qb_auth_core::store::StoreError;
+///
+/// let err = StoreError::new("session file is not writable")
+///     .with_source(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+/// assert_eq!(err.to_string(), "session store failed: session file is not writable");
+/// assert!(err.source().is_some());
+/// ```
+#[derive(Clone)]
+pub struct StoreError {
+    message: String,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+impl StoreError {
+    /// A failure described by `message`.
+    ///
+    /// ```
+    /// use qb_auth_core::store::StoreError;
+    ///
+    /// assert_eq!(StoreError::new("locked").message(), "locked");
+    /// ```
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Keeps the underlying error as the source.
+    ///
+    /// ```
+    /// use std::error::Error;
+    /// use qb_auth_core::store::StoreError;
+    ///
+    /// let err = StoreError::new("read").with_source(std::io::Error::other("gone"));
+    /// assert_eq!(err.source().unwrap().to_string(), "gone");
+    /// ```
+    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// The message given at construction.
+    ///
+    /// ```
+    /// use qb_auth_core::store::StoreError;
+    ///
+    /// assert_eq!(StoreError::new("full").message(), "full");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreError")
+            .field("message", &self.message)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "session store failed: {}", self.message)
+    }
+}
+
+impl StdError for StoreError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
