@@ -22,7 +22,7 @@ pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 /// The default largest request body: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// The default seed of the generator that picks which requests fail.
-pub const DEFAULT_SEED: u64 = 0x5EED_0F_0B_A117;
+pub const DEFAULT_SEED: u64 = 0x5EED_0F0B_A117;
 
 /// Where every emulator starts: [`Emulator::builder`] for an empty one,
 /// [`Emulator::with_demo_fixtures`] for the documented demo data.

@@ -16,8 +16,11 @@
 //! | Firebase project / access token | `my-proj` / `eyJhb.x.y` → user 1002 |
 //!
 //! The application, alice's login and the provider tokens are those of the
-//! worked examples in the protocol notes, so their signatures are known
-//! answers.
+//! worked examples in the protocol notes, so the known-answer vectors
+//! `app_session`, `login_password_reserved_chars`, `social_token_and_secret`,
+//! `facebook_with_scope` and `firebase_phone` are accepted as they are (with
+//! the clock offset set so that their timestamp, 1700000000, is now). The
+//! `email_password` vector uses another password than alice's.
 
 use crate::config::{AppConfig, UserConfig};
 use crate::emulator::{Emulator, EmulatorBuilder};

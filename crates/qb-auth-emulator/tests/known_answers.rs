@@ -288,3 +288,27 @@ fn altered_copies_of_every_vector_are_refused() {
         }
     }
 }
+
+#[test]
+fn demo_fixtures_accept_the_worked_examples_unchanged() {
+    use qb_auth_emulator::fixtures::{ALICE_ID, BOB_ID};
+    let expected = [
+        ("app_session", 0),
+        ("login_password_reserved_chars", ALICE_ID),
+        ("social_token_and_secret", BOB_ID),
+        ("facebook_with_scope", ALICE_ID),
+        ("firebase_phone", BOB_ID),
+    ];
+    let vectors = vectors();
+    for (name, user) in expected {
+        let v = vectors.iter().find(|v| v.name == name).unwrap();
+        // One emulator per vector: they all share (timestamp, nonce).
+        let emulator = Emulator::with_demo_fixtures()
+            .clock_offset(v.ts() - unix_now(SystemTime::now()))
+            .start_blocking()
+            .unwrap();
+        let reply = post(&emulator, &v.with_signature(), Encoding::FormJs);
+        assert_eq!(reply.status, 201, "{name}: {}", reply.text());
+        assert_eq!(reply.json()["session"]["user_id"], user, "{name}");
+    }
+}

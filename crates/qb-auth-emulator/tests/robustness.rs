@@ -79,11 +79,14 @@ fn a_smaller_limit_can_be_configured() {
     .assert(413, TOO_LARGE);
 }
 
+/// Headers, body, expected status and expected message.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a [u8], u16, &'a str);
+
 #[test]
 fn malformed_bodies_get_4xx_answers() {
     let emulator = demo();
     let addr = emulator.local_addr();
-    let cases: [(&[(&str, &str)], &[u8], u16, &str); 9] = [
+    let cases: [Case<'_>; 9] = [
         (
             &[JSON],
             b"{not json",

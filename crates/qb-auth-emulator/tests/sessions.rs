@@ -26,7 +26,7 @@ fn demo() -> BlockingEmulator {
     Emulator::with_demo_fixtures().start_blocking().unwrap()
 }
 
-fn with_token<'a>(token: &'a str) -> [(&'a str, &'a str); 1] {
+fn with_token(token: &str) -> [(&str, &str); 1] {
     [("QB-Token", token)]
 }
 
@@ -257,12 +257,9 @@ fn timestamps_more_than_an_hour_off_are_bad() {
             assert!(reply.header("date").is_some());
         }
     }
-    let body = form_body(&signed_pairs(DEMO, now, fresh_nonce(), &[]))
-        .into_iter()
-        .collect::<Vec<u8>>();
-    let text = String::from_utf8(body)
-        .unwrap()
-        .replace(&format!("timestamp={now}"), "timestamp=soon");
+    // Not a number at all.
+    let body = String::from_utf8(form_body(&signed_pairs(DEMO, now, fresh_nonce(), &[]))).unwrap();
+    let text = body.replace(&format!("timestamp={now}"), "timestamp=soon");
     send(addr, "POST", "/session.json", &[FORM], text.as_bytes()).assert(422, BAD_TIMESTAMP);
     assert_eq!(emulator.stats().bad_timestamps, 3);
 }
@@ -338,20 +335,20 @@ fn sha256_signatures_only_where_enabled() {
 #[test]
 fn sessions_expire_after_the_ttl_and_each_use_slides_it() {
     let emulator = Emulator::with_demo_fixtures()
-        .session_ttl(Duration::from_millis(400))
+        .session_ttl(Duration::from_millis(500))
         .start_blocking()
         .unwrap();
     let addr = emulator.local_addr();
     let token = create_session(addr, DEMO, emulator.server_time(), &[]).token();
-    // Used every 250 ms, it outlives its 400 ms time to live.
-    for _ in 0..3 {
-        sleep(Duration::from_millis(250));
+    // Used every 150 ms, it outlives its 500 ms time to live.
+    for _ in 0..4 {
+        sleep(Duration::from_millis(150));
         assert_eq!(
             send(addr, "GET", "/session.json", &with_token(&token), b"").status,
             200
         );
     }
-    sleep(Duration::from_millis(600));
+    sleep(Duration::from_millis(700));
     let reply = send(addr, "GET", "/session.json", &with_token(&token), b"");
     reply.assert(401, MISSING);
     // The expired token's expiry is in the past.

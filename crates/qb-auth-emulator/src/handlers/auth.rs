@@ -144,18 +144,18 @@ fn by_api_key(shared: &Shared, headers: &HeaderMap, authorization: &str) -> Resu
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("ApiKey"))
         .map(|(_, key)| key.trim());
     // Every application is compared, so the time taken does not tell which matched.
-    let app = key.and_then(|key| {
-        shared
-            .directory
-            .apps
-            .iter()
-            .filter(|app| {
-                app.api_key
-                    .as_ref()
-                    .is_some_and(|k| secret_eq(k.expose_secret(), key))
-            })
-            .last()
-    });
+    let mut app = None;
+    if let Some(key) = key {
+        for candidate in &shared.directory.apps {
+            let matches = candidate
+                .api_key
+                .as_ref()
+                .is_some_and(|k| secret_eq(k.expose_secret(), key));
+            if matches {
+                app = Some(candidate);
+            }
+        }
+    }
     let Some(app) = app else {
         shared.counters.credential_failures.inc();
         return Err(Answer::unauthorized());
