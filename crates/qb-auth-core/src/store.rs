@@ -35,10 +35,39 @@ use crate::lifecycle::LifecycleSnapshot;
 /// ```
 pub trait SessionStore: Send + Sync {
     /// The saved snapshot, or `None` if nothing is saved.
+    ///
+    /// ```
+    /// use qb_auth_core::store::{MemoryStore, SessionStore};
+    ///
+    /// assert!(MemoryStore::new().load()?.is_none());
+    /// # Ok::<(), qb_auth_core::store::StoreError>(())
+    /// ```
     fn load(&self) -> Result<Option<LifecycleSnapshot>, StoreError>;
     /// Replaces the saved snapshot.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+    /// use qb_auth_core::store::{MemoryStore, SessionStore};
+    ///
+    /// let store = MemoryStore::new();
+    /// store.save(&LifecycleSnapshot::new(None, ClockSkew::from_secs(1)))?;
+    /// store.save(&LifecycleSnapshot::new(None, ClockSkew::from_secs(2)))?;
+    /// assert_eq!(store.load()?.unwrap().clock_offset(), ClockSkew::from_secs(2));
+    /// # Ok::<(), qb_auth_core::store::StoreError>(())
+    /// ```
     fn save(&self, snapshot: &LifecycleSnapshot) -> Result<(), StoreError>;
     /// Removes the saved snapshot.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+    /// use qb_auth_core::store::{MemoryStore, SessionStore};
+    ///
+    /// let store = MemoryStore::new();
+    /// store.save(&LifecycleSnapshot::new(None, ClockSkew::ZERO))?;
+    /// store.clear()?;
+    /// assert!(store.load()?.is_none());
+    /// # Ok::<(), qb_auth_core::store::StoreError>(())
+    /// ```
     fn clear(&self) -> Result<(), StoreError>;
 }
 

@@ -168,8 +168,8 @@ impl fmt::Debug for RenewalMethod {
 /// The right, and the duty, to perform one renewal attempt.
 ///
 /// Only one ticket is live at a time. It is not `Clone`: hand it back to
-/// [`on_renewal_result`](super::SessionLifecycle::on_renewal_result)
-/// exactly once. It carries the clock offset measured so far, so that each
+/// [`on_renewal_result`](super::SessionLifecycle::on_renewal_result) of
+/// the lifecycle that issued it, exactly once. It carries the clock offset measured so far, so that each
 /// attempt signs with a fresh nonce and the corrected time.
 ///
 /// ```

@@ -121,6 +121,16 @@ impl SessionCredentials {
 /// ```
 pub trait CredentialProvider: Send + Sync {
     /// The credentials to sign the next create-session with.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, Identity, IdentityKind, SecretString};
+    /// use qb_auth_core::lifecycle::{CredentialProvider, SessionCredentials};
+    ///
+    /// let app = AppCredentials::new(1, "key", SecretString::from("secret"))?;
+    /// let provider = SessionCredentials::new(app, Identity::email("a@example.com", "pw")?);
+    /// assert_eq!(provider.credentials()?.identity.kind(), IdentityKind::Email);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn credentials(&self) -> Result<SessionCredentials, ProviderError>;
 }
 

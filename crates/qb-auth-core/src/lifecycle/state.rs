@@ -99,7 +99,6 @@ struct Current {
 /// One renewal: up to `max_attempts` attempts, one in flight at a time.
 #[derive(Debug)]
 struct Run {
-    reason: RenewalReason,
     attempts: u32,
     clock_corrected: bool,
     step: Step,
@@ -671,7 +670,6 @@ impl SessionLifecycle {
             RenewalMode::FixedToken => return None,
         };
         let run = self.run.get_or_insert(Run {
-            reason,
             attempts: 0,
             clock_corrected: false,
             step: Step::Pending { not_before: now },
@@ -686,7 +684,6 @@ impl SessionLifecycle {
         debug_assert!(run.attempts < self.policy.max_attempts());
         self.last_ticket += 1;
         run.attempts += 1;
-        run.reason = reason;
         run.step = Step::InFlight {
             ticket: self.last_ticket,
             deadline: later(now, self.policy.renewal_timeout()),
