@@ -6,7 +6,8 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-use crate::emulator::{EmulatorBuilder, EmulatorControl};
+use crate::builder::EmulatorBuilder;
+use crate::control::EmulatorControl;
 use crate::error::StartError;
 
 /// A running emulator served from a background thread, for code without a

@@ -27,8 +27,8 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use qb_auth_core::{ExposeSecret, SecretString};
 
+use crate::builder::{Emulator, EmulatorBuilder};
 use crate::config::{AppConfig, UserConfig};
-use crate::emulator::{Emulator, EmulatorBuilder};
 use crate::error::StartError;
 
 /// The arguments of `qb-auth emulator`.

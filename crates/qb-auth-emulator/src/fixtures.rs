@@ -22,8 +22,8 @@
 //! the clock offset set so that their timestamp, 1700000000, is now). The
 //! `email_password` vector uses another password than alice's.
 
+use crate::builder::{Emulator, EmulatorBuilder};
 use crate::config::{AppConfig, UserConfig};
-use crate::emulator::{Emulator, EmulatorBuilder};
 
 /// The demo application's id.
 pub const APP_ID: u64 = 12345;

@@ -140,10 +140,11 @@
 
 mod answers;
 mod blocking;
+mod builder;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod config;
-mod emulator;
+mod control;
 mod error;
 mod faults;
 pub mod fixtures;
@@ -158,11 +159,11 @@ mod state;
 mod stats;
 
 pub use blocking::BlockingEmulator;
-pub use config::{AppConfig, UserConfig};
-pub use emulator::{
+pub use builder::{
     DEFAULT_BODY_LIMIT, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder,
-    EmulatorControl, EmulatorHandle,
 };
+pub use config::{AppConfig, UserConfig};
+pub use control::{EmulatorControl, EmulatorHandle};
 pub use error::{ConfigError, StartError};
 pub use faults::Fault;
 pub use qb_auth_core::{ExposeSecret, SecretString};
