@@ -82,12 +82,13 @@ impl EmulatorControl {
 
     /// Share of connections closed before the answer.
     pub fn set_drop_share(&self, share: f64) -> Result<(), ConfigError> {
+        let mut knobs = self.shared.knobs();
         let shares = Shares {
             drop: share,
-            ..self.shared.knobs().faults.shares()
+            ..knobs.faults.shares()
         }
         .validate()?;
-        self.shared.set_shares(shares);
+        knobs.faults.set_shares(shares);
         Ok(())
     }
 

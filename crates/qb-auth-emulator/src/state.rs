@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Directory;
-use crate::faults::{Fault, FaultPlan, Shares};
+use crate::faults::{Fault, FaultPlan};
 use crate::rate_limit::RateLimiter;
 use crate::sessions::{NonceLedger, Sessions};
 use crate::stats::{Counters, EmulatorStats};
@@ -124,10 +124,6 @@ impl Shared {
 
     pub(crate) fn next_fault(&self) -> Option<Fault> {
         self.knobs().faults.next()
-    }
-
-    pub(crate) fn set_shares(&self, shares: Shares) {
-        self.knobs().faults.set_shares(shares);
     }
 
     pub(crate) fn set_rate_limit(&self, per_second: Option<u32>) {
