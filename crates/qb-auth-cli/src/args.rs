@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, SecretString};
 
 use crate::exit;
@@ -45,6 +45,28 @@ pub(crate) enum Command {
     /// Ask which API and chat hosts an account uses.
     #[command(after_help = exit::HELP)]
     AccountSettings(AccountSettingsArgs),
+    /// Run a QuickBlox-compatible authentication server on loopback.
+    #[command(after_help = exit::HELP)]
+    Emulator(qb_auth_emulator::cli::EmulatorArgs),
+    /// Run every identity over both transports against an embedded emulator.
+    #[command(after_help = exit::HELP)]
+    Demo(DemoArgs),
+}
+
+impl Command {
+    /// Tells the identity flags which of their values came from `QB_*`
+    /// variables (see `identity_args`); `matches` are the whole command line's.
+    pub(crate) fn note_sources(&mut self, matches: &ArgMatches) {
+        let mut leaf = matches;
+        while let Some((_, sub)) = leaf.subcommand() {
+            leaf = sub;
+        }
+        match self {
+            Self::Session(SessionCommand::Create(args)) => args.identity.note_sources(leaf),
+            Self::Login(args) => args.identity.note_sources(leaf),
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,7 +288,9 @@ mod tests {
         fn check(cmd: &clap::Command) {
             for arg in cmd.get_arguments() {
                 let Some(long) = arg.get_long() else { continue };
-                if matches!(long, "help" | "version") {
+                // Exposing the emulator beyond loopback must be asked for
+                // on the command line itself, so that flag has no variable.
+                if matches!(long, "help" | "version" | "allow-non-loopback") {
                     continue;
                 }
                 let expected = format!("QB_{}", long.to_uppercase().replace('-', "_"));

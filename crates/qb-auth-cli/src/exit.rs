@@ -79,8 +79,13 @@ pub(crate) enum CliError {
     #[error("could not write the output: {0}")]
     Output(#[from] std::io::Error),
     /// The emulator could not start or stopped with an error.
-    #[error("the emulator failed: {0}")]
-    Emulator(String),
+    #[error("the emulator failed: {message}")]
+    Emulator {
+        /// What went wrong.
+        message: String,
+        /// Whether its configuration was refused (a usage error).
+        usage: bool,
+    },
     /// A demo step did not work.
     #[error("{0}")]
     Demo(String),
@@ -93,7 +98,8 @@ impl CliError {
             Self::Identity(_) | Self::Secret(_) | Self::Build(_) => Code::Usage,
             Self::Api(failure) => api_code(failure.error.kind()),
             Self::Network(_) => Code::Network,
-            Self::Output(_) | Self::Emulator(_) | Self::Demo(_) => Code::Failure,
+            Self::Emulator { usage: true, .. } => Code::Usage,
+            Self::Output(_) | Self::Emulator { .. } | Self::Demo(_) => Code::Failure,
         }
     }
 }

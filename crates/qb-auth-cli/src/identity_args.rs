@@ -4,8 +4,18 @@
 //! identity the flags name (pure, so every bad combination is a typed error
 //! before anything is asked for), then [`IdentityArgs::resolve`] fetches the
 //! secrets it needs and lets the core validate the values.
+//!
+//! Flags beat the environment: a `QB_*` variable is a standing setting, not
+//! a request, so values that came from the environment never make a bad
+//! combination. They are used when the identity chosen needs them and
+//! ignored otherwise (an exported `QB_PASSWORD` does not stop an
+//! application session), and an identity flag on the command line wins over
+//! one from the environment. Only flags typed on the command line conflict.
 
-use clap::{Args, ValueEnum};
+use std::collections::BTreeSet;
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, ValueEnum};
 use qb_auth_core::{ExposeSecret, Identity, SecretString, SocialProvider};
 
 use crate::exit::CliError;
@@ -66,7 +76,24 @@ pub(crate) struct IdentityArgs {
     #[arg(long, env = "QB_FIREBASE_TOKEN", hide_env_values = true, value_name = "TOKEN",
           value_parser = parse_secret)]
     pub(crate) firebase_token: Option<SecretString>,
+
+    /// The flags whose value came from a `QB_*` variable.
+    #[arg(skip)]
+    pub(crate) from_env: BTreeSet<&'static str>,
 }
+
+/// Each identity flag and its clap id (the field name).
+const FLAGS: [(&str, &str); 9] = [
+    ("--login", "login"),
+    ("--email", "email"),
+    ("--password", "password"),
+    ("--provider", "provider"),
+    ("--provider-token", "provider_token"),
+    ("--provider-secret", "provider_secret"),
+    ("--scope", "scope"),
+    ("--firebase-project-id", "firebase_project_id"),
+    ("--firebase-token", "firebase_token"),
+];
 
 /// The identity the flags name, before any secret is fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,9 +140,22 @@ pub(crate) enum IdentityError {
 }
 
 impl IdentityArgs {
+    /// Records which identity flags took their value from the environment;
+    /// `matches` are those of the subcommand these arguments belong to.
+    pub(crate) fn note_sources(&mut self, matches: &ArgMatches) {
+        self.from_env = FLAGS
+            .iter()
+            .filter(|(_, id)| {
+                matches.try_contains_id(id).unwrap_or(false)
+                    && matches.value_source(id) == Some(ValueSource::EnvVariable)
+            })
+            .map(|(flag, _)| *flag)
+            .collect();
+    }
+
     /// Which identity the flags name; an error for any other combination.
     pub(crate) fn plan(&self) -> Result<IdentityPlan, IdentityError> {
-        let named: Vec<&'static str> = [
+        let given: Vec<&'static str> = [
             self.login.as_ref().map(|_| "--login"),
             self.email.as_ref().map(|_| "--email"),
             self.provider.map(|_| "--provider"),
@@ -123,27 +163,40 @@ impl IdentityArgs {
         .into_iter()
         .flatten()
         .collect();
+        let typed: Vec<&'static str> = given
+            .iter()
+            .copied()
+            .filter(|flag| !self.from_env.contains(flag))
+            .collect();
+        // Typed selectors win; variables choose only when nothing is typed.
+        let named = if typed.is_empty() { given } else { typed };
         if let [first, second, ..] = named[..] {
             return Err(IdentityError::Conflict(first, second));
         }
-        let extras = self.extras();
+        let chosen = named.first().copied();
+        // Only typed flags can be out of place; variables are ignored there.
+        let extras: Vec<&'static str> = self
+            .extras()
+            .into_iter()
+            .filter(|flag| !self.from_env.contains(flag))
+            .collect();
         let not_for = |identity: &'static str, allowed: &[&str]| {
             extras
                 .iter()
                 .find(|flag| !allowed.contains(flag))
                 .map(|flag| IdentityError::NotFor { flag, identity })
         };
-        let plan = if let Some(login) = &self.login {
+        let plan = if let (Some("--login"), Some(login)) = (chosen, &self.login) {
             if let Some(err) = not_for("--login", &["--password"]) {
                 return Err(err);
             }
             IdentityPlan::Login(login.clone())
-        } else if let Some(email) = &self.email {
+        } else if let (Some("--email"), Some(email)) = (chosen, &self.email) {
             if let Some(err) = not_for("--email", &["--password"]) {
                 return Err(err);
             }
             IdentityPlan::Email(email.clone())
-        } else if let Some(provider) = self.provider {
+        } else if let (Some("--provider"), Some(provider)) = (chosen, self.provider) {
             match provider {
                 ProviderArg::Facebook | ProviderArg::Twitter => {
                     let (social, name) = if provider == ProviderArg::Facebook {
@@ -376,6 +429,71 @@ mod tests {
                 flag: "--firebase-project-id"
             })
         );
+    }
+
+    fn from_env(args: IdentityArgs, flags: &[&'static str]) -> IdentityArgs {
+        IdentityArgs {
+            from_env: flags.iter().copied().collect(),
+            ..args
+        }
+    }
+
+    #[test]
+    fn variables_never_make_a_bad_combination() {
+        // An exported password does not stop an application session.
+        let args = from_env(
+            IdentityArgs {
+                password: secret("pw"),
+                provider_token: secret("t"),
+                ..IdentityArgs::default()
+            },
+            &["--password", "--provider-token"],
+        );
+        assert_eq!(args.plan(), Ok(IdentityPlan::Application));
+        // A typed identity wins over one from the environment.
+        let args = from_env(
+            IdentityArgs {
+                login: Some("alice".into()),
+                email: Some("a@example.com".into()),
+                scope: Some("email".into()),
+                ..IdentityArgs::default()
+            },
+            &["--login", "--scope"],
+        );
+        assert_eq!(args.plan(), Ok(IdentityPlan::Email("a@example.com".into())));
+        // Two identities from the environment still conflict.
+        let args = from_env(
+            IdentityArgs {
+                login: Some("alice".into()),
+                email: Some("a@example.com".into()),
+                ..IdentityArgs::default()
+            },
+            &["--login", "--email"],
+        );
+        assert_eq!(
+            args.plan(),
+            Err(IdentityError::Conflict("--login", "--email"))
+        );
+    }
+
+    #[test]
+    fn sources_are_read_from_the_matches() {
+        use clap::{CommandFactory, FromArgMatches, Parser};
+
+        #[derive(Parser)]
+        struct Probe {
+            #[command(flatten)]
+            identity: IdentityArgs,
+        }
+        // Typed values are not from the environment. (The other half, a
+        // value from a variable, is checked by the integration tests: this
+        // process cannot set variables without `unsafe`.)
+        let matches = Probe::command()
+            .try_get_matches_from(["probe", "--login", "alice", "--password", "pw"])
+            .unwrap();
+        let mut probe = Probe::from_arg_matches(&matches).unwrap();
+        probe.identity.note_sources(&matches);
+        assert!(probe.identity.from_env.is_empty());
     }
 
     #[test]

@@ -16,13 +16,15 @@ mod transport;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::exit::Code;
 
 fn main() -> ExitCode {
     // clap prints its own usage errors and exits with 2, help and version with 0.
-    let cli = args::Cli::parse();
+    let matches = args::Cli::command().get_matches();
+    let mut cli = args::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.command.note_sources(&matches);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = commands::run(cli.command, &mut out).and_then(|()| Ok(out.flush()?));

@@ -3,6 +3,8 @@
 //! them with [`crate::output`].
 
 mod account;
+mod demo;
+mod emulator;
 mod login;
 mod session;
 
@@ -26,6 +28,8 @@ pub(crate) fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError>
         Command::Login(args) => login::login(&args, out),
         Command::Logout(args) => login::logout(&args, out),
         Command::AccountSettings(args) => account::settings(&args, out),
+        Command::Emulator(args) => emulator::run(args),
+        Command::Demo(args) => demo::run(&args, out),
     }
 }
 

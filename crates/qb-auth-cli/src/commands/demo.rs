@@ -1,0 +1,237 @@
+//! `qb-auth demo`: an emulator in this process on loopback, then every
+//! identity over both transports, the login upgrade and logout downgrade,
+//! get and destroy, a renewal after a forced expiry and a recovery from a
+//! skewed clock, printed as a table. Exits 0 only when every step worked.
+
+mod client;
+mod report;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use qb_auth_core::{AppCredentials, Endpoint, ErrorKind, Identity, SecretString, Session};
+use qb_auth_emulator::{Emulator, EmulatorControl, fixtures};
+
+use self::client::DemoClient;
+use self::report::Report;
+use crate::args::{DemoArgs, TransportKind};
+use crate::exit::CliError;
+
+/// Starts the emulator, runs the steps, prints the table.
+pub(super) fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    // Two workers: the emulator serves while a step waits on it.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Demo(format!("cannot start a runtime: {e}")))?;
+    runtime.block_on(demo(args, out))
+}
+
+async fn demo(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let started = Instant::now();
+    let emulator = Emulator::with_demo_fixtures()
+        .start()
+        .await
+        .map_err(|e| CliError::Demo(format!("the embedded emulator did not start: {e}")))?;
+    writeln!(
+        out,
+        "qb-auth demo: a QuickBlox emulator in this process at {} (loopback only),\n\
+         application {} with the demo users and provider tokens\n",
+        emulator.base_url(),
+        fixtures::APP_ID
+    )?;
+    let endpoint = Endpoint::parse(emulator.base_url())?;
+    let timeout = Duration::from_secs(args.timeout);
+    let mut report = Report::new(timeout);
+    for kind in [TransportKind::Reqwest, TransportKind::Ureq] {
+        match DemoClient::new(kind, &endpoint, timeout) {
+            Ok(client) => steps(&mut report, &client, &emulator.control()).await,
+            Err(e) => {
+                report
+                    .step("set up the client", kind, async { Err(e.message) })
+                    .await;
+            }
+        }
+    }
+    emulator.shutdown().await;
+    report.render(out, started.elapsed())?;
+    match report.failures() {
+        0 => Ok(()),
+        n => Err(CliError::Demo(format!(
+            "{n} of {} demo steps failed (see the table above)",
+            report.len()
+        ))),
+    }
+}
+
+/// Every step, for one transport.
+async fn steps(report: &mut Report, client: &DemoClient, emulator: &EmulatorControl) {
+    let t = client.kind();
+    let app = match demo_app() {
+        Ok(app) => app,
+        Err(e) => return report.step("demo application", t, async { Err(e) }).await,
+    };
+
+    report
+        .step("application session", t, async {
+            let session = client
+                .create_session(&app, &Identity::application())
+                .await?;
+            expect_user(&session, None)?;
+            Ok("token issued, no user".into())
+        })
+        .await;
+
+    for (step, identity, user) in identities() {
+        report
+            .step(step, t, async {
+                let session = client.create_session(&app, &identity?).await?;
+                expect_user(&session, Some(user))?;
+                Ok(format!("user {user}"))
+            })
+            .await;
+    }
+
+    report
+        .step("wrong password: refused at once", t, async {
+            let before = emulator.stats().credential_failures;
+            let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-the-password").map_err(text)?;
+            match client.create_session(&app, &wrong).await {
+                Ok(_) => Err("a wrong password was accepted".into()),
+                Err(e) if e.kind == Some(ErrorKind::InvalidCredentials) => {
+                    let attempts = emulator.stats().credential_failures - before;
+                    if attempts == 1 {
+                        Ok(format!("{}, 1 attempt", ErrorKind::InvalidCredentials))
+                    } else {
+                        Err(format!("{attempts} attempts instead of 1"))
+                    }
+                }
+                Err(e) => Err(format!("expected invalid credentials, got: {}", e.message)),
+            }
+        })
+        .await;
+
+    // One token, upgraded to a user session and back, then destroyed.
+    let mut token = None;
+    report
+        .step("login upgrade (same token)", t, async {
+            let session = client
+                .create_session(&app, &Identity::application())
+                .await?;
+            let alice =
+                Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD).map_err(text)?;
+            let user = client.login(&session.token, &alice).await?;
+            let now = client.get_session(&session.token).await?;
+            expect_user(&now, Some(fixtures::ALICE_ID))?;
+            token = Some(session.token);
+            Ok(format!(
+                "now user {} ({})",
+                user.id,
+                user.login.unwrap_or_default()
+            ))
+        })
+        .await;
+    report
+        .step("logout downgrade (same token)", t, async {
+            let token = token.as_ref().ok_or("no token from the login step")?;
+            client.logout(token).await?;
+            let now = client.get_session(token).await?;
+            expect_user(&now, None)?;
+            Ok("application session again".into())
+        })
+        .await;
+    report
+        .step("get, destroy, get again", t, async {
+            let token = token.as_ref().ok_or("no token from the login step")?;
+            client.get_session(token).await?;
+            client.destroy_session(token).await?;
+            match client.get_session(token).await {
+                Ok(_) => Err("the destroyed token still works".into()),
+                Err(e) if e.kind == Some(ErrorKind::SessionExpired) => {
+                    Ok("destroyed token refused".into())
+                }
+                Err(e) => Err(format!("expected session expired, got: {}", e.message)),
+            }
+        })
+        .await;
+
+    report
+        .step("account settings", t, async {
+            let settings = client.account_settings(fixtures::ACCOUNT_KEY).await?;
+            let api = settings.api_endpoint.unwrap_or_default();
+            if api == emulator.base_url() {
+                Ok(format!("api endpoint {api}"))
+            } else {
+                Err(format!(
+                    "api endpoint {api:?}, expected {}",
+                    emulator.base_url()
+                ))
+            }
+        })
+        .await;
+}
+
+/// The demo application's credentials.
+fn demo_app() -> Result<AppCredentials, String> {
+    AppCredentials::new(
+        fixtures::APP_ID,
+        fixtures::AUTH_KEY,
+        SecretString::from(fixtures::AUTH_SECRET),
+    )
+    .map_err(text)
+}
+
+/// Each user identity, with the user the emulator maps it to.
+fn identities() -> Vec<(&'static str, Result<Identity, String>, u64)> {
+    use fixtures::*;
+    vec![
+        (
+            "login + password",
+            Identity::login(ALICE_LOGIN, ALICE_PASSWORD).map_err(text),
+            ALICE_ID,
+        ),
+        (
+            "email + password",
+            Identity::email(ALICE_EMAIL, ALICE_PASSWORD).map_err(text),
+            ALICE_ID,
+        ),
+        (
+            "facebook token",
+            Identity::facebook(FACEBOOK_TOKEN).map_err(text),
+            ALICE_ID,
+        ),
+        (
+            "twitter token + secret",
+            Identity::twitter(TWITTER_TOKEN, TWITTER_SECRET).map_err(text),
+            BOB_ID,
+        ),
+        (
+            "firebase phone",
+            Identity::firebase_phone(FIREBASE_PROJECT_ID, FIREBASE_ACCESS_TOKEN).map_err(text),
+            BOB_ID,
+        ),
+        (
+            // QuickBlox takes a custom provider's user id and token as login
+            // and password; the emulator checks them like any user's.
+            "custom identity provider",
+            Identity::custom_provider(BOB_LOGIN, BOB_PASSWORD).map_err(text),
+            BOB_ID,
+        ),
+    ]
+}
+
+fn expect_user(session: &Session, expected: Option<u64>) -> Result<(), String> {
+    if session.user() == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "session for {:?}, expected {expected:?}",
+            session.user()
+        ))
+    }
+}
+
+fn text(error: impl std::fmt::Display) -> String {
+    error.to_string()
+}
