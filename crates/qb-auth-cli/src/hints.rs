@@ -134,7 +134,8 @@ fn bad_timestamp(failure: &ApiFailure, lines: &mut Vec<String>) {
         );
         return;
     };
-    let offset = signed_diff(server, failure.received_at);
+    // `Date` has whole seconds, so compare whole seconds on both sides.
+    let offset = unix_seconds(server) as i64 - unix_seconds(failure.received_at) as i64;
     lines.push(format!(
         "measured clock offset: the server's clock is {} this machine's (server Date minus \
          local clock)",
@@ -151,11 +152,13 @@ fn bad_timestamp(failure: &ApiFailure, lines: &mut Vec<String>) {
             ));
         }
     }
-    lines.push(
-        "synchronise this machine's clock (for example enable NTP), or pass --timestamp with \
-         the server's Unix time; the qb-auth libraries correct the offset by themselves"
-            .into(),
-    );
+    lines.push(format!(
+        "synchronise this machine's clock (for example enable NTP), or sign with the server's \
+         time: --timestamp $(( $(date +%s) {} {} )); the qb-auth libraries correct the offset \
+         by themselves",
+        if offset < 0 { '-' } else { '+' },
+        offset.unsigned_abs()
+    ));
 }
 
 fn network(failure: &NetworkFailure) -> Vec<String> {
@@ -168,14 +171,6 @@ fn network(failure: &NetworkFailure) -> Vec<String> {
         lines.push("no answer came in time: raise --timeout if the network is slow".into());
     }
     lines
-}
-
-/// `a - b` in whole seconds, negative when `a` is earlier.
-fn signed_diff(a: SystemTime, b: SystemTime) -> i64 {
-    match a.duration_since(b) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-    }
 }
 
 fn after_secs(after: RetryAfter, now: SystemTime) -> u64 {
