@@ -1,12 +1,16 @@
 //! The two transports behind one trait, so each end-to-end test is written
 //! once and run for both. Methods are async; the blocking adapter runs its
-//! calls on tokio's blocking pool.
+//! calls on tokio's blocking pool, so concurrent callers are OS threads.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use qb_auth_core::lifecycle::{CredentialProvider, LifecycleEvent, Policy, SessionCredentials};
+use qb_auth_core::store::MemoryStore;
 use qb_auth_core::{
-    AccountSettings, ApiKey, AppCredentials, Body, Endpoint, Identity, SequentialNonces, Session,
+    AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, Endpoint, Identity, Session,
     SessionToken, User,
 };
 
@@ -24,6 +28,8 @@ pub struct Options {
     pub max_body: u64,
     /// The first nonce (nonces count up from it, so runs repeat).
     pub first_nonce: u32,
+    /// JSON or form bodies.
+    pub body_format: BodyFormat,
 }
 
 impl Default for Options {
@@ -32,14 +38,126 @@ impl Default for Options {
             timeout: Duration::from_secs(5),
             max_body: 1024 * 1024,
             first_nonce: 1,
+            body_format: BodyFormat::Json,
         }
     }
+}
+
+/// Where a managed session under test gets its tokens.
+#[derive(Clone)]
+pub enum Source {
+    /// Create sessions with credentials from this provider.
+    Credentials(Arc<dyn CredentialProvider>),
+    /// A token provider: each call creates a session through a separate
+    /// client (the "backend") on `backend`, and counts itself in `calls`.
+    Minted {
+        /// Where the backend creates sessions.
+        backend: Endpoint,
+        /// What the backend signs with (never seen by the managed client).
+        credentials: SessionCredentials,
+        /// How many times the provider was asked.
+        calls: Arc<AtomicUsize>,
+    },
+    /// A fixed token.
+    Fixed(SessionToken),
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Credentials(_) => "Source::Credentials(..)",
+            Self::Minted { .. } => "Source::Minted(..)",
+            Self::Fixed(_) => "Source::Fixed(..)",
+        })
+    }
+}
+
+impl Source {
+    /// Fixed credentials.
+    pub fn credentials(app: &AppCredentials, identity: Identity) -> Self {
+        Self::Credentials(Arc::new(SessionCredentials::new(app.clone(), identity)))
+    }
+}
+
+/// How a test wants its managed session.
+#[derive(Debug, Clone)]
+pub struct ManagedOptions {
+    /// The lifecycle policy.
+    pub policy: Policy,
+    /// A store to save to and restore from.
+    pub store: Option<Arc<MemoryStore>>,
+    /// Where events are recorded.
+    pub events: Events,
+}
+
+impl Default for ManagedOptions {
+    /// A policy for tests: small backoff, short renewal timeout, fixed seed.
+    fn default() -> Self {
+        Self {
+            policy: test_policy(),
+            store: None,
+            events: Events::default(),
+        }
+    }
+}
+
+/// The policy tests run with: the defaults, with backoff in milliseconds
+/// so retries are fast, and a fixed jitter seed.
+pub fn test_policy() -> Policy {
+    Policy::default()
+        .with_backoff(Duration::from_millis(20), Duration::from_millis(200))
+        .with_renewal_timeout(Duration::from_secs(10))
+        .with_jitter_seed(0x7e57)
+}
+
+/// Lifecycle events by name, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Events(Arc<Mutex<Vec<&'static str>>>);
+
+impl Events {
+    /// Records one event.
+    pub fn record(&self, event: &LifecycleEvent) {
+        let name = match event {
+            LifecycleEvent::SessionCreated { .. } => "created",
+            LifecycleEvent::SessionRenewed { .. } => "renewed",
+            LifecycleEvent::SessionExpired => "expired",
+            LifecycleEvent::SessionInvalidated => "invalidated",
+            LifecycleEvent::AttemptFailed { .. } => "attempt_failed",
+            LifecycleEvent::RenewalFailed(_) => "renewal_failed",
+            LifecycleEvent::ClockOffsetChanged(_) => "clock_offset",
+            _ => "other",
+        };
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(name);
+    }
+
+    /// Every event so far.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// How many events named `name`.
+    pub fn count(&self, name: &str) -> usize {
+        self.names().iter().filter(|n| **n == name).count()
+    }
+}
+
+/// Counts a provider call.
+pub(crate) fn count(calls: &AtomicUsize) {
+    calls.fetch_add(1, Ordering::SeqCst);
 }
 
 /// One transport adapter, seen the same way as the other.
 pub trait Adapter: Clone + Send + Sync + 'static {
     /// `reqwest` or `ureq`.
     const NAME: &'static str;
+    /// Its managed session.
+    type Managed: Managed;
 
     /// A client for `endpoint`, with no proxy (tests talk to loopback).
     fn new(endpoint: &Endpoint, options: &Options) -> Self;
@@ -52,6 +170,9 @@ pub trait Adapter: Clone + Send + Sync + 'static {
 
     /// `Debug` of the client, for the secrets test.
     fn debug(&self) -> String;
+
+    /// `Client::managed(source)...build()`.
+    fn managed(&self, source: Source, options: ManagedOptions) -> Result<Self::Managed, Failure>;
 
     /// `Client::create_session`.
     fn create_session(
@@ -109,189 +230,23 @@ pub trait Adapter: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Answer, Failure>> + Send;
 }
 
-/// The async adapter.
-#[derive(Debug, Clone)]
-pub struct Reqwest(pub qb_auth_reqwest::Client);
+/// A managed session of either adapter.
+pub trait Managed: Clone + Send + Sync + 'static {
+    /// `ManagedSession::token`.
+    fn token(&self) -> impl Future<Output = Result<SessionToken, Failure>> + Send;
 
-impl Adapter for Reqwest {
-    const NAME: &'static str = "reqwest";
-
-    fn new(endpoint: &Endpoint, options: &Options) -> Self {
-        let client = qb_auth_reqwest::Client::builder()
-            .endpoint(endpoint.clone())
-            .no_proxy()
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout)
-            .max_body_size(options.max_body)
-            .nonces(SequentialNonces::starting_at(options.first_nonce))
-            .build()
-            .expect("a reqwest client for loopback");
-        Self(client)
-    }
-
-    fn with_endpoint(&self, endpoint: Endpoint) -> Self {
-        Self(self.0.with_endpoint(endpoint))
-    }
-
-    fn endpoint(&self) -> Endpoint {
-        self.0.endpoint().clone()
-    }
-
-    fn debug(&self) -> String {
-        format!("{:?}", self.0)
-    }
-
-    async fn create_session(
+    /// `ManagedSession::send`.
+    fn send(
         &self,
-        app: &AppCredentials,
-        identity: &Identity,
-    ) -> Result<Session, Failure> {
-        Ok(self.0.create_session(app, identity).await?)
-    }
-
-    async fn get_session(&self, token: &SessionToken) -> Result<Session, Failure> {
-        Ok(self.0.get_session(token).await?)
-    }
-
-    async fn destroy_session(&self, token: &SessionToken) -> Result<(), Failure> {
-        Ok(self.0.destroy_session(token).await?)
-    }
-
-    async fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Failure> {
-        Ok(self.0.login(token, identity).await?)
-    }
-
-    async fn logout(&self, token: &SessionToken) -> Result<(), Failure> {
-        Ok(self.0.logout(token).await?)
-    }
-
-    async fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Failure> {
-        Ok(self.0.account_settings(account_key).await?)
-    }
-
-    async fn use_account_endpoint(
-        &self,
-        account_key: &str,
-    ) -> Result<(Self, AccountSettings), Failure> {
-        let (client, settings) = self.0.use_account_endpoint(account_key).await?;
-        Ok((Self(client), settings))
-    }
-
-    async fn send(&self, request: http::Request<Body>) -> Result<Answer, Failure> {
-        Ok(self.0.send(request).await?)
-    }
-
-    async fn send_with_api_key(
-        &self,
-        key: &ApiKey,
-        on_behalf_of: Option<u64>,
         request: http::Request<Body>,
-    ) -> Result<Answer, Failure> {
-        let mut keyed = self.0.with_api_key(key.clone());
-        if let Some(user) = on_behalf_of {
-            keyed = keyed.on_behalf_of(user);
-        }
-        Ok(keyed.send(request).await?)
-    }
-}
+    ) -> impl Future<Output = Result<Answer, Failure>> + Send;
 
-/// The blocking adapter, run on tokio's blocking pool.
-#[derive(Debug, Clone)]
-pub struct Ureq(pub qb_auth_ureq::Client);
+    /// `ManagedSession::destroy`.
+    fn destroy(&self) -> impl Future<Output = Result<(), Failure>> + Send;
 
-/// Runs a blocking call off the async threads.
-async fn blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(call)
-        .await
-        .expect("the blocking call panicked")
-}
+    /// `ManagedSession::session`.
+    fn session(&self) -> Option<Session>;
 
-impl Adapter for Ureq {
-    const NAME: &'static str = "ureq";
-
-    fn new(endpoint: &Endpoint, options: &Options) -> Self {
-        let client = qb_auth_ureq::Client::builder()
-            .endpoint(endpoint.clone())
-            .no_proxy()
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout)
-            .max_body_size(options.max_body)
-            .nonces(SequentialNonces::starting_at(options.first_nonce))
-            .build()
-            .expect("a ureq client for loopback");
-        Self(client)
-    }
-
-    fn with_endpoint(&self, endpoint: Endpoint) -> Self {
-        Self(self.0.with_endpoint(endpoint))
-    }
-
-    fn endpoint(&self) -> Endpoint {
-        self.0.endpoint().clone()
-    }
-
-    fn debug(&self) -> String {
-        format!("{:?}", self.0)
-    }
-
-    async fn create_session(
-        &self,
-        app: &AppCredentials,
-        identity: &Identity,
-    ) -> Result<Session, Failure> {
-        let (client, app, identity) = (self.0.clone(), app.clone(), identity.clone());
-        Ok(blocking(move || client.create_session(&app, &identity)).await?)
-    }
-
-    async fn get_session(&self, token: &SessionToken) -> Result<Session, Failure> {
-        let (client, token) = (self.0.clone(), token.clone());
-        Ok(blocking(move || client.get_session(&token)).await?)
-    }
-
-    async fn destroy_session(&self, token: &SessionToken) -> Result<(), Failure> {
-        let (client, token) = (self.0.clone(), token.clone());
-        Ok(blocking(move || client.destroy_session(&token)).await?)
-    }
-
-    async fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Failure> {
-        let (client, token, identity) = (self.0.clone(), token.clone(), identity.clone());
-        Ok(blocking(move || client.login(&token, &identity)).await?)
-    }
-
-    async fn logout(&self, token: &SessionToken) -> Result<(), Failure> {
-        let (client, token) = (self.0.clone(), token.clone());
-        Ok(blocking(move || client.logout(&token)).await?)
-    }
-
-    async fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Failure> {
-        let (client, key) = (self.0.clone(), account_key.to_owned());
-        Ok(blocking(move || client.account_settings(&key)).await?)
-    }
-
-    async fn use_account_endpoint(
-        &self,
-        account_key: &str,
-    ) -> Result<(Self, AccountSettings), Failure> {
-        let (client, key) = (self.0.clone(), account_key.to_owned());
-        let (client, settings) = blocking(move || client.use_account_endpoint(&key)).await?;
-        Ok((Self(client), settings))
-    }
-
-    async fn send(&self, request: http::Request<Body>) -> Result<Answer, Failure> {
-        let client = self.0.clone();
-        Ok(blocking(move || client.send(request)).await?)
-    }
-
-    async fn send_with_api_key(
-        &self,
-        key: &ApiKey,
-        on_behalf_of: Option<u64>,
-        request: http::Request<Body>,
-    ) -> Result<Answer, Failure> {
-        let mut keyed = self.0.with_api_key(key.clone());
-        if let Some(user) = on_behalf_of {
-            keyed = keyed.on_behalf_of(user);
-        }
-        Ok(blocking(move || keyed.send(request)).await?)
-    }
+    /// `Debug` of the session, for the secrets test.
+    fn debug(&self) -> String;
 }

@@ -1,6 +1,8 @@
 //! One error type for both transports, so a test written once can check
 //! what either adapter returned.
 
+use qb_auth_core::lifecycle::{PolicyError, RenewalError};
+use qb_auth_core::store::StoreError;
 use qb_auth_core::{ApiError, BuildError, ErrorKind};
 
 /// What a call failed with, whichever adapter made it.
@@ -19,8 +21,12 @@ pub enum Failure {
     },
     /// account_settings named no endpoint.
     NoAccountEndpoint,
-    /// A managed session gave up; the cause inside.
-    Session(Box<Self>),
+    /// A managed session could not get a token.
+    Renewal(RenewalError),
+    /// A managed session's policy was refused.
+    Policy(PolicyError),
+    /// A managed session's store failed to load.
+    Store(StoreError),
 }
 
 /// The adapters' `TransportErrorKind`, side by side.
@@ -47,20 +53,19 @@ pub enum TransportKind {
 }
 
 impl Failure {
-    /// The API error kind, if the failure (or its cause) is an answer.
+    /// The API error kind, if the failure (or the renewal behind it) is an answer.
     pub fn api_kind(&self) -> Option<ErrorKind> {
         match self {
             Self::Api(api) => Some(api.kind()),
-            Self::Session(cause) => cause.api_kind(),
+            Self::Renewal(renewal) => renewal.api_error().map(ApiError::kind),
             _ => None,
         }
     }
 
-    /// The transport kind, if the failure (or its cause) had no answer.
+    /// The transport kind, if the failure had no answer.
     pub fn transport_kind(&self) -> Option<TransportKind> {
         match self {
             Self::Transport { kind, .. } => Some(*kind),
-            Self::Session(cause) => cause.transport_kind(),
             _ => None,
         }
     }
@@ -92,7 +97,9 @@ macro_rules! from_adapter {
                         }
                     }
                     $krate::Error::NoAccountEndpoint => Self::NoAccountEndpoint,
-                    $krate::Error::Session(cause) => Self::Session(Box::new((*cause).into())),
+                    $krate::Error::Renewal(e) => Self::Renewal(e),
+                    $krate::Error::Policy(e) => Self::Policy(e),
+                    $krate::Error::Store(e) => Self::Store(e),
                     other => panic!("an Error variant this harness does not know: {other}"),
                 }
             }

@@ -10,9 +10,13 @@
 pub mod adapter;
 pub mod canned;
 pub mod failure;
+pub mod over_reqwest;
+pub mod over_ureq;
 
-pub use adapter::{Adapter, Answer, Options, Reqwest, Ureq};
+pub use adapter::{Adapter, Answer, Events, Managed, ManagedOptions, Options, Source, test_policy};
 pub use failure::{Failure, TransportKind};
+pub use over_reqwest::Reqwest;
+pub use over_ureq::Ureq;
 
 /// Runs each listed `async fn name<A: Adapter>()` from the enclosing module
 /// once per transport: `reqwest::name` and `ureq::name`, each on a

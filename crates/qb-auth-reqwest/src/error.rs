@@ -4,6 +4,8 @@
 use std::fmt;
 
 use http::StatusCode;
+use qb_auth_core::lifecycle::{PolicyError, RenewalError};
+use qb_auth_core::store::StoreError;
 use qb_auth_core::{ApiError, BuildError};
 
 /// Everything a call through this crate can fail with.
@@ -35,11 +37,17 @@ pub enum Error {
     /// `account_settings` answered without a usable `api_endpoint`.
     #[error("the account settings name no usable API endpoint")]
     NoAccountEndpoint,
-    /// A managed session could not get a token and will not try again on its
-    /// own: credentials were refused, the provider failed, or retries ran out.
-    /// The cause says which.
+    /// A managed session could not get a token: credentials were refused,
+    /// the provider failed, retries ran out, or a fixed token is gone. The
+    /// core's lifecycle decided it; nothing retries it on its own.
     #[error("no session: {0}")]
-    Session(Box<Self>),
+    Renewal(#[from] RenewalError),
+    /// A managed session's policy has an unusable value.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// A managed session's store could not load the saved session.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl Error {
@@ -47,18 +55,21 @@ impl Error {
     /// an expired session, a transport failure without an answer.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Build(_) | Self::NoAccountEndpoint => false,
+            Self::Build(_) | Self::NoAccountEndpoint | Self::Policy(_) | Self::Store(_) => false,
             Self::Api(api) => api.kind().is_retryable(),
             Self::Transport(t) => t.is_retryable(),
-            Self::Session(cause) => cause.is_retryable(),
+            // The attempts ran out on errors that may pass; anything else
+            // (refused credentials, a fixed token) needs a change first.
+            Self::Renewal(r) => matches!(r, RenewalError::AttemptsExhausted { .. }),
         }
     }
 
-    /// The error answer, when QuickBlox gave one (also through [`Error::Session`]).
+    /// The error answer, when QuickBlox gave one (also the one that ended a
+    /// renewal, through [`Error::Renewal`]).
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Self::Api(api) => Some(api),
-            Self::Session(cause) => cause.api_error(),
+            Self::Renewal(r) => r.api_error(),
             _ => None,
         }
     }

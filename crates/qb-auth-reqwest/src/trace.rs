@@ -1,6 +1,7 @@
 //! Tracing spans. Fields hold names, numbers and statuses only: never a
 //! token, a body, a header value or a query string.
 
+use qb_auth_core::lifecycle::{RenewalMethod, RenewalTicket};
 use qb_auth_core::{IdentityKind, Operation};
 use tracing::Span;
 use tracing::field::Empty;
@@ -27,5 +28,18 @@ pub(crate) fn attempt<B>(request: &http::Request<B>, attempt: u32) -> Span {
         method = %request.method(),
         path = request.uri().path(),
         status = Empty,
+    )
+}
+
+/// The span of one renewal attempt of a managed session.
+pub(crate) fn renewal(ticket: &RenewalTicket) -> Span {
+    tracing::info_span!(
+        "qb_auth.renewal",
+        attempt = ticket.attempt(),
+        reason = ticket.reason().as_str(),
+        method = match ticket.method() {
+            RenewalMethod::Credentials(_) => "credentials",
+            RenewalMethod::TokenProvider => "token_provider",
+        },
     )
 }

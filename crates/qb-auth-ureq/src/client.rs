@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use qb_auth_core::{
-    AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, CreateSession, Endpoint,
-    HashAlgorithm, Identity, NonceSource, Operation, Session, SessionToken, SigningInput, User,
-    check_status, parse_account_settings, parse_session, parse_user,
+    AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, BuildError, CreateSession, Endpoint,
+    HashAlgorithm, HttpRequest, Identity, Nonce, NonceSource, Operation, Session, SessionToken,
+    SigningInput, User, check_status, parse_account_settings, parse_session, parse_user,
 };
 use tracing::Span;
 
@@ -102,14 +102,9 @@ impl Client {
         }
     }
 
-    /// A signing input for now: the system clock shifted by
-    /// `clock_offset_secs` and a fresh nonce.
-    pub(crate) fn signing_input(&self, clock_offset_secs: i64) -> Result<SigningInput, Error> {
-        Ok(SigningInput::now_corrected(
-            SystemTime::now(),
-            clock_offset_secs,
-            &*self.nonces,
-        )?)
+    /// A fresh nonce from the client's source.
+    pub(crate) fn next_nonce(&self) -> Result<Nonce, BuildError> {
+        self.nonces.next_nonce()
     }
 
     /// `POST /session.json`: creates an application session
@@ -120,7 +115,7 @@ impl Client {
         app: &AppCredentials,
         identity: &Identity,
     ) -> Result<Session, Error> {
-        let input = self.signing_input(0)?;
+        let input = SigningInput::at(SystemTime::now(), self.next_nonce()?);
         self.create_session_with(app, identity, input)
     }
 
@@ -132,30 +127,27 @@ impl Client {
         identity: &Identity,
         input: SigningInput,
     ) -> Result<Session, Error> {
-        self.create_session_attempt(app, identity, input, 1)
+        let operation = create_operation(identity);
+        trace::operation(operation, Some(identity.kind())).in_scope(|| {
+            let request = self.sign(app, identity, input)?;
+            let answer = self.exchange(request, 1)?;
+            Ok(parse_session(&answer, operation)?)
+        })
     }
 
-    /// One create-session exchange; managed sessions number their attempts.
-    pub(crate) fn create_session_attempt(
+    /// Builds and signs a create-session with this client's endpoint, body
+    /// format and hash.
+    pub(crate) fn sign(
         &self,
         app: &AppCredentials,
         identity: &Identity,
         input: SigningInput,
-        attempt: u32,
-    ) -> Result<Session, Error> {
-        let operation = if identity.is_user() {
-            Operation::CreateUserSession
-        } else {
-            Operation::CreateApplicationSession
-        };
-        trace::operation(operation, Some(identity.kind())).in_scope(|| {
-            let signed = CreateSession::new(app, identity, input)
-                .body_format(self.body_format)
-                .hash(self.hash)
-                .build(&self.endpoint)?;
-            let answer = self.exchange(signed.into_request(), attempt)?;
-            Ok(parse_session(&answer, operation)?)
-        })
+    ) -> Result<HttpRequest, BuildError> {
+        Ok(CreateSession::new(app, identity, input)
+            .body_format(self.body_format)
+            .hash(self.hash)
+            .build(&self.endpoint)?
+            .into_request())
     }
 
     /// `GET /session.json`: the session a token belongs to.
@@ -269,5 +261,15 @@ impl fmt::Debug for Client {
             .field("nonces", &self.nonces)
             .field("max_body", &self.transport.max_body())
             .finish_non_exhaustive()
+    }
+}
+
+/// A create-session's operation: a 401 means wrong credentials only for a
+/// user session.
+fn create_operation(identity: &Identity) -> Operation {
+    if identity.is_user() {
+        Operation::CreateUserSession
+    } else {
+        Operation::CreateApplicationSession
     }
 }

@@ -1,0 +1,403 @@
+//! A session that looks after itself, driven by the core's lifecycle.
+//!
+//! The lifecycle (`qb_auth_core::lifecycle`) decides everything: which
+//! token to use, when to renew, what to retry and how long to wait. This
+//! module only performs what it says: sends the create-session or calls the
+//! token provider, sleeps until the deadlines it gives, and wakes the tasks
+//! waiting on a renewal.
+
+mod hooks;
+mod source;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use qb_auth_core::lifecycle::{
+    Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
+    ResponseTimes, SessionLifecycle, TokenAction,
+};
+use qb_auth_core::store::SessionStore;
+use qb_auth_core::{Body, ErrorKind, Operation, Session, SessionToken, authorize, check_status};
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::trace;
+
+use hooks::{Hooks, Listener, State};
+use source::Source;
+pub use source::{BoxFuture, SessionSource, TokenProvider};
+
+/// The shortest wait between two polls, so a deadline in the past never
+/// turns into a busy loop.
+const MIN_WAIT: Duration = Duration::from_millis(1);
+
+/// Configures a [`ManagedSession`]; from [`Client::managed`].
+#[must_use]
+pub struct ManagedSessionBuilder {
+    client: Client,
+    source: SessionSource,
+    policy: Policy,
+    store: Option<Arc<dyn SessionStore>>,
+    listeners: Vec<Listener>,
+}
+
+impl ManagedSessionBuilder {
+    pub(crate) fn new(client: Client, source: SessionSource) -> Self {
+        Self {
+            client,
+            source,
+            policy: Policy::default(),
+            store: None,
+            listeners: Vec::new(),
+        }
+    }
+
+    /// When to renew and how to retry (the core's defaults otherwise).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Saves the session after each renewal and restores it at
+    /// [`build`](Self::build), so a restarted process reuses its token.
+    /// Called on the task that renewed, outside any lock; keep it quick.
+    pub fn store(mut self, store: impl SessionStore + 'static) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Calls `listener` for every lifecycle event: session created,
+    /// renewed, expired or rejected, an attempt or a renewal failed, the
+    /// clock offset changed. It runs on the task that caused the event,
+    /// outside any lock; keep it quick.
+    pub fn on_event(mut self, listener: impl Fn(&LifecycleEvent) + Send + Sync + 'static) -> Self {
+        self.listeners.push(Arc::new(listener));
+        self
+    }
+
+    /// Checks the policy, restores a saved session (unless the source is a
+    /// fixed token, which is used instead), and returns the session.
+    pub fn build(self) -> Result<ManagedSession, Error> {
+        let now = SystemTime::now();
+        let mut lifecycle = SessionLifecycle::new(self.policy, self.source.mode())?;
+        match &self.source.0 {
+            Source::Fixed(session) => lifecycle.set_session(now, (**session).clone(), None),
+            _ => {
+                if let Some(saved) = self.store.as_ref().map(|s| s.load()).transpose()?.flatten() {
+                    lifecycle.restore(now, saved);
+                }
+            }
+        }
+        let tokens = match self.source.0 {
+            Source::Tokens(provider) => Some(provider),
+            _ => None,
+        };
+        let shared = Arc::new(Shared {
+            client: self.client,
+            tokens,
+            state: Mutex::new(State::new(lifecycle)),
+            renewed: Notify::new(),
+            hooks: Hooks::new(self.listeners, self.store),
+        });
+        let batch = shared.lock().take_batch();
+        shared.hooks.deliver(batch);
+        Ok(ManagedSession { shared })
+    }
+}
+
+impl fmt::Debug for ManagedSessionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagedSessionBuilder")
+            .field("client", &self.client)
+            .field("source", &self.source)
+            .field("policy", &self.policy)
+            .field("store", &self.store.is_some())
+            .field("listeners", &self.listeners.len())
+            .finish()
+    }
+}
+
+/// A QuickBlox session kept valid for every task that shares it.
+///
+/// Cheap to clone; clones share one session. [`token`](Self::token) gives
+/// a valid token, renewing when needed: however many tasks ask at once,
+/// one renewal runs and the others wait for it (no lock is held across the
+/// network call). [`send`](Self::send) attaches the token to any request,
+/// slides the session's expiry on success, and after "Required session
+/// does not exist" renews and sends the request once more.
+///
+/// Retries, backoff, `Retry-After`, clock-skew correction and the verdict
+/// on refused credentials all come from the core's lifecycle and its
+/// [`Policy`]; invalid credentials fail at once, without a retry.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), qb_auth_reqwest::Error> {
+/// use qb_auth_core::lifecycle::SessionCredentials;
+/// use qb_auth_core::{AppCredentials, Identity, SecretString};
+/// use qb_auth_reqwest::{Client, SessionSource};
+///
+/// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+/// let user = Identity::login("alice", "password1")?;
+/// let session = Client::new()?
+///     .managed(SessionSource::credentials(SessionCredentials::new(app, user)))
+///     .on_event(|event| println!("{event:?}"))
+///     .build()?;
+///
+/// let request = http::Request::get("https://api.quickblox.com/users.json").body(())?;
+/// let answer = session.send(request).await?;
+/// println!("{}", answer.status());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ManagedSession {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    client: Client,
+    tokens: Option<Arc<dyn TokenProvider>>,
+    /// Held only for calls into the lifecycle, never across an `.await`.
+    state: Mutex<State>,
+    /// Woken after every renewal result, so waiting tasks poll again.
+    renewed: Notify,
+    hooks: Hooks,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The lifecycle is updated by single calls that do not panic part
+        // way; its state stays consistent even if a holder panicked.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the lifecycle under the lock, then delivers what it caused.
+    fn with_lifecycle<T>(&self, f: impl FnOnce(&mut SessionLifecycle) -> T) -> T {
+        let (value, batch) = {
+            let mut state = self.lock();
+            let value = f(&mut state.lifecycle);
+            (value, state.take_batch())
+        };
+        self.hooks.deliver(batch);
+        value
+    }
+
+    /// Hands a ticket back and wakes everyone waiting on it.
+    fn finish(&self, ticket: RenewalTicket, result: Result<NewSession, AttemptError>) {
+        let progress =
+            self.with_lifecycle(|l| l.on_renewal_result(ticket, SystemTime::now(), result));
+        tracing::debug!(?progress, "renewal attempt reported");
+        self.renewed.notify_waiters();
+    }
+}
+
+/// Gives an unfinished ticket back as abandoned when the task holding it
+/// is cancelled, so the others do not wait for the renewal timeout.
+struct TicketGuard<'a> {
+    shared: &'a Shared,
+    ticket: Option<RenewalTicket>,
+}
+
+impl TicketGuard<'_> {
+    fn finish(mut self, result: Result<NewSession, AttemptError>) {
+        if let Some(ticket) = self.ticket.take() {
+            self.shared.finish(ticket, result);
+        }
+    }
+}
+
+impl Drop for TicketGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.shared.finish(ticket, Err(AttemptError::Abandoned));
+        }
+    }
+}
+
+impl Client {
+    /// A session managed for you, getting its tokens from `source`.
+    pub fn managed(&self, source: SessionSource) -> ManagedSessionBuilder {
+        ManagedSessionBuilder::new(self.clone(), source)
+    }
+}
+
+impl ManagedSession {
+    /// The client requests go through.
+    pub fn client(&self) -> &Client {
+        &self.shared.client
+    }
+
+    /// The current session, if there is one (it may have expired since the
+    /// last call; [`token`](Self::token) never returns an expired token).
+    pub fn session(&self) -> Option<Session> {
+        self.shared.lock().lifecycle.session().cloned()
+    }
+
+    /// When the current session expires by the local clock, unless used again.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.shared.lock().lifecycle.expires_at()
+    }
+
+    /// A valid token: the current one, or a new one after a renewal this
+    /// task performs or waits for.
+    pub async fn token(&self) -> Result<SessionToken, Error> {
+        let shared = &*self.shared;
+        let mut ask = Ask::new();
+        loop {
+            // Made before polling: a renewal that ends after the poll wakes it.
+            let renewed = shared.renewed.notified();
+            let now = SystemTime::now();
+            match shared.with_lifecycle(|l| l.poll_token(now, &mut ask)) {
+                TokenAction::Use(token) => return Ok(token),
+                TokenAction::Renew(ticket) => self.renew(ticket).await,
+                TokenAction::Wait { until } => {
+                    let wait = until.duration_since(now).unwrap_or_default().max(MIN_WAIT);
+                    // Either wake-up means: poll again.
+                    let _ = tokio::time::timeout(wait, renewed).await;
+                }
+                TokenAction::Failed(error) => return Err(Error::Renewal(error)),
+            }
+        }
+    }
+
+    /// Sends `request` with the session's token and returns the answer
+    /// whatever its status. A 2xx slides the session's expiry; "Required
+    /// session does not exist" drops the token, and the request is sent
+    /// once more with a new one (request extensions are not carried over).
+    /// Other failures are not retried: the request may not be idempotent.
+    pub async fn send<B: Into<Body>>(
+        &self,
+        request: http::Request<B>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        let request = request.map(Into::into);
+        async {
+            let again = duplicate(&request);
+            let token = self.token().await?;
+            let answer = self.send_with(request, &token, 1).await?;
+            if !self.rejected(&answer, &token) {
+                return Ok(answer);
+            }
+            let token = self.token().await?;
+            let answer = self.send_with(again, &token, 2).await?;
+            self.rejected(&answer, &token);
+            Ok(answer)
+        }
+        .instrument(trace::operation(Operation::Other, None))
+        .await
+    }
+
+    /// Ends the session on the server (`DELETE /session.json`) and forgets
+    /// it, here and in the store. The next [`token`](Self::token) renews.
+    pub async fn destroy(&self) -> Result<(), Error> {
+        let session = self.shared.with_lifecycle(SessionLifecycle::take_session);
+        if let Some(store) = self.shared.hooks.store() {
+            if let Err(err) = store.clear() {
+                tracing::warn!(error = %err, "could not clear the session store");
+            }
+        }
+        match session {
+            Some(session) => self.shared.client.destroy_session(&session.token).await,
+            None => Ok(()),
+        }
+    }
+
+    /// One renewal attempt: what the ticket says, then the result back.
+    async fn renew(&self, ticket: RenewalTicket) {
+        let shared = &*self.shared;
+        let span = trace::renewal(&ticket);
+        let guard = TicketGuard {
+            shared,
+            ticket: Some(ticket),
+        };
+        let result = match guard.ticket.as_ref() {
+            Some(ticket) => self.attempt(ticket).instrument(span).await,
+            None => Err(AttemptError::Abandoned),
+        };
+        guard.finish(result);
+    }
+
+    async fn attempt(&self, ticket: &RenewalTicket) -> Result<NewSession, AttemptError> {
+        let client = &self.shared.client;
+        match ticket.credentials() {
+            Some(credentials) => {
+                let credentials = credentials?;
+                let input = ticket.signing_input(SystemTime::now(), client.next_nonce()?);
+                let request = client.sign(&credentials.app, &credentials.identity, input)?;
+                let operation = credentials.operation();
+                let answer = client
+                    .exchange(request, ticket.attempt())
+                    .instrument(trace::operation(
+                        operation,
+                        Some(credentials.identity.kind()),
+                    ))
+                    .await
+                    .map_err(|e| {
+                        qb_auth_core::lifecycle::TransportError::new(e.kind().to_string())
+                            .with_source(e)
+                    })?;
+                NewSession::from_response(&answer, operation)
+            }
+            None => match &self.shared.tokens {
+                Some(provider) => Ok(NewSession::new(provider.session().await?)),
+                None => Err(ProviderError::permanent("no token provider is configured").into()),
+            },
+        }
+    }
+
+    /// Sends one copy of the request with `token`; a 2xx slides the expiry.
+    async fn send_with(
+        &self,
+        mut request: http::Request<Body>,
+        token: &SessionToken,
+        attempt: u32,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        authorize(&mut request, token)?;
+        let sent_at = SystemTime::now();
+        let answer = self.shared.client.exchange(request, attempt).await?;
+        if answer.status().is_success() {
+            let times = ResponseTimes::from_headers(answer.headers());
+            self.shared
+                .with_lifecycle(|l| l.on_success(sent_at, token, times));
+        }
+        Ok(answer)
+    }
+
+    /// Whether the answer says the token's session does not exist; if so,
+    /// reports it so the next ask renews.
+    fn rejected(&self, answer: &http::Response<Vec<u8>>, token: &SessionToken) -> bool {
+        let expired = check_status(answer, Operation::Other)
+            .is_err_and(|e| e.kind() == ErrorKind::SessionExpired);
+        if expired {
+            let now = SystemTime::now();
+            self.shared
+                .with_lifecycle(|l| l.on_session_rejected(now, token));
+        }
+        expired
+    }
+}
+
+impl fmt::Debug for ManagedSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.lock();
+        f.debug_struct("ManagedSession")
+            .field("client", &self.shared.client)
+            .field("mode", state.lifecycle.mode())
+            .field("session", &state.lifecycle.session())
+            .field("expires_at", &state.lifecycle.expires_at())
+            .field("hooks", &self.shared.hooks)
+            .finish()
+    }
+}
+
+/// A copy of a request for the one retry (method, URI, version, headers,
+/// body; extensions cannot be copied).
+fn duplicate(request: &http::Request<Body>) -> http::Request<Body> {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
