@@ -153,7 +153,7 @@ pub(crate) fn count(calls: &AtomicUsize) {
 }
 
 /// One transport adapter, seen the same way as the other.
-pub trait Adapter: Clone + Send + Sync + 'static {
+pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// `reqwest` or `ureq`.
     const NAME: &'static str;
     /// Its managed session.
@@ -231,7 +231,7 @@ pub trait Adapter: Clone + Send + Sync + 'static {
 }
 
 /// A managed session of either adapter.
-pub trait Managed: Clone + Send + Sync + 'static {
+pub trait Managed: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// `ManagedSession::token`.
     fn token(&self) -> impl Future<Output = Result<SessionToken, Failure>> + Send;
 

@@ -10,6 +10,7 @@
 pub mod adapter;
 pub mod canned;
 pub mod failure;
+pub mod fixtures;
 pub mod over_reqwest;
 pub mod over_ureq;
 

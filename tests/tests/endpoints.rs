@@ -1,0 +1,286 @@
+//! Every identity and every endpoint, against the in-process emulator,
+//! written once and run over both transports.
+
+use std::sync::Arc;
+
+use qb_auth_core::store::{MemoryStore, SessionStore};
+use qb_auth_core::{ApiKey, BodyFormat, Endpoint, ErrorKind, Identity, SessionToken};
+use qb_auth_emulator::fixtures;
+use qb_auth_tests::canned::{Canned, Reply};
+use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, user_identities, users};
+use qb_auth_tests::{
+    Adapter, Failure, Managed, ManagedOptions, Options, Source, for_each_transport,
+};
+
+/// Every identity, in both body formats: create, read back, destroy.
+async fn every_identity_creates_reads_and_destroys<A: Adapter>() {
+    let emulator = emulator().await;
+    let mut identities = vec![("application", Identity::application(), 0)];
+    identities.extend(user_identities());
+    let mut created = 0;
+    for format in [BodyFormat::Json, BodyFormat::Form] {
+        let options = Options {
+            body_format: format,
+            first_nonce: if format == BodyFormat::Json { 1 } else { 1000 },
+            ..Options::default()
+        };
+        let client = A::new(&endpoint(&emulator), &options);
+        for (name, identity, user) in &identities {
+            let what = format!("{} {name} {format:?}", A::NAME);
+            let session = client.create_session(&app(), identity).await.expect(&what);
+            created += 1;
+            assert_eq!(session.user_id, *user, "{what}");
+            assert_eq!(session.application_id, Some(fixtures::APP_ID), "{what}");
+            assert!(
+                session.expires_at.is_some(),
+                "{what}: no expiry header read"
+            );
+
+            let read = client.get_session(&session.token).await.expect(&what);
+            assert_eq!(read.user_id, *user, "{what}");
+
+            client.destroy_session(&session.token).await.expect(&what);
+            let gone = client.get_session(&session.token).await.unwrap_err();
+            assert_eq!(gone.api_kind(), Some(ErrorKind::SessionExpired), "{what}");
+        }
+    }
+    let stats = emulator.stats();
+    assert_eq!(stats.sessions_created, created);
+    assert_eq!(stats.sessions_destroyed, created);
+}
+
+/// An application session becomes a user session with `login` (the token
+/// stays), and an application session again with `logout`.
+async fn login_upgrades_and_logout_downgrades<A: Adapter>() {
+    let emulator = emulator().await;
+    let client = A::new(&endpoint(&emulator), &Options::default());
+    for (name, identity, user) in user_identities() {
+        let what = format!("{} {name}", A::NAME);
+        let session = client
+            .create_session(&app(), &Identity::application())
+            .await
+            .expect(&what);
+        assert_eq!(session.user(), None);
+
+        let logged_in = client.login(&session.token, &identity).await.expect(&what);
+        assert_eq!(logged_in.id, user, "{what}");
+        let upgraded = client.get_session(&session.token).await.expect(&what);
+        assert_eq!(upgraded.user(), Some(user), "{what}");
+
+        client.logout(&session.token).await.expect(&what);
+        let downgraded = client.get_session(&session.token).await.expect(&what);
+        assert_eq!(downgraded.user(), None, "{what}: still a user session");
+    }
+    let stats = emulator.stats();
+    assert_eq!((stats.logins, stats.logouts), (6, 6));
+}
+
+/// Wrong credentials are typed errors, at once.
+async fn refused_input_is_a_typed_error<A: Adapter>() {
+    let emulator = emulator().await;
+    let client = A::new(&endpoint(&emulator), &Options::default());
+    let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password").unwrap();
+    let err = client.create_session(&app(), &wrong).await.unwrap_err();
+    assert_eq!(
+        err.api_kind(),
+        Some(ErrorKind::InvalidCredentials),
+        "{err:?}"
+    );
+
+    let session = client
+        .create_session(&app(), &Identity::application())
+        .await
+        .unwrap();
+    let err = client.login(&session.token, &wrong).await.unwrap_err();
+    assert_eq!(
+        err.api_kind(),
+        Some(ErrorKind::InvalidCredentials),
+        "{err:?}"
+    );
+    let err = client.logout(&session.token).await.unwrap_err();
+    assert_eq!(
+        err.api_kind(),
+        Some(ErrorKind::ForbiddenNeedUser),
+        "{err:?}"
+    );
+    assert_eq!(emulator.stats().credential_failures, 2);
+}
+
+/// Account settings on the shared host name the account's host; the client
+/// switches to it and works there.
+async fn account_settings_switch_the_endpoint<A: Adapter>() {
+    let emulator = emulator().await;
+    let account_host = emulator.base_url().to_owned();
+    // A stand-in for the shared host, answering only account settings.
+    let body = format!(r#"{{"api_endpoint":"{account_host}","chat_endpoint":"chat.example"}}"#);
+    let shared = Canned::start(move |_| Reply::status(200, &[], body.as_bytes()));
+    let client = A::new(
+        &Endpoint::parse(&shared.url()).unwrap(),
+        &Options::default(),
+    );
+
+    let (switched, settings) = client
+        .use_account_endpoint(fixtures::ACCOUNT_KEY)
+        .await
+        .unwrap();
+    assert_eq!(settings.chat_host(), Some("chat.example"));
+    assert_eq!(switched.endpoint(), endpoint(&emulator));
+    assert_eq!(
+        client.endpoint().as_str(),
+        shared.url(),
+        "the original is unchanged"
+    );
+    let seen = shared.seen();
+    assert_eq!(seen[0].path, "/account_settings.json");
+    assert_eq!(
+        seen[0].header("qb-account-key"),
+        Some(fixtures::ACCOUNT_KEY)
+    );
+
+    let session = switched
+        .create_session(&app(), &Identity::application())
+        .await
+        .unwrap();
+    assert!(switched.get_session(&session.token).await.is_ok());
+
+    // The emulator answers account settings too, naming itself.
+    let own = switched
+        .account_settings(fixtures::ACCOUNT_KEY)
+        .await
+        .unwrap();
+    assert_eq!(own.endpoint(), Some(endpoint(&emulator)));
+    let err = switched.account_settings("wrong-key").await.unwrap_err();
+    assert_eq!(err.api_kind(), Some(ErrorKind::InvalidCredentials));
+
+    // Settings without an API host cannot be switched to.
+    let empty = Canned::start(|_| Reply::status(200, &[], b"{}"));
+    let err = A::new(&Endpoint::parse(&empty.url()).unwrap(), &Options::default())
+        .use_account_endpoint(fixtures::ACCOUNT_KEY)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Failure::NoAccountEndpoint), "{err:?}");
+}
+
+/// API-key mode, with and without `On-Behalf-Of`.
+async fn api_key_acts_on_behalf_of_a_user<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let client = A::new(&ep, &Options::default());
+    let key = ApiKey::new(fixtures::API_KEY);
+
+    let as_alice = client
+        .send_with_api_key(&key, Some(fixtures::ALICE_ID), dialogs(&ep))
+        .await
+        .unwrap();
+    assert_eq!(as_alice.status(), 200, "{}", A::NAME);
+
+    let anonymous = client
+        .send_with_api_key(&key, None, dialogs(&ep))
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 422, "a dialog needs a user");
+    let listed = client
+        .send_with_api_key(&key, None, users(&ep))
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+
+    let wrong = client
+        .send_with_api_key(&ApiKey::new("wrong-key"), None, users(&ep))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(emulator.stats().api_key_requests, 3);
+}
+
+/// A managed session reaches a resource that needs a user, saves itself,
+/// and a second one restores it from the store instead of signing again.
+async fn managed_session_reaches_a_protected_resource<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let client = A::new(&ep, &Options::default());
+    let store = Arc::new(MemoryStore::new());
+    let options = ManagedOptions {
+        store: Some(store.clone()),
+        ..ManagedOptions::default()
+    };
+    let events = options.events.clone();
+    let managed = client
+        .managed(Source::credentials(&app(), alice()), options.clone())
+        .unwrap();
+    for _ in 0..3 {
+        let answer = managed.send(dialogs(&ep)).await.unwrap();
+        assert_eq!(answer.status(), 200, "{}", A::NAME);
+    }
+    assert_eq!(emulator.stats().sessions_created, 1);
+    assert_eq!(events.names(), ["created"]);
+    let saved = store.load().unwrap().expect("the session was saved");
+    assert_eq!(saved.session().unwrap().user_id, fixtures::ALICE_ID);
+
+    // Another process, the same store: the saved token is used.
+    let restored = client
+        .managed(Source::credentials(&app(), alice()), options)
+        .unwrap();
+    assert_eq!(restored.send(dialogs(&ep)).await.unwrap().status(), 200);
+    assert_eq!(
+        emulator.stats().sessions_created,
+        1,
+        "restored, not re-created"
+    );
+
+    // Destroying ends it on the server and in the store; the next call renews.
+    managed.destroy().await.unwrap();
+    assert!(store.load().unwrap().is_none());
+    assert_eq!(emulator.stats().sessions_destroyed, 1);
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    assert_eq!(emulator.stats().sessions_created, 2);
+
+    // An application session reads users, and is refused a dialog: the
+    // answer comes back as it is, not as an error.
+    let app_only = client
+        .managed(
+            Source::credentials(&app(), Identity::application()),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(app_only.send(users(&ep)).await.unwrap().status(), 200);
+    assert_eq!(app_only.send(dialogs(&ep)).await.unwrap().status(), 422);
+}
+
+/// A fixed token works until the server drops it; then it is a typed
+/// error, since nothing can renew it.
+async fn a_fixed_token_cannot_be_renewed<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let client = A::new(&ep, &Options::default());
+    let session = client.create_session(&app(), &alice()).await.unwrap();
+    let managed = client
+        .managed(
+            Source::Fixed(SessionToken::new(session.token.expose())),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+
+    emulator.expire_all_sessions();
+    let err = managed.send(dialogs(&ep)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Failure::Renewal(qb_auth_core::lifecycle::RenewalError::NotRenewable)
+        ),
+        "{}: {err:?}",
+        A::NAME
+    );
+    assert_eq!(emulator.stats().sessions_created, 1);
+}
+
+for_each_transport!(60 =>
+    every_identity_creates_reads_and_destroys,
+    login_upgrades_and_logout_downgrades,
+    refused_input_is_a_typed_error,
+    account_settings_switch_the_endpoint,
+    api_key_acts_on_behalf_of_a_user,
+    managed_session_reaches_a_protected_resource,
+    a_fixed_token_cannot_be_renewed,
+);
