@@ -11,6 +11,7 @@ pub mod adapter;
 pub mod canned;
 pub mod failure;
 pub mod fixtures;
+pub mod load;
 pub mod over_reqwest;
 pub mod over_ureq;
 
