@@ -3,7 +3,7 @@
 //! calls on tokio's blocking pool, so concurrent callers are OS threads.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -19,6 +19,9 @@ use crate::failure::Failure;
 /// An answer as both adapters return it.
 pub type Answer = http::Response<Vec<u8>>;
 
+/// Where the next client's nonces start.
+static NONCE_BLOCKS: AtomicU32 = AtomicU32::new(1);
+
 /// How a test wants its client.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -26,7 +29,9 @@ pub struct Options {
     pub timeout: Duration,
     /// The body cap.
     pub max_body: u64,
-    /// The first nonce (nonces count up from it, so runs repeat).
+    /// The first nonce: nonces count up from it. Each default starts a
+    /// million past the last, so clients in one second never repeat a
+    /// (timestamp, nonce) pair.
     pub first_nonce: u32,
     /// JSON or form bodies.
     pub body_format: BodyFormat,
@@ -37,7 +42,7 @@ impl Default for Options {
         Self {
             timeout: Duration::from_secs(5),
             max_body: 1024 * 1024,
-            first_nonce: 1,
+            first_nonce: NONCE_BLOCKS.fetch_add(1_000_000, Ordering::Relaxed),
             body_format: BodyFormat::Json,
         }
     }
@@ -110,9 +115,9 @@ pub fn test_policy() -> Policy {
         .with_jitter_seed(0x7e57)
 }
 
-/// Lifecycle events by name, in order.
+/// Lifecycle events by name, in order, with their `Debug` text.
 #[derive(Debug, Clone, Default)]
-pub struct Events(Arc<Mutex<Vec<&'static str>>>);
+pub struct Events(Arc<Mutex<Vec<(&'static str, String)>>>);
 
 impl Events {
     /// Records one event.
@@ -130,15 +135,19 @@ impl Events {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(name);
+            .push((name, format!("{event:?}")));
     }
 
-    /// Every event so far.
+    /// Every event so far, by name.
     pub fn names(&self) -> Vec<&'static str> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        let events = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        events.iter().map(|(name, _)| *name).collect()
+    }
+
+    /// Every event so far, as `Debug` shows it.
+    pub fn debug(&self) -> Vec<String> {
+        let events = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        events.iter().map(|(_, debug)| debug.clone()).collect()
     }
 
     /// How many events named `name`.

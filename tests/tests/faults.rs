@@ -119,7 +119,9 @@ async fn server_clock_far_ahead_still_gets_sessions<A: Adapter>() {
         "the plain call and one managed attempt"
     );
     assert_eq!(stats.sessions_created, 1);
-    assert_eq!(events.count("clock_offset"), 1, "{:?}", events.names());
+    // Measured from the refusal (and again, within a second, from the success).
+    assert!(events.count("clock_offset") >= 1, "{:?}", events.names());
+    assert_eq!(events.count("attempt_failed"), 1, "{:?}", events.names());
 }
 
 /// 429s with `Retry-After: 1` on the create-session: it waits as told

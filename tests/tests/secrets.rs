@@ -1,0 +1,221 @@
+//! A full run over both transports with every secret in play, capturing
+//! all tracing output (TRACE, span fields included) and the `Debug` of
+//! clients, sessions, events and errors: none of the secrets may appear.
+
+use std::io::Write;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use qb_auth_core::lifecycle::SessionCredentials;
+use qb_auth_core::store::MemoryStore;
+use qb_auth_core::{ApiKey, Identity, SessionToken};
+use qb_auth_emulator::{Fault, fixtures};
+use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, user_identities};
+use qb_auth_tests::{Adapter, Managed, ManagedOptions, Options, Reqwest, Source, Ureq, bounded};
+use tracing_subscriber::fmt::format::FmtSpan;
+
+/// Everything written by the subscriber.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+/// What a run showed: `Debug` text, and the session tokens it handled.
+#[derive(Default)]
+struct Shown {
+    debug: Vec<String>,
+    tokens: Vec<String>,
+}
+
+impl Shown {
+    fn debug(&mut self, value: &impl std::fmt::Debug) {
+        self.debug.push(format!("{value:?}"));
+    }
+
+    fn token(&mut self, token: &SessionToken) {
+        self.tokens.push(token.expose().to_owned());
+    }
+}
+
+/// Every operation, success and failure, with every kind of secret.
+async fn full_run<A: Adapter>(shown: &mut Shown) {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let client = A::new(&ep, &Options::default());
+    shown.debug(&client);
+    shown.debug(&app());
+
+    for (_, identity, _) in user_identities() {
+        shown.debug(&identity);
+        let session = client.create_session(&app(), &identity).await.unwrap();
+        shown.token(&session.token);
+        shown.debug(&session);
+        shown.debug(&client.get_session(&session.token).await.unwrap());
+        client.destroy_session(&session.token).await.unwrap();
+        shown.debug(&client.get_session(&session.token).await.unwrap_err());
+    }
+    let app_session = client
+        .create_session(&app(), &Identity::application())
+        .await
+        .unwrap();
+    shown.token(&app_session.token);
+    for (_, identity, _) in user_identities() {
+        shown.debug(&client.login(&app_session.token, &identity).await.unwrap());
+        client.logout(&app_session.token).await.unwrap();
+    }
+    let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password").unwrap();
+    shown.debug(&client.create_session(&app(), &wrong).await.unwrap_err());
+    shown.debug(&client.login(&app_session.token, &wrong).await.unwrap_err());
+    shown.debug(
+        &client
+            .account_settings(fixtures::ACCOUNT_KEY)
+            .await
+            .unwrap(),
+    );
+    shown.debug(
+        &client
+            .account_settings("wrong-account-key")
+            .await
+            .unwrap_err(),
+    );
+    let key = ApiKey::new(fixtures::API_KEY);
+    shown.debug(&key);
+    let answer = client
+        .send_with_api_key(&key, Some(fixtures::ALICE_ID), dialogs(&ep))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+
+    // A managed session through faults, a rejection and a clock jump.
+    let store = Arc::new(MemoryStore::new());
+    let options = ManagedOptions {
+        store: Some(store.clone()),
+        ..ManagedOptions::default()
+    };
+    let events = options.events.clone();
+    let managed = A::new(&ep, &Options::default())
+        .managed(Source::credentials(&app(), alice()), options)
+        .unwrap();
+    emulator.fail_next(1, Fault::Status503);
+    emulator.fail_next(1, Fault::Drop);
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    emulator.expire_all_sessions();
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    let token = managed.token().await.unwrap();
+    shown.token(&token);
+    shown.debug(&managed);
+    shown.debug(&managed.session());
+    shown.debug(&store);
+    emulator.set_clock_offset(90 * 60);
+    managed.destroy().await.unwrap();
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    shown.token(&managed.token().await.unwrap());
+    emulator.set_clock_offset(0);
+
+    let refused = A::new(&ep, &Options::default())
+        .managed(
+            Source::credentials(&app(), wrong.clone()),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    shown.debug(&refused.send(dialogs(&ep)).await.unwrap_err());
+
+    let minted = A::new(&ep, &Options::default())
+        .managed(
+            Source::Minted {
+                backend: ep.clone(),
+                credentials: SessionCredentials::new(app(), alice()),
+                calls: Arc::new(AtomicUsize::new(0)),
+            },
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(minted.send(dialogs(&ep)).await.unwrap().status(), 200);
+    shown.token(&minted.token().await.unwrap());
+    shown.debug(&minted);
+    assert!(events.count("invalidated") >= 1 && events.count("clock_offset") >= 1);
+    shown.debug.extend(events.debug());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_secret_in_tracing_or_debug_output() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber here");
+
+    let mut shown = Shown::default();
+    bounded(120, async {
+        full_run::<Reqwest>(&mut shown).await;
+        full_run::<Ureq>(&mut shown).await;
+    })
+    .await;
+
+    let traced = capture.text();
+    // The capture really holds the spans and their fields.
+    for expected in [
+        "qb_auth.operation",
+        "qb_auth.attempt",
+        "qb_auth.renewal",
+        r#"operation="create user session""#,
+        r#"identity="firebase_phone""#,
+        "status=201",
+        "status=401",
+        r#"reason="rejected""#,
+        "session created",
+        "renewal attempt failed",
+    ] {
+        assert!(traced.contains(expected), "no {expected:?} in the trace");
+    }
+    assert!(
+        shown.tokens.len() >= 20,
+        "tokens seen: {}",
+        shown.tokens.len()
+    );
+
+    let everything = format!("{traced}\n{}", shown.debug.join("\n"));
+    let mut secrets = vec![
+        fixtures::AUTH_SECRET.to_owned(),
+        fixtures::ALICE_PASSWORD.to_owned(),
+        // Alice's password as a form body carries it.
+        "p%40ss%20word%261%3D2".to_owned(),
+        fixtures::BOB_PASSWORD.to_owned(),
+        fixtures::FACEBOOK_TOKEN.to_owned(),
+        fixtures::TWITTER_TOKEN.to_owned(),
+        fixtures::TWITTER_SECRET.to_owned(),
+        fixtures::FIREBASE_ACCESS_TOKEN.to_owned(),
+        fixtures::API_KEY.to_owned(),
+        fixtures::ACCOUNT_KEY.to_owned(),
+        "not-her-password".to_owned(),
+    ];
+    secrets.extend(shown.tokens.iter().cloned());
+    for secret in &secrets {
+        assert!(
+            !everything.contains(secret.as_str()),
+            "a secret of {} characters leaked into the output",
+            secret.len()
+        );
+    }
+}
