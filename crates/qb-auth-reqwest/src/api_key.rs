@@ -58,6 +58,24 @@ impl ApiKeyClient {
 
     /// Sends `request` with `Authorization: ApiKey ...` (replacing any
     /// `QB-Token`) and returns the answer whatever its status.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{ApiKey, Endpoint};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let admin = client.with_api_key(ApiKey::new(fixtures::API_KEY));
+    /// let dialogs = || http::Request::get(client.endpoint().url("chat/Dialog.json")).body(());
+    /// // Dialogs belong to a user: as the application alone, refused ...
+    /// assert_eq!(admin.send(dialogs()?).await?.status(), 422);
+    /// // ... on behalf of alice, allowed.
+    /// assert_eq!(admin.on_behalf_of(fixtures::ALICE_ID).send(dialogs()?).await?.status(), 200);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn send<B: Into<Body>>(
         &self,
         request: http::Request<B>,

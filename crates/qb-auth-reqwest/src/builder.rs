@@ -19,6 +19,33 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default total timeout of one HTTP exchange.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A `reqwest::ClientBuilder` set up the way this crate sets up its own
+/// clients: TLS as the crate's features choose (with `rustls`, rustls on
+/// the ring provider with the platform's verifier) and no redirects
+/// followed. Start from it to bring your own client with other settings.
+///
+/// With the `rustls` feature alone, reqwest has no crypto provider of its
+/// own: a `reqwest::Client` built from scratch (not from this builder) then
+/// needs a process-wide provider installed, or reqwest's own `rustls`
+/// feature.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let own = qb_auth_reqwest::reqwest_builder()?
+///     .pool_max_idle_per_host(4)
+///     .timeout(Duration::from_secs(20))
+///     .build()?;
+/// let client = qb_auth_reqwest::Client::builder().http_client(own).build()?;
+/// # let _ = client;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn reqwest_builder() -> Result<reqwest::ClientBuilder, TransportError> {
+    // A redirect could carry QB-Token to another host; QuickBlox does not
+    // redirect API calls, so an answer of 3xx is returned as is.
+    crate::tls::configure(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()))
+}
+
 /// Builds a [`Client`].
 ///
 /// By default: the shared host `https://api.quickblox.com`, JSON bodies,
@@ -72,10 +99,7 @@ impl HttpOptions {
         let config = |e: reqwest::Error| {
             TransportError::new(TransportErrorKind::Config("reqwest"), e.without_url())
         };
-        let mut builder = reqwest::Client::builder()
-            // A redirect could carry QB-Token to another host; QuickBlox does
-            // not redirect API calls, so an answer of 3xx is returned as is.
-            .redirect(reqwest::redirect::Policy::none())
+        let mut builder = reqwest_builder()?
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
         builder = match self.proxy {
@@ -85,7 +109,7 @@ impl HttpOptions {
                 builder.proxy(reqwest::Proxy::all(url).map_err(config)?)
             }
         };
-        crate::tls::configure(builder)?.build().map_err(config)
+        builder.build().map_err(config)
     }
 }
 
@@ -142,11 +166,23 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses your own `reqwest::Client` (connection pool, middleware-free
-    /// settings, TLS). Its own timeouts, proxy and redirect policy apply;
-    /// set `redirect::Policy::none()` on it so `QB-Token` never follows a
+    /// Uses your own `reqwest::Client` (connection pool, TLS, timeouts,
+    /// proxy); start from [`reqwest_builder`], or at least set
+    /// `redirect::Policy::none()` on it so `QB-Token` never follows a
     /// redirect. Combining it with the HTTP options of this builder
     /// (timeouts, proxy) is an error at [`ClientBuilder::build`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_reqwest::{Client, Error};
+    ///
+    /// let own = qb_auth_reqwest::reqwest_builder()?.build()?;
+    /// let client = Client::builder().http_client(own.clone()).build()?;
+    /// # let _ = client;
+    /// let err = Client::builder().http_client(own).timeout(Duration::from_secs(5)).build().unwrap_err();
+    /// assert!(matches!(err, Error::Transport(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self

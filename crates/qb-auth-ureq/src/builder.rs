@@ -153,6 +153,18 @@ impl ClientBuilder {
     /// and redirects are not followed: this crate sets both on each request.
     /// Combining it with the HTTP options of this builder (timeouts, proxy)
     /// is an error at [`ClientBuilder::build`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_ureq::{Client, Error};
+    ///
+    /// let own = ureq::Agent::new_with_defaults();
+    /// let client = Client::builder().http_client(own.clone()).build()?;
+    /// # let _ = client;
+    /// let err = Client::builder().http_client(own).timeout(Duration::from_secs(5)).build().unwrap_err();
+    /// assert!(matches!(err, Error::Transport(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, agent: ureq::Agent) -> Self {
         self.http = Some(agent);
         self

@@ -170,6 +170,22 @@ impl Client {
 
     /// `POST /login.json`: upgrades the session of `token` to a user session
     /// (the token stays the same) and returns the user.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let session = client.create_session(&app, &Identity::application())?;
+    /// let bob = Identity::email(fixtures::BOB_EMAIL, fixtures::BOB_PASSWORD)?;
+    /// assert_eq!(client.login(&session.token, &bob)?.id, fixtures::BOB_ID);
+    /// assert_eq!(client.get_session(&session.token)?.user(), Some(fixtures::BOB_ID));
+    /// client.logout(&session.token)?;
+    /// assert_eq!(client.get_session(&session.token)?.user(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Error> {
         trace::operation(Operation::Login, Some(identity.kind())).in_scope(|| {
             let request = qb_auth_core::login(&self.endpoint, token, identity, self.body_format)?;
@@ -200,6 +216,21 @@ impl Client {
 
     /// Asks for the account's settings and returns this client switched to
     /// the account's API host, with the settings.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// // The emulator names itself as the account's host.
+    /// let shared = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let (client, settings) = shared.use_account_endpoint(fixtures::ACCOUNT_KEY)?;
+    /// assert_eq!(client.endpoint().as_str(), emulator.base_url());
+    /// assert!(settings.chat_host().is_some());
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// assert!(client.create_session(&app, &Identity::application()).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn use_account_endpoint(
         &self,
         account_key: &str,
@@ -218,6 +249,21 @@ impl Client {
     /// status: build with `qb-auth-core`, send here, read with
     /// `qb-auth-core` (`check_status`, `parse_session`, ...). Only a
     /// missing answer is an error.
+    ///
+    /// ```
+    /// use qb_auth_core::{check_status, Endpoint, ErrorKind, Operation};
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// // Built by hand (or with qb-auth-core), sent as it is, read with qb-auth-core:
+    /// let request = http::Request::get(client.endpoint().url("users.json")).body(())?;
+    /// let answer = client.send(request)?;
+    /// assert_eq!(answer.status(), 401);
+    /// let err = check_status(&answer, Operation::Other).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::TokenRequired);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send<B: Into<Body>>(
         &self,
         request: http::Request<B>,

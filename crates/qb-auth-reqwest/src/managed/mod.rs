@@ -134,7 +134,7 @@ impl fmt::Debug for ManagedSessionBuilder {
 /// [`Policy`]; invalid credentials fail at once, without a retry.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), qb_auth_reqwest::Error> {
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use qb_auth_core::lifecycle::SessionCredentials;
 /// use qb_auth_core::{AppCredentials, Identity, SecretString};
 /// use qb_auth_reqwest::{Client, SessionSource};

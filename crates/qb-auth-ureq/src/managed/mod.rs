@@ -132,7 +132,7 @@ impl fmt::Debug for ManagedSessionBuilder {
 /// [`Policy`]; invalid credentials fail at once, without a retry.
 ///
 /// ```no_run
-/// # fn demo() -> Result<(), qb_auth_ureq::Error> {
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use qb_auth_core::lifecycle::SessionCredentials;
 /// use qb_auth_core::{AppCredentials, Identity, SecretString};
 /// use qb_auth_ureq::{Client, SessionSource};
