@@ -3,12 +3,12 @@ use std::fmt;
 use http::Method;
 use zeroize::Zeroizing;
 
-use super::{Body, BodyFormat, HttpRequest, builder, finish, with_content_type};
+use super::{Body, BodyFormat, HttpRequest, builder, finish, uri, with_content_type};
 use crate::credentials::{AppCredentials, Identity};
 use crate::endpoint::Endpoint;
 use crate::error::BuildError;
 use crate::nonce::SigningInput;
-use crate::params::{Params, SensitiveRanges};
+use crate::params::{Numbers, Params, SensitiveRanges};
 use crate::signature::{self, HashAlgorithm, Signature};
 
 /// `POST /session.json`: a signed request for an application or user session.
@@ -73,7 +73,8 @@ impl<'a> CreateSession<'a> {
 
     /// Signs and builds the request for `endpoint`.
     pub fn build(&self, endpoint: &Endpoint) -> Result<SignedRequest, BuildError> {
-        let params = Params::create_session(self.app, &self.identity.0, self.input);
+        let mut numbers = Numbers::default();
+        let params = Params::create_session(self.app, &self.identity.0, self.input, &mut numbers);
         let (string_to_sign, sensitive) = params.string_to_sign();
         let signature = signature::sign(self.app.auth_secret(), &string_to_sign, self.hash);
         let body = match self.body_format {
@@ -82,7 +83,7 @@ impl<'a> CreateSession<'a> {
         };
         let request = finish(
             with_content_type(
-                builder(Method::POST, endpoint.uri("session.json")?),
+                builder(Method::POST, uri(endpoint, "/session.json")?),
                 self.body_format,
             ),
             Body::from(body),

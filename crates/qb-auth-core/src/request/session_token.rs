@@ -3,7 +3,8 @@
 use http::Method;
 
 use super::{
-    Body, BodyFormat, HttpRequest, QB_TOKEN, builder, finish, sensitive_value, with_content_type,
+    Body, BodyFormat, HttpRequest, QB_TOKEN, builder, finish, sensitive_value, uri,
+    with_content_type,
 };
 use crate::credentials::Identity;
 use crate::endpoint::Endpoint;
@@ -14,10 +15,10 @@ use crate::secret::SessionToken;
 fn with_token(
     method: Method,
     endpoint: &Endpoint,
-    path: &str,
+    path: &'static str,
     token: &SessionToken,
-) -> Result<http::request::Builder, BuildError> {
-    Ok(builder(method, endpoint.uri(path)?)
+) -> Result<super::Draft, BuildError> {
+    Ok(builder(method, uri(endpoint, path)?)
         .header(QB_TOKEN, sensitive_value(token.expose(), "session token")?))
 }
 
@@ -33,7 +34,7 @@ fn with_token(
 /// ```
 pub fn get_session(endpoint: &Endpoint, token: &SessionToken) -> Result<HttpRequest, BuildError> {
     finish(
-        with_token(Method::GET, endpoint, "session.json", token)?,
+        with_token(Method::GET, endpoint, "/session.json", token)?,
         Body::empty(),
     )
 }
@@ -52,7 +53,7 @@ pub fn destroy_session(
     token: &SessionToken,
 ) -> Result<HttpRequest, BuildError> {
     finish(
-        with_token(Method::DELETE, endpoint, "session.json", token)?,
+        with_token(Method::DELETE, endpoint, "/session.json", token)?,
         Body::empty(),
     )
 }
@@ -86,7 +87,7 @@ pub fn login(
     };
     finish(
         with_content_type(
-            with_token(Method::POST, endpoint, "login.json", token)?,
+            with_token(Method::POST, endpoint, "/login.json", token)?,
             format,
         ),
         Body::from(body),
@@ -105,7 +106,7 @@ pub fn login(
 /// ```
 pub fn logout(endpoint: &Endpoint, token: &SessionToken) -> Result<HttpRequest, BuildError> {
     finish(
-        with_token(Method::DELETE, endpoint, "login.json", token)?,
+        with_token(Method::DELETE, endpoint, "/login.json", token)?,
         Body::empty(),
     )
 }
