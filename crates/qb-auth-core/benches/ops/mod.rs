@@ -4,9 +4,12 @@
 //! the identical string to sign. No implementation can sign for less.
 
 use std::hint::black_box;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
+use qb_auth_core::lifecycle::{
+    Ask, Policy, RenewalMode, SessionCredentials, SessionLifecycle, TokenAction,
+};
 use qb_auth_core::signature::{HashAlgorithm, sign, string_to_sign};
 use qb_auth_core::{
     AppCredentials, BodyFormat, CreateSession, Endpoint, ExposeSecret, Identity, Nonce, Operation,
@@ -102,6 +105,24 @@ impl Fixtures {
             .expect("fixture request builds")
             .string_to_sign()
             .to_owned()
+    }
+
+    /// The time the fixtures are signed at.
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(TIMESTAMP)
+    }
+
+    /// A renewable lifecycle that holds the fixture session, parsed from the
+    /// fixture answer (so it expires two hours after `now`).
+    fn managed_lifecycle(&self) -> SessionLifecycle {
+        let credentials = SessionCredentials::new(self.app.clone(), Identity::application());
+        let mut lifecycle =
+            SessionLifecycle::new(Policy::default(), RenewalMode::credentials(credentials))
+                .expect("the default policy is valid");
+        let session = parse_session(&self.session_answer, Operation::CreateApplicationSession)
+            .expect("fixture answer parses");
+        lifecycle.set_session(self.now(), session, None);
+        lifecycle
     }
 
     fn build(&self, identity: &Identity, format: BodyFormat) -> impl Sized + use<> {
@@ -222,7 +243,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "parse_error",
         label: "parse an error response",
-        string_to_sign: app_sts,
+        string_to_sign: app_sts.clone(),
     };
     let error = check_status(&fx.error_answer, Operation::CreateApplicationSession)
         .expect_err("fixture answer is an error");
@@ -232,5 +253,24 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
             black_box(&fx.error_answer),
             Operation::CreateApplicationSession,
         )
+    });
+
+    // A managed application session holding a token well inside its life:
+    // what every request through a managed client asks first.
+    let mut lifecycle = fx.managed_lifecycle();
+    let now = fx.now();
+    let case = Case {
+        id: "lifecycle_token",
+        label: "valid token from the lifecycle",
+        string_to_sign: app_sts,
+    };
+    match lifecycle.poll_token(now, &mut Ask::new()) {
+        TokenAction::Use(token) => {
+            assert_eq!(token.expose(), "c56f382b402fb482086db956064592d3cd012bba");
+        }
+        other => panic!("a valid session must give its token, got {other:?}"),
+    }
+    m.measure(&case, || {
+        lifecycle.poll_token(black_box(now), &mut Ask::new())
     });
 }
