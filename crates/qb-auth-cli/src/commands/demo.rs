@@ -9,13 +9,19 @@ mod report;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use qb_auth_core::{AppCredentials, Endpoint, ErrorKind, Identity, SecretString, Session};
+use qb_auth_core::{
+    AppCredentials, Endpoint, ErrorKind, HttpRequest, Identity, SecretString, Session,
+};
 use qb_auth_emulator::{Emulator, EmulatorControl, fixtures};
 
-use self::client::DemoClient;
+use self::client::{DemoClient, OffsetProbe};
 use self::report::Report;
 use crate::args::{DemoArgs, TransportKind};
 use crate::exit::CliError;
+
+/// How far ahead the emulator's clock runs in the skew step: beyond the
+/// 60 minutes QuickBlox accepts.
+const SKEW_SECS: i64 = 90 * 60;
 
 /// Starts the emulator, runs the steps, prints the table.
 pub(super) fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
@@ -46,7 +52,9 @@ async fn demo(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let mut report = Report::new(timeout);
     for kind in [TransportKind::Reqwest, TransportKind::Ureq] {
         match DemoClient::new(kind, &endpoint, timeout) {
-            Ok(client) => steps(&mut report, &client, &emulator.control()).await,
+            Ok(client) => {
+                steps(&mut report, &client, &emulator.control(), &endpoint).await;
+            }
             Err(e) => {
                 report
                     .step("set up the client", kind, async { Err(e.message) })
@@ -66,7 +74,12 @@ async fn demo(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
 }
 
 /// Every step, for one transport.
-async fn steps(report: &mut Report, client: &DemoClient, emulator: &EmulatorControl) {
+async fn steps(
+    report: &mut Report,
+    client: &DemoClient,
+    emulator: &EmulatorControl,
+    endpoint: &Endpoint,
+) {
     let t = client.kind();
     let app = match demo_app() {
         Ok(app) => app,
@@ -170,6 +183,88 @@ async fn steps(report: &mut Report, client: &DemoClient, emulator: &EmulatorCont
             }
         })
         .await;
+
+    managed_steps(report, client, emulator, endpoint, &app).await;
+}
+
+/// What managed sessions do on their own: renew after an expiry, and
+/// correct a skewed clock.
+async fn managed_steps(
+    report: &mut Report,
+    client: &DemoClient,
+    emulator: &EmulatorControl,
+    endpoint: &Endpoint,
+    app: &AppCredentials,
+) {
+    let t = client.kind();
+    let alice = || Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD).map_err(text);
+
+    report
+        .step("renewal after forced expiry", t, async {
+            let managed = client.managed(app, &alice()?, &OffsetProbe::default())?;
+            let first = managed.token().await?;
+            let before = emulator.stats().sessions_created;
+            // Every token dies on the server; the session's own clock still
+            // says it is valid, so only the server's answer can tell it.
+            emulator.expire_all_sessions();
+            let answer = managed.send(dialogs(endpoint)?).await?;
+            expect_status(&answer, 200)?;
+            let second = managed.token().await?;
+            let created = emulator.stats().sessions_created - before;
+            if second == first {
+                Err("the expired token is still in use".into())
+            } else if created != 1 {
+                Err(format!("{created} sessions created instead of 1"))
+            } else {
+                Ok("expired on the server; renewed once, request 200".into())
+            }
+        })
+        .await;
+
+    emulator.set_clock_offset(SKEW_SECS);
+    report
+        .step("recovery from a skewed clock", t, async {
+            let alice = alice()?;
+            // A plain call gets the typed error, with nothing corrected.
+            match client.create_session(app, &alice).await {
+                Ok(_) => return Err("a timestamp 90 minutes off was accepted".into()),
+                Err(e) if e.kind == Some(ErrorKind::BadTimestamp) => {}
+                Err(e) => return Err(format!("expected bad timestamp, got: {}", e.message)),
+            }
+            let probe = OffsetProbe::default();
+            let managed = client.managed(app, &alice, &probe)?;
+            let answer = managed.send(dialogs(endpoint)?).await?;
+            expect_status(&answer, 200)?;
+            let measured = probe.secs();
+            if measured.abs_diff(SKEW_SECS) > 2 {
+                return Err(format!(
+                    "measured offset {measured} s, the server is {SKEW_SECS} s ahead"
+                ));
+            }
+            Ok(format!(
+                "plain: bad timestamp; managed: {measured:+} s corrected"
+            ))
+        })
+        .await;
+    emulator.set_clock_offset(0);
+}
+
+/// `GET /chat/Dialog.json`: a resource that needs a user session.
+fn dialogs(endpoint: &Endpoint) -> Result<HttpRequest, String> {
+    http::Request::get(endpoint.url("chat/Dialog.json"))
+        .body(qb_auth_core::Body::empty())
+        .map_err(text)
+}
+
+fn expect_status(answer: &http::Response<Vec<u8>>, status: u16) -> Result<(), String> {
+    if answer.status().as_u16() == status {
+        Ok(())
+    } else {
+        Err(format!(
+            "HTTP {} instead of {status}",
+            answer.status().as_u16()
+        ))
+    }
 }
 
 /// The demo application's credentials.

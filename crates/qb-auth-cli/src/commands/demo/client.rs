@@ -2,10 +2,14 @@
 //! run for each transport. ureq calls run on Tokio's blocking pool, so the
 //! in-process emulator keeps serving while they wait.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use qb_auth_core::lifecycle::{LifecycleEvent, SessionCredentials};
 use qb_auth_core::{
-    AccountSettings, AppCredentials, Endpoint, ErrorKind, Identity, Session, SessionToken, User,
+    AccountSettings, AppCredentials, Endpoint, ErrorKind, HttpRequest, Identity, Session,
+    SessionToken, User,
 };
 
 use crate::args::TransportKind;
@@ -157,6 +161,96 @@ impl DemoClient {
                     c.account_settings(key.expose_secret())
                 })
                 .await
+            }
+        }
+    }
+}
+
+/// A managed session of either adapter: renews by itself, corrects the
+/// clock, retries once after a rejected token.
+#[derive(Clone)]
+pub(super) enum DemoManaged {
+    Reqwest(qb_auth_reqwest::ManagedSession),
+    Ureq(qb_auth_ureq::ManagedSession),
+}
+
+impl std::fmt::Debug for DemoManaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Reqwest(_) => "DemoManaged::Reqwest",
+            Self::Ureq(_) => "DemoManaged::Ureq",
+        })
+    }
+}
+
+/// The clock offset a managed session last measured (server minus local,
+/// in seconds), read from its events.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OffsetProbe(Arc<AtomicI64>);
+
+impl OffsetProbe {
+    pub(super) fn secs(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn listener(&self) -> impl Fn(&LifecycleEvent) + Send + Sync + 'static {
+        let seen = self.0.clone();
+        move |event| {
+            if let LifecycleEvent::ClockOffsetChanged(skew) = event {
+                seen.store(skew.as_secs(), Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl DemoClient {
+    /// A managed session for `identity`, reporting clock offsets to `probe`.
+    pub(super) fn managed(
+        &self,
+        app: &AppCredentials,
+        identity: &Identity,
+        probe: &OffsetProbe,
+    ) -> Result<DemoManaged, Failure> {
+        let credentials = SessionCredentials::new(app.clone(), identity.clone());
+        match self {
+            Self::Reqwest(c) => c
+                .managed(qb_auth_reqwest::SessionSource::credentials(credentials))
+                .on_event(probe.listener())
+                .build()
+                .map(DemoManaged::Reqwest)
+                .map_err(Failure::from),
+            Self::Ureq(c) => c
+                .managed(qb_auth_ureq::SessionSource::credentials(credentials))
+                .on_event(probe.listener())
+                .build()
+                .map(DemoManaged::Ureq)
+                .map_err(Failure::from),
+        }
+    }
+}
+
+impl DemoManaged {
+    /// A valid token, renewing when needed.
+    pub(super) async fn token(&self) -> Result<SessionToken, Failure> {
+        match self {
+            Self::Reqwest(m) => m.token().await.map_err(Failure::from),
+            Self::Ureq(m) => {
+                let m = m.clone();
+                blocking(move || m.token()).await
+            }
+        }
+    }
+
+    /// Sends `request` with the session's token.
+    pub(super) async fn send(
+        &self,
+        request: HttpRequest,
+    ) -> Result<http::Response<Vec<u8>>, Failure> {
+        match self {
+            Self::Reqwest(m) => m.send(request).await.map_err(Failure::from),
+            Self::Ureq(m) => {
+                let m = m.clone();
+                blocking(move || m.send(request)).await
             }
         }
     }

@@ -1,0 +1,50 @@
+//! `qb-auth demo` works with no setup and no network beyond loopback,
+//! exits 0, and prints its table: every identity over both transports.
+
+mod common;
+
+use common::{assert_code, qb_auth, run, stdout};
+
+#[test]
+fn the_demo_passes_and_prints_its_table() {
+    let output = run(qb_auth().arg("demo"));
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    assert!(text.contains("(loopback only)"), "{text}");
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("step "))
+        .unwrap_or_else(|| panic!("no table header:\n{text}"));
+    for column in ["transport", "result", "ms"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let steps = [
+        "application session",
+        "login + password",
+        "email + password",
+        "facebook token",
+        "twitter token + secret",
+        "firebase phone",
+        "custom identity provider",
+        "login upgrade (same token)",
+        "logout downgrade (same token)",
+        "get, destroy, get again",
+        "renewal after forced expiry",
+        "recovery from a skewed clock",
+    ];
+    for transport in ["reqwest", "ureq"] {
+        for step in steps {
+            let row = text
+                .lines()
+                .find(|l| l.starts_with(step) && l.contains(&format!("  {transport}  ")))
+                .unwrap_or_else(|| panic!("no row for {step} over {transport}:\n{text}"));
+            assert!(row.contains(" ok: "), "{row}");
+        }
+    }
+    assert!(!text.contains("FAILED"), "{text}");
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("all ") && last.contains(" steps passed in "),
+        "{last}"
+    );
+}
