@@ -72,6 +72,11 @@ impl Command {
 #[derive(Debug, Subcommand)]
 pub(crate) enum SessionCommand {
     /// Create an application session, or a user session with an identity.
+    ///
+    /// With no identity flag the session is an application session; with
+    /// --login, --email or --provider it is that user's. The token is printed
+    /// (the only secret this command prints); --dry-run prints the exact
+    /// request instead and sends nothing.
     #[command(after_help = exit::HELP)]
     Create(Box<CreateArgs>),
     /// Show the session a token belongs to (the token itself is not printed).
@@ -112,7 +117,8 @@ pub(crate) struct LoginArgs {
     #[command(flatten)]
     pub(crate) identity: IdentityArgs,
     /// How the body is encoded.
-    #[arg(long, env = "QB_BODY", value_enum, default_value_t = BodyArg::Json)]
+    #[arg(long, env = "QB_BODY", value_enum, default_value_t = BodyArg::Json,
+          help_heading = "Request")]
     pub(crate) body: BodyArg,
     #[command(flatten)]
     pub(crate) server: ServerArgs,

@@ -52,10 +52,11 @@ Exit codes:
   6  other API error: rate limited, not found, validation failed, unexpected answer
 
 Every --flag-name can also be set as the environment variable QB_FLAG_NAME
-(QB_APP_ID, QB_AUTH_KEY, QB_AUTH_SECRET, QB_PASSWORD, QB_TOKEN, QB_ENDPOINT, ...).
-Pass secrets that way (or with --auth-secret-file), not as flags that other users
-can read in the process list; a missing secret is asked for without echo when
-stdin is a terminal.";
+(QB_APP_ID, QB_AUTH_KEY, QB_AUTH_SECRET, QB_PASSWORD, QB_TOKEN, QB_ENDPOINT, ...),
+except the emulator's --allow-non-loopback; a flag beats its variable. Pass
+secrets that way (or with --auth-secret-file), not as flags that other users can
+read in the process list; a missing secret is asked for without echo when stdin
+is a terminal.";
 
 /// Everything that can make a command fail.
 #[derive(Debug, thiserror::Error)]

@@ -35,7 +35,7 @@ pub(crate) enum ProviderArg {
 
 /// Who the session is for. None of these flags: an application session.
 #[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Identity (none of these: an application session)")]
+#[command(next_help_heading = "Identity")]
 pub(crate) struct IdentityArgs {
     /// A user by login name, with --password.
     #[arg(long, env = "QB_LOGIN", value_name = "LOGIN")]
