@@ -150,6 +150,8 @@ pub(crate) struct SignedContext {
     pub(crate) hash: HashAlgorithm,
     /// The timestamp signed.
     pub(crate) timestamp: u64,
+    /// The nonce signed.
+    pub(crate) nonce: u32,
 }
 
 impl ApiFailure {

@@ -118,11 +118,16 @@ fn unexpected_signature(failure: &ApiFailure, lines: &mut Vec<String>) {
     } else {
         lines.push("  - hashing with sha256 (QuickBlox documents sha1 only)".into());
     }
-    lines.push(
-        "compare with a known request: `qb-auth session create --dry-run --nonce N \
-         --timestamp T ...` prints exactly what is signed and sent"
+    lines.push(match &failure.signed {
+        Some(signed) => format!(
+            "to see exactly what was signed and sent, repeat the command with --dry-run \
+             --nonce {} --timestamp {}",
+            signed.nonce, signed.timestamp
+        ),
+        None => "to see exactly what is signed and sent, run `qb-auth session create \
+                 --dry-run` with the same flags"
             .into(),
-    );
+    });
 }
 
 fn bad_timestamp(failure: &ApiFailure, lines: &mut Vec<String>) {
@@ -227,6 +232,7 @@ mod tests {
                 masked_string_to_sign: "application_id=1&user[password]=***".into(),
                 hash: HashAlgorithm::Sha256,
                 timestamp: 1_700_000_000,
+                nonce: 4242,
             },
         );
         let text = api(&f).join("\n");
@@ -239,6 +245,10 @@ mod tests {
         assert!(text.contains("changed after signing"), "{text}");
         assert!(
             text.contains("hashing with sha256, which this request did"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--dry-run --nonce 4242 --timestamp 1700000000"),
             "{text}"
         );
     }
@@ -257,6 +267,7 @@ mod tests {
             masked_string_to_sign: String::new(),
             hash: HashAlgorithm::Sha1,
             timestamp: unix_seconds(server) - 5400,
+            nonce: 1,
         });
         let text = api(&f).join("\n");
         assert!(

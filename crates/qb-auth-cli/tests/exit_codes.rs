@@ -240,6 +240,10 @@ fn against_the_emulator_rejections_exit_3_with_hints() {
     );
     assert!(err.contains("a wrong auth secret"), "{err}");
     assert!(
+        err.contains("repeat the command with --dry-run --nonce "),
+        "{err}"
+    );
+    assert!(
         !err.contains(PASSWORD) && !err.contains("a-wrong-secret"),
         "{err}"
     );

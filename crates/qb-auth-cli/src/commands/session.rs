@@ -36,6 +36,7 @@ pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliEr
         masked_string_to_sign: signed.masked_string_to_sign(),
         hash,
         timestamp: input.timestamp(),
+        nonce: input.nonce().get(),
     };
     let operation = if identity.is_user() {
         Operation::CreateUserSession
