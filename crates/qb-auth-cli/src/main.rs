@@ -30,6 +30,11 @@ fn main() -> ExitCode {
     let result = commands::run(cli.command, &mut out).and_then(|()| Ok(out.flush()?));
     match result {
         Ok(()) => Code::Success.into(),
+        // Whoever read stdout has gone (`qb-auth demo | head`): nobody is
+        // left to tell, so fail without a message.
+        Err(exit::CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Code::Failure.into()
+        }
         Err(error) => {
             let mut err = std::io::stderr().lock();
             // Nothing more can be done if stderr is gone too.
