@@ -233,7 +233,13 @@ async fn wrong_password_fails_once<A: Adapter>() {
     let ep = endpoint(&emulator);
     let client = A::new(&ep, &Options::default());
     let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password").unwrap();
-    let options = ManagedOptions::default();
+    // Callers that ask after the failure get it again for the failure hold
+    // (1 s by default); a long hold keeps a slow-starting caller on a busy
+    // machine from counting as a second attempt.
+    let options = ManagedOptions {
+        policy: qb_auth_tests::test_policy().with_failure_hold(Duration::from_secs(30)),
+        ..ManagedOptions::default()
+    };
     let events = options.events.clone();
     let managed = client
         .managed(Source::credentials(&app(), wrong), options)

@@ -16,7 +16,7 @@ use qb_auth_tests::{
 /// Inside the renewal margin the token is replaced before it expires: the
 /// event is "renewed", and no request meets a dead token.
 async fn a_session_near_expiry_is_renewed_ahead<A: Adapter>() {
-    let emulator = start(Emulator::with_demo_fixtures().session_ttl(Duration::from_secs(6))).await;
+    let emulator = start(Emulator::with_demo_fixtures().session_ttl(Duration::from_secs(10))).await;
     let ep = endpoint(&emulator);
     let options = ManagedOptions::default();
     let events = options.events.clone();
@@ -25,7 +25,7 @@ async fn a_session_near_expiry_is_renewed_ahead<A: Adapter>() {
         .unwrap();
     let first = managed.token().await.unwrap();
     // Past half the session's life (the margin is capped there), not past its end.
-    tokio::time::sleep(Duration::from_millis(3800)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let tally = one_by_one(&managed, 3, || dialogs(&ep)).await;
     assert_eq!(tally.with_status(200), 3, "{}: {tally:?}", A::NAME);
     assert_ne!(
