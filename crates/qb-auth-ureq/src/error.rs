@@ -113,8 +113,26 @@ impl TransportError {
     }
 
     /// Whether a new attempt may succeed. Failures that left no HTTP status
-    /// (connect, timeout, dropped connection) are transient; a misconfigured
-    /// client, a TLS failure or an oversized body are not.
+    /// (connect, timeout, dropped connection, garbled answer, anything
+    /// unclassified) are transient; a misconfigured client, an unsendable
+    /// request, a TLS failure or an oversized body are not.
+    ///
+    /// ```
+    /// use qb_auth_core::{Endpoint, SessionToken};
+    /// use qb_auth_ureq::{Client, Error, TransportErrorKind};
+    ///
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// // Nothing listens on that port any more: the connection is refused.
+    /// let client = Client::builder()
+    ///     .endpoint(Endpoint::parse(&format!("http://127.0.0.1:{port}"))?)
+    ///     .no_proxy()
+    ///     .build()?;
+    /// let err = client.get_session(&SessionToken::new("t")).unwrap_err();
+    /// let Error::Transport(transport) = err else { panic!("{err}") };
+    /// assert_eq!(transport.kind(), &TransportErrorKind::Connect);
+    /// assert!(transport.is_retryable());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind,
@@ -122,6 +140,7 @@ impl TransportError {
                 | TransportErrorKind::Timeout
                 | TransportErrorKind::Connection
                 | TransportErrorKind::Protocol
+                | TransportErrorKind::Other
         )
     }
 }
