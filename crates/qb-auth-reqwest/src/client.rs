@@ -95,6 +95,19 @@ impl Client {
     }
 
     /// The same client (sharing its connections) talking to another host.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::Endpoint;
+    ///
+    /// let shared = qb_auth_reqwest::Client::new()?;
+    /// let own = shared.with_endpoint(Endpoint::parse("https://apiexample.quickblox.com")?);
+    /// assert_eq!(shared.endpoint().as_str(), "https://api.quickblox.com");
+    /// assert_eq!(own.endpoint().as_str(), "https://apiexample.quickblox.com");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_endpoint(&self, endpoint: Endpoint) -> Self {
         Self {
             endpoint,
@@ -121,6 +134,26 @@ impl Client {
 
     /// Creates a session signed with the given time and nonce, to reproduce
     /// a request exactly.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use std::time::SystemTime;
+    /// use qb_auth_core::{unix_seconds, AppCredentials, Endpoint, Identity, Nonce, SecretString, SigningInput};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// // The worked example of the protocol notes is signed at 1700000000:
+    /// // set the emulator's clock to that time so it accepts the request.
+    /// emulator.set_clock_offset(1_700_000_000 - unix_seconds(SystemTime::now()) as i64);
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
+    /// let session = client.create_session_with(&app, &Identity::application(), input).await?;
+    /// assert_eq!((session.ts, session.nonce.as_deref()), (Some(1_700_000_000), Some("4242")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn create_session_with(
         &self,
         app: &AppCredentials,

@@ -66,6 +66,24 @@ impl Error {
 
     /// The error answer, when QuickBlox gave one (also the one that ended a
     /// renewal, through [`Error::Renewal`]).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{AppCredentials, Endpoint, ErrorKind, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password")?;
+    /// let err = client.create_session(&app, &wrong).await.unwrap_err();
+    /// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::InvalidCredentials));
+    /// assert_eq!(err.status(), Some(http::StatusCode::UNAUTHORIZED));
+    /// assert!(!err.is_retryable());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Self::Api(api) => Some(api),

@@ -54,6 +54,29 @@ impl ManagedSessionBuilder {
     }
 
     /// When to renew and how to retry (the core's defaults otherwise).
+    ///
+    /// ```
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_ureq::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// # let _ = &emulator;
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// use qb_auth_core::lifecycle::Policy;
+    /// use std::time::Duration;
+    ///
+    /// let session = client
+    ///     .managed(SessionSource::credentials(alice))
+    ///     // Renew 10 minutes ahead; give up after two attempts.
+    ///     .policy(Policy::default().with_renew_margin(Duration::from_secs(600)).with_max_attempts(2))
+    ///     .build()?;
+    /// assert!(session.token().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
         self
@@ -62,6 +85,32 @@ impl ManagedSessionBuilder {
     /// Saves the session after each renewal and restores it at
     /// [`build`](Self::build), so a restarted process reuses its token.
     /// Called on the thread that renewed, outside any lock; keep it quick.
+    ///
+    /// ```
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_ureq::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// # let _ = &emulator;
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// use std::sync::Arc;
+    /// use qb_auth_core::store::{MemoryStore, SessionStore};
+    ///
+    /// let store = Arc::new(MemoryStore::new());
+    /// let first = client.managed(SessionSource::credentials(alice.clone())).store(store.clone()).build()?;
+    /// let token = first.token()?;
+    /// assert!(store.load()?.is_some());
+    ///
+    /// // Later (another process, with a store on disk): the saved token is reused.
+    /// let second = client.managed(SessionSource::credentials(alice)).store(store).build()?;
+    /// assert_eq!(second.token()?, token);
+    /// assert_eq!(emulator.stats().sessions_created, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn store(mut self, store: impl SessionStore + 'static) -> Self {
         self.store = Some(Arc::new(store));
         self
@@ -71,6 +120,36 @@ impl ManagedSessionBuilder {
     /// renewed, expired or rejected, an attempt or a renewal failed, the
     /// clock offset changed. It runs on the thread that caused the event,
     /// outside any lock; keep it quick.
+    ///
+    /// ```
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_ureq::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// # let _ = &emulator;
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// use std::sync::{Arc, Mutex};
+    /// use qb_auth_core::lifecycle::LifecycleEvent;
+    ///
+    /// let created = Arc::new(Mutex::new(0));
+    /// let counter = created.clone();
+    /// let session = client
+    ///     .managed(SessionSource::credentials(alice))
+    ///     .on_event(move |event| {
+    ///         if let LifecycleEvent::SessionCreated { .. } = event {
+    ///             *counter.lock().unwrap() += 1;
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// session.token()?;
+    /// session.token()?;
+    /// assert_eq!(*created.lock().unwrap(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_event(mut self, listener: impl Fn(&LifecycleEvent) + Send + Sync + 'static) -> Self {
         self.listeners.push(Arc::new(listener));
         self
@@ -265,6 +344,30 @@ impl ManagedSession {
 
     /// A valid token: the current one, or a new one after a renewal this
     /// thread performs or waits for.
+    ///
+    /// ```
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_ureq::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// # let _ = &emulator;
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// let session = client.managed(SessionSource::credentials(alice)).build()?;
+    /// assert!(session.session().is_none(), "created on first use");
+    /// let token = session.token()?;
+    /// assert_eq!(session.session().unwrap().user(), Some(fixtures::ALICE_ID));
+    /// assert!(session.expires_at().is_some());
+    /// assert_eq!(session.token()?, token, "reused while valid");
+    ///
+    /// session.destroy()?;
+    /// assert_ne!(session.token()?, token, "a new one after destroy");
+    /// assert_eq!(emulator.stats().sessions_created, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn token(&self) -> Result<SessionToken, Error> {
         let shared = &*self.shared;
         let mut ask = Ask::new();
