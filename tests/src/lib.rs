@@ -54,3 +54,8 @@ pub async fn bounded(secs: u64, test: impl Future<Output = ()>) {
         panic!("the test did not finish within {secs} s");
     }
 }
+
+/// The README's examples, compiled and run as this package's doc tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
