@@ -85,7 +85,7 @@ impl Hooks {
         self.store.as_ref()
     }
 
-    /// Saves (or clears) the snapshot, then calls every callback with every event.
+    /// Saves the snapshot, then calls every callback with every event.
     pub(crate) fn deliver(&self, batch: Batch) {
         for event in &batch.events {
             trace_event(event);
@@ -94,12 +94,9 @@ impl Hooks {
             let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
             if number > *written {
                 *written = number;
-                let result = if snapshot.session().is_some() {
-                    store.save(&snapshot)
-                } else {
-                    store.clear()
-                };
-                if let Err(err) = result {
+                // Saved even without a session: the clock offset is worth
+                // keeping, and a dead token must not be restored.
+                if let Err(err) = store.save(&snapshot) {
                     // A store failure must not fail the caller's request:
                     // the session in memory still works.
                     tracing::warn!(error = %err, "could not update the session store");
