@@ -65,7 +65,10 @@ impl ClockSkew {
     }
 
     /// Measures `server_date` (an answer's `Date`) against `local_now`,
-    /// rounded to the nearest second (`Date` has whole seconds only).
+    /// rounded to the nearest second. `Date` has whole seconds only, so the
+    /// server's clock read somewhere in `[Date, Date + 1 s)`: the middle of
+    /// that second is the estimate, which makes clocks in step measure 0
+    /// rather than -1 half of the time.
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
@@ -73,15 +76,20 @@ impl ClockSkew {
     ///
     /// let local = UNIX_EPOCH + Duration::from_millis(1_700_000_000_700);
     /// let server = UNIX_EPOCH + Duration::from_secs(1_699_999_940);
-    /// assert_eq!(ClockSkew::measure(server, local).as_secs(), -61);
+    /// assert_eq!(ClockSkew::measure(server, local).as_secs(), -60);
+    /// // In step: the server's Date is the current whole second.
+    /// let now = UNIX_EPOCH + Duration::from_millis(1_700_000_000_900);
+    /// assert_eq!(ClockSkew::measure(UNIX_EPOCH + Duration::from_secs(1_700_000_000), now).as_secs(), 0);
     /// ```
     pub fn measure(server_date: SystemTime, local_now: SystemTime) -> Self {
         let millis = match server_date.duration_since(local_now) {
-            Ok(ahead) => i128::try_from(ahead.as_millis()).unwrap_or(i128::MAX),
-            Err(behind) => -i128::try_from(behind.duration().as_millis()).unwrap_or(i128::MAX),
+            Ok(ahead) => i128::try_from(ahead.as_millis()).unwrap_or(i128::MAX / 2),
+            Err(behind) => -i128::try_from(behind.duration().as_millis()).unwrap_or(i128::MAX / 2),
         };
-        // Round half away from zero, then saturate into i64.
-        let secs = (millis + if millis >= 0 { 500 } else { -500 }) / 1000;
+        // Half a second for the middle of the Date's second, then round to
+        // the nearest second, halves towards the Date (so a local clock on a
+        // whole second and a Date exactly N seconds away measure N).
+        let secs = (millis + 500 + 499).div_euclid(1000);
         Self(i64::try_from(secs).unwrap_or(if secs > 0 { i64::MAX } else { i64::MIN }))
     }
 
@@ -143,28 +151,27 @@ mod tests {
     use std::time::UNIX_EPOCH;
 
     #[test]
-    fn rounds_to_nearest_second_both_ways() {
-        let local = UNIX_EPOCH + Duration::from_millis(10_400);
-        assert_eq!(
-            ClockSkew::measure(UNIX_EPOCH + Duration::from_secs(10), local).as_secs(),
-            0
-        );
-        let local = UNIX_EPOCH + Duration::from_millis(10_600);
-        assert_eq!(
-            ClockSkew::measure(UNIX_EPOCH + Duration::from_secs(10), local).as_secs(),
-            -1
-        );
-        assert_eq!(
-            ClockSkew::measure(UNIX_EPOCH + Duration::from_secs(12), local).as_secs(),
-            1
-        );
+    fn measures_from_the_middle_of_the_date_second() {
+        let date = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
+        let local = |millis: u64| UNIX_EPOCH + Duration::from_millis(millis);
+        // Clocks in step: Date is the whole second local time is in.
+        assert_eq!(ClockSkew::measure(date(10), local(10_100)).as_secs(), 0);
+        assert_eq!(ClockSkew::measure(date(10), local(10_900)).as_secs(), 0);
+        // Behind and ahead, rounded to the nearest second.
+        assert_eq!(ClockSkew::measure(date(10), local(11_600)).as_secs(), -1);
+        assert_eq!(ClockSkew::measure(date(12), local(10_400)).as_secs(), 2);
     }
 
     #[test]
     fn bound_is_inclusive() {
-        let local = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        // Half a second past the local second, so whole-second Dates measure exactly.
+        let local = UNIX_EPOCH + Duration::from_millis(1_000_000_500);
         let max = Duration::from_secs(100);
-        let at = |secs: i64| ClockSkew::measure_bounded(shift(local, secs), local, max);
+        let at = |secs: i64| {
+            let date = shift(UNIX_EPOCH + Duration::from_secs(1_000_000), secs);
+            ClockSkew::measure_bounded(date, local, max)
+        };
+        assert_eq!(at(0), Some(ClockSkew::ZERO));
         assert_eq!(at(100), Some(ClockSkew::from_secs(100)));
         assert_eq!(at(-100), Some(ClockSkew::from_secs(-100)));
         assert_eq!(at(101), None);
