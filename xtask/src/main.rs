@@ -1,3 +1,146 @@
-//! Placeholder.
+//! Project automation. `cargo xtask bench` measures the sans-IO core beside
+//! its floor (criterion, in `crates/qb-auth-core/benches/`) and the clients
+//! end to end against the emulator on loopback, prints one table per part
+//! with PASS or MISS for each target of issue 7, and with `--record` writes
+//! the results into `docs/benchmarks.md`.
+
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod core_bench;
+mod e2e;
+mod machine;
+mod record;
+mod report;
+mod targets;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Project automation for qb-auth")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the benchmarks, print the tables and the targets met or missed.
+    Bench(BenchArgs),
+    /// The end-to-end part alone, printed as JSON. `bench` runs this in a
+    /// release build of itself, because `cargo xtask` is a debug build.
+    #[command(hide = true)]
+    E2e(E2eArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Shorter measurements: the whole run (builds excluded) in under two minutes.
+    #[arg(long)]
+    quick: bool,
+    /// Write the results, the machine and the commit into docs/benchmarks.md.
+    #[arg(long)]
+    record: bool,
+    /// Skip the core benches (criterion).
+    #[arg(long)]
+    skip_core: bool,
+    /// Skip the end-to-end part.
+    #[arg(long)]
+    skip_e2e: bool,
+}
+
+#[derive(Debug, Args)]
+struct E2eArgs {
+    /// Shorter measurements.
+    #[arg(long)]
+    quick: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Bench(args) => bench(&args),
+        Command::E2e(args) => e2e::run_and_print(args.quick),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: this crate's parent directory.
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+fn bench(args: &BenchArgs) -> Result<(), String> {
+    let root = workspace_root();
+    let machine = machine::Machine::detect(&root);
+    println!("{}", machine.describe());
+    if let Some(load) = machine.load_average {
+        if load > 0.5 {
+            println!(
+                "warning: load average {load:.2} before the run; other work shares the CPUs \
+                 and the numbers will be noisy"
+            );
+        }
+    }
+
+    // Builds first, so that the timed run measures only the measuring.
+    if !args.skip_core {
+        core_bench::build(&root)?;
+    }
+    if !args.skip_e2e {
+        e2e::build(&root)?;
+    }
+
+    let started = Instant::now();
+    let core = if args.skip_core {
+        None
+    } else {
+        Some(core_bench::run(&root, args.quick)?)
+    };
+    let end_to_end = if args.skip_e2e {
+        None
+    } else {
+        Some(e2e::run_release(&root, args.quick)?)
+    };
+    let elapsed = started.elapsed();
+
+    let verdicts = targets::evaluate(core.as_deref(), end_to_end.as_ref());
+    let text = report::text(core.as_deref(), end_to_end.as_ref(), &verdicts);
+    println!("\n{text}");
+    println!(
+        "measured in {:.0} s{}",
+        elapsed.as_secs_f64(),
+        if args.quick { " (--quick)" } else { "" }
+    );
+    if args.quick && !args.skip_core && !args.skip_e2e {
+        let within = elapsed.as_secs() < 120;
+        println!(
+            "quick mode under two minutes: {}",
+            if within { "PASS" } else { "MISS" }
+        );
+    }
+
+    if args.record {
+        let path = root.join("docs").join("benchmarks.md");
+        let section = report::markdown(
+            &machine,
+            core.as_deref(),
+            end_to_end.as_ref(),
+            &verdicts,
+            args.quick,
+        );
+        record::write(&path, &section)?;
+        println!("recorded in {}", path.display());
+    }
+    Ok(())
+}
