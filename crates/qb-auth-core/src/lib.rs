@@ -44,11 +44,13 @@
 //! - [`lifecycle`]: the session's life as a sans-IO state machine: which
 //!   token to use, when and how to renew, what each answer means.
 //! - [`store`]: where the lifecycle's state is saved between runs.
+//! - [`adapter`]: what every transport adapter shares.
 //! - [`time`]: the date formats QuickBlox sends.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod adapter;
 mod credentials;
 mod endpoint;
 mod error;

@@ -2,11 +2,11 @@
 
 use std::fmt;
 
+use qb_auth_core::adapter::Error;
 use qb_auth_core::{ApiKey, Body, Operation, authorize_api_key};
 use tracing::Instrument;
 
 use crate::client::Client;
-use crate::error::Error;
 use crate::trace;
 
 /// A [`Client`] that authorizes every request with an API key, optionally

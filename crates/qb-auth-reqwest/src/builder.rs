@@ -5,10 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use qb_auth_core::adapter::{Error, TransportError, TransportErrorKind};
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource, OsNonces};
 
 use crate::client::Client;
-use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::transport::Transport;
 
 /// The default cap on an answer's body: 1 MiB. Authentication answers are
@@ -217,7 +217,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let http = match self.http {
             Some(_) if self.options.any_set() => {
-                return Err(TransportError::bare(TransportErrorKind::Config(
+                return Err(TransportError::from_kind(TransportErrorKind::Config(
                     "timeouts and proxy belong on the reqwest::Client passed to http_client",
                 ))
                 .into());

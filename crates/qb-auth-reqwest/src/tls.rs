@@ -5,7 +5,7 @@
 //! certificates with the platform verifier. The configuration is handed to
 //! reqwest directly, so no process-wide provider is installed.
 
-use crate::error::TransportError;
+use qb_auth_core::adapter::TransportError;
 
 #[cfg(feature = "rustls")]
 pub(crate) fn configure(
@@ -13,9 +13,8 @@ pub(crate) fn configure(
 ) -> Result<reqwest::ClientBuilder, TransportError> {
     use std::sync::Arc;
 
+    use qb_auth_core::adapter::TransportErrorKind;
     use rustls_platform_verifier::BuilderVerifierExt;
-
-    use crate::error::TransportErrorKind;
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)

@@ -2,8 +2,7 @@
 //! `http::Response<Vec<u8>>` back, with the body capped.
 
 use qb_auth_core::Body;
-
-use crate::error::{TransportError, TransportErrorKind};
+use qb_auth_core::adapter::{TransportError, TransportErrorKind};
 
 /// The reqwest client and the body limit; cheap to clone.
 #[derive(Clone)]
@@ -50,7 +49,7 @@ impl Transport {
     }
 
     fn too_large(&self) -> TransportError {
-        TransportError::bare(TransportErrorKind::BodyTooLarge {
+        TransportError::from_kind(TransportErrorKind::BodyTooLarge {
             limit: self.max_body,
         })
     }

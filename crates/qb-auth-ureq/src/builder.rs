@@ -5,10 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use qb_auth_core::adapter::{Error, TransportError, TransportErrorKind};
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource, OsNonces};
 
 use crate::client::Client;
-use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::transport::Transport;
 
 /// The default cap on an answer's body: 1 MiB. Authentication answers are
@@ -75,7 +75,7 @@ impl HttpOptions {
             Some(ProxySetting::None) => None,
             Some(ProxySetting::Url(url)) => Some(ureq::Proxy::new(&url).map_err(|_| {
                 // ureq's error would quote the URL, credentials and all.
-                TransportError::bare(TransportErrorKind::Config("the proxy URL is not valid"))
+                TransportError::from_kind(TransportErrorKind::Config("the proxy URL is not valid"))
             })?),
         };
         let config = crate::tls::configure(ureq::Agent::config_builder())
@@ -199,7 +199,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let agent = match self.http {
             Some(_) if self.options.any_set() => {
-                return Err(TransportError::bare(TransportErrorKind::Config(
+                return Err(TransportError::from_kind(TransportErrorKind::Config(
                     "timeouts and proxy belong on the ureq::Agent passed to http_client",
                 ))
                 .into());

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use qb_auth_core::adapter::{Error, TransportError};
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, BuildError, CreateSession, Endpoint,
     HashAlgorithm, HttpRequest, Identity, Nonce, NonceSource, Operation, Session, SessionToken,
@@ -13,7 +14,6 @@ use tracing::Span;
 
 use crate::api_key::ApiKeyClient;
 use crate::builder::ClientBuilder;
-use crate::error::{Error, TransportError};
 use crate::trace;
 use crate::transport::Transport;
 

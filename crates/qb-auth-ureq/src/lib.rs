@@ -95,7 +95,6 @@
 mod api_key;
 mod builder;
 mod client;
-mod error;
 mod managed;
 mod tls;
 mod trace;
@@ -104,6 +103,44 @@ mod transport;
 pub use api_key::ApiKeyClient;
 pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT};
 pub use client::Client;
-pub use error::{Error, TransportError, TransportErrorKind};
 pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource, TokenProvider};
 pub use qb_auth_core;
+/// Everything a call can fail with (the same type as `qb-auth-reqwest`'s, from
+/// [`qb_auth_core::adapter`]). An error answer keeps QuickBlox's
+/// classification and status:
+///
+/// ```
+/// use qb_auth_core::{AppCredentials, Endpoint, ErrorKind, Identity, SecretString};
+/// use qb_auth_emulator::{fixtures, Emulator};
+///
+/// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+/// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+/// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+/// let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password")?;
+/// let err = client.create_session(&app, &wrong).unwrap_err();
+/// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::InvalidCredentials));
+/// assert_eq!(err.status(), Some(http::StatusCode::UNAUTHORIZED));
+/// assert!(!err.is_retryable());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub use qb_auth_core::adapter::Error;
+/// A failure of ureq itself, sorted by what a caller can do about it:
+///
+/// ```
+/// use qb_auth_core::{Endpoint, SessionToken};
+/// use qb_auth_ureq::{Client, Error, TransportErrorKind};
+///
+/// # let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+/// // Nothing listens on that port any more: the connection is refused.
+/// let client = Client::builder()
+///     .endpoint(Endpoint::parse(&format!("http://127.0.0.1:{port}"))?)
+///     .no_proxy()
+///     .build()?;
+/// let err = client.get_session(&SessionToken::new("t")).unwrap_err();
+/// let Error::Transport(transport) = err else { panic!("{err}") };
+/// assert_eq!(transport.kind(), &TransportErrorKind::Connect);
+/// assert!(transport.is_retryable());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub use qb_auth_core::adapter::TransportError;
+pub use qb_auth_core::adapter::TransportErrorKind;

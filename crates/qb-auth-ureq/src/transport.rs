@@ -4,8 +4,7 @@
 use std::io;
 
 use qb_auth_core::Body;
-
-use crate::error::{TransportError, TransportErrorKind};
+use qb_auth_core::adapter::{TransportError, TransportErrorKind};
 
 /// The ureq agent and the body limit; cheap to clone.
 #[derive(Clone)]
@@ -72,7 +71,7 @@ impl Transport {
             ureq::Error::Timeout(_) => K::Timeout,
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => K::Connect,
             ureq::Error::ConnectProxyFailed(_) => {
-                return TransportError::bare(K::Connect);
+                return TransportError::from_kind(K::Connect);
             }
             ureq::Error::Io(io) => match io.kind() {
                 io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
@@ -91,7 +90,7 @@ impl Transport {
             #[cfg(feature = "native-tls")]
             ureq::Error::NativeTls(_) | ureq::Error::Der(_) => K::Tls,
             ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) => {
-                return TransportError::bare(K::InvalidRequest);
+                return TransportError::from_kind(K::InvalidRequest);
             }
             ureq::Error::Http(_) | ureq::Error::InvalidProxyUrl => K::InvalidRequest,
             _ => K::Other,

@@ -13,6 +13,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use qb_auth_core::adapter::Error;
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
     ResponseTimes, SessionLifecycle, TokenAction,
@@ -23,7 +24,6 @@ use tokio::sync::Notify;
 use tracing::Instrument;
 
 use crate::client::Client;
-use crate::error::Error;
 use crate::trace;
 
 use hooks::{Hooks, Listener, State};

@@ -13,6 +13,7 @@ use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use qb_auth_core::adapter::Error;
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
     ResponseTimes, SessionLifecycle, TokenAction,
@@ -21,7 +22,6 @@ use qb_auth_core::store::SessionStore;
 use qb_auth_core::{Body, ErrorKind, Operation, Session, SessionToken, authorize, check_status};
 
 use crate::client::Client;
-use crate::error::Error;
 use crate::trace;
 
 use hooks::{Hooks, Listener, State};

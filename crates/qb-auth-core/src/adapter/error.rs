@@ -1,20 +1,22 @@
-//! What a call can fail with: a request that could not be built, an error
-//! answer from QuickBlox, or no answer at all.
+//! What a call through an adapter can fail with: a request that could not
+//! be built, an error answer from QuickBlox, or no answer at all.
 
+use std::error::Error as StdError;
 use std::fmt;
 
 use http::StatusCode;
-use qb_auth_core::lifecycle::{PolicyError, RenewalError};
-use qb_auth_core::store::StoreError;
-use qb_auth_core::{ApiError, BuildError};
 
-/// Everything a call through this crate can fail with.
+use crate::lifecycle::{self, AttemptError, PolicyError, RenewalError};
+use crate::store::StoreError;
+use crate::{ApiError, BuildError};
+
+/// Everything a call through a transport adapter can fail with.
 ///
 /// `Display` and `Debug` never contain secrets: the core's errors name
-/// fields, never values, and transport errors drop the URL.
+/// fields, never values, and adapters drop the URL from transport errors.
 ///
 /// ```
-/// use qb_auth_reqwest::{Error, TransportError};
+/// use qb_auth_core::adapter::Error;
 ///
 /// let err = Error::from(qb_auth_core::Identity::login("alice", "").unwrap_err());
 /// assert!(matches!(err, Error::Build(_)));
@@ -53,6 +55,13 @@ pub enum Error {
 impl Error {
     /// Whether trying the same call again later may succeed: a 429, a 5xx,
     /// an expired session, a transport failure without an answer.
+    ///
+    /// ```
+    /// use qb_auth_core::adapter::{Error, TransportError, TransportErrorKind};
+    ///
+    /// assert!(Error::from(TransportError::from_kind(TransportErrorKind::Timeout)).is_retryable());
+    /// assert!(!Error::NoAccountEndpoint.is_retryable());
+    /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Build(_) | Self::NoAccountEndpoint | Self::Policy(_) | Self::Store(_) => false,
@@ -68,20 +77,16 @@ impl Error {
     /// renewal, through [`Error::Renewal`]).
     ///
     /// ```
-    /// # tokio::runtime::Runtime::new()?.block_on(async {
-    /// use qb_auth_core::{AppCredentials, Endpoint, ErrorKind, Identity, SecretString};
-    /// use qb_auth_emulator::{fixtures, Emulator};
+    /// use qb_auth_core::adapter::Error;
+    /// use qb_auth_core::{check_status, ErrorKind, Operation};
     ///
-    /// let emulator = Emulator::with_demo_fixtures().start().await?;
-    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
-    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
-    /// let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password")?;
-    /// let err = client.create_session(&app, &wrong).await.unwrap_err();
+    /// let answer = http::Response::builder()
+    ///     .status(401)
+    ///     .body(br#"{"errors":["Unauthorized"]}"#.to_vec())?;
+    /// let err = Error::from(check_status(&answer, Operation::CreateUserSession).unwrap_err());
     /// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::InvalidCredentials));
     /// assert_eq!(err.status(), Some(http::StatusCode::UNAUTHORIZED));
     /// assert!(!err.is_retryable());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// # })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn api_error(&self) -> Option<&ApiError> {
@@ -93,6 +98,12 @@ impl Error {
     }
 
     /// The HTTP status of the error answer, if there was one.
+    ///
+    /// ```
+    /// use qb_auth_core::adapter::Error;
+    ///
+    /// assert_eq!(Error::NoAccountEndpoint.status(), None);
+    /// ```
     pub fn status(&self) -> Option<StatusCode> {
         self.api_error().map(ApiError::status)
     }
@@ -101,19 +112,33 @@ impl Error {
 /// No usable answer: the request did not get through, or the answer could
 /// not be read.
 ///
-/// Keeps the underlying error as its `source` (without the URL).
+/// Keeps the underlying error as its `source` (adapters drop the URL from
+/// it first).
 #[derive(thiserror::Error)]
 #[error("{kind}")]
 pub struct TransportError {
     kind: TransportErrorKind,
     #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
 impl TransportError {
-    pub(crate) fn new(
+    /// A failure of `kind` caused by the transport's own error `source`.
+    /// For adapters: strip anything that may carry a secret (such as the
+    /// request's URL) from `source` first.
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use qb_auth_core::adapter::{TransportError, TransportErrorKind};
+    ///
+    /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    /// let err = TransportError::new(TransportErrorKind::Connect, refused);
+    /// assert_eq!(err.to_string(), "could not connect");
+    /// assert!(err.source().is_some());
+    /// ```
+    pub fn new(
         kind: TransportErrorKind,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
     ) -> Self {
         Self {
             kind,
@@ -121,11 +146,29 @@ impl TransportError {
         }
     }
 
-    pub(crate) fn bare(kind: TransportErrorKind) -> Self {
+    /// A failure of `kind` with no underlying error (or one that had to be
+    /// dropped because it quotes a secret).
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use qb_auth_core::adapter::{TransportError, TransportErrorKind};
+    ///
+    /// let err = TransportError::from_kind(TransportErrorKind::BodyTooLarge { limit: 1024 });
+    /// assert_eq!(err.to_string(), "the answer's body is larger than 1024 bytes");
+    /// assert!(err.source().is_none());
+    /// ```
+    pub fn from_kind(kind: TransportErrorKind) -> Self {
         Self { kind, source: None }
     }
 
     /// What went wrong.
+    ///
+    /// ```
+    /// use qb_auth_core::adapter::{TransportError, TransportErrorKind};
+    ///
+    /// let err = TransportError::from_kind(TransportErrorKind::Tls);
+    /// assert_eq!(err.kind(), &TransportErrorKind::Tls);
+    /// ```
     pub fn kind(&self) -> &TransportErrorKind {
         &self.kind
     }
@@ -136,20 +179,12 @@ impl TransportError {
     /// request, a TLS failure or an oversized body are not.
     ///
     /// ```
-    /// use qb_auth_core::{Endpoint, SessionToken};
-    /// use qb_auth_reqwest::{Client, Error, TransportErrorKind};
+    /// use qb_auth_core::adapter::{TransportError, TransportErrorKind};
     ///
-    /// # let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    /// // Nothing listens on that port any more: the connection is refused.
-    /// let client = Client::builder()
-    ///     .endpoint(Endpoint::parse(&format!("http://127.0.0.1:{port}"))?)
-    ///     .no_proxy()
-    ///     .build()?;
-    /// let err = tokio::runtime::Runtime::new()?.block_on(client.get_session(&SessionToken::new("t"))).unwrap_err();
-    /// let Error::Transport(transport) = err else { panic!("{err}") };
-    /// assert_eq!(transport.kind(), &TransportErrorKind::Connect);
-    /// assert!(transport.is_retryable());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// assert!(TransportError::from_kind(TransportErrorKind::Connect).is_retryable());
+    /// assert!(TransportError::from_kind(TransportErrorKind::Other).is_retryable());
+    /// assert!(!TransportError::from_kind(TransportErrorKind::Tls).is_retryable());
+    /// assert!(!TransportError::from_kind(TransportErrorKind::BodyTooLarge { limit: 1 }).is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -172,7 +207,27 @@ impl fmt::Debug for TransportError {
     }
 }
 
+/// A renewal attempt that got no answer: the lifecycle hears of it as its
+/// own transport error, with the message and source kept.
+impl From<TransportError> for lifecycle::TransportError {
+    fn from(err: TransportError) -> Self {
+        Self::new(err.kind().to_string()).with_source(err)
+    }
+}
+
+impl From<TransportError> for AttemptError {
+    fn from(err: TransportError) -> Self {
+        lifecycle::TransportError::from(err).into()
+    }
+}
+
 /// The kinds of [`TransportError`].
+///
+/// ```
+/// use qb_auth_core::adapter::TransportErrorKind;
+///
+/// assert_eq!(TransportErrorKind::Timeout.to_string(), "timed out");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
