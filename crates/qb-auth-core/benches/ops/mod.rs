@@ -13,7 +13,7 @@ use qb_auth_core::lifecycle::{
 use qb_auth_core::signature::{HashAlgorithm, sign, string_to_sign};
 use qb_auth_core::{
     AppCredentials, BodyFormat, CreateSession, Endpoint, ExposeSecret, Identity, Nonce, Operation,
-    SecretString, SigningInput, check_status, parse_session,
+    SecretString, SignedRequest, SigningInput, check_status, parse_session,
 };
 
 const APPLICATION_ID: u64 = 12345;
@@ -125,7 +125,7 @@ impl Fixtures {
         lifecycle
     }
 
-    fn build(&self, identity: &Identity, format: BodyFormat) -> impl Sized + use<> {
+    fn build(&self, identity: &Identity, format: BodyFormat) -> SignedRequest {
         CreateSession::new(&self.app, identity, self.input)
             .body_format(format)
             .build(black_box(&self.endpoint))
@@ -182,6 +182,17 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
         sign(secret, &s, HashAlgorithm::Sha1)
     });
 
+    // References that say where the time of the two above goes: the
+    // signature alone over a ready string (HMAC, hex, the API around them).
+    let case = Case {
+        id: "ref_sign_only",
+        label: "reference: signature alone over a ready string",
+        string_to_sign: app_sts.clone(),
+    };
+    m.measure(&case, || {
+        sign(secret, black_box(app_sts.as_str()), HashAlgorithm::Sha1)
+    });
+
     let builds = [
         (
             "build_app_json",
@@ -220,6 +231,34 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
         };
         m.measure(&case, || fx.build(identity, format));
     }
+
+    // The request a create-session build returns, put together with the
+    // `http` crate alone from ready parts: what handing out an
+    // `http::Request` costs, whoever builds it.
+    let built = fx.build(&fx.application, BodyFormat::Json);
+    let url = fx.endpoint.url("session.json");
+    let body = built.request().body().as_bytes().to_vec();
+    let headers: Vec<_> = built
+        .request()
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let case = Case {
+        id: "ref_http_request",
+        label: "reference: the same http::Request from ready parts",
+        string_to_sign: app_sts.clone(),
+    };
+    m.measure(&case, || {
+        let mut request = http::Request::new(black_box(&body).clone());
+        *request.method_mut() = http::Method::POST;
+        *request.uri_mut() = http::Uri::try_from(black_box(url.as_str())).expect("valid URL");
+        let map = request.headers_mut();
+        for (name, value) in &headers {
+            map.append(name.clone(), value.clone());
+        }
+        request
+    });
 
     let case = Case {
         id: "parse_session",
