@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use qb_auth_core::adapter::{Error, TransportErrorKind};
 use qb_auth_core::{Endpoint, HttpRequest, Operation};
 
 use crate::args::{ServerArgs, TransportKind};
@@ -69,43 +70,23 @@ impl Transport {
         match self {
             Self::Reqwest { client, runtime } => runtime
                 .block_on(client.send(request))
-                .map_err(|e| reqwest_failure(operation, endpoint, e)),
+                .map_err(|e| call_failure(operation, endpoint, e)),
             Self::Ureq(client) => client
                 .send(request)
-                .map_err(|e| ureq_failure(operation, endpoint, e)),
+                .map_err(|e| call_failure(operation, endpoint, e)),
         }
     }
 }
 
-fn reqwest_failure(
-    operation: Operation,
-    endpoint: &Endpoint,
-    error: qb_auth_reqwest::Error,
-) -> CliError {
+/// What a failed call means for the CLI (both adapters return the core's
+/// one `Error`).
+fn call_failure(operation: Operation, endpoint: &Endpoint, error: Error) -> CliError {
     match error {
-        qb_auth_reqwest::Error::Build(e) => CliError::Build(e),
-        qb_auth_reqwest::Error::Transport(t) => CliError::Network(NetworkFailure {
+        Error::Build(e) => CliError::Build(e),
+        Error::Transport(t) => CliError::Network(NetworkFailure {
             operation: operation.as_str(),
             endpoint: endpoint.clone(),
-            timed_out: *t.kind() == qb_auth_reqwest::TransportErrorKind::Timeout,
-            message: with_source(&t),
-        }),
-        other => CliError::Network(NetworkFailure {
-            operation: operation.as_str(),
-            endpoint: endpoint.clone(),
-            timed_out: false,
-            message: other.to_string(),
-        }),
-    }
-}
-
-fn ureq_failure(operation: Operation, endpoint: &Endpoint, error: qb_auth_ureq::Error) -> CliError {
-    match error {
-        qb_auth_ureq::Error::Build(e) => CliError::Build(e),
-        qb_auth_ureq::Error::Transport(t) => CliError::Network(NetworkFailure {
-            operation: operation.as_str(),
-            endpoint: endpoint.clone(),
-            timed_out: *t.kind() == qb_auth_ureq::TransportErrorKind::Timeout,
+            timed_out: *t.kind() == TransportErrorKind::Timeout,
             message: with_source(&t),
         }),
         other => CliError::Network(NetworkFailure {

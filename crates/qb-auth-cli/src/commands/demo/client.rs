@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use qb_auth_core::adapter::Error;
 use qb_auth_core::lifecycle::{LifecycleEvent, SessionCredentials};
 use qb_auth_core::{
     AccountSettings, AppCredentials, Endpoint, ErrorKind, HttpRequest, Identity, Session,
@@ -35,17 +36,9 @@ impl From<Failure> for String {
     }
 }
 
-impl From<qb_auth_reqwest::Error> for Failure {
-    fn from(error: qb_auth_reqwest::Error) -> Self {
-        Self {
-            kind: error.api_error().map(|e| e.kind()),
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<qb_auth_ureq::Error> for Failure {
-    fn from(error: qb_auth_ureq::Error) -> Self {
+/// Both adapters return the core's one `Error`.
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
         Self {
             kind: error.api_error().map(|e| e.kind()),
             message: error.to_string(),
@@ -260,7 +253,7 @@ impl DemoManaged {
 async fn blocking<T, F>(call: F) -> Result<T, Failure>
 where
     T: Send + 'static,
-    F: FnOnce() -> Result<T, qb_auth_ureq::Error> + Send + 'static,
+    F: FnOnce() -> Result<T, Error> + Send + 'static,
 {
     match tokio::task::spawn_blocking(call).await {
         Ok(result) => result.map_err(Failure::from),
