@@ -4,17 +4,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use qb_auth_core::adapter::{Error, TransportError};
+use qb_auth_core::adapter::{Error, TransportError, trace};
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, BuildError, CreateSession, Endpoint,
     HashAlgorithm, HttpRequest, Identity, Nonce, NonceSource, Operation, Session, SessionToken,
     SigningInput, User, check_status, parse_account_settings, parse_session, parse_user,
 };
-use tracing::{Instrument, Span};
+use tracing::Instrument;
 
 use crate::api_key::ApiKeyClient;
 use crate::builder::ClientBuilder;
-use crate::trace;
 use crate::transport::Transport;
 
 /// An asynchronous QuickBlox client over reqwest.
@@ -338,16 +337,7 @@ impl Client {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let span = trace::attempt(&request, attempt);
         let result = self.transport.send(request).instrument(span.clone()).await;
-        match &result {
-            Ok(answer) => {
-                let status = answer.status().as_u16();
-                span.record("status", status);
-                Span::current().record("status", status);
-            }
-            Err(err) => {
-                tracing::debug!(parent: &span, error = %err, retryable = err.is_retryable(), "no answer");
-            }
-        }
+        trace::exchanged(&span, &result);
         result
     }
 }

@@ -2,11 +2,10 @@
 
 use std::fmt;
 
-use qb_auth_core::adapter::Error;
+use qb_auth_core::adapter::{Error, trace};
 use qb_auth_core::{ApiKey, Body, Operation, authorize_api_key};
 
 use crate::client::Client;
-use crate::trace;
 
 /// A [`Client`] that authorizes every request with an API key, optionally
 /// acting for one user (`On-Behalf-Of`). For backends only: the key is

@@ -4,17 +4,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use qb_auth_core::adapter::{Error, TransportError};
+use qb_auth_core::adapter::{Error, TransportError, trace};
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, BuildError, CreateSession, Endpoint,
     HashAlgorithm, HttpRequest, Identity, Nonce, NonceSource, Operation, Session, SessionToken,
     SigningInput, User, check_status, parse_account_settings, parse_session, parse_user,
 };
-use tracing::Span;
 
 use crate::api_key::ApiKeyClient;
 use crate::builder::ClientBuilder;
-use crate::trace;
 use crate::transport::Transport;
 
 /// A blocking QuickBlox client over ureq.
@@ -310,16 +308,7 @@ impl Client {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let span = trace::attempt(&request, attempt);
         let result = span.in_scope(|| self.transport.send(request));
-        match &result {
-            Ok(answer) => {
-                let status = answer.status().as_u16();
-                span.record("status", status);
-                Span::current().record("status", status);
-            }
-            Err(err) => {
-                tracing::debug!(parent: &span, error = %err, retryable = err.is_retryable(), "no answer");
-            }
-        }
+        trace::exchanged(&span, &result);
         result
     }
 }

@@ -97,7 +97,6 @@ mod builder;
 mod client;
 mod managed;
 mod tls;
-mod trace;
 mod transport;
 
 pub use api_key::ApiKeyClient;

@@ -6,14 +6,13 @@
 //! token provider, sleeps until the deadlines it gives, and wakes the tasks
 //! waiting on a renewal.
 
-mod hooks;
 mod source;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use qb_auth_core::adapter::Error;
+use qb_auth_core::adapter::{Error, Listener, SharedLifecycle, trace};
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
     ResponseTimes, SessionLifecycle, TokenAction,
@@ -24,9 +23,7 @@ use tokio::sync::Notify;
 use tracing::Instrument;
 
 use crate::client::Client;
-use crate::trace;
 
-use hooks::{Hooks, Listener, State};
 use source::Source;
 pub use source::{BoxFuture, SessionSource, TokenProvider};
 
@@ -186,12 +183,9 @@ impl ManagedSessionBuilder {
         let shared = Arc::new(Shared {
             client: self.client,
             tokens,
-            state: Mutex::new(State::new(lifecycle)),
+            lifecycle: SharedLifecycle::new(lifecycle, self.listeners, self.store),
             renewed: Notify::new(),
-            hooks: Hooks::new(self.listeners, self.store),
         });
-        let batch = shared.lock().take_batch();
-        shared.hooks.deliver(batch);
         Ok(ManagedSession { shared })
     }
 }
@@ -247,36 +241,17 @@ pub struct ManagedSession {
 struct Shared {
     client: Client,
     tokens: Option<Arc<dyn TokenProvider>>,
-    /// Held only for calls into the lifecycle, never across an `.await`.
-    state: Mutex<State>,
+    /// Locked only for calls into the lifecycle, never across an `.await`.
+    lifecycle: SharedLifecycle,
     /// Woken after every renewal result, so waiting tasks poll again.
     renewed: Notify,
-    hooks: Hooks,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // The lifecycle is updated by single calls that do not panic part
-        // way; its state stays consistent even if a holder panicked.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `f` on the lifecycle under the lock, then delivers what it caused.
-    fn with_lifecycle<T>(&self, f: impl FnOnce(&mut SessionLifecycle) -> T) -> T {
-        let (value, batch) = {
-            let mut state = self.lock();
-            let value = f(&mut state.lifecycle);
-            (value, state.take_batch())
-        };
-        self.hooks.deliver(batch);
-        value
-    }
-
     /// Hands a ticket back and wakes everyone waiting on it.
     fn finish(&self, ticket: RenewalTicket, result: Result<NewSession, AttemptError>) {
-        let progress =
-            self.with_lifecycle(|l| l.on_renewal_result(ticket, SystemTime::now(), result));
-        tracing::debug!(?progress, "renewal attempt reported");
+        self.lifecycle
+            .finish_renewal(ticket, SystemTime::now(), result);
         self.renewed.notify_waiters();
     }
 }
@@ -320,12 +295,12 @@ impl ManagedSession {
     /// The current session, if there is one (it may have expired since the
     /// last call; [`token`](Self::token) never returns an expired token).
     pub fn session(&self) -> Option<Session> {
-        self.shared.lock().lifecycle.session().cloned()
+        self.shared.lifecycle.lock().lifecycle().session().cloned()
     }
 
     /// When the current session expires by the local clock, unless used again.
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.shared.lock().lifecycle.expires_at()
+        self.shared.lifecycle.lock().lifecycle().expires_at()
     }
 
     /// A valid token: the current one, or a new one after a renewal this
@@ -364,7 +339,7 @@ impl ManagedSession {
             // Made before polling: a renewal that ends after the poll wakes it.
             let renewed = shared.renewed.notified();
             let now = SystemTime::now();
-            match shared.with_lifecycle(|l| l.poll_token(now, &mut ask)) {
+            match shared.lifecycle.poll_token(now, &mut ask).0 {
                 TokenAction::Use(token) => return Ok(token),
                 TokenAction::Renew(ticket) => self.renew(ticket).await,
                 TokenAction::Wait { until } => {
@@ -406,13 +381,7 @@ impl ManagedSession {
     /// Ends the session on the server (`DELETE /session.json`) and forgets
     /// it, here and in the store. The next [`token`](Self::token) renews.
     pub async fn destroy(&self) -> Result<(), Error> {
-        let session = self.shared.with_lifecycle(SessionLifecycle::take_session);
-        if let Some(store) = self.shared.hooks.store() {
-            if let Err(err) = store.clear() {
-                tracing::warn!(error = %err, "could not clear the session store");
-            }
-        }
-        match session {
+        match self.shared.lifecycle.forget() {
             Some(session) => self.shared.client.destroy_session(&session.token).await,
             None => Ok(()),
         }
@@ -474,6 +443,7 @@ impl ManagedSession {
         if answer.status().is_success() {
             let times = ResponseTimes::from_headers(answer.headers());
             self.shared
+                .lifecycle
                 .with_lifecycle(|l| l.on_success(sent_at, token, times));
         }
         Ok(answer)
@@ -487,6 +457,7 @@ impl ManagedSession {
         if expired {
             let now = SystemTime::now();
             self.shared
+                .lifecycle
                 .with_lifecycle(|l| l.on_session_rejected(now, token));
         }
         expired
@@ -495,14 +466,10 @@ impl ManagedSession {
 
 impl fmt::Debug for ManagedSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared.lock();
-        f.debug_struct("ManagedSession")
-            .field("client", &self.shared.client)
-            .field("mode", state.lifecycle.mode())
-            .field("session", &state.lifecycle.session())
-            .field("expires_at", &state.lifecycle.expires_at())
-            .field("hooks", &self.shared.hooks)
-            .finish()
+        let mut out = f.debug_struct("ManagedSession");
+        out.field("client", &self.shared.client);
+        self.shared.lifecycle.debug_fields(&mut out);
+        out.finish()
     }
 }
 

@@ -6,14 +6,13 @@
 //! token provider, sleeps until the deadlines it gives, and wakes the
 //! threads waiting on a renewal.
 
-mod hooks;
 mod source;
 
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use qb_auth_core::adapter::Error;
+use qb_auth_core::adapter::{Error, Listener, SharedLifecycle, trace};
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
     ResponseTimes, SessionLifecycle, TokenAction,
@@ -22,9 +21,7 @@ use qb_auth_core::store::SessionStore;
 use qb_auth_core::{Body, ErrorKind, Operation, Session, SessionToken, authorize, check_status};
 
 use crate::client::Client;
-use crate::trace;
 
-use hooks::{Hooks, Listener, State};
 use source::Source;
 pub use source::{SessionSource, TokenProvider};
 
@@ -175,12 +172,9 @@ impl ManagedSessionBuilder {
         let shared = Arc::new(Shared {
             client: self.client,
             tokens,
-            state: Mutex::new(State::new(lifecycle)),
+            lifecycle: SharedLifecycle::new(lifecycle, self.listeners, self.store),
             renewed: Condvar::new(),
-            hooks: Hooks::new(self.listeners, self.store),
         });
-        let batch = shared.lock().take_batch();
-        shared.hooks.deliver(batch);
         Ok(ManagedSession { shared })
     }
 }
@@ -236,52 +230,24 @@ pub struct ManagedSession {
 struct Shared {
     client: Client,
     tokens: Option<Arc<dyn TokenProvider>>,
-    /// Held only for calls into the lifecycle, never across network I/O.
-    state: Mutex<State>,
+    /// Locked only for calls into the lifecycle, never across network I/O.
+    lifecycle: SharedLifecycle,
     /// Signalled after every renewal result, so waiting threads poll again.
     renewed: Condvar,
-    hooks: Hooks,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // The lifecycle is updated by single calls that do not panic part
-        // way; its state stays consistent even if a holder panicked.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `f` on the state under the lock, then delivers what it caused.
-    fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        let (value, batch) = {
-            let mut state = self.lock();
-            let value = f(&mut state);
-            (value, state.take_batch())
-        };
-        self.hooks.deliver(batch);
-        value
-    }
-
-    /// Runs `f` on the lifecycle under the lock, then delivers what it caused.
-    fn with_lifecycle<T>(&self, f: impl FnOnce(&mut SessionLifecycle) -> T) -> T {
-        self.with_state(|state| f(&mut state.lifecycle))
-    }
-
     /// Hands a ticket back and wakes everyone waiting on it.
     fn finish(&self, ticket: RenewalTicket, result: Result<NewSession, AttemptError>) {
-        let progress = self.with_state(|state| {
-            state.results += 1;
-            state
-                .lifecycle
-                .on_renewal_result(ticket, SystemTime::now(), result)
-        });
-        tracing::debug!(?progress, "renewal attempt reported");
+        self.lifecycle
+            .finish_renewal(ticket, SystemTime::now(), result);
         self.renewed.notify_all();
     }
 
     /// Sleeps until a renewal result newer than `seen` comes in, or `until`.
     fn wait(&self, seen: u64, until: SystemTime) {
-        let mut state = self.lock();
-        while state.results == seen {
+        let mut state = self.lifecycle.lock();
+        while state.results() == seen {
             let Ok(left) = until.duration_since(SystemTime::now()) else {
                 return;
             };
@@ -334,12 +300,12 @@ impl ManagedSession {
     /// The current session, if there is one (it may have expired since the
     /// last call; [`token`](Self::token) never returns an expired token).
     pub fn session(&self) -> Option<Session> {
-        self.shared.lock().lifecycle.session().cloned()
+        self.shared.lifecycle.lock().lifecycle().session().cloned()
     }
 
     /// When the current session expires by the local clock, unless used again.
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.shared.lock().lifecycle.expires_at()
+        self.shared.lifecycle.lock().lifecycle().expires_at()
     }
 
     /// A valid token: the current one, or a new one after a renewal this
@@ -373,8 +339,7 @@ impl ManagedSession {
         let mut ask = Ask::new();
         loop {
             let now = SystemTime::now();
-            let (action, seen) = shared
-                .with_state(|state| (state.lifecycle.poll_token(now, &mut ask), state.results));
+            let (action, seen) = shared.lifecycle.poll_token(now, &mut ask);
             match action {
                 TokenAction::Use(token) => return Ok(token),
                 TokenAction::Renew(ticket) => self.renew(ticket),
@@ -412,13 +377,7 @@ impl ManagedSession {
     /// Ends the session on the server (`DELETE /session.json`) and forgets
     /// it, here and in the store. The next [`token`](Self::token) renews.
     pub fn destroy(&self) -> Result<(), Error> {
-        let session = self.shared.with_lifecycle(SessionLifecycle::take_session);
-        if let Some(store) = self.shared.hooks.store() {
-            if let Err(err) = store.clear() {
-                tracing::warn!(error = %err, "could not clear the session store");
-            }
-        }
-        match session {
+        match self.shared.lifecycle.forget() {
             Some(session) => self.shared.client.destroy_session(&session.token),
             None => Ok(()),
         }
@@ -475,6 +434,7 @@ impl ManagedSession {
         if answer.status().is_success() {
             let times = ResponseTimes::from_headers(answer.headers());
             self.shared
+                .lifecycle
                 .with_lifecycle(|l| l.on_success(sent_at, token, times));
         }
         Ok(answer)
@@ -488,6 +448,7 @@ impl ManagedSession {
         if expired {
             let now = SystemTime::now();
             self.shared
+                .lifecycle
                 .with_lifecycle(|l| l.on_session_rejected(now, token));
         }
         expired
@@ -496,14 +457,10 @@ impl ManagedSession {
 
 impl fmt::Debug for ManagedSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared.lock();
-        f.debug_struct("ManagedSession")
-            .field("client", &self.shared.client)
-            .field("mode", state.lifecycle.mode())
-            .field("session", &state.lifecycle.session())
-            .field("expires_at", &state.lifecycle.expires_at())
-            .field("hooks", &self.shared.hooks)
-            .finish()
+        let mut out = f.debug_struct("ManagedSession");
+        out.field("client", &self.shared.client);
+        self.shared.lifecycle.debug_fields(&mut out);
+        out.finish()
     }
 }
 

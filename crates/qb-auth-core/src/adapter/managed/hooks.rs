@@ -1,0 +1,97 @@
+//! What happens after the lifecycle changed: events go to the callbacks,
+//! and the saved session follows the current one.
+//!
+//! Both run outside the lifecycle's lock (a callback may ask for a token; a
+//! store may do I/O). Batches are numbered under the lock, so a slow store
+//! write never overwrites a newer one.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::lifecycle::{LifecycleEvent, LifecycleSnapshot};
+use crate::store::SessionStore;
+
+use super::super::trace;
+
+/// A callback for lifecycle events.
+pub type Listener = Arc<dyn Fn(&LifecycleEvent) + Send + Sync>;
+
+/// Events to deliver and, if the session changed, the snapshot to save
+/// under its number.
+#[derive(Debug, Default)]
+pub(super) struct EventBatch {
+    pub(super) events: Vec<LifecycleEvent>,
+    pub(super) store: Option<(u64, LifecycleSnapshot)>,
+}
+
+impl EventBatch {
+    /// Whether these events change what the store should hold.
+    pub(super) fn changes_session(events: &[LifecycleEvent]) -> bool {
+        events.iter().any(|e| {
+            matches!(
+                e,
+                LifecycleEvent::SessionCreated { .. }
+                    | LifecycleEvent::SessionRenewed { .. }
+                    | LifecycleEvent::SessionExpired
+                    | LifecycleEvent::SessionInvalidated
+                    | LifecycleEvent::ClockOffsetChanged(_)
+            )
+        })
+    }
+}
+
+/// The callbacks and the store.
+pub(super) struct Hooks {
+    listeners: Vec<Listener>,
+    store: Option<Arc<dyn SessionStore>>,
+    /// The number of the last batch written to the store.
+    written: Mutex<u64>,
+}
+
+impl Hooks {
+    pub(super) fn new(listeners: Vec<Listener>, store: Option<Arc<dyn SessionStore>>) -> Self {
+        Self {
+            listeners,
+            store,
+            written: Mutex::new(0),
+        }
+    }
+
+    pub(super) fn store(&self) -> Option<&Arc<dyn SessionStore>> {
+        self.store.as_ref()
+    }
+
+    /// Saves the snapshot, then calls every callback with every event.
+    pub(super) fn deliver(&self, batch: EventBatch) {
+        for event in &batch.events {
+            trace::lifecycle_event(event);
+        }
+        if let (Some(store), Some((number, snapshot))) = (&self.store, batch.store) {
+            let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+            if number > *written {
+                *written = number;
+                // Saved even without a session: the clock offset is worth
+                // keeping, and a dead token must not be restored.
+                if let Err(err) = store.save(&snapshot) {
+                    // A store failure must not fail the caller's request:
+                    // the session in memory still works.
+                    tracing::warn!(error = %err, "could not update the session store");
+                }
+            }
+        }
+        for event in &batch.events {
+            for listener in &self.listeners {
+                listener(event);
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks")
+            .field("listeners", &self.listeners.len())
+            .field("store", &self.store.is_some())
+            .finish()
+    }
+}

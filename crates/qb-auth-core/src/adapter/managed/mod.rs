@@ -1,0 +1,320 @@
+//! The part of a managed session that does not depend on how it waits:
+//! one [`SessionLifecycle`] under a lock shared by every task or thread,
+//! and its events delivered to the callbacks and the store outside that
+//! lock. Sleeping until a deadline and waking the waiters after a renewal
+//! stay with each adapter.
+
+mod hooks;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use crate::Session;
+use crate::lifecycle::{
+    Ask, AttemptError, NewSession, RenewalProgress, RenewalTicket, SessionLifecycle, TokenAction,
+};
+use crate::store::SessionStore;
+
+pub use hooks::Listener;
+use hooks::{EventBatch, Hooks};
+
+/// A [`SessionLifecycle`] shared by the tasks or threads of one managed
+/// session.
+///
+/// The lock is held only for single calls into the lifecycle, never
+/// across network I/O. After each call the events it queued go to the
+/// listeners (and to `tracing`), and a changed session to the store, with
+/// the lock released.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::SystemTime;
+/// use qb_auth_core::adapter::SharedLifecycle;
+/// use qb_auth_core::lifecycle::{
+///     Ask, LifecycleEvent, NewSession, Policy, RenewalMode, SessionLifecycle, TokenAction,
+/// };
+/// use qb_auth_core::{Session, SessionToken};
+///
+/// let events = Arc::new(Mutex::new(Vec::new()));
+/// let seen = events.clone();
+/// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+/// let shared = SharedLifecycle::new(
+///     lifecycle,
+///     vec![Arc::new(move |e: &LifecycleEvent| seen.lock().unwrap().push(format!("{e:?}")))],
+///     None,
+/// );
+///
+/// let mut ask = Ask::new();
+/// let (TokenAction::Renew(ticket), results) = shared.poll_token(SystemTime::now(), &mut ask) else {
+///     unreachable!("no session yet")
+/// };
+/// assert_eq!(results, 0);
+/// let minted = NewSession::new(Session::new(SessionToken::new("t0k3n")));
+/// shared.finish_renewal(ticket, SystemTime::now(), Ok(minted));
+/// assert_eq!(shared.lock().results(), 1);
+/// assert!(matches!(shared.poll_token(SystemTime::now(), &mut ask).0, TokenAction::Use(_)));
+/// assert!(events.lock().unwrap()[0].starts_with("SessionCreated"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SharedLifecycle {
+    state: Mutex<LifecycleState>,
+    hooks: Hooks,
+}
+
+/// What the lock of a [`SharedLifecycle`] guards: the lifecycle, and the
+/// counts that order store writes and tell waiters a renewal ended.
+#[derive(Debug)]
+pub struct LifecycleState {
+    lifecycle: SessionLifecycle,
+    /// The number of the last batch taken for the store.
+    batches: u64,
+    /// How many renewal results have come in.
+    results: u64,
+}
+
+impl LifecycleState {
+    /// The lifecycle.
+    ///
+    /// ```
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let shared = SharedLifecycle::new(lifecycle, Vec::new(), None);
+    /// assert!(shared.lock().lifecycle().session().is_none());
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn lifecycle(&self) -> &SessionLifecycle {
+        &self.lifecycle
+    }
+
+    /// How many renewal results have come in so far: a thread that saw
+    /// this number before it started waiting knows a renewal ended when
+    /// it changes.
+    ///
+    /// ```
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// assert_eq!(SharedLifecycle::new(lifecycle, Vec::new(), None).lock().results(), 0);
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn results(&self) -> u64 {
+        self.results
+    }
+
+    /// Takes the events queued so far and what the store should do about
+    /// them. Called under the lock, delivered after it.
+    fn take_batch(&mut self) -> EventBatch {
+        let mut events = Vec::new();
+        while let Some(event) = self.lifecycle.poll_event() {
+            events.push(event);
+        }
+        let store = EventBatch::changes_session(&events).then(|| {
+            self.batches += 1;
+            (self.batches, self.lifecycle.snapshot())
+        });
+        EventBatch { events, store }
+    }
+}
+
+impl SharedLifecycle {
+    /// Shares `lifecycle`, delivering the events it has queued so far (a
+    /// fixed or restored session) to `listeners` and `store`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::SystemTime;
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    /// use qb_auth_core::store::{MemoryStore, SessionStore};
+    /// use qb_auth_core::{Session, SessionToken};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// lifecycle.set_session(SystemTime::now(), Session::new(SessionToken::new("t0k3n")), None);
+    /// let store = Arc::new(MemoryStore::new());
+    /// let _shared = SharedLifecycle::new(lifecycle, Vec::new(), Some(store.clone()));
+    /// assert!(store.load()?.is_some(), "the fixed session was saved");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(
+        lifecycle: SessionLifecycle,
+        listeners: Vec<Listener>,
+        store: Option<Arc<dyn SessionStore>>,
+    ) -> Self {
+        let shared = Self {
+            state: Mutex::new(LifecycleState {
+                lifecycle,
+                batches: 0,
+                results: 0,
+            }),
+            hooks: Hooks::new(listeners, store),
+        };
+        let batch = shared.lock().take_batch();
+        shared.hooks.deliver(batch);
+        shared
+    }
+
+    /// The lock, for reading the state (or waiting on a condition
+    /// variable). Changes go through the other methods, which deliver
+    /// their events.
+    ///
+    /// ```
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let shared = SharedLifecycle::new(lifecycle, Vec::new(), None);
+    /// assert!(shared.lock().lifecycle().expires_at().is_none());
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn lock(&self) -> MutexGuard<'_, LifecycleState> {
+        // The lifecycle is updated by single calls that do not panic part
+        // way; its state stays consistent even if a holder panicked.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the state under the lock, then delivers what it caused.
+    fn with_state<T>(&self, f: impl FnOnce(&mut LifecycleState) -> T) -> T {
+        let (value, batch) = {
+            let mut state = self.lock();
+            let value = f(&mut state);
+            (value, state.take_batch())
+        };
+        self.hooks.deliver(batch);
+        value
+    }
+
+    /// Runs `f` on the lifecycle under the lock, then delivers the events
+    /// it caused.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    /// use qb_auth_core::{Session, SessionToken};
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// let shared = SharedLifecycle::new(lifecycle, Vec::new(), None);
+    /// let session = Session::new(SessionToken::new("t0k3n"));
+    /// shared.with_lifecycle(|l| l.set_session(SystemTime::now(), session, None));
+    /// assert!(shared.lock().lifecycle().session().is_some());
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn with_lifecycle<T>(&self, f: impl FnOnce(&mut SessionLifecycle) -> T) -> T {
+        self.with_state(|state| f(&mut state.lifecycle))
+    }
+
+    /// Asks the lifecycle for a token, and returns with its answer the
+    /// number of renewal results so far (see [`LifecycleState::results`]),
+    /// read under the same lock.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// let shared = SharedLifecycle::new(lifecycle, Vec::new(), None);
+    /// // A fixed token that is gone cannot be renewed.
+    /// let (action, _) = shared.poll_token(SystemTime::now(), &mut Ask::new());
+    /// assert!(matches!(action, TokenAction::Failed(_)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn poll_token(&self, now: SystemTime, ask: &mut Ask) -> (TokenAction, u64) {
+        self.with_state(|state| (state.lifecycle.poll_token(now, ask), state.results))
+    }
+
+    /// Hands a renewal ticket back with the attempt's result and counts
+    /// the result; the adapter then wakes everyone waiting on it.
+    ///
+    /// See [`SharedLifecycle`] for an example.
+    pub fn finish_renewal(
+        &self,
+        ticket: RenewalTicket,
+        now: SystemTime,
+        result: Result<NewSession, AttemptError>,
+    ) -> RenewalProgress {
+        let progress = self.with_state(|state| {
+            state.results += 1;
+            state.lifecycle.on_renewal_result(ticket, now, result)
+        });
+        tracing::debug!(?progress, "renewal attempt reported");
+        progress
+    }
+
+    /// Takes the current session out (for the adapter to destroy it on the
+    /// server) and clears the store; the next ask renews.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::SystemTime;
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    /// use qb_auth_core::store::{MemoryStore, SessionStore};
+    /// use qb_auth_core::{Session, SessionToken};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// lifecycle.set_session(SystemTime::now(), Session::new(SessionToken::new("t0k3n")), None);
+    /// let store = Arc::new(MemoryStore::new());
+    /// let shared = SharedLifecycle::new(lifecycle, Vec::new(), Some(store.clone()));
+    /// assert_eq!(shared.forget().map(|s| s.token), Some(SessionToken::new("t0k3n")));
+    /// assert!(store.load()?.is_none());
+    /// assert!(shared.forget().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn forget(&self) -> Option<Session> {
+        let session = self.with_lifecycle(SessionLifecycle::take_session);
+        if let Some(store) = self.hooks.store() {
+            if let Err(err) = store.clear() {
+                tracing::warn!(error = %err, "could not clear the session store");
+            }
+        }
+        session
+    }
+
+    /// Adds the lifecycle's mode, session and expiry, and the hooks, to the
+    /// `Debug` of the adapter's own type (the session shows redacted).
+    ///
+    /// ```
+    /// use std::fmt;
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// struct Managed(SharedLifecycle);
+    ///
+    /// impl fmt::Debug for Managed {
+    ///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    ///         let mut out = f.debug_struct("Managed");
+    ///         self.0.debug_fields(&mut out);
+    ///         out.finish()
+    ///     }
+    /// }
+    ///
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let managed = Managed(SharedLifecycle::new(lifecycle, Vec::new(), None));
+    /// assert_eq!(
+    ///     format!("{managed:?}"),
+    ///     "Managed { mode: RenewalMode::TokenProvider, session: None, expires_at: None, \
+    ///      hooks: Hooks { listeners: 0, store: false } }"
+    /// );
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn debug_fields(&self, out: &mut fmt::DebugStruct<'_, '_>) {
+        let state = self.lock();
+        out.field("mode", state.lifecycle.mode())
+            .field("session", &state.lifecycle.session())
+            .field("expires_at", &state.lifecycle.expires_at())
+            .field("hooks", &self.hooks);
+    }
+}
+
+impl fmt::Debug for SharedLifecycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("SharedLifecycle");
+        self.debug_fields(&mut out);
+        out.finish()
+    }
+}
