@@ -3,7 +3,7 @@ use std::fmt;
 use http::Method;
 use zeroize::Zeroizing;
 
-use super::{Body, BodyFormat, HttpRequest, builder, finish, uri, with_content_type};
+use super::{Body, BodyFormat, HttpRequest, builder_with_body, finish, uri};
 use crate::credentials::{AppCredentials, Identity};
 use crate::endpoint::Endpoint;
 use crate::error::BuildError;
@@ -82,8 +82,9 @@ impl<'a> CreateSession<'a> {
             BodyFormat::Form => params.form_body(Some(signature.as_str())),
         };
         let request = finish(
-            with_content_type(
-                builder(Method::POST, uri(endpoint, "/session.json")?),
+            builder_with_body(
+                Method::POST,
+                uri(endpoint, "/session.json")?,
                 self.body_format,
             ),
             Body::from(body),

@@ -15,6 +15,8 @@ pub use body::{Body, BodyFormat};
 pub use create_session::{CreateSession, SignedRequest};
 pub use session_token::{destroy_session, get_session, login, logout};
 
+use std::sync::LazyLock;
+
 use http::Uri;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme};
@@ -96,16 +98,44 @@ impl Draft {
 
 /// A request with the headers every call carries.
 fn builder(method: http::Method, uri: Uri) -> Draft {
+    Draft {
+        method,
+        uri,
+        headers: common_headers(),
+    }
+}
+
+/// The headers every call carries.
+fn common_headers() -> HeaderMap {
     // Room for these three, a content type and a token without regrowing.
     let mut headers = HeaderMap::with_capacity(5);
     headers.append(ACCEPT, JSON);
     headers.append(QB_SDK, SDK);
     headers.append(QUICKBLOX_REST_API_VERSION, API_VERSION);
+    headers
+}
+
+/// A request with the headers every call carries and a body of `format`,
+/// cloned from a map made once per format: a clone hashes no names.
+fn builder_with_body(method: http::Method, uri: Uri, format: BodyFormat) -> Draft {
+    static JSON_HEADERS: LazyLock<HeaderMap> =
+        LazyLock::new(|| with_content_type_headers(common_headers(), BodyFormat::Json));
+    static FORM_HEADERS: LazyLock<HeaderMap> =
+        LazyLock::new(|| with_content_type_headers(common_headers(), BodyFormat::Form));
+    let headers = match format {
+        BodyFormat::Json => &JSON_HEADERS,
+        BodyFormat::Form => &FORM_HEADERS,
+    };
     Draft {
         method,
         uri,
-        headers,
+        headers: HeaderMap::clone(headers),
     }
+}
+
+fn with_content_type_headers(mut headers: HeaderMap, format: BodyFormat) -> HeaderMap {
+    headers.append(CONTENT_TYPE, content_type(format));
+    headers
 }
 
 fn content_type(format: BodyFormat) -> HeaderValue {
@@ -143,6 +173,23 @@ fn finish(draft: Draft, body: Body) -> Result<HttpRequest, crate::BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cloned_body_headers_equal_headers_added_one_by_one() {
+        let pairs = |draft: Draft| -> Vec<(HeaderName, HeaderValue)> {
+            draft
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect()
+        };
+        for format in [BodyFormat::Json, BodyFormat::Form] {
+            let uri = Uri::from_static("https://api.quickblox.com/session.json");
+            let cloned = builder_with_body(http::Method::POST, uri.clone(), format);
+            let added = with_content_type(builder(http::Method::POST, uri), format);
+            assert_eq!(pairs(cloned), pairs(added), "{format:?}");
+        }
+    }
 
     #[test]
     fn uri_from_parts_equals_parsing_the_joined_text() {
