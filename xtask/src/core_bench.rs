@@ -4,9 +4,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde::Deserialize;
+
+use crate::cargo;
 
 /// One operation of the core, beside its floor from the same run.
 #[derive(Debug, Clone)]
@@ -157,13 +159,6 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<Vec<CoreRow>, String> {
             })
         })
         .collect()
-}
-
-fn cargo(root: &Path) -> Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(root);
-    command
 }
 
 pub(crate) fn target_dir(root: &Path) -> PathBuf {

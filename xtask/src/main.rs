@@ -74,6 +74,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// `cargo`, as the one running this (`$CARGO`), in the workspace root.
+fn cargo(root: &std::path::Path) -> std::process::Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.current_dir(root);
+    command
+}
+
 /// The workspace root: this crate's parent directory.
 fn workspace_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

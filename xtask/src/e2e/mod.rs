@@ -21,7 +21,7 @@ mod setup;
 mod throughput;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use renewal::Renewal;
 pub(crate) use throughput::Throughput;
 
+use crate::cargo;
 use setup::Stage;
 use throughput::{Run, Span, run_async, run_blocking};
 
@@ -92,13 +93,6 @@ pub(crate) fn run_release(root: &Path, quick: bool) -> Result<EndToEnd, String> 
     serde_json::from_str(json).map_err(|e| format!("unreadable end-to-end results: {e}"))
 }
 
-fn cargo(root: &Path) -> Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(root);
-    command
-}
-
 /// The `e2e` subcommand: measure, then print the results as one JSON line.
 pub(crate) fn run_and_print(quick: bool) -> Result<(), String> {
     let results = measure(quick)?;
@@ -127,6 +121,18 @@ fn measure(quick: bool) -> Result<EndToEnd, String> {
 }
 
 fn measure_on(stage: &mut Stage, span: Span, renewal_rounds: usize) -> Result<EndToEnd, String> {
+    let mut pairs = measure_reqwest(stage, span)?;
+    pairs.push(measure_ureq(stage, span)?);
+    eprintln!(
+        "e2e: {} callers on an expired managed session...",
+        renewal::CALLERS
+    );
+    let renewal = renewal::run(stage, renewal_rounds)?;
+    Ok(EndToEnd { pairs, renewal })
+}
+
+/// Sessions over reqwest, one and 32 in flight, each with its baseline.
+fn measure_reqwest(stage: &mut Stage, span: Span) -> Result<Vec<(Throughput, Throughput)>, String> {
     let mut pairs = Vec::new();
     let http = stage.reqwest_http()?;
     let reqwest_client = {
@@ -150,7 +156,8 @@ fn measure_on(stage: &mut Stage, span: Span, renewal_rounds: usize) -> Result<En
     for (id, in_flight) in [("reqwest_seq", 1), ("reqwest_32", IN_FLIGHT)] {
         eprintln!("e2e: reqwest, {in_flight} in flight...");
         let client = Arc::clone(&reqwest_client);
-        let app = stage.app.clone();
+        // Shared, not cloned per session: a clone would copy the secret.
+        let app = Arc::new(stage.app.clone());
         let label = format!("create session, reqwest, {in_flight} in flight");
         let run = Run {
             id,
@@ -159,7 +166,7 @@ fn measure_on(stage: &mut Stage, span: Span, renewal_rounds: usize) -> Result<En
         };
         let measured = run_async(stage, span, &run, move || {
             let client = Arc::clone(&client);
-            let app = app.clone();
+            let app = Arc::clone(&app);
             async move {
                 client
                     .create_session(&app, &Identity::application())
@@ -182,7 +189,11 @@ fn measure_on(stage: &mut Stage, span: Span, renewal_rounds: usize) -> Result<En
         )?;
         pairs.push((measured, baseline));
     }
+    Ok(pairs)
+}
 
+/// Sessions over ureq, one after the other, with the baseline.
+fn measure_ureq(stage: &mut Stage, span: Span) -> Result<(Throughput, Throughput), String> {
     eprintln!("e2e: ureq, sequential...");
     let agent = stage.ureq_agent();
     let ureq_client = qb_auth_ureq::Client::builder()
@@ -191,6 +202,10 @@ fn measure_on(stage: &mut Stage, span: Span, renewal_rounds: usize) -> Result<En
         .nonces(stage.nonces())
         .build()
         .map_err(|e| format!("ureq adapter: {e}"))?;
+    // A token for the baseline run.
+    let session = ureq_client
+        .create_session(&stage.app, &Identity::application())
+        .map_err(|e| format!("creating the baseline's session: {e}"))?;
     let app = stage.app.clone();
     let run = Run {
         id: "ureq_seq",
@@ -208,19 +223,13 @@ fn measure_on(stage: &mut Stage, span: Span, renewal_rounds: usize) -> Result<En
         label: "baseline: GET /session.json, ureq, sequential",
         in_flight: 1,
     };
+    let baseline_url = stage.endpoint.url("session.json");
     let baseline = run_blocking(
         span,
         &baseline_run,
         ureq_baseline(agent, baseline_url, &session),
     )?;
-    pairs.push((measured, baseline));
-
-    eprintln!(
-        "e2e: {} callers on an expired managed session...",
-        renewal::CALLERS
-    );
-    let renewal = renewal::run(stage, renewal_rounds)?;
-    Ok(EndToEnd { pairs, renewal })
+    Ok((measured, baseline))
 }
 
 /// One baseline request over reqwest: the token header, the answer read whole.
