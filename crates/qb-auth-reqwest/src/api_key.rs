@@ -2,9 +2,8 @@
 
 use std::fmt;
 
-use qb_auth_core::adapter::{Error, trace};
-use qb_auth_core::{ApiKey, Body, Operation, authorize_api_key};
-use tracing::Instrument;
+use qb_auth_core::adapter::{Call, Error};
+use qb_auth_core::{ApiKey, Body};
 
 use crate::client::Client;
 
@@ -79,13 +78,8 @@ impl ApiKeyClient {
         &self,
         request: http::Request<B>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        let mut request = request.map(Into::into);
-        authorize_api_key(&mut request, &self.key, self.on_behalf_of)?;
-        self.client
-            .exchange(request, 1)
-            .instrument(trace::operation(Operation::Other, None))
-            .await
-            .map_err(Error::from)
+        let call = Call::with_api_key(request.map(Into::into), &self.key, self.on_behalf_of)?;
+        self.client.execute(call).await
     }
 }
 

@@ -5,19 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qb_auth_core::adapter::{Error, TransportError, TransportErrorKind};
-use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource, OsNonces};
+use qb_auth_core::adapter::{
+    ClientSettings, Error, HttpOptions, ProxySetting, TransportError, TransportErrorKind,
+};
+use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource};
 
 use crate::client::Client;
-use crate::transport::Transport;
-
-/// The default cap on an answer's body: 1 MiB. Authentication answers are
-/// a few hundred bytes; raise it for large resources.
-pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
-/// The default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default total timeout of one HTTP exchange.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A `reqwest::ClientBuilder` set up the way this crate sets up its own
 /// clients: TLS as the crate's features choose (with `rustls`, rustls on
@@ -68,49 +61,25 @@ pub fn reqwest_builder() -> Result<reqwest::ClientBuilder, TransportError> {
 /// ```
 #[must_use]
 pub struct ClientBuilder {
-    endpoint: Endpoint,
-    body_format: BodyFormat,
-    hash: HashAlgorithm,
-    nonces: Arc<dyn NonceSource>,
-    max_body: u64,
+    settings: ClientSettings,
     http: Option<reqwest::Client>,
     options: HttpOptions,
 }
 
-/// Settings for an HTTP client this crate builds itself.
-#[derive(Default)]
-struct HttpOptions {
-    connect_timeout: Option<Duration>,
-    timeout: Option<Duration>,
-    proxy: Option<ProxySetting>,
-}
-
-enum ProxySetting {
-    None,
-    Url(String),
-}
-
-impl HttpOptions {
-    fn any_set(&self) -> bool {
-        self.connect_timeout.is_some() || self.timeout.is_some() || self.proxy.is_some()
-    }
-
-    fn build(self) -> Result<reqwest::Client, TransportError> {
-        let config = |e: reqwest::Error| {
-            TransportError::new(TransportErrorKind::Config("reqwest"), e.without_url())
-        };
-        let mut builder = reqwest_builder()?
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
-        builder = match self.proxy {
-            None => builder,
-            Some(ProxySetting::None) => builder.no_proxy(),
-            Some(ProxySetting::Url(url)) => {
-                builder.proxy(reqwest::Proxy::all(url).map_err(config)?)
-            }
-        };
-        builder.build().map_err(config)
-    }
+/// A reqwest client with the builder's timeouts and proxy.
+fn build_http(options: HttpOptions) -> Result<reqwest::Client, TransportError> {
+    let config = |e: reqwest::Error| {
+        TransportError::new(TransportErrorKind::Config("reqwest"), e.without_url())
+    };
+    let mut builder = reqwest_builder()?
+        .connect_timeout(options.connect_timeout_or_default())
+        .timeout(options.timeout_or_default());
+    builder = match options.proxy {
+        ProxySetting::Environment => builder,
+        ProxySetting::None => builder.no_proxy(),
+        ProxySetting::Url(url) => builder.proxy(reqwest::Proxy::all(url).map_err(config)?),
+    };
+    builder.build().map_err(config)
 }
 
 impl Default for ClientBuilder {
@@ -123,11 +92,7 @@ impl ClientBuilder {
     /// The defaults listed above.
     pub fn new() -> Self {
         Self {
-            endpoint: Endpoint::default(),
-            body_format: BodyFormat::default(),
-            hash: HashAlgorithm::default(),
-            nonces: Arc::new(OsNonces),
-            max_body: DEFAULT_MAX_BODY,
+            settings: ClientSettings::default(),
             http: None,
             options: HttpOptions::default(),
         }
@@ -135,26 +100,26 @@ impl ClientBuilder {
 
     /// The API host (an account's own, or an emulator's).
     pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
-        self.endpoint = endpoint;
+        self.settings.endpoint = endpoint;
         self
     }
 
     /// JSON (the default) or form bodies for create-session and login.
     pub fn body_format(mut self, format: BodyFormat) -> Self {
-        self.body_format = format;
+        self.settings.body_format = format;
         self
     }
 
     /// HMAC-SHA1 (the default) or HMAC-SHA256.
     pub fn hash(mut self, hash: HashAlgorithm) -> Self {
-        self.hash = hash;
+        self.settings.hash = hash;
         self
     }
 
     /// Where nonces come from; `OsNonces` by default, `SequentialNonces` for
     /// reproducible tests.
     pub fn nonces(mut self, nonces: impl NonceSource + 'static) -> Self {
-        self.nonces = Arc::new(nonces);
+        self.settings.nonces = Arc::new(nonces);
         self
     }
 
@@ -162,7 +127,7 @@ impl ClientBuilder {
     /// [`TransportErrorKind::BodyTooLarge`]. Applies to a client passed in
     /// with [`ClientBuilder::http_client`] too.
     pub fn max_body_size(mut self, bytes: u64) -> Self {
-        self.max_body = bytes;
+        self.settings.max_body = bytes;
         self
     }
 
@@ -203,13 +168,13 @@ impl ClientBuilder {
     /// Sends everything through this proxy (`http://`, `https://` or
     /// `socks5://` URL, credentials allowed) instead of the environment's.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.options.proxy = Some(ProxySetting::Url(url.into()));
+        self.options.proxy = ProxySetting::Url(url.into());
         self
     }
 
     /// Uses no proxy, ignoring the environment.
     pub fn no_proxy(mut self) -> Self {
-        self.options.proxy = Some(ProxySetting::None);
+        self.options.proxy = ProxySetting::None;
         self
     }
 
@@ -223,38 +188,19 @@ impl ClientBuilder {
                 .into());
             }
             Some(http) => http,
-            None => self.options.build()?,
+            None => build_http(self.options)?,
         };
-        Ok(Client::from_parts(
-            Transport::new(http, self.max_body),
-            self.endpoint,
-            self.body_format,
-            self.hash,
-            self.nonces,
-        ))
+        Ok(Client::from_parts(http, self.settings))
     }
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The proxy URL may hold credentials, so only whether one is set shows.
-        f.debug_struct("ClientBuilder")
-            .field("endpoint", &self.endpoint)
-            .field("body_format", &self.body_format)
-            .field("hash", &self.hash)
-            .field("nonces", &self.nonces)
-            .field("max_body", &self.max_body)
-            .field("own_http_client", &self.http.is_some())
-            .field("connect_timeout", &self.options.connect_timeout)
-            .field("timeout", &self.options.timeout)
-            .field(
-                "proxy",
-                &match self.options.proxy {
-                    None => "environment",
-                    Some(ProxySetting::None) => "none",
-                    Some(ProxySetting::Url(_)) => "explicit",
-                },
-            )
-            .finish()
+        let mut out = f.debug_struct("ClientBuilder");
+        self.settings.debug_fields(&mut out);
+        out.field("own_http_client", &self.http.is_some());
+        self.options.debug_fields(&mut out);
+        out.finish()
     }
 }

@@ -103,9 +103,7 @@ mod tls;
 mod transport;
 
 pub use api_key::ApiKeyClient;
-pub use builder::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, reqwest_builder,
-};
+pub use builder::{ClientBuilder, reqwest_builder};
 pub use client::Client;
 pub use managed::{BoxFuture, ManagedSession, ManagedSessionBuilder, SessionSource, TokenProvider};
 pub use qb_auth_core;
@@ -151,3 +149,4 @@ pub use qb_auth_core::adapter::Error;
 /// ```
 pub use qb_auth_core::adapter::TransportError;
 pub use qb_auth_core::adapter::TransportErrorKind;
+pub use qb_auth_core::adapter::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT};

@@ -16,10 +16,6 @@ impl Transport {
         Self { http, max_body }
     }
 
-    pub(crate) fn max_body(&self) -> u64 {
-        self.max_body
-    }
-
     /// Sends one request and reads the whole answer, whatever its status.
     pub(crate) async fn send(
         &self,

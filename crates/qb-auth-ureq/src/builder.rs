@@ -5,19 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qb_auth_core::adapter::{Error, TransportError, TransportErrorKind};
-use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource, OsNonces};
+use qb_auth_core::adapter::{
+    ClientSettings, Error, HttpOptions, ProxySetting, TransportError, TransportErrorKind,
+};
+use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource};
 
 use crate::client::Client;
-use crate::transport::Transport;
-
-/// The default cap on an answer's body: 1 MiB. Authentication answers are
-/// a few hundred bytes; raise it for large resources.
-pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
-/// The default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default total timeout of one HTTP exchange.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds a [`Client`].
 ///
@@ -41,58 +34,34 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// ```
 #[must_use]
 pub struct ClientBuilder {
-    endpoint: Endpoint,
-    body_format: BodyFormat,
-    hash: HashAlgorithm,
-    nonces: Arc<dyn NonceSource>,
-    max_body: u64,
+    settings: ClientSettings,
     http: Option<ureq::Agent>,
     options: HttpOptions,
 }
 
-/// Settings for an agent this crate builds itself.
-#[derive(Default)]
-struct HttpOptions {
-    connect_timeout: Option<Duration>,
-    timeout: Option<Duration>,
-    proxy: Option<ProxySetting>,
-}
-
-enum ProxySetting {
-    None,
-    Url(String),
-}
-
-impl HttpOptions {
-    fn any_set(&self) -> bool {
-        self.connect_timeout.is_some() || self.timeout.is_some() || self.proxy.is_some()
-    }
-
-    fn build(self) -> Result<ureq::Agent, TransportError> {
-        let proxy = match self.proxy {
-            // ureq's own default: the environment.
-            None => ureq::Proxy::try_from_env(),
-            Some(ProxySetting::None) => None,
-            Some(ProxySetting::Url(url)) => Some(ureq::Proxy::new(&url).map_err(|_| {
-                // ureq's error would quote the URL, credentials and all.
-                TransportError::from_kind(TransportErrorKind::Config("the proxy URL is not valid"))
-            })?),
-        };
-        let config = crate::tls::configure(ureq::Agent::config_builder())
-            // Error statuses come back as answers: QuickBlox explains itself
-            // in their bodies, and the core reads them.
-            .http_status_as_error(false)
-            // A redirect could carry QB-Token to another host.
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .timeout_connect(Some(
-                self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-            ))
-            .timeout_global(Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)))
-            .proxy(proxy)
-            .build();
-        Ok(config.new_agent())
-    }
+/// A ureq agent with the builder's timeouts and proxy.
+fn build_http(options: HttpOptions) -> Result<ureq::Agent, TransportError> {
+    let proxy = match &options.proxy {
+        // ureq's own default: the environment.
+        ProxySetting::Environment => ureq::Proxy::try_from_env(),
+        ProxySetting::None => None,
+        ProxySetting::Url(url) => Some(ureq::Proxy::new(url).map_err(|_| {
+            // ureq's error would quote the URL, credentials and all.
+            TransportError::from_kind(TransportErrorKind::Config("the proxy URL is not valid"))
+        })?),
+    };
+    let config = crate::tls::configure(ureq::Agent::config_builder())
+        // Error statuses come back as answers: QuickBlox explains itself
+        // in their bodies, and the core reads them.
+        .http_status_as_error(false)
+        // A redirect could carry QB-Token to another host.
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_connect(Some(options.connect_timeout_or_default()))
+        .timeout_global(Some(options.timeout_or_default()))
+        .proxy(proxy)
+        .build();
+    Ok(config.new_agent())
 }
 
 impl Default for ClientBuilder {
@@ -105,11 +74,7 @@ impl ClientBuilder {
     /// The defaults listed above.
     pub fn new() -> Self {
         Self {
-            endpoint: Endpoint::default(),
-            body_format: BodyFormat::default(),
-            hash: HashAlgorithm::default(),
-            nonces: Arc::new(OsNonces),
-            max_body: DEFAULT_MAX_BODY,
+            settings: ClientSettings::default(),
             http: None,
             options: HttpOptions::default(),
         }
@@ -117,26 +82,26 @@ impl ClientBuilder {
 
     /// The API host (an account's own, or an emulator's).
     pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
-        self.endpoint = endpoint;
+        self.settings.endpoint = endpoint;
         self
     }
 
     /// JSON (the default) or form bodies for create-session and login.
     pub fn body_format(mut self, format: BodyFormat) -> Self {
-        self.body_format = format;
+        self.settings.body_format = format;
         self
     }
 
     /// HMAC-SHA1 (the default) or HMAC-SHA256.
     pub fn hash(mut self, hash: HashAlgorithm) -> Self {
-        self.hash = hash;
+        self.settings.hash = hash;
         self
     }
 
     /// Where nonces come from; `OsNonces` by default, `SequentialNonces` for
     /// reproducible tests.
     pub fn nonces(mut self, nonces: impl NonceSource + 'static) -> Self {
-        self.nonces = Arc::new(nonces);
+        self.settings.nonces = Arc::new(nonces);
         self
     }
 
@@ -144,7 +109,7 @@ impl ClientBuilder {
     /// [`TransportErrorKind::BodyTooLarge`]. Applies to an agent passed in
     /// with [`ClientBuilder::http_client`] too.
     pub fn max_body_size(mut self, bytes: u64) -> Self {
-        self.max_body = bytes;
+        self.settings.max_body = bytes;
         self
     }
 
@@ -185,13 +150,13 @@ impl ClientBuilder {
     /// Sends everything through this proxy (`http://`, `https://` or
     /// `socks5://` URL, credentials allowed) instead of the environment's.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.options.proxy = Some(ProxySetting::Url(url.into()));
+        self.options.proxy = ProxySetting::Url(url.into());
         self
     }
 
     /// Uses no proxy, ignoring the environment.
     pub fn no_proxy(mut self) -> Self {
-        self.options.proxy = Some(ProxySetting::None);
+        self.options.proxy = ProxySetting::None;
         self
     }
 
@@ -205,38 +170,19 @@ impl ClientBuilder {
                 .into());
             }
             Some(agent) => agent,
-            None => self.options.build()?,
+            None => build_http(self.options)?,
         };
-        Ok(Client::from_parts(
-            Transport::new(agent, self.max_body),
-            self.endpoint,
-            self.body_format,
-            self.hash,
-            self.nonces,
-        ))
+        Ok(Client::from_parts(agent, self.settings))
     }
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The proxy URL may hold credentials, so only whether one is set shows.
-        f.debug_struct("ClientBuilder")
-            .field("endpoint", &self.endpoint)
-            .field("body_format", &self.body_format)
-            .field("hash", &self.hash)
-            .field("nonces", &self.nonces)
-            .field("max_body", &self.max_body)
-            .field("own_http_client", &self.http.is_some())
-            .field("connect_timeout", &self.options.connect_timeout)
-            .field("timeout", &self.options.timeout)
-            .field(
-                "proxy",
-                &match self.options.proxy {
-                    None => "environment",
-                    Some(ProxySetting::None) => "none",
-                    Some(ProxySetting::Url(_)) => "explicit",
-                },
-            )
-            .finish()
+        let mut out = f.debug_struct("ClientBuilder");
+        self.settings.debug_fields(&mut out);
+        out.field("own_http_client", &self.http.is_some());
+        self.options.debug_fields(&mut out);
+        out.finish()
     }
 }

@@ -1,14 +1,12 @@
 //! The client: every operation of the core, sent over ureq.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::SystemTime;
 
-use qb_auth_core::adapter::{Error, TransportError, trace};
+use qb_auth_core::adapter::{Answer, Call, ClientSettings, Error, TransportError, trace};
 use qb_auth_core::{
-    AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, BuildError, CreateSession, Endpoint,
-    HashAlgorithm, HttpRequest, Identity, Nonce, NonceSource, Operation, Session, SessionToken,
-    SigningInput, User, check_status, parse_account_settings, parse_session, parse_user,
+    AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, Endpoint, HttpRequest, Identity,
+    Session, SessionToken, SigningInput, User,
 };
 
 use crate::api_key::ApiKeyClient;
@@ -36,10 +34,7 @@ use crate::transport::Transport;
 #[derive(Clone)]
 pub struct Client {
     transport: Transport,
-    endpoint: Endpoint,
-    body_format: BodyFormat,
-    hash: HashAlgorithm,
-    nonces: Arc<dyn NonceSource>,
+    settings: ClientSettings,
 }
 
 impl Client {
@@ -57,39 +52,29 @@ impl Client {
     /// See [`ClientBuilder::http_client`] for what to set on it.
     pub fn with_http_client(http: ureq::Agent) -> Self {
         // No builder option that can fail is set, so this cannot fail.
-        Self::from_parts(
-            Transport::new(http, crate::builder::DEFAULT_MAX_BODY),
-            Endpoint::default(),
-            BodyFormat::default(),
-            HashAlgorithm::default(),
-            Arc::new(qb_auth_core::OsNonces),
-        )
+        Self::from_parts(http, ClientSettings::default())
     }
 
-    pub(crate) fn from_parts(
-        transport: Transport,
-        endpoint: Endpoint,
-        body_format: BodyFormat,
-        hash: HashAlgorithm,
-        nonces: Arc<dyn NonceSource>,
-    ) -> Self {
+    pub(crate) fn from_parts(http: ureq::Agent, settings: ClientSettings) -> Self {
         Self {
-            transport,
-            endpoint,
-            body_format,
-            hash,
-            nonces,
+            transport: Transport::new(http, settings.max_body),
+            settings,
         }
+    }
+
+    /// What requests are built and read with.
+    pub(crate) fn settings(&self) -> &ClientSettings {
+        &self.settings
     }
 
     /// The API host requests go to.
     pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
+        &self.settings.endpoint
     }
 
     /// The body format of create-session and login.
     pub fn body_format(&self) -> BodyFormat {
-        self.body_format
+        self.settings.body_format
     }
 
     /// The same client (sharing its connections) talking to another host.
@@ -104,15 +89,9 @@ impl Client {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_endpoint(&self, endpoint: Endpoint) -> Self {
-        Self {
-            endpoint,
-            ..self.clone()
-        }
-    }
-
-    /// A fresh nonce from the client's source.
-    pub(crate) fn next_nonce(&self) -> Result<Nonce, BuildError> {
-        self.nonces.next_nonce()
+        let mut client = self.clone();
+        client.settings.endpoint = endpoint;
+        client
     }
 
     /// `POST /session.json`: creates an application session
@@ -123,7 +102,7 @@ impl Client {
         app: &AppCredentials,
         identity: &Identity,
     ) -> Result<Session, Error> {
-        let input = SigningInput::at(SystemTime::now(), self.next_nonce()?);
+        let input = SigningInput::at(SystemTime::now(), self.settings.next_nonce()?);
         self.create_session_with(app, identity, input)
     }
 
@@ -152,45 +131,17 @@ impl Client {
         identity: &Identity,
         input: SigningInput,
     ) -> Result<Session, Error> {
-        let operation = create_operation(identity);
-        trace::operation(operation, Some(identity.kind())).in_scope(|| {
-            let request = self.sign(app, identity, input)?;
-            let answer = self.exchange(request, 1)?;
-            Ok(parse_session(&answer, operation)?)
-        })
-    }
-
-    /// Builds and signs a create-session with this client's endpoint, body
-    /// format and hash.
-    pub(crate) fn sign(
-        &self,
-        app: &AppCredentials,
-        identity: &Identity,
-        input: SigningInput,
-    ) -> Result<HttpRequest, BuildError> {
-        Ok(CreateSession::new(app, identity, input)
-            .body_format(self.body_format)
-            .hash(self.hash)
-            .build(&self.endpoint)?
-            .into_request())
+        self.execute(Call::create_session(&self.settings, app, identity, input)?)
     }
 
     /// `GET /session.json`: the session a token belongs to.
     pub fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
-        trace::operation(Operation::GetSession, None).in_scope(|| {
-            let request = qb_auth_core::get_session(&self.endpoint, token)?;
-            let answer = self.exchange(request, 1)?;
-            Ok(parse_session(&answer, Operation::GetSession)?)
-        })
+        self.execute(Call::get_session(&self.settings, token)?)
     }
 
     /// `DELETE /session.json`: ends the session; the token stops working.
     pub fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
-        trace::operation(Operation::DestroySession, None).in_scope(|| {
-            let request = qb_auth_core::destroy_session(&self.endpoint, token)?;
-            let answer = self.exchange(request, 1)?;
-            Ok(check_status(&answer, Operation::DestroySession)?)
-        })
+        self.execute(Call::destroy_session(&self.settings, token)?)
     }
 
     /// `POST /login.json`: upgrades the session of `token` to a user session
@@ -212,31 +163,19 @@ impl Client {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Error> {
-        trace::operation(Operation::Login, Some(identity.kind())).in_scope(|| {
-            let request = qb_auth_core::login(&self.endpoint, token, identity, self.body_format)?;
-            let answer = self.exchange(request, 1)?;
-            Ok(parse_user(&answer, Operation::Login)?)
-        })
+        self.execute(Call::login(&self.settings, token, identity)?)
     }
 
     /// `DELETE /login.json`: downgrades the session to an application
     /// session; the token stays valid.
     pub fn logout(&self, token: &SessionToken) -> Result<(), Error> {
-        trace::operation(Operation::Logout, None).in_scope(|| {
-            let request = qb_auth_core::logout(&self.endpoint, token)?;
-            let answer = self.exchange(request, 1)?;
-            Ok(check_status(&answer, Operation::Logout)?)
-        })
+        self.execute(Call::logout(&self.settings, token)?)
     }
 
     /// `GET /account_settings.json` on this client's host: the hosts the
     /// account uses. QuickBlox answers it on the shared host.
     pub fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
-        trace::operation(Operation::AccountSettings, None).in_scope(|| {
-            let request = qb_auth_core::account_settings(&self.endpoint, account_key)?;
-            let answer = self.exchange(request, 1)?;
-            Ok(parse_account_settings(&answer)?)
-        })
+        self.execute(Call::account_settings(&self.settings, account_key)?)
     }
 
     /// Asks for the account's settings and returns this client switched to
@@ -293,19 +232,24 @@ impl Client {
         &self,
         request: http::Request<B>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        let request = request.map(Into::into);
-        trace::operation(Operation::Other, None)
-            .in_scope(|| self.exchange(request, 1))
-            .map_err(Error::from)
+        self.execute(Call::send(request.map(Into::into)))
+    }
+
+    /// Sends a call's request and reads its answer, in the call's span.
+    pub(crate) fn execute<T, E: From<TransportError>>(&self, call: Call<T, E>) -> Result<T, E> {
+        let span = call.span();
+        let attempt = call.attempt();
+        let (request, reader) = call.into_request();
+        span.in_scope(|| reader.read(self.exchange(request, attempt)))
     }
 
     /// One HTTP exchange in its own span; records the status on it and on
     /// the operation span around it.
     pub(crate) fn exchange(
         &self,
-        request: http::Request<Body>,
+        request: HttpRequest,
         attempt: u32,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    ) -> Result<Answer, TransportError> {
         let span = trace::attempt(&request, attempt);
         let result = span.in_scope(|| self.transport.send(request));
         trace::exchanged(&span, &result);
@@ -316,22 +260,8 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The agent is left out: its proxy may hold credentials.
-        f.debug_struct("Client")
-            .field("endpoint", &self.endpoint)
-            .field("body_format", &self.body_format)
-            .field("hash", &self.hash)
-            .field("nonces", &self.nonces)
-            .field("max_body", &self.transport.max_body())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A create-session's operation: a 401 means wrong credentials only for a
-/// user session.
-fn create_operation(identity: &Identity) -> Operation {
-    if identity.is_user() {
-        Operation::CreateUserSession
-    } else {
-        Operation::CreateApplicationSession
+        let mut out = f.debug_struct("Client");
+        self.settings.debug_fields(&mut out);
+        out.finish_non_exhaustive()
     }
 }

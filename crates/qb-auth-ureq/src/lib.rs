@@ -100,7 +100,7 @@ mod tls;
 mod transport;
 
 pub use api_key::ApiKeyClient;
-pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT};
+pub use builder::ClientBuilder;
 pub use client::Client;
 pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource, TokenProvider};
 pub use qb_auth_core;
@@ -143,3 +143,4 @@ pub use qb_auth_core::adapter::Error;
 /// ```
 pub use qb_auth_core::adapter::TransportError;
 pub use qb_auth_core::adapter::TransportErrorKind;
+pub use qb_auth_core::adapter::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT};

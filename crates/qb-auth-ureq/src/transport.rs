@@ -18,10 +18,6 @@ impl Transport {
         Self { agent, max_body }
     }
 
-    pub(crate) fn max_body(&self) -> u64 {
-        self.max_body
-    }
-
     /// Sends one request and reads the whole answer, whatever its status.
     pub(crate) fn send(
         &self,

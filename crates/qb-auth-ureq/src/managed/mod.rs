@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::{Arc, Condvar, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use qb_auth_core::adapter::{Error, Listener, SharedLifecycle, trace};
+use qb_auth_core::adapter::{Call, Error, Listener, SharedLifecycle, trace};
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
     ResponseTimes, SessionLifecycle, TokenAction,
@@ -402,17 +402,9 @@ impl ManagedSession {
         let client = &self.shared.client;
         match ticket.credentials() {
             Some(credentials) => {
-                let credentials = credentials?;
-                let input = ticket.signing_input(SystemTime::now(), client.next_nonce()?);
-                let request = client.sign(&credentials.app, &credentials.identity, input)?;
-                let operation = credentials.operation();
-                let answer = trace::operation(operation, Some(credentials.identity.kind()))
-                    .in_scope(|| client.exchange(request, ticket.attempt()))
-                    .map_err(|e| {
-                        qb_auth_core::lifecycle::TransportError::new(e.kind().to_string())
-                            .with_source(e)
-                    })?;
-                NewSession::from_response(&answer, operation)
+                let call =
+                    Call::renewal(client.settings(), ticket, &credentials?, SystemTime::now())?;
+                client.execute(call)
             }
             None => match &self.shared.tokens {
                 Some(provider) => Ok(NewSession::new(provider.session()?)),
