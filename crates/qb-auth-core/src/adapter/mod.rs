@@ -15,7 +15,9 @@
 //! - [`trace`]: the spans and events, so both transports report the same
 //!   names and fields.
 //! - [`SharedLifecycle`]: a managed session's lifecycle under its lock,
-//!   with its events delivered to the callbacks and the store.
+//!   started from a [`RenewalSource`] and [`ManagedOptions`], its events
+//!   delivered to the callbacks and the store, and what each answer means
+//!   for the session.
 //!
 //! Nothing here performs I/O; an adapter of your own over another HTTP
 //! client can use the same pieces.
@@ -28,7 +30,9 @@ pub mod trace;
 
 pub use call::{Answer, Call, Reader};
 pub use error::{Error, TransportError, TransportErrorKind};
-pub use managed::{LifecycleState, Listener, SharedLifecycle};
+pub use managed::{
+    LifecycleState, Listener, ManagedOptions, RenewalSource, SharedLifecycle, copy_for_retry,
+};
 pub use settings::{
     ClientSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpOptions,
     ProxySetting,

@@ -12,19 +12,18 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use qb_auth_core::adapter::{Call, Error, Listener, SharedLifecycle, trace};
+use qb_auth_core::adapter::{Call, Error, ManagedOptions, SharedLifecycle, copy_for_retry, trace};
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
-    ResponseTimes, SessionLifecycle, TokenAction,
+    TokenAction,
 };
 use qb_auth_core::store::SessionStore;
-use qb_auth_core::{Body, ErrorKind, Operation, Session, SessionToken, authorize, check_status};
+use qb_auth_core::{Body, HttpRequest, Operation, Session, SessionToken, authorize};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
 use crate::client::Client;
 
-use source::Source;
 pub use source::{BoxFuture, SessionSource, TokenProvider};
 
 /// The shortest wait between two polls, so a deadline in the past never
@@ -36,9 +35,7 @@ const MIN_WAIT: Duration = Duration::from_millis(1);
 pub struct ManagedSessionBuilder {
     client: Client,
     source: SessionSource,
-    policy: Policy,
-    store: Option<Arc<dyn SessionStore>>,
-    listeners: Vec<Listener>,
+    options: ManagedOptions,
 }
 
 impl ManagedSessionBuilder {
@@ -46,9 +43,7 @@ impl ManagedSessionBuilder {
         Self {
             client,
             source,
-            policy: Policy::default(),
-            store: None,
-            listeners: Vec::new(),
+            options: ManagedOptions::default(),
         }
     }
 
@@ -80,7 +75,7 @@ impl ManagedSessionBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
+        self.options.policy = policy;
         self
     }
 
@@ -117,7 +112,7 @@ impl ManagedSessionBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn store(mut self, store: impl SessionStore + 'static) -> Self {
-        self.store = Some(Arc::new(store));
+        self.options.store = Some(Arc::new(store));
         self
     }
 
@@ -159,31 +154,18 @@ impl ManagedSessionBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn on_event(mut self, listener: impl Fn(&LifecycleEvent) + Send + Sync + 'static) -> Self {
-        self.listeners.push(Arc::new(listener));
+        self.options.listeners.push(Arc::new(listener));
         self
     }
 
     /// Checks the policy, restores a saved session (unless the source is a
     /// fixed token, which is used instead), and returns the session.
     pub fn build(self) -> Result<ManagedSession, Error> {
-        let now = SystemTime::now();
-        let mut lifecycle = SessionLifecycle::new(self.policy, self.source.mode())?;
-        match &self.source.0 {
-            Source::Fixed(session) => lifecycle.set_session(now, (**session).clone(), None),
-            _ => {
-                if let Some(saved) = self.store.as_ref().map(|s| s.load()).transpose()?.flatten() {
-                    lifecycle.restore(now, saved);
-                }
-            }
-        }
-        let tokens = match self.source.0 {
-            Source::Tokens(provider) => Some(provider),
-            _ => None,
-        };
+        let lifecycle = SharedLifecycle::start(SystemTime::now(), &self.source.0, self.options)?;
         let shared = Arc::new(Shared {
             client: self.client,
-            tokens,
-            lifecycle: SharedLifecycle::new(lifecycle, self.listeners, self.store),
+            tokens: self.source.0.token_provider(),
+            lifecycle,
             renewed: Notify::new(),
         });
         Ok(ManagedSession { shared })
@@ -192,13 +174,11 @@ impl ManagedSessionBuilder {
 
 impl fmt::Debug for ManagedSessionBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ManagedSessionBuilder")
-            .field("client", &self.client)
-            .field("source", &self.source)
-            .field("policy", &self.policy)
-            .field("store", &self.store.is_some())
-            .field("listeners", &self.listeners.len())
-            .finish()
+        let mut out = f.debug_struct("ManagedSessionBuilder");
+        out.field("client", &self.client)
+            .field("source", &self.source);
+        self.options.debug_fields(&mut out);
+        out.finish()
     }
 }
 
@@ -363,16 +343,12 @@ impl ManagedSession {
     ) -> Result<http::Response<Vec<u8>>, Error> {
         let request = request.map(Into::into);
         async {
-            let again = duplicate(&request);
-            let token = self.token().await?;
-            let answer = self.send_with(request, &token, 1).await?;
-            if !self.rejected(&answer, &token) {
+            let again = copy_for_retry(&request);
+            let (answer, rejected) = self.send_with(request, 1).await?;
+            if !rejected {
                 return Ok(answer);
             }
-            let token = self.token().await?;
-            let answer = self.send_with(again, &token, 2).await?;
-            self.rejected(&answer, &token);
-            Ok(answer)
+            Ok(self.send_with(again, 2).await?.0)
         }
         .instrument(trace::operation(Operation::Other, None))
         .await
@@ -417,37 +393,22 @@ impl ManagedSession {
         }
     }
 
-    /// Sends one copy of the request with `token`; a 2xx slides the expiry.
+    /// Sends one copy of the request with a valid token and reports the
+    /// answer; says whether the token was rejected (worth one more try).
     async fn send_with(
         &self,
-        mut request: http::Request<Body>,
-        token: &SessionToken,
+        mut request: HttpRequest,
         attempt: u32,
-    ) -> Result<http::Response<Vec<u8>>, Error> {
-        authorize(&mut request, token)?;
+    ) -> Result<(http::Response<Vec<u8>>, bool), Error> {
+        let token = self.token().await?;
+        authorize(&mut request, &token)?;
         let sent_at = SystemTime::now();
         let answer = self.shared.client.exchange(request, attempt).await?;
-        if answer.status().is_success() {
-            let times = ResponseTimes::from_headers(answer.headers());
-            self.shared
-                .lifecycle
-                .with_lifecycle(|l| l.on_success(sent_at, token, times));
-        }
-        Ok(answer)
-    }
-
-    /// Whether the answer says the token's session does not exist; if so,
-    /// reports it so the next ask renews.
-    fn rejected(&self, answer: &http::Response<Vec<u8>>, token: &SessionToken) -> bool {
-        let expired = check_status(answer, Operation::Other)
-            .is_err_and(|e| e.kind() == ErrorKind::SessionExpired);
-        if expired {
-            let now = SystemTime::now();
-            self.shared
-                .lifecycle
-                .with_lifecycle(|l| l.on_session_rejected(now, token));
-        }
-        expired
+        let rejected = self
+            .shared
+            .lifecycle
+            .answered(&token, sent_at, SystemTime::now(), &answer);
+        Ok((answer, rejected))
     }
 }
 
@@ -458,15 +419,4 @@ impl fmt::Debug for ManagedSession {
         self.shared.lifecycle.debug_fields(&mut out);
         out.finish()
     }
-}
-
-/// A copy of a request for the one retry (method, URI, version, headers,
-/// body; extensions cannot be copied).
-fn duplicate(request: &http::Request<Body>) -> http::Request<Body> {
-    let mut copy = http::Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    copy
 }

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use qb_auth_core::lifecycle::{CredentialProvider, ProviderError, RenewalMode};
+use qb_auth_core::adapter::RenewalSource;
+use qb_auth_core::lifecycle::{CredentialProvider, ProviderError};
 use qb_auth_core::{Session, SessionToken};
 
 /// Mints sessions elsewhere: a backend that holds the application's secret
@@ -54,26 +55,19 @@ where
 /// # let _ = signed; Ok::<(), qb_auth_core::BuildError>(())
 /// ```
 #[derive(Clone)]
-pub struct SessionSource(pub(crate) Source);
-
-#[derive(Clone)]
-pub(crate) enum Source {
-    Credentials(Arc<dyn CredentialProvider>),
-    Tokens(Arc<dyn TokenProvider>),
-    Fixed(Box<Session>),
-}
+pub struct SessionSource(pub(crate) RenewalSource<dyn TokenProvider>);
 
 impl SessionSource {
     /// Create sessions with credentials the provider gives anew for every
     /// attempt (a fixed `SessionCredentials`, or a closure that reads a
     /// rotated password or a fresh Firebase ID token).
     pub fn credentials(provider: impl CredentialProvider + 'static) -> Self {
-        Self(Source::Credentials(Arc::new(provider)))
+        Self(RenewalSource::Credentials(Arc::new(provider)))
     }
 
     /// Ask a token provider for each new session.
     pub fn token_provider(provider: impl TokenProvider + 'static) -> Self {
-        Self(Source::Tokens(Arc::new(provider)))
+        Self(RenewalSource::TokenProvider(Arc::new(provider)))
     }
 
     /// Use this token until it expires or is rejected; it cannot be renewed.
@@ -84,25 +78,13 @@ impl SessionSource {
     /// Use this session (a token with what is known about it, such as
     /// `expires_at`) until it expires or is rejected.
     pub fn fixed_session(session: Session) -> Self {
-        Self(Source::Fixed(Box::new(session)))
-    }
-
-    pub(crate) fn mode(&self) -> RenewalMode {
-        match &self.0 {
-            Source::Credentials(provider) => RenewalMode::Credentials(provider.clone()),
-            Source::Tokens(_) => RenewalMode::TokenProvider,
-            Source::Fixed(_) => RenewalMode::FixedToken,
-        }
+        Self(RenewalSource::Fixed(Box::new(session)))
     }
 }
 
 impl fmt::Debug for SessionSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Providers hold secrets and a fixed session holds a token: name the kind only.
-        f.write_str(match self.0 {
-            Source::Credentials(_) => "SessionSource::Credentials(..)",
-            Source::Tokens(_) => "SessionSource::TokenProvider(..)",
-            Source::Fixed(_) => "SessionSource::Fixed(..)",
-        })
+        write!(f, "SessionSource::{}(..)", self.0.kind())
     }
 }

@@ -1,23 +1,31 @@
 //! The part of a managed session that does not depend on how it waits:
 //! one [`SessionLifecycle`] under a lock shared by every task or thread,
-//! and its events delivered to the callbacks and the store outside that
-//! lock. Sleeping until a deadline and waking the waiters after a renewal
-//! stay with each adapter.
+//! started from a source and options, its events delivered to the
+//! callbacks and the store outside that lock, and what each answer to a
+//! request means for the session. Sleeping until a deadline, waking the
+//! waiters after a renewal and calling the token provider stay with each
+//! adapter.
 
 mod hooks;
+mod options;
+mod source;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use crate::Session;
 use crate::lifecycle::{
-    Ask, AttemptError, NewSession, RenewalProgress, RenewalTicket, SessionLifecycle, TokenAction,
+    Ask, AttemptError, NewSession, RenewalProgress, RenewalTicket, ResponseTimes, SessionLifecycle,
+    TokenAction,
 };
 use crate::store::SessionStore;
+use crate::{ErrorKind, HttpRequest, Operation, Session, SessionToken, check_status};
 
+use super::{Answer, Error};
 pub use hooks::Listener;
 use hooks::{EventBatch, Hooks};
+pub use options::ManagedOptions;
+pub use source::RenewalSource;
 
 /// A [`SessionLifecycle`] shared by the tasks or threads of one managed
 /// session.
@@ -157,6 +165,47 @@ impl SharedLifecycle {
         shared
     }
 
+    /// A managed session's lifecycle as `source` and `options` set it up:
+    /// a fixed session is installed; otherwise a session saved in the
+    /// store is restored (if it is still good).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, SystemTime};
+    /// use qb_auth_core::adapter::{ManagedOptions, RenewalSource, SharedLifecycle};
+    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
+    /// use qb_auth_core::store::{MemoryStore, SessionStore};
+    /// use qb_auth_core::{Session, SessionToken};
+    ///
+    /// let now = SystemTime::now();
+    /// let store = Arc::new(MemoryStore::new());
+    /// let saved = (Session::new(SessionToken::new("t0k3n")), now + Duration::from_secs(3600));
+    /// store.save(&LifecycleSnapshot::new(Some(saved), ClockSkew::ZERO))?;
+    /// let options = ManagedOptions { store: Some(store), ..Default::default() };
+    /// let source: RenewalSource<()> = RenewalSource::TokenProvider(Arc::new(()));
+    /// let shared = SharedLifecycle::start(now, &source, options)?;
+    /// let token = shared.lock().lifecycle().session().map(|s| s.token.clone());
+    /// assert_eq!(token, Some(SessionToken::new("t0k3n")), "restored from the store");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start<P: ?Sized>(
+        now: SystemTime,
+        source: &RenewalSource<P>,
+        options: ManagedOptions,
+    ) -> Result<Self, Error> {
+        let mut lifecycle = SessionLifecycle::new(options.policy, source.mode())?;
+        match source {
+            RenewalSource::Fixed(session) => lifecycle.set_session(now, (**session).clone(), None),
+            _ => {
+                let saved = options.store.as_ref().map(|s| s.load()).transpose()?;
+                if let Some(saved) = saved.flatten() {
+                    lifecycle.restore(now, saved);
+                }
+            }
+        }
+        Ok(Self::new(lifecycle, options.listeners, options.store))
+    }
+
     /// The lock, for reading the state (or waiting on a condition
     /// variable). Changes go through the other methods, which deliver
     /// their events.
@@ -245,6 +294,54 @@ impl SharedLifecycle {
         progress
     }
 
+    /// Reports the answer to a request sent with `token` at `sent_at`
+    /// (`now`: when the answer came): a 2xx slides the session's expiry;
+    /// "Required session does not exist" drops the token, so the next ask
+    /// renews. Returns whether the answer was that refusal: the request is
+    /// then worth sending once more, with a new token (see
+    /// [`copy_for_retry`]). Other failures are not retried: the request may
+    /// not be idempotent.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    /// use qb_auth_core::{Session, SessionToken};
+    ///
+    /// let now = SystemTime::now();
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// lifecycle.set_session(now, Session::new(SessionToken::new("t0k3n")), None);
+    /// let shared = SharedLifecycle::new(lifecycle, Vec::new(), None);
+    /// let token = SessionToken::new("t0k3n");
+    ///
+    /// let ok = http::Response::builder().status(200).body(b"{}".to_vec())?;
+    /// assert!(!shared.answered(&token, now, now, &ok));
+    /// let gone = http::Response::builder()
+    ///     .status(401)
+    ///     .body(br#"{"errors":{"base":["Required session does not exist"]}}"#.to_vec())?;
+    /// assert!(shared.answered(&token, now, now, &gone));
+    /// assert!(shared.lock().lifecycle().session().is_none(), "dropped: the next ask renews");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn answered(
+        &self,
+        token: &SessionToken,
+        sent_at: SystemTime,
+        now: SystemTime,
+        answer: &Answer,
+    ) -> bool {
+        if answer.status().is_success() {
+            let times = ResponseTimes::from_headers(answer.headers());
+            self.with_lifecycle(|l| l.on_success(sent_at, token, times));
+        }
+        let rejected = check_status(answer, Operation::Other)
+            .is_err_and(|e| e.kind() == ErrorKind::SessionExpired);
+        if rejected {
+            self.with_lifecycle(|l| l.on_session_rejected(now, token));
+        }
+        rejected
+    }
+
     /// Takes the current session out (for the adapter to destroy it on the
     /// server) and clears the store; the next ask renews.
     ///
@@ -317,4 +414,30 @@ impl fmt::Debug for SharedLifecycle {
         self.debug_fields(&mut out);
         out.finish()
     }
+}
+
+/// A copy of a request for the one retry after "Required session does not
+/// exist" (method, URI, version, headers, body; extensions cannot be
+/// copied). Make it before the first send, which consumes the request.
+///
+/// ```
+/// use qb_auth_core::adapter::copy_for_retry;
+/// use qb_auth_core::Body;
+///
+/// let request = http::Request::post("https://api.quickblox.com/users.json")
+///     .header("Content-Type", "application/json")
+///     .body(Body::from(b"{}".to_vec()))?;
+/// let again = copy_for_retry(&request);
+/// assert_eq!((again.method(), again.uri()), (request.method(), request.uri()));
+/// assert_eq!(again.headers(), request.headers());
+/// assert_eq!(again.body().as_bytes(), b"{}");
+/// # Ok::<(), http::Error>(())
+/// ```
+pub fn copy_for_retry(request: &HttpRequest) -> HttpRequest {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
 }
