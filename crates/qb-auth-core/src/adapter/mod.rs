@@ -31,7 +31,8 @@ pub mod trace;
 pub use call::{Answer, Call, Reader};
 pub use error::{Error, TransportError, TransportErrorKind};
 pub use managed::{
-    LifecycleState, Listener, ManagedOptions, RenewalSource, SharedLifecycle, copy_for_retry,
+    LifecycleState, Listener, ManagedOptions, RenewalGuard, RenewalSource, SharedLifecycle,
+    copy_for_retry,
 };
 pub use settings::{
     ClientSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpOptions,

@@ -12,7 +12,9 @@ use std::fmt;
 use std::sync::{Arc, Condvar, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use qb_auth_core::adapter::{Call, Error, ManagedOptions, SharedLifecycle, copy_for_retry, trace};
+use qb_auth_core::adapter::{
+    Call, Error, ManagedOptions, RenewalGuard, SharedLifecycle, copy_for_retry, trace,
+};
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
     TokenAction,
@@ -240,30 +242,6 @@ impl Shared {
     }
 }
 
-/// Gives an unfinished ticket back as abandoned when the thread holding it
-/// unwinds (a panicking token provider), so the others do not wait for the
-/// renewal timeout.
-struct TicketGuard<'a> {
-    shared: &'a Shared,
-    ticket: Option<RenewalTicket>,
-}
-
-impl TicketGuard<'_> {
-    fn finish(mut self, result: Result<NewSession, AttemptError>) {
-        if let Some(ticket) = self.ticket.take() {
-            self.shared.finish(ticket, result);
-        }
-    }
-}
-
-impl Drop for TicketGuard<'_> {
-    fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            self.shared.finish(ticket, Err(AttemptError::Abandoned));
-        }
-    }
-}
-
 impl Client {
     /// A session managed for you, getting its tokens from `source`.
     pub fn managed(&self, source: SessionSource) -> ManagedSessionBuilder {
@@ -361,13 +339,10 @@ impl ManagedSession {
 
     /// One renewal attempt: what the ticket says, then the result back.
     fn renew(&self, ticket: RenewalTicket) {
-        let shared = &*self.shared;
         let span = trace::renewal(&ticket);
-        let guard = TicketGuard {
-            shared,
-            ticket: Some(ticket),
-        };
-        let result = match guard.ticket.as_ref() {
+        // Reported as abandoned if a panicking token provider unwinds this thread.
+        let guard = RenewalGuard::new(ticket, |ticket, result| self.shared.finish(ticket, result));
+        let result = match guard.ticket() {
             Some(ticket) => span.in_scope(|| self.attempt(ticket)),
             None => Err(AttemptError::Abandoned),
         };

@@ -6,6 +6,7 @@
 //! waiters after a renewal and calling the token provider stay with each
 //! adapter.
 
+mod guard;
 mod hooks;
 mod options;
 mod source;
@@ -22,8 +23,10 @@ use crate::store::SessionStore;
 use crate::{ErrorKind, HttpRequest, Operation, Session, SessionToken, check_status};
 
 use super::{Answer, Error};
-pub use hooks::Listener;
 use hooks::{EventBatch, Hooks};
+
+pub use guard::RenewalGuard;
+pub use hooks::Listener;
 pub use options::ManagedOptions;
 pub use source::RenewalSource;
 
