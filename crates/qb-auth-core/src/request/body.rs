@@ -1,6 +1,6 @@
 use std::fmt;
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// How a request body is encoded.
 #[derive(
@@ -67,6 +67,17 @@ impl Body {
     /// The number of bytes.
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        // `Zeroizing<Vec<u8>>` alone zeroes the bytes in use with one volatile
+        // store each, about a tenth of building a request; a slice is zeroed
+        // in bulk behind the same optimization barrier. Emptied here, the
+        // vector leaves `Zeroizing` only its capacity, which it zeroes in bulk.
+        self.0.as_mut_slice().zeroize();
+        self.0.clear();
     }
 }
 

@@ -1,7 +1,7 @@
 use std::fmt;
 
 use http::Method;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{Body, BodyFormat, HttpRequest, builder_with_body, finish, uri};
 use crate::credentials::{AppCredentials, Identity};
@@ -109,6 +109,14 @@ pub struct SignedRequest {
     input: SigningInput,
 }
 
+impl Drop for SignedRequest {
+    fn drop(&mut self) {
+        // In bulk, then emptied: see `Body`'s `Drop` for why.
+        self.string_to_sign.as_mut_str().zeroize();
+        self.string_to_sign.clear();
+    }
+}
+
 impl SignedRequest {
     /// The request to send.
     pub fn request(&self) -> &HttpRequest {
@@ -116,8 +124,8 @@ impl SignedRequest {
     }
 
     /// Takes the request to send.
-    pub fn into_request(self) -> HttpRequest {
-        self.request
+    pub fn into_request(mut self) -> HttpRequest {
+        std::mem::take(&mut self.request)
     }
 
     /// The exact string that was signed. It contains the user's password or
