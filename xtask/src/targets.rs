@@ -63,10 +63,14 @@ pub(crate) fn evaluate(core: Option<&[CoreRow]>, e2e: Option<&EndToEnd>) -> Vec<
             verdicts.push(Verdict {
                 target: "signature, string to sign included: at most 1.3× the floor",
                 measured: format!(
-                    "worst {:.2}× ({}){}",
+                    "worst {:.2}× ({}){}{}",
                     row.ratio(),
                     row.id,
-                    reference("ref_sign_only", "signature alone over a ready string")
+                    reference("ref_sign_only", "signature alone over a ready string"),
+                    reference(
+                        "ref_zeroizing_string",
+                        "a zeroized string as long as the login one"
+                    )
                 ),
                 pass: row.ratio() <= SIGN_RATIO,
             });

@@ -15,6 +15,7 @@ use qb_auth_core::{
     AppCredentials, BodyFormat, CreateSession, Endpoint, ExposeSecret, Identity, Nonce, Operation,
     SecretString, SignedRequest, SigningInput, check_status, parse_session,
 };
+use zeroize::Zeroizing;
 
 const APPLICATION_ID: u64 = 12345;
 const AUTH_KEY: &str = "AbCdEfGh-12345";
@@ -191,6 +192,20 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     };
     m.measure(&case, || {
         sign(secret, black_box(app_sts.as_str()), HashAlgorithm::Sha1)
+    });
+
+    // The string to sign comes back as a `Zeroizing<String>`: allocated,
+    // and zeroed byte by byte when dropped. This is that cost alone, for a
+    // string as long as the login user's.
+    let case = Case {
+        id: "ref_zeroizing_string",
+        label: "reference: a zeroized string as long as the login one",
+        string_to_sign: login_sts.clone(),
+    };
+    m.measure(&case, || {
+        let mut text = Zeroizing::new(String::with_capacity(login_sts.len()));
+        text.push_str(black_box(login_sts.as_str()));
+        text
     });
 
     let builds = [
