@@ -23,7 +23,7 @@ const AUTH_SECRET: &str = "s3cr3t-Key_XYZ";
 const TIMESTAMP: u64 = 1_700_000_000;
 const NONCE: u32 = 4242;
 const LOGIN: &str = "alice";
-// Characters that need escaping in both body formats, so encoding is measured.
+// Needs percent-encoding in a form body, so the encoder's slow path is measured.
 const PASSWORD: &str = "p@ss word&1=2";
 
 /// A create-session answer as the documentation shows it, with the header
