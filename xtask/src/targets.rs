@@ -63,13 +63,13 @@ pub(crate) fn evaluate(core: Option<&[CoreRow]>, e2e: Option<&EndToEnd>) -> Vec<
             verdicts.push(Verdict {
                 target: "signature, string to sign included: at most 1.3× the floor",
                 measured: format!(
-                    "worst {:.2}× ({}){}{}",
+                    "worst {:.2}× ({}, the string streamed into the HMAC){}{}",
                     row.ratio(),
                     row.id,
                     reference("ref_sign_only", "signature alone over a ready string"),
                     reference(
-                        "ref_zeroizing_string",
-                        "a zeroized string as long as the login one"
+                        "ref_sign_login_stages",
+                        "string_to_sign() then sign(), login"
                     )
                 ),
                 pass: row.ratio() <= SIGN_RATIO,

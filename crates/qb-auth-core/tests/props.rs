@@ -88,6 +88,15 @@ proptest! {
         let b = signature::string_to_sign(shuffled.iter().copied());
         prop_assert_eq!(a.as_str(), b.as_str());
 
+        // Streaming the pairs into the HMAC signs exactly that string.
+        let secret = SecretString::from("k");
+        for hash in [HashAlgorithm::Sha1, HashAlgorithm::Sha256] {
+            prop_assert_eq!(
+                signature::sign_pairs(&secret, shuffled.iter().copied(), hash),
+                signature::sign(&secret, &a, hash)
+            );
+        }
+
         // Sorted: the joined pairs appear in byte order of `key=value`.
         let mut joined: Vec<String> = forward.iter().map(|(k, v)| format!("{k}={v}")).collect();
         joined.sort();

@@ -116,6 +116,14 @@ fn signature_matches_every_vector() {
         let secret = SecretString::from(v.secret.clone());
         let sig = signature::sign(&secret, &v.string_to_sign, HashAlgorithm::Sha1);
         assert_eq!(sig.as_str(), v.signature, "signature of {}", v.name);
+        let pairs = v.params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let streamed = signature::sign_pairs(&secret, pairs, HashAlgorithm::Sha1);
+        assert_eq!(
+            streamed.as_str(),
+            v.signature,
+            "streamed signature of {}",
+            v.name
+        );
         assert!(signature::verify(
             &secret,
             &v.string_to_sign,

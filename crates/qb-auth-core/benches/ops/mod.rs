@@ -10,7 +10,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use qb_auth_core::lifecycle::{
     Ask, Policy, RenewalMode, SessionCredentials, SessionLifecycle, TokenAction,
 };
-use qb_auth_core::signature::{HashAlgorithm, sign, string_to_sign};
+use qb_auth_core::signature::{HashAlgorithm, sign, sign_pairs, string_to_sign};
 use qb_auth_core::{
     AppCredentials, BodyFormat, CreateSession, Endpoint, ExposeSecret, Identity, Nonce, Operation,
     SecretString, SignedRequest, SigningInput, check_status, parse_session,
@@ -160,8 +160,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     };
     assert_eq!(string_to_sign(app_pairs).as_str(), app_sts);
     m.measure(&case, || {
-        let s = string_to_sign(black_box(app_pairs));
-        sign(secret, &s, HashAlgorithm::Sha1)
+        sign_pairs(secret, black_box(app_pairs), HashAlgorithm::Sha1)
     });
 
     let login_pairs = [
@@ -178,6 +177,17 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
         string_to_sign: login_sts.clone(),
     };
     assert_eq!(string_to_sign(login_pairs).as_str(), login_sts);
+    m.measure(&case, || {
+        sign_pairs(secret, black_box(login_pairs), HashAlgorithm::Sha1)
+    });
+
+    // The two inspectable stages one after the other: the string written
+    // out (a zeroized heap string holding the password), then signed.
+    let case = Case {
+        id: "ref_sign_login_stages",
+        label: "reference: string_to_sign() then sign(), login user",
+        string_to_sign: login_sts.clone(),
+    };
     m.measure(&case, || {
         let s = string_to_sign(black_box(login_pairs));
         sign(secret, &s, HashAlgorithm::Sha1)
