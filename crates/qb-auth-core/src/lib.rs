@@ -52,6 +52,7 @@
 
 pub mod adapter;
 mod credentials;
+mod described;
 mod endpoint;
 mod error;
 pub mod lifecycle;

@@ -9,6 +9,8 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+
+use crate::described::Described;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::lifecycle::LifecycleSnapshot;
@@ -154,10 +156,7 @@ impl SessionStore for MemoryStore {
 /// assert!(err.source().is_some());
 /// ```
 #[derive(Clone)]
-pub struct StoreError {
-    message: String,
-    source: Option<Arc<dyn StdError + Send + Sync>>,
-}
+pub struct StoreError(Described);
 
 impl StoreError {
     /// A failure described by `message`.
@@ -168,10 +167,7 @@ impl StoreError {
     /// assert_eq!(StoreError::new("locked").message(), "locked");
     /// ```
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            source: None,
-        }
+        Self(Described::new(message))
     }
 
     /// Keeps the underlying error as the source.
@@ -184,7 +180,7 @@ impl StoreError {
     /// assert_eq!(err.source().unwrap().to_string(), "gone");
     /// ```
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
+        self.0.set_source(source);
         self
     }
 
@@ -196,29 +192,26 @@ impl StoreError {
     /// assert_eq!(StoreError::new("full").message(), "full");
     /// ```
     pub fn message(&self) -> &str {
-        &self.message
+        self.0.message()
     }
 }
 
 impl fmt::Debug for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoreError")
-            .field("message", &self.message)
-            .field("source", &self.source)
-            .finish()
+        let mut d = f.debug_struct("StoreError");
+        self.0.debug_fields(&mut d);
+        d.finish()
     }
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "session store failed: {}", self.message)
+        write!(f, "session store failed: {}", self.0.message())
     }
 }
 
 impl StdError for StoreError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn StdError + 'static))
+        self.0.source()
     }
 }

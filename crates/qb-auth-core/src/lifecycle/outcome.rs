@@ -2,7 +2,8 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::Arc;
+
+use crate::described::Described;
 use std::time::{Duration, SystemTime};
 
 use crate::error::BuildError;
@@ -158,10 +159,7 @@ impl NewSession {
 /// assert!(err.source().is_some());
 /// ```
 #[derive(Clone)]
-pub struct TransportError {
-    message: String,
-    source: Option<Arc<dyn StdError + Send + Sync>>,
-}
+pub struct TransportError(Described);
 
 impl TransportError {
     /// A failure described by `message`.
@@ -172,10 +170,7 @@ impl TransportError {
     /// assert_eq!(TransportError::new("timed out").message(), "timed out");
     /// ```
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            source: None,
-        }
+        Self(Described::new(message))
     }
 
     /// Keeps the transport's own error as the source.
@@ -188,7 +183,7 @@ impl TransportError {
     /// assert_eq!(err.source().unwrap().to_string(), "reset");
     /// ```
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
+        self.0.set_source(source);
         self
     }
 
@@ -200,30 +195,27 @@ impl TransportError {
     /// assert_eq!(TransportError::new("dns").message(), "dns");
     /// ```
     pub fn message(&self) -> &str {
-        &self.message
+        self.0.message()
     }
 }
 
 impl fmt::Debug for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TransportError")
-            .field("message", &self.message)
-            .field("source", &self.source)
-            .finish()
+        let mut d = f.debug_struct("TransportError");
+        self.0.debug_fields(&mut d);
+        d.finish()
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "transport failed: {}", self.message)
+        write!(f, "transport failed: {}", self.0.message())
     }
 }
 
 impl StdError for TransportError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn StdError + 'static))
+        self.0.source()
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+
+use crate::described::Described;
 use std::sync::Arc;
 
 use crate::credentials::{AppCredentials, Identity};
@@ -164,9 +166,8 @@ where
 /// ```
 #[derive(Clone)]
 pub struct ProviderError {
-    message: String,
+    described: Described,
     retryable: bool,
-    source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
 impl ProviderError {
@@ -179,9 +180,8 @@ impl ProviderError {
     /// ```
     pub fn permanent(message: impl Into<String>) -> Self {
         Self {
-            message: message.into(),
+            described: Described::new(message),
             retryable: false,
-            source: None,
         }
     }
 
@@ -211,7 +211,7 @@ impl ProviderError {
     /// assert_eq!(err.source().unwrap().to_string(), "disk");
     /// ```
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
+        self.described.set_source(source);
         self
     }
 
@@ -234,31 +234,31 @@ impl ProviderError {
     /// assert_eq!(ProviderError::permanent("no user").message(), "no user");
     /// ```
     pub fn message(&self) -> &str {
-        &self.message
+        self.described.message()
     }
 }
 
 impl fmt::Debug for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProviderError")
-            .field("message", &self.message)
-            .field("retryable", &self.retryable)
-            .field("source", &self.source)
-            .finish()
+        let mut d = f.debug_struct("ProviderError");
+        self.described.debug_fields(&mut d);
+        d.field("retryable", &self.retryable).finish()
     }
 }
 
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "credential provider failed: {}", self.message)
+        write!(
+            f,
+            "credential provider failed: {}",
+            self.described.message()
+        )
     }
 }
 
 impl StdError for ProviderError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn StdError + 'static))
+        self.described.source()
     }
 }
 
