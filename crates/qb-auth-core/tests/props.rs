@@ -104,6 +104,25 @@ proptest! {
     }
 
     #[test]
+    fn pairs_alike_in_their_first_bytes_sort_as_their_joined_bytes(
+        // A small alphabet with NUL, `=` and `[` makes short keys, keys that
+        // share their first 7 bytes, duplicate pairs and more than 8 pairs
+        // (the spill to the heap) common: every path of the sort.
+        pairs in proptest::collection::vec(("[ab=\\[\x00]{0,9}", "[ab=\x00]{0,3}"), 0..12),
+    ) {
+        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut joined: Vec<String> = borrowed.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        joined.sort();
+        let s = signature::string_to_sign(borrowed.iter().copied());
+        prop_assert_eq!(s.as_str(), joined.join("&"));
+        let secret = SecretString::from("k");
+        prop_assert_eq!(
+            signature::sign_pairs(&secret, borrowed.iter().copied(), HashAlgorithm::Sha1),
+            signature::sign(&secret, &joined.join("&"), HashAlgorithm::Sha1)
+        );
+    }
+
+    #[test]
     fn parsing_the_body_back_gives_the_same_signature(
         identity in identity(),
         app_id in 1u64..u64::MAX,
