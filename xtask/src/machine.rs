@@ -19,6 +19,8 @@ pub(crate) struct Machine {
     pub(crate) rustc: String,
     /// The 1-minute load average before the run.
     pub(crate) load_average: Option<f64>,
+    /// `node --version`, which runs the official JS SDK baseline.
+    pub(crate) node: Option<String>,
 }
 
 impl Machine {
@@ -46,6 +48,7 @@ impl Machine {
         let load_average = fs::read_to_string("/proc/loadavg")
             .ok()
             .and_then(|text| text.split_whitespace().next()?.parse().ok());
+        let node = run(root, "node", &["--version"]);
         Self {
             cpus,
             cpu_model,
@@ -53,6 +56,7 @@ impl Machine {
             commit,
             rustc,
             load_average,
+            node,
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod core_bench;
 mod e2e;
+mod js_sdk;
 mod machine;
 mod record;
 mod report;
@@ -50,6 +51,9 @@ struct BenchArgs {
     /// Skip the end-to-end part.
     #[arg(long)]
     skip_e2e: bool,
+    /// Skip the official JavaScript SDK baseline (it needs node and npm).
+    #[arg(long)]
+    skip_js: bool,
 }
 
 #[derive(Debug, Args)]
@@ -57,13 +61,25 @@ struct E2eArgs {
     /// Shorter measurements.
     #[arg(long)]
     quick: bool,
+    /// Where the official JavaScript SDK is installed, to measure it too.
+    #[arg(long, requires = "js_sdk_script")]
+    js_sdk_dir: Option<PathBuf>,
+    /// The script that drives it (`xtask/js-sdk/bench.js`).
+    #[arg(long, requires = "js_sdk_dir")]
+    js_sdk_script: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Bench(args) => bench(&args),
-        Command::E2e(args) => e2e::run_and_print(args.quick),
+        Command::E2e(args) => {
+            let js_sdk = args
+                .js_sdk_dir
+                .zip(args.js_sdk_script)
+                .map(|(dir, script)| js_sdk::Installed { dir, script });
+            e2e::run_and_print(args.quick, js_sdk)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -108,6 +124,13 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     if !args.skip_e2e {
         e2e::build(&root)?;
     }
+    let js_sdk = if args.skip_js {
+        None
+    } else {
+        js_sdk::install(&root)
+            .inspect_err(|e| println!("the official JS SDK baseline is skipped: {e}"))
+            .ok()
+    };
 
     let started = Instant::now();
     let core = if args.skip_core {
@@ -115,15 +138,27 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     } else {
         Some(core_bench::run(&root, args.quick)?)
     };
+    let js_local = match &js_sdk {
+        Some(sdk) if !args.skip_core => {
+            println!("the official JS SDK, createSession answered in memory...");
+            Some(js_sdk::measure_local(sdk, args.quick)?)
+        }
+        _ => None,
+    };
     let end_to_end = if args.skip_e2e {
         None
     } else {
-        Some(e2e::run_release(&root, args.quick)?)
+        Some(e2e::run_release(&root, args.quick, js_sdk.as_ref())?)
     };
     let elapsed = started.elapsed();
 
-    let verdicts = targets::evaluate(core.as_deref(), end_to_end.as_ref());
-    let text = report::text(core.as_deref(), end_to_end.as_ref(), &verdicts);
+    let measured = report::Measured {
+        core: core.as_deref(),
+        e2e: end_to_end.as_ref(),
+        js_local: js_local.as_ref(),
+    };
+    let verdicts = targets::evaluate(&measured);
+    let text = report::text(&measured, &verdicts);
     println!("\n{text}");
     println!(
         "measured in {:.0} s{}",
@@ -140,13 +175,7 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
 
     if args.record {
         let path = root.join("docs").join("benchmarks.md");
-        let section = report::markdown(
-            &machine,
-            core.as_deref(),
-            end_to_end.as_ref(),
-            &verdicts,
-            args.quick,
-        );
+        let section = report::markdown(&machine, &measured, &verdicts, args.quick);
         record::write(&path, &section)?;
         println!("recorded in {}", path.display());
     }

@@ -4,9 +4,47 @@ use std::fmt::Write as _;
 use std::time::SystemTime;
 
 use crate::core_bench::CoreRow;
-use crate::e2e::{EndToEnd, Throughput};
+use crate::e2e::{EndToEnd, IN_FLIGHT, Throughput};
+use crate::js_sdk::Local;
 use crate::machine::Machine;
 use crate::targets::{Verdict, core_row_check};
+
+/// Everything one run measured; each part is absent when skipped.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Measured<'a> {
+    pub(crate) core: Option<&'a [CoreRow]>,
+    pub(crate) e2e: Option<&'a EndToEnd>,
+    pub(crate) js_local: Option<&'a Local>,
+}
+
+impl Measured<'_> {
+    pub(crate) fn core_row(&self, id: &str) -> Option<&CoreRow> {
+        self.core?.iter().find(|row| row.id == id)
+    }
+
+    /// Our CPU time for what the JS SDK's in-memory run does (sign, build
+    /// a form body, read the answer): the form-body application request
+    /// plus parsing the session answer, in microseconds.
+    pub(crate) fn our_local_us(&self) -> Option<f64> {
+        let build = self.core_row("build_app_form")?;
+        let parse = self.core_row("parse_session")?;
+        Some((build.median_ns + parse.median_ns) / 1000.0)
+    }
+
+    /// Pairs of (the JS SDK's run, our reqwest run) at 1 and 32 in flight.
+    pub(crate) fn js_pairs(&self) -> Vec<(&Throughput, &Throughput)> {
+        let Some(e2e) = self.e2e else {
+            return Vec::new();
+        };
+        [
+            ("js_sdk_1", "reqwest_seq"),
+            (&*format!("js_sdk_{IN_FLIGHT}"), "reqwest_32"),
+        ]
+        .iter()
+        .filter_map(|(js, ours)| Some((e2e.run(js)?, e2e.run(ours)?)))
+        .collect()
+    }
+}
 
 const CORE_NOTE: &str = "median of criterion's samples; floor = HMAC-SHA1 keyed from scratch \
 over the same string to sign, measured in the same run; allocations counted by a wrapping \
@@ -49,20 +87,60 @@ const CORE_HEAD: [&str; 6] = [
 ];
 
 fn e2e_rows(e2e: &EndToEnd) -> Vec<[String; 6]> {
+    let row = |run: &Throughput, baseline: Option<&Throughput>| {
+        [
+            run.label.clone(),
+            format!("{:.0}", run.per_sec()),
+            format!("{:.1}", run.client_cpu_us),
+            format!("{:.1}", run.emulator_cpu_us),
+            baseline.map_or_else(|| "-".to_owned(), |b| format!("{:.0}", b.per_sec())),
+            baseline.map_or_else(
+                || "-".to_owned(),
+                |b| format!("{:.2}", run.per_sec() / b.per_sec()),
+            ),
+        ]
+    };
     e2e.pairs
         .iter()
-        .map(|(run, baseline)| {
-            [
-                run.label.clone(),
-                format!("{:.0}", run.per_sec()),
-                format!("{:.1}", run.client_cpu_us),
-                format!("{:.1}", run.emulator_cpu_us),
-                format!("{:.0}", baseline.per_sec()),
-                format!("{:.2}", run.per_sec() / baseline.per_sec()),
-            ]
-        })
+        .map(|(run, baseline)| row(run, Some(baseline)))
+        .chain(e2e.js_sdk.iter().map(|run| row(run, None)))
         .collect()
 }
+
+const JS_NOTE: &str = "quickblox@2.23.0, its own auth module and request proxy over \
+node-fetch, run by node on this machine in the same run; with no network, its createSession is \
+answered by a canned 201 in memory and set against our form-body application request built \
+plus the session answer parsed; end to end, both clients create application sessions against \
+the same emulator";
+
+fn js_rows(measured: &Measured<'_>) -> Vec<[String; 4]> {
+    let mut rows = Vec::new();
+    if let (Some(js), Some(ours)) = (measured.js_local, measured.our_local_us()) {
+        rows.push([
+            "CPU per create-session, no network: sign, build, read the answer".to_owned(),
+            format!("{:.1} µs", js.cpu_us_per_op),
+            format!("{ours:.2} µs"),
+            format!("{:.0}× less CPU", js.cpu_us_per_op / ours),
+        ]);
+    }
+    for (js, ours) in measured.js_pairs() {
+        rows.push([
+            format!("sessions/s, {} in flight (reqwest)", js.in_flight),
+            format!("{:.0}", js.per_sec()),
+            format!("{:.0}", ours.per_sec()),
+            format!("{:.1}× the sessions", ours.per_sec() / js.per_sec()),
+        ]);
+        rows.push([
+            format!("client CPU per session, {} in flight", js.in_flight),
+            format!("{:.1} µs", js.client_cpu_us),
+            format!("{:.1} µs", ours.client_cpu_us),
+            format!("{:.1}× less CPU", js.client_cpu_us / ours.client_cpu_us),
+        ]);
+    }
+    rows
+}
+
+const JS_HEAD: [&str; 4] = ["measure", "official JS SDK", "qb-auth", "qb-auth ahead by"];
 
 const E2E_HEAD: [&str; 6] = [
     "run",
@@ -77,6 +155,7 @@ fn errors(e2e: &EndToEnd) -> Vec<&Throughput> {
     e2e.pairs
         .iter()
         .flat_map(|(run, baseline)| [run, baseline])
+        .chain(&e2e.js_sdk)
         .filter(|run| run.errors > 0)
         .collect()
 }
@@ -151,18 +230,14 @@ fn renewal_line(e2e: &EndToEnd) -> String {
     )
 }
 
-pub(crate) fn text(
-    core: Option<&[CoreRow]>,
-    e2e: Option<&EndToEnd>,
-    verdicts: &[Verdict],
-) -> String {
+pub(crate) fn text(measured: &Measured<'_>, verdicts: &[Verdict]) -> String {
     let mut out = String::new();
-    if let Some(rows) = core {
+    if let Some(rows) = measured.core {
         let _ = writeln!(out, "CORE ({CORE_NOTE})\n");
         out.push_str(&text_table(CORE_HEAD, &core_rows(rows)));
         out.push('\n');
     }
-    if let Some(e2e) = e2e {
+    if let Some(e2e) = measured.e2e {
         let _ = writeln!(out, "END TO END ({E2E_NOTE})\n");
         out.push_str(&text_table(E2E_HEAD, &e2e_rows(e2e)));
         for run in errors(e2e) {
@@ -175,6 +250,12 @@ pub(crate) fn text(
             );
         }
         let _ = writeln!(out, "\n{}\n", renewal_line(e2e));
+    }
+    let js = js_rows(measured);
+    if !js.is_empty() {
+        let _ = writeln!(out, "AGAINST THE OFFICIAL JS SDK ({JS_NOTE})\n");
+        out.push_str(&text_table(JS_HEAD, &js));
+        out.push('\n');
     }
     out.push_str("TARGETS (issue 7)\n\n");
     for verdict in verdicts {
@@ -191,8 +272,7 @@ pub(crate) fn text(
 
 pub(crate) fn markdown(
     machine: &Machine,
-    core: Option<&[CoreRow]>,
-    e2e: Option<&EndToEnd>,
+    measured: &Measured<'_>,
     verdicts: &[Verdict],
     quick: bool,
 ) -> String {
@@ -200,7 +280,8 @@ pub(crate) fn markdown(
     let _ = writeln!(
         out,
         "Measured {} with `cargo xtask bench{} --record` at commit `{}`.\n\n\
-         - machine: {} CPUs (`nproc`), {}{}\n- toolchain: {}\n- load average before the run: {}\n",
+         - machine: {} CPUs (`nproc`), {}{}\n- toolchain: {}; node {}\n\
+         - load average before the run: {}\n",
         qb_auth_core::time::format_rfc3339(SystemTime::now()),
         if quick { " --quick" } else { "" },
         machine.commit,
@@ -208,22 +289,33 @@ pub(crate) fn markdown(
         machine.cpu_model,
         if machine.sha_ni { " with SHA-NI" } else { "" },
         machine.rustc,
+        machine.node.as_deref().unwrap_or("not found"),
         machine
             .load_average
             .map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}")),
     );
-    if let Some(rows) = core {
+    if let Some(rows) = measured.core {
         let _ = writeln!(out, "### Core\n\n{}.\n", capitalise(CORE_NOTE));
         out.push_str(&markdown_table(CORE_HEAD, &core_rows(rows)));
         out.push('\n');
     }
-    if let Some(e2e) = e2e {
+    if let Some(e2e) = measured.e2e {
         let _ = writeln!(out, "### End to end\n\n{}.\n", capitalise(E2E_NOTE));
         out.push_str(&markdown_table(E2E_HEAD, &e2e_rows(e2e)));
         for run in errors(e2e) {
             let _ = writeln!(out, "\nErrors in `{}`: {}.", run.id, run.errors);
         }
         let _ = writeln!(out, "\n{}.\n", renewal_line(e2e));
+    }
+    let js = js_rows(measured);
+    if !js.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Against the official JavaScript SDK\n\n{}.\n",
+            capitalise(JS_NOTE)
+        );
+        out.push_str(&markdown_table(JS_HEAD, &js));
+        out.push('\n');
     }
     out.push_str("### Targets\n\n| | target | measured |\n| --- | --- | --- |\n");
     for verdict in verdicts {

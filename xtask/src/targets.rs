@@ -1,7 +1,7 @@
 //! The targets of issue 7, checked against what a run measured.
 
 use crate::core_bench::CoreRow;
-use crate::e2e::EndToEnd;
+use crate::report::Measured;
 
 /// Whether one target was met, and by what measurement.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,9 +44,9 @@ pub(crate) fn core_row_check(row: &CoreRow) -> Option<(String, bool)> {
     }
 }
 
-pub(crate) fn evaluate(core: Option<&[CoreRow]>, e2e: Option<&EndToEnd>) -> Vec<Verdict> {
+pub(crate) fn evaluate(measured: &Measured<'_>) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
-    if let Some(rows) = core {
+    if let Some(rows) = measured.core {
         let worst = |prefix: &str, key: &dyn Fn(&CoreRow) -> f64| {
             rows.iter()
                 .filter(|r| r.id.starts_with(prefix))
@@ -112,7 +112,7 @@ pub(crate) fn evaluate(core: Option<&[CoreRow]>, e2e: Option<&EndToEnd>) -> Vec<
             });
         }
     }
-    if let Some(e2e) = e2e {
+    if let Some(e2e) = measured.e2e {
         if let Some(run) = e2e.run("reqwest_32") {
             verdicts.push(Verdict {
                 target: "at least 10,000 sessions/s over reqwest, 32 in flight, sharing 2 cores",
@@ -138,6 +138,34 @@ pub(crate) fn evaluate(core: Option<&[CoreRow]>, e2e: Option<&EndToEnd>) -> Vec<
             pass: renewal.one_renewal_each() && renewal.worst_ms() <= ALL_SERVED_MS,
         });
     }
+    let js = measured.js_pairs();
+    if !js.is_empty() {
+        let ahead = js
+            .iter()
+            .all(|(js, ours)| ours.per_sec() > js.per_sec() && ours.errors == 0 && js.errors == 0);
+        let each: Vec<String> = js
+            .iter()
+            .map(|(js, ours)| {
+                format!(
+                    "{} in flight: {:.1}× its sessions/s ({:.0} against {:.0}{})",
+                    js.in_flight,
+                    ours.per_sec() / js.per_sec(),
+                    ours.per_sec(),
+                    js.per_sec(),
+                    if js.errors > 0 {
+                        format!(", the SDK failed {} times", js.errors)
+                    } else {
+                        String::new()
+                    }
+                )
+            })
+            .collect();
+        verdicts.push(Verdict {
+            target: "the client outruns the official JS SDK end to end (measured in the same run)",
+            measured: each.join("; "),
+            pass: ahead,
+        });
+    }
     verdicts
 }
 
@@ -157,6 +185,13 @@ mod tests {
         }
     }
 
+    fn core(rows: &[CoreRow]) -> Measured<'_> {
+        Measured {
+            core: Some(rows),
+            ..Measured::default()
+        }
+    }
+
     #[test]
     fn each_core_target_passes_at_its_limit_and_misses_past_it() {
         let rows = [
@@ -167,7 +202,7 @@ mod tests {
             row("parse_error", 5000.0, 100.0, 20.0),
             row("lifecycle_token", 99.0, 100.0, 1.0),
         ];
-        let verdicts = evaluate(Some(&rows), None);
+        let verdicts = evaluate(&core(&rows));
         assert_eq!(verdicts.len(), 5);
         assert!(verdicts.iter().all(|v| v.pass), "{verdicts:#?}");
 
@@ -177,7 +212,7 @@ mod tests {
             row("parse_session", 1000.0, 100.0, 9.0),
             row("lifecycle_token", 100.0, 100.0, 1.0),
         ];
-        let verdicts = evaluate(Some(&rows), None);
+        let verdicts = evaluate(&core(&rows));
         assert!(verdicts.iter().all(|v| !v.pass), "{verdicts:#?}");
         assert!(core_row_check(&rows[1]).is_some_and(|(_, pass)| !pass));
         assert!(core_row_check(&row("parse_error", 1.0, 1.0, 0.0)).is_none());
@@ -188,9 +223,58 @@ mod tests {
         let ok = renewal_for_tests(&[(12.0, 1, 1, 0), (40.0, 1, 1, 0)]);
         let twice = renewal_for_tests(&[(12.0, 2, 1, 0)]);
         let slow = renewal_for_tests(&[(12.0, 1, 1, 0), (51.0, 1, 1, 0)]);
-        let check = |r| evaluate(None, Some(&r)).pop().unwrap().pass;
+        let check = |r| {
+            let measured = Measured {
+                e2e: Some(&r),
+                ..Measured::default()
+            };
+            evaluate(&measured).pop().unwrap().pass
+        };
         assert!(check(ok));
         assert!(!check(twice));
         assert!(!check(slow));
+    }
+
+    fn run(id: &str, in_flight: u32, ops: u64, errors: u64) -> crate::e2e::Throughput {
+        crate::e2e::Throughput {
+            id: id.to_owned(),
+            label: id.to_owned(),
+            in_flight,
+            ops,
+            errors,
+            first_error: None,
+            secs: 1.0,
+            client_cpu_us: 10.0,
+            emulator_cpu_us: 10.0,
+        }
+    }
+
+    fn against_js(ours: [u64; 2], js: [u64; 2], js_errors: u64) -> Verdict {
+        let mut e2e = renewal_for_tests(&[(1.0, 1, 1, 0)]);
+        let baseline = run("baseline", 1, 1, 0);
+        e2e.pairs = vec![
+            (run("reqwest_seq", 1, ours[0], 0), baseline.clone()),
+            (run("reqwest_32", 32, ours[1], 0), baseline),
+        ];
+        e2e.js_sdk = vec![
+            run("js_sdk_1", 1, js[0], js_errors),
+            run("js_sdk_32", 32, js[1], 0),
+        ];
+        let measured = Measured {
+            e2e: Some(&e2e),
+            ..Measured::default()
+        };
+        evaluate(&measured).pop().unwrap()
+    }
+
+    #[test]
+    fn outrunning_the_js_sdk_needs_more_sessions_at_both_loads_and_no_failures() {
+        let ahead = against_js([14_000, 50_000], [2_000, 8_000], 0);
+        assert!(ahead.pass, "{ahead:?}");
+        assert!(ahead.measured.contains("7.0× its sessions/s"), "{ahead:?}");
+        assert!(!against_js([14_000, 7_000], [2_000, 8_000], 0).pass);
+        let failing = against_js([14_000, 50_000], [2_000, 8_000], 3);
+        assert!(!failing.pass);
+        assert!(failing.measured.contains("failed 3 times"), "{failing:?}");
     }
 }

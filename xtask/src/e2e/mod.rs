@@ -16,6 +16,7 @@
 //! not a strict floor: the emulator's work differs between the two calls.
 
 mod cpu;
+mod node;
 mod renewal;
 mod setup;
 mod throughput;
@@ -32,6 +33,7 @@ pub(crate) use renewal::Renewal;
 pub(crate) use throughput::Throughput;
 
 use crate::cargo;
+use crate::js_sdk::Installed;
 use setup::Stage;
 use throughput::{Run, Span, run_async, run_blocking};
 
@@ -43,6 +45,9 @@ pub(crate) const IN_FLIGHT: u32 = 32;
 pub(crate) struct EndToEnd {
     /// Client runs, each with its baseline: `(client, baseline)`.
     pub(crate) pairs: Vec<(Throughput, Throughput)>,
+    /// The official JavaScript SDK against the same emulator, if measured.
+    #[serde(default)]
+    pub(crate) js_sdk: Vec<Throughput>,
     pub(crate) renewal: Renewal,
 }
 
@@ -51,6 +56,7 @@ impl EndToEnd {
         self.pairs
             .iter()
             .map(|(run, _)| run)
+            .chain(&self.js_sdk)
             .find(|run| run.id == id)
     }
 }
@@ -72,11 +78,22 @@ pub(crate) fn build(root: &Path) -> Result<(), String> {
 /// Runs the end-to-end part in a release build and reads its results.
 /// `cargo xtask` itself is a debug build: the clients and the emulator
 /// must not be measured unoptimised.
-pub(crate) fn run_release(root: &Path, quick: bool) -> Result<EndToEnd, String> {
+pub(crate) fn run_release(
+    root: &Path,
+    quick: bool,
+    js_sdk: Option<&Installed>,
+) -> Result<EndToEnd, String> {
     let mut command = cargo(root);
     command.args(["run", "--release", "--quiet", "-p", "xtask", "--", "e2e"]);
     if quick {
         command.arg("--quick");
+    }
+    if let Some(sdk) = js_sdk {
+        command
+            .arg("--js-sdk-dir")
+            .arg(&sdk.dir)
+            .arg("--js-sdk-script")
+            .arg(&sdk.script);
     }
     let output = command
         .stderr(Stdio::inherit())
@@ -94,14 +111,14 @@ pub(crate) fn run_release(root: &Path, quick: bool) -> Result<EndToEnd, String> 
 }
 
 /// The `e2e` subcommand: measure, then print the results as one JSON line.
-pub(crate) fn run_and_print(quick: bool) -> Result<(), String> {
-    let results = measure(quick)?;
+pub(crate) fn run_and_print(quick: bool, js_sdk: Option<Installed>) -> Result<(), String> {
+    let results = measure(quick, js_sdk.as_ref())?;
     let json = serde_json::to_string(&results).map_err(|e| format!("results to JSON: {e}"))?;
     println!("{json}");
     Ok(())
 }
 
-fn measure(quick: bool) -> Result<EndToEnd, String> {
+fn measure(quick: bool, js_sdk: Option<&Installed>) -> Result<EndToEnd, String> {
     let span = if quick {
         Span {
             warm_up: Duration::from_millis(300),
@@ -114,10 +131,17 @@ fn measure(quick: bool) -> Result<EndToEnd, String> {
         }
     };
     let renewal_rounds = if quick { 3 } else { 10 };
-    let pairs = on_new_stage(|stage| {
+    let (pairs, js_sdk) = on_new_stage(|stage| {
         let mut pairs = measure_reqwest(stage, span)?;
         pairs.push(measure_ureq(stage, span)?);
-        Ok(pairs)
+        let mut js = Vec::new();
+        if let Some(sdk) = js_sdk {
+            for in_flight in [1, IN_FLIGHT] {
+                eprintln!("e2e: the official JS SDK, {in_flight} in flight...");
+                js.push(node::run(stage, span, sdk, in_flight)?);
+            }
+        }
+        Ok((pairs, js))
     })?;
     // A new emulator: the one above holds the hundreds of thousands of
     // sessions just created, and pruning them would be timed as part of
@@ -127,7 +151,11 @@ fn measure(quick: bool) -> Result<EndToEnd, String> {
         renewal::CALLERS
     );
     let renewal = on_new_stage(|stage| renewal::run(stage, renewal_rounds))?;
-    Ok(EndToEnd { pairs, renewal })
+    Ok(EndToEnd {
+        pairs,
+        js_sdk,
+        renewal,
+    })
 }
 
 /// Runs `f` on a fresh emulator and client runtime, then stops both.
@@ -296,6 +324,7 @@ fn ureq_baseline(
 pub(crate) fn renewal_for_tests(rounds: &[(f64, u64, usize, usize)]) -> EndToEnd {
     EndToEnd {
         pairs: Vec::new(),
+        js_sdk: Vec::new(),
         renewal: Renewal {
             callers: renewal::CALLERS,
             rounds: rounds
