@@ -179,5 +179,10 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         record::write(&path, &section)?;
         println!("recorded in {}", path.display());
     }
+    // A missed target fails the command, so that it can gate a change.
+    let missed = verdicts.iter().filter(|v| !v.pass).count();
+    if missed > 0 {
+        return Err(format!("{missed} target(s) missed"));
+    }
     Ok(())
 }

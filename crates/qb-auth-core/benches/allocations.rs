@@ -1,48 +1,20 @@
-//! Allocations per operation, counted by a global allocator that wraps the
-//! system one. Prints one tab-separated line per case for `cargo xtask bench`:
+//! Allocations per operation. Prints one tab-separated line per case for
+//! `cargo xtask bench`:
 //! `alloc <id> <allocations per op> <bytes per op> <allocations per floor> <label>`.
 //! The floor's count (zero) shows that the counter sees only the operation.
-//!
-//! Why `stats_alloc`: a `GlobalAlloc` needs `unsafe impl`, and every crate
-//! here forbids unsafe code (a workspace lint an `allow` cannot lift). The
-//! crate is a few dozen lines around atomic counters, is installed explicitly
-//! by the `#[global_allocator]` below (nothing changes just by linking it),
-//! and lives only in this bench binary, apart from `core.rs`, so the counting
-//! never slows the timings.
+//! The counting allocator and why it is `stats_alloc`: `ops/counting.rs`.
 
 #![forbid(unsafe_code)]
 
+// Not a module of `ops`: `core.rs` includes `ops`, and must not count.
+#[path = "ops/counting.rs"]
+mod counting;
 mod ops;
 
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
-use std::alloc::System;
 use std::hint::black_box;
 
+use counting::count;
 use ops::{Case, Fixtures, Measure, floor, run_all};
-
-#[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// Calls per case: allocations are deterministic, so this only averages out
-/// lazy one-time setup that slipped past the warm-up.
-const RUNS: u32 = 1000;
-
-/// Allocations and bytes per call of `op`.
-fn count<R>(mut op: impl FnMut() -> R) -> (f64, f64) {
-    for _ in 0..10 {
-        black_box(op());
-    }
-    // The counters are process-wide; this binary runs one thread.
-    let region = Region::new(GLOBAL);
-    for _ in 0..RUNS {
-        black_box(op());
-    }
-    let change = region.change();
-    // A reallocation obtains memory too, so it counts as an allocation.
-    let allocations = (change.allocations + change.reallocations) as f64 / f64::from(RUNS);
-    let bytes = change.bytes_allocated as f64 / f64::from(RUNS);
-    (allocations, bytes)
-}
 
 struct Counted {
     key: Vec<u8>,

@@ -243,8 +243,10 @@ impl<'a> Params<'a> {
             }
             // Keys are this module's constants, which `KEY_COMPONENT` leaves
             // as they are, so they skip the encoder.
+            // Checked without allocating: the allocation limits are tested
+            // in debug builds (`tests/allocation_limits.rs`).
             debug_assert!(
-                utf8_percent_encode(key, KEY_COMPONENT).to_string() == key,
+                utf8_percent_encode(key, KEY_COMPONENT).eq([key]),
                 "form key {key:?} would need escaping"
             );
             out.extend_from_slice(key.as_bytes());
