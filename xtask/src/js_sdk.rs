@@ -80,17 +80,23 @@ pub(crate) fn install(root: &Path) -> Result<Installed, String> {
         "npm pack",
     )?;
     let tarball = checked_tarball(&packed)?;
-    let into = dir.join("node_modules").join("quickblox");
-    fs::create_dir_all(&into).map_err(|e| format!("cannot create {}: {e}", into.display()))?;
+    // Unpacked beside its place and moved in whole, so that an interrupted
+    // run never leaves a package that looks installed.
+    let partial = dir.join("quickblox.partial");
+    fs::create_dir_all(&partial)
+        .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
     run(
         Command::new("tar")
             .arg("xzf")
             .arg(dir.join(&tarball))
             .arg("-C")
-            .arg(&into)
+            .arg(&partial)
             .arg("--strip-components=1"),
         "tar",
     )?;
+    let into = dir.join("node_modules").join("quickblox");
+    fs::rename(&partial, &into)
+        .map_err(|e| format!("cannot move the SDK to {}: {e}", into.display()))?;
     Ok(installed)
 }
 

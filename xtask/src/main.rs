@@ -124,7 +124,7 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     if !args.skip_e2e {
         e2e::build(&root)?;
     }
-    let js_sdk = if args.skip_js {
+    let js_sdk = if args.skip_js || (args.skip_core && args.skip_e2e) {
         None
     } else {
         js_sdk::install(&root)
