@@ -17,6 +17,19 @@ pub(crate) struct Head<'a> {
 /// Which call an answer belongs to; the same status means different things
 /// on different calls (a 401 from creating a user session is a wrong
 /// password; elsewhere it is a missing or expired session).
+///
+/// ```
+/// use qb_auth_core::{check_status, ErrorKind, Operation};
+///
+/// let answer = http::Response::builder()
+///     .status(401)
+///     .body(br#"{"errors":["Unauthorized"]}"#.to_vec())?;
+/// let login = check_status(&answer, Operation::CreateUserSession).unwrap_err();
+/// assert_eq!(login.kind(), ErrorKind::InvalidCredentials);
+/// let other = check_status(&answer, Operation::Other).unwrap_err();
+/// assert_eq!(other.kind(), ErrorKind::Unauthorized);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     /// `POST /session.json` without a user.
@@ -39,6 +52,13 @@ pub enum Operation {
 
 impl Operation {
     /// A short name for logs and messages.
+    ///
+    /// ```
+    /// use qb_auth_core::Operation;
+    ///
+    /// assert_eq!(Operation::CreateUserSession.as_str(), "create user session");
+    /// assert_eq!(Operation::Other.as_str(), "request");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::CreateApplicationSession => "create application session",
@@ -54,6 +74,18 @@ impl Operation {
 }
 
 /// What went wrong, as far as a client can act on it.
+///
+/// ```
+/// use qb_auth_core::{check_status, ErrorKind, Operation, Retry};
+///
+/// let answer = http::Response::builder()
+///     .status(422)
+///     .body(br#"{"errors":{"base":["Forbidden. Need user."]}}"#.to_vec())?;
+/// let err = check_status(&answer, Operation::Other).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::ForbiddenNeedUser);
+/// assert_eq!(err.kind().retry(), Retry::Never);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -96,6 +128,15 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// What may make a retry succeed.
+    ///
+    /// ```
+    /// use qb_auth_core::{ErrorKind, Retry};
+    ///
+    /// assert_eq!(ErrorKind::RateLimited.retry(), Retry::AfterBackoff);
+    /// assert_eq!(ErrorKind::BadTimestamp.retry(), Retry::AfterClockCorrection);
+    /// assert_eq!(ErrorKind::SessionExpired.retry(), Retry::AfterRenewal);
+    /// assert_eq!(ErrorKind::InvalidCredentials.retry(), Retry::Never);
+    /// ```
     pub const fn retry(self) -> Retry {
         match self {
             Self::RateLimited | Self::ServerError => Retry::AfterBackoff,
@@ -106,11 +147,25 @@ impl ErrorKind {
     }
 
     /// Whether any retry can help.
+    ///
+    /// ```
+    /// use qb_auth_core::ErrorKind;
+    ///
+    /// assert!(ErrorKind::ServerError.is_retryable());
+    /// assert!(!ErrorKind::UnexpectedSignature.is_retryable());
+    /// ```
     pub const fn is_retryable(self) -> bool {
         !matches!(self.retry(), Retry::Never)
     }
 
     /// A short description.
+    ///
+    /// ```
+    /// use qb_auth_core::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::NoApplicationFound.as_str(), "no application found");
+    /// assert_eq!(ErrorKind::NoApplicationFound.to_string(), "no application found");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::UnexpectedSignature => "unexpected signature",
@@ -139,6 +194,19 @@ impl fmt::Display for ErrorKind {
 }
 
 /// What can make a failed call succeed when tried again.
+///
+/// ```
+/// use qb_auth_core::{ErrorKind, Retry};
+///
+/// let next_step = |kind: ErrorKind| match kind.retry() {
+///     Retry::Never => "fix the input",
+///     Retry::AfterBackoff => "wait, then sign again",
+///     Retry::AfterClockCorrection => "sign again with the server's time",
+///     Retry::AfterRenewal => "get a new session",
+/// };
+/// assert_eq!(next_step(ErrorKind::BadTimestamp), "sign again with the server's time");
+/// assert_eq!(next_step(ErrorKind::NotFound), "fix the input");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Retry {
     /// Nothing: fix the input or the configuration.
@@ -153,6 +221,19 @@ pub enum Retry {
 }
 
 /// `Retry-After`: a delay or a moment.
+///
+/// ```
+/// use std::time::Duration;
+/// use qb_auth_core::{check_status, Operation, RetryAfter};
+///
+/// let answer = http::Response::builder()
+///     .status(429)
+///     .header("Retry-After", "30")
+///     .body(Vec::new())?;
+/// let err = check_status(&answer, Operation::Other).unwrap_err();
+/// assert_eq!(err.retry_after(), Some(RetryAfter::Delay(Duration::from_secs(30))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryAfter {
     /// Wait this long.
@@ -163,6 +244,17 @@ pub enum RetryAfter {
 
 impl RetryAfter {
     /// How long to wait from `now`.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::RetryAfter;
+    ///
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let minute = Duration::from_secs(60);
+    /// assert_eq!(RetryAfter::Delay(minute).delay_from(now), minute);
+    /// assert_eq!(RetryAfter::At(now + minute).delay_from(now), minute);
+    /// assert_eq!(RetryAfter::At(now - minute).delay_from(now), Duration::ZERO);
+    /// ```
     pub fn delay_from(self, now: SystemTime) -> Duration {
         match self {
             Self::Delay(d) => d,
@@ -213,46 +305,152 @@ struct Inner {
 
 impl ApiError {
     /// The HTTP status.
+    ///
+    /// ```
+    /// use qb_auth_core::{check_status, Operation};
+    ///
+    /// let answer = http::Response::builder().status(404).body(Vec::new())?;
+    /// let err = check_status(&answer, Operation::Other).unwrap_err();
+    /// assert_eq!(err.status(), http::StatusCode::NOT_FOUND);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.inner.status
     }
 
     /// The classification.
+    ///
+    /// ```
+    /// use qb_auth_core::{parse_session, ErrorKind, Operation};
+    ///
+    /// let answer = http::Response::builder()
+    ///     .status(422)
+    ///     .body(br#"{"errors":{"base":["Unexpected signature"]}}"#.to_vec())?;
+    /// let err = parse_session(&answer, Operation::CreateApplicationSession).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::UnexpectedSignature);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
 
     /// The call that failed.
+    ///
+    /// ```
+    /// use qb_auth_core::{check_status, Operation};
+    ///
+    /// let answer = http::Response::builder().status(500).body(Vec::new())?;
+    /// let err = check_status(&answer, Operation::Logout).unwrap_err();
+    /// assert_eq!(err.operation(), Operation::Logout);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn operation(&self) -> Operation {
         self.inner.operation
     }
 
     /// General messages: `errors` as a list, `errors.base`, or `message`.
+    ///
+    /// ```
+    /// use qb_auth_core::{check_status, Operation};
+    ///
+    /// let answer = http::Response::builder()
+    ///     .status(401)
+    ///     .body(br#"{"errors":["Token is required"]}"#.to_vec())?;
+    /// let err = check_status(&answer, Operation::Other).unwrap_err();
+    /// assert_eq!(err.messages(), ["Token is required"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn messages(&self) -> &[String] {
         &self.inner.messages
     }
 
     /// Messages by field, such as `login: ["has already been taken."]`.
+    ///
+    /// ```
+    /// use qb_auth_core::{check_status, ErrorKind, Operation};
+    ///
+    /// let answer = http::Response::builder()
+    ///     .status(422)
+    ///     .body(br#"{"errors":{"login":["has already been taken."]}}"#.to_vec())?;
+    /// let err = check_status(&answer, Operation::Other).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// assert_eq!(err.field_errors()["login"], ["has already been taken."]);
+    /// assert!(err.messages().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
         &self.inner.field_errors
     }
 
     /// A top-level `code`, when the body had one.
+    ///
+    /// ```
+    /// use qb_auth_core::{check_status, Operation};
+    ///
+    /// let answer = http::Response::builder()
+    ///     .status(429)
+    ///     .body(br#"{"code":429,"message":"Too Many Requests"}"#.to_vec())?;
+    /// let err = check_status(&answer, Operation::Other).unwrap_err();
+    /// assert_eq!(err.code(), Some("429"));
+    /// assert_eq!(err.messages(), ["Too Many Requests"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn code(&self) -> Option<&str> {
         self.inner.code.as_deref()
     }
 
     /// `Retry-After`, when the answer had one.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::{check_status, Operation, RetryAfter};
+    ///
+    /// let answer = http::Response::builder()
+    ///     .status(503)
+    ///     .header("Retry-After", "Tue, 14 Nov 2023 22:13:20 GMT")
+    ///     .body(Vec::new())?;
+    /// let err = check_status(&answer, Operation::Other).unwrap_err();
+    /// let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// assert_eq!(err.retry_after(), Some(RetryAfter::At(at)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn retry_after(&self) -> Option<RetryAfter> {
         self.inner.retry_after
     }
 
     /// The server's `Date` header: how to measure clock skew.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::{check_status, ErrorKind, Operation};
+    ///
+    /// let answer = http::Response::builder()
+    ///     .status(422)
+    ///     .header("Date", "Tue, 14 Nov 2023 22:13:20 GMT")
+    ///     .body(br#"{"errors":{"base":["Bad timestamp"]}}"#.to_vec())?;
+    /// let err = check_status(&answer, Operation::CreateApplicationSession).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::BadTimestamp);
+    /// assert_eq!(err.server_date(), Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn server_date(&self) -> Option<SystemTime> {
         self.inner.server_date
     }
 
     /// The body exactly as received.
+    ///
+    /// ```
+    /// use qb_auth_core::{parse_session, ErrorKind, Operation};
+    ///
+    /// let body = br#"{"session":{"token":"not-for-logs","user_id":"none"}}"#;
+    /// let answer = http::Response::builder().status(201).body(body.to_vec())?;
+    /// let err = parse_session(&answer, Operation::GetSession).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::MalformedResponse);
+    /// assert_eq!(err.raw_body(), body);
+    /// assert!(!err.to_string().contains("not-for-logs"));
+    /// assert!(!format!("{err:?}").contains("not-for-logs"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn raw_body(&self) -> &[u8] {
         &self.inner.raw_body
     }

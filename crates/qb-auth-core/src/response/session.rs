@@ -46,6 +46,14 @@ pub struct Session {
 
 impl Session {
     /// A session known only by its token, such as one minted by a backend.
+    ///
+    /// ```
+    /// use qb_auth_core::{Session, SessionToken};
+    ///
+    /// let session = Session::new(SessionToken::new("t0k3n"));
+    /// assert_eq!(session.token, SessionToken::new("t0k3n"));
+    /// assert_eq!((session.id, session.user_id, session.expires_at), (None, 0, None));
+    /// ```
     pub fn new(token: SessionToken) -> Self {
         Self {
             token,
@@ -62,6 +70,15 @@ impl Session {
     }
 
     /// The user this session belongs to, or `None` for an application session.
+    ///
+    /// ```
+    /// use qb_auth_core::{Session, SessionToken};
+    ///
+    /// let mut session = Session::new(SessionToken::new("t0k3n"));
+    /// assert_eq!(session.user(), None);
+    /// session.user_id = 42;
+    /// assert_eq!(session.user(), Some(42));
+    /// ```
     pub fn user(&self) -> Option<u64> {
         (self.user_id != 0).then_some(self.user_id)
     }
