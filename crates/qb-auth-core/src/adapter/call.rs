@@ -25,6 +25,19 @@ use crate::{
 use super::{ClientSettings, Error, TransportError, trace};
 
 /// An answer as an adapter hands it back: the whole body, whatever the status.
+///
+/// ```
+/// use qb_auth_core::adapter::Answer;
+/// use qb_auth_core::{check_status, ErrorKind, Operation};
+///
+/// let answer: Answer = http::Response::builder()
+///     .status(404)
+///     .body(br#"{"errors":["Not found"]}"#.to_vec())?;
+/// let err = check_status(&answer, Operation::Other).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::NotFound);
+/// assert_eq!(err.raw_body(), answer.body());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type Answer = http::Response<Vec<u8>>;
 
 /// How a call reads its answer.
@@ -65,6 +78,21 @@ pub struct Call<T, E = Error> {
 }
 
 /// The second half of a [`Call`]: reads the answer to its request.
+///
+/// ```
+/// use qb_auth_core::adapter::{Call, ClientSettings};
+/// use qb_auth_core::{ErrorKind, Identity, SessionToken};
+///
+/// let alice = Identity::login("alice", "p@ss word&1=2")?;
+/// let call = Call::login(&ClientSettings::default(), &SessionToken::new("t0k3n"), &alice)?;
+/// let (_request, reader) = call.into_request();
+/// let refused = http::Response::builder()
+///     .status(401)
+///     .body(br#"{"errors":["Unauthorized"]}"#.to_vec())?;
+/// let err = reader.read(Ok(refused)).unwrap_err();
+/// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::InvalidCredentials));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "the answer is only checked when read"]
 pub struct Reader<T, E = Error> {
     operation: Operation,
@@ -131,7 +159,17 @@ impl<T, E> Call<T, E> {
 
     /// The request to send, and what reads its answer.
     ///
-    /// See [`Call`] for an example.
+    /// ```
+    /// use qb_auth_core::adapter::{Call, ClientSettings};
+    /// use qb_auth_core::SessionToken;
+    ///
+    /// let call = Call::get_session(&ClientSettings::default(), &SessionToken::new("t0k3n"))?;
+    /// let (request, reader) = call.into_request();
+    /// assert_eq!(request.method(), http::Method::GET);
+    /// assert!(request.headers().contains_key("QB-Token"));
+    /// assert_eq!(format!("{reader:?}"), "Reader { operation: GetSession, .. }");
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn into_request(self) -> (HttpRequest, Reader<T, E>) {
         (self.request, self.reader)
     }
@@ -191,7 +229,20 @@ impl Call<Session> {
 
     /// `GET /session.json`: the session a token belongs to.
     ///
-    /// See [`Call`] for an example.
+    /// ```
+    /// use qb_auth_core::adapter::{Call, ClientSettings};
+    /// use qb_auth_core::{ErrorKind, SessionToken};
+    ///
+    /// let call = Call::get_session(&ClientSettings::default(), &SessionToken::new("t0k3n"))?;
+    /// let (request, reader) = call.into_request();
+    /// assert_eq!(request.uri().path(), "/session.json");
+    /// let gone = http::Response::builder()
+    ///     .status(401)
+    ///     .body(br#"{"errors":{"base":["Required session does not exist"]}}"#.to_vec())?;
+    /// let err = reader.read(Ok(gone)).unwrap_err();
+    /// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::SessionExpired));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get_session(
         settings: &ClientSettings,
         token: &SessionToken,

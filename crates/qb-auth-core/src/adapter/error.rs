@@ -114,6 +114,18 @@ impl Error {
 ///
 /// Keeps the underlying error as its `source` (adapters drop the URL from
 /// it first).
+///
+/// ```
+/// use std::error::Error as _;
+/// use qb_auth_core::adapter::{Error, TransportError, TransportErrorKind};
+///
+/// let timed_out = std::io::Error::from(std::io::ErrorKind::TimedOut);
+/// let err = TransportError::new(TransportErrorKind::Timeout, timed_out);
+/// assert_eq!(err.to_string(), "timed out");
+/// assert!(err.source().is_some());
+/// let err = Error::from(err);
+/// assert!(matches!(err, Error::Transport(_)) && err.is_retryable());
+/// ```
 #[derive(thiserror::Error)]
 #[error("{kind}")]
 pub struct TransportError {

@@ -212,6 +212,14 @@ impl HttpOptions {
 }
 
 /// Where an adapter's own HTTP client sends its requests.
+///
+/// ```
+/// use qb_auth_core::adapter::ProxySetting;
+///
+/// assert!(matches!(ProxySetting::default(), ProxySetting::Environment));
+/// let proxy = ProxySetting::Url("http://user:pa55@proxy:3128".into());
+/// assert_eq!(format!("{proxy:?}"), "explicit", "the URL may hold credentials");
+/// ```
 #[derive(Clone, Default)]
 pub enum ProxySetting {
     /// From `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`.

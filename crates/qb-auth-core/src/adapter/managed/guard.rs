@@ -49,7 +49,26 @@ where
 {
     /// Guards `ticket`; `report` will receive it with the result.
     ///
-    /// See [`RenewalGuard`] for an example.
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::SystemTime;
+    /// use qb_auth_core::adapter::RenewalGuard;
+    /// use qb_auth_core::lifecycle::{Ask, NewSession, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    /// use qb_auth_core::{Session, SessionToken};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(SystemTime::now(), &mut Ask::new()) else {
+    ///     unreachable!("no session yet")
+    /// };
+    /// let (reports, reported) = mpsc::channel();
+    /// let guard = RenewalGuard::new(ticket, move |ticket, result| {
+    ///     let _ = reports.send((ticket.attempt(), result.is_ok()));
+    /// });
+    /// assert!(reported.try_recv().is_err(), "nothing is reported before the attempt ends");
+    /// guard.finish(Ok(NewSession::new(Session::new(SessionToken::new("t0k3n")))));
+    /// assert_eq!(reported.try_recv(), Ok((1, true)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
     pub fn new(ticket: RenewalTicket, report: F) -> Self {
         Self {
             pending: Some((ticket, report)),
@@ -59,7 +78,20 @@ where
     /// The ticket to work on (`None` only after it was reported, which the
     /// guard's owner cannot observe: reporting consumes or drops the guard).
     ///
-    /// See [`RenewalGuard`] for an example.
+    /// ```
+    /// use std::time::SystemTime;
+    /// use qb_auth_core::adapter::RenewalGuard;
+    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, RenewalReason, SessionLifecycle, TokenAction};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(SystemTime::now(), &mut Ask::new()) else {
+    ///     unreachable!("no session yet")
+    /// };
+    /// let guard = RenewalGuard::new(ticket, |_ticket, _result| {});
+    /// let ticket = guard.ticket().expect("not reported yet");
+    /// assert_eq!((ticket.attempt(), ticket.reason()), (1, RenewalReason::NoSession));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
     pub fn ticket(&self) -> Option<&RenewalTicket> {
         self.pending.as_ref().map(|(ticket, _)| ticket)
     }

@@ -14,6 +14,25 @@ use crate::store::SessionStore;
 use super::super::trace;
 
 /// A callback for lifecycle events.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use qb_auth_core::adapter::{Listener, ManagedOptions};
+/// use qb_auth_core::lifecycle::LifecycleEvent;
+///
+/// let expiries = Arc::new(AtomicUsize::new(0));
+/// let counter = expiries.clone();
+/// let listener: Listener = Arc::new(move |event: &LifecycleEvent| {
+///     if matches!(event, LifecycleEvent::SessionExpired) {
+///         counter.fetch_add(1, Ordering::Relaxed);
+///     }
+/// });
+/// listener(&LifecycleEvent::SessionExpired);
+/// assert_eq!(expiries.load(Ordering::Relaxed), 1);
+/// let options = ManagedOptions { listeners: vec![listener], ..Default::default() };
+/// assert_eq!(options.listeners.len(), 1);
+/// ```
 pub type Listener = Arc<dyn Fn(&LifecycleEvent) + Send + Sync>;
 
 /// Events to deliver and, if the session changed, the snapshot to save

@@ -75,6 +75,18 @@ pub struct SharedLifecycle {
 
 /// What the lock of a [`SharedLifecycle`] guards: the lifecycle, and the
 /// counts that order store writes and tell waiters a renewal ended.
+///
+/// ```
+/// use qb_auth_core::adapter::SharedLifecycle;
+/// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+///
+/// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+/// let shared = SharedLifecycle::new(lifecycle, Vec::new(), None);
+/// let state = shared.lock();
+/// assert!(state.lifecycle().session().is_none());
+/// assert_eq!(state.results(), 0);
+/// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+/// ```
 #[derive(Debug)]
 pub struct LifecycleState {
     lifecycle: SessionLifecycle,
@@ -282,7 +294,25 @@ impl SharedLifecycle {
     /// Hands a renewal ticket back with the attempt's result and counts
     /// the result; the adapter then wakes everyone waiting on it.
     ///
-    /// See [`SharedLifecycle`] for an example.
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::adapter::SharedLifecycle;
+    /// use qb_auth_core::lifecycle::{
+    ///     Ask, Policy, RenewalMode, RenewalProgress, SessionLifecycle, TokenAction, TransportError,
+    /// };
+    ///
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let shared = SharedLifecycle::new(lifecycle, Vec::new(), None);
+    /// let (TokenAction::Renew(ticket), before) = shared.poll_token(now, &mut Ask::new()) else {
+    ///     unreachable!("no session yet")
+    /// };
+    /// let failed = Err(TransportError::new("connection reset").into());
+    /// let progress = shared.finish_renewal(ticket, now, failed);
+    /// assert!(matches!(progress, RenewalProgress::RetryAt(_)), "no answer: try again later");
+    /// assert_eq!(shared.lock().results(), before + 1);
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
     pub fn finish_renewal(
         &self,
         ticket: RenewalTicket,

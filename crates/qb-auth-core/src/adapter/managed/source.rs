@@ -41,7 +41,20 @@ pub enum RenewalSource<P: ?Sized> {
 impl<P: ?Sized> RenewalSource<P> {
     /// How the lifecycle renews with this source.
     ///
-    /// See [`RenewalSource`] for an example.
+    /// ```
+    /// use std::sync::Arc;
+    /// use qb_auth_core::adapter::RenewalSource;
+    /// use qb_auth_core::lifecycle::{RenewalMode, SessionCredentials};
+    /// use qb_auth_core::{AppCredentials, Identity, SecretString};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let credentials = Arc::new(SessionCredentials::new(app, Identity::application()));
+    /// let source: RenewalSource<()> = RenewalSource::Credentials(credentials);
+    /// assert!(matches!(source.mode(), RenewalMode::Credentials(_)));
+    /// let source: RenewalSource<()> = RenewalSource::TokenProvider(Arc::new(()));
+    /// assert!(matches!(source.mode(), RenewalMode::TokenProvider));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn mode(&self) -> RenewalMode {
         match self {
             Self::Credentials(provider) => RenewalMode::Credentials(provider.clone()),
