@@ -21,15 +21,16 @@ use crate::transport::Transport;
 /// the answer with `qb-auth-core`; nothing about the protocol lives here.
 ///
 /// ```
-/// # fn demo() -> Result<(), qb_auth_ureq::Error> {
-/// use qb_auth_core::{AppCredentials, Identity, SecretString};
+/// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+/// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start_blocking()?;
 ///
-/// let client = qb_auth_ureq::Client::new()?;
+/// // `Client::new()` talks to the real API; here, the emulator on loopback.
+/// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
 /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-/// let session = client.create_session(&app, &Identity::login("alice", "password1")?)?;
-/// let user = client.get_session(&session.token)?.user();
+/// let session = client.create_session(&app, &Identity::login("alice", "p@ss word&1=2")?)?;
+/// assert_eq!(client.get_session(&session.token)?.user(), Some(1001));
 /// client.destroy_session(&session.token)?;
-/// # let _ = user; Ok(()) }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Client {
@@ -39,17 +40,51 @@ pub struct Client {
 
 impl Client {
     /// A client with the defaults of [`ClientBuilder`].
+    ///
+    /// ```
+    /// let client = qb_auth_ureq::Client::new()?;
+    /// assert_eq!(client.endpoint().as_str(), "https://api.quickblox.com");
+    /// // One client serves every thread: share it or clone it.
+    /// fn shareable<T: Clone + Send + Sync>(_: &T) {}
+    /// shareable(&client);
+    /// # Ok::<(), qb_auth_ureq::Error>(())
+    /// ```
     pub fn new() -> Result<Self, Error> {
         ClientBuilder::new().build()
     }
 
     /// Starts configuring a client.
+    ///
+    /// ```
+    /// use qb_auth_core::{BodyFormat, Endpoint};
+    ///
+    /// let client = qb_auth_ureq::Client::builder()
+    ///     .endpoint(Endpoint::parse("https://apiexample.quickblox.com")?)
+    ///     .body_format(BodyFormat::Form)
+    ///     .build()?;
+    /// assert_eq!(client.endpoint().as_str(), "https://apiexample.quickblox.com");
+    /// assert_eq!(client.body_format(), BodyFormat::Form);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
 
     /// A client over your own `ureq::Agent`, with the other defaults.
     /// See [`ClientBuilder::http_client`] for what to set on it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(5))).build().new_agent();
+    /// let client = qb_auth_ureq::Client::with_http_client(agent).with_endpoint(Endpoint::parse(emulator.base_url())?);
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// assert_eq!(client.create_session(&app, &Identity::application())?.application_id, Some(fixtures::APP_ID));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_http_client(http: ureq::Agent) -> Self {
         // No builder option that can fail is set, so this cannot fail.
         Self::from_parts(http, ClientSettings::default())
@@ -68,11 +103,29 @@ impl Client {
     }
 
     /// The API host requests go to.
+    ///
+    /// ```
+    /// use qb_auth_core::Endpoint;
+    ///
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse("https://apiexample.quickblox.com")?).build()?;
+    /// assert_eq!(client.endpoint().as_str(), "https://apiexample.quickblox.com");
+    /// assert_eq!(client.endpoint().url("users.json"), "https://apiexample.quickblox.com/users.json");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn endpoint(&self) -> &Endpoint {
         &self.settings.endpoint
     }
 
     /// The body format of create-session and login.
+    ///
+    /// ```
+    /// use qb_auth_core::BodyFormat;
+    /// use qb_auth_ureq::Client;
+    ///
+    /// assert_eq!(Client::new()?.body_format(), BodyFormat::Json);
+    /// assert_eq!(Client::builder().body_format(BodyFormat::Form).build()?.body_format(), BodyFormat::Form);
+    /// # Ok::<(), qb_auth_ureq::Error>(())
+    /// ```
     pub fn body_format(&self) -> BodyFormat {
         self.settings.body_format
     }
@@ -97,6 +150,20 @@ impl Client {
     /// `POST /session.json`: creates an application session
     /// (`Identity::application()`) or a user session, signed with the
     /// system clock and a fresh nonce.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let app_session = client.create_session(&app, &Identity::application())?;
+    /// assert_eq!(app_session.user(), None);
+    /// let alice = Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?;
+    /// assert_eq!(client.create_session(&app, &alice)?.user(), Some(fixtures::ALICE_ID));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn create_session(
         &self,
         app: &AppCredentials,
@@ -135,11 +202,38 @@ impl Client {
     }
 
     /// `GET /session.json`: the session a token belongs to.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let created = client.create_session(&app, &Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?)?;
+    /// let found = client.get_session(&created.token)?;
+    /// assert_eq!((found.id, found.user()), (created.id, Some(fixtures::ALICE_ID)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
         self.execute(Call::get_session(&self.settings, token)?)
     }
 
     /// `DELETE /session.json`: ends the session; the token stops working.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, Endpoint, ErrorKind, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let session = client.create_session(&app, &Identity::application())?;
+    /// client.destroy_session(&session.token)?;
+    /// let err = client.get_session(&session.token).unwrap_err();
+    /// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::SessionExpired));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
         self.execute(Call::destroy_session(&self.settings, token)?)
     }
@@ -168,12 +262,40 @@ impl Client {
 
     /// `DELETE /login.json`: downgrades the session to an application
     /// session; the token stays valid.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let session = client.create_session(&app, &Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?)?;
+    /// client.logout(&session.token)?;
+    /// // The same token, now for an application session.
+    /// assert_eq!(client.get_session(&session.token)?.user(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn logout(&self, token: &SessionToken) -> Result<(), Error> {
         self.execute(Call::logout(&self.settings, token)?)
     }
 
     /// `GET /account_settings.json` on this client's host: the hosts the
     /// account uses. QuickBlox answers it on the shared host.
+    ///
+    /// ```
+    /// use qb_auth_core::{Endpoint, ErrorKind};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// // The emulator names itself as the account's API host.
+    /// let settings = client.account_settings(fixtures::ACCOUNT_KEY)?;
+    /// assert_eq!(settings.endpoint().as_ref(), Some(client.endpoint()));
+    /// let err = client.account_settings("not-the-account-key").unwrap_err();
+    /// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::InvalidCredentials));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
         self.execute(Call::account_settings(&self.settings, account_key)?)
     }
@@ -205,6 +327,20 @@ impl Client {
     }
 
     /// Authorizes requests with a server-side API key instead of a session.
+    ///
+    /// ```
+    /// use qb_auth_core::{ApiKey, Endpoint};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let admin = client.with_api_key(ApiKey::new(fixtures::API_KEY));
+    /// // No session needed: the key authorizes the request.
+    /// let users = http::Request::get(client.endpoint().url("users.json")).body(())?;
+    /// assert_eq!(admin.send(users)?.status(), 200);
+    /// assert_eq!(emulator.stats().sessions_created, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_api_key(&self, key: ApiKey) -> ApiKeyClient {
         ApiKeyClient::new(self.clone(), key)
     }
