@@ -28,6 +28,16 @@ pub struct AppCredentials {
 
 impl AppCredentials {
     /// Checks that the auth key and secret are not empty.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, BuildErrorKind, SecretString};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// assert_eq!(app.auth_key(), "AbCdEfGh-12345");
+    /// let err = AppCredentials::new(12345, " ", SecretString::from("s3cr3t-Key_XYZ")).unwrap_err();
+    /// assert_eq!(err.kind(), &BuildErrorKind::Empty("auth_key"));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn new(
         application_id: u64,
         auth_key: impl Into<String>,
@@ -44,16 +54,43 @@ impl AppCredentials {
     }
 
     /// The application id.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, SecretString};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// assert_eq!(app.application_id(), 12345);
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn application_id(&self) -> u64 {
         self.application_id
     }
 
     /// The authorization key (sent in the clear with every create-session).
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, SecretString};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// assert_eq!(app.auth_key(), "AbCdEfGh-12345");
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn auth_key(&self) -> &str {
         &self.auth_key
     }
 
     /// The authorization secret, for signing.
+    ///
+    /// ```
+    /// use qb_auth_core::signature::{sign, HashAlgorithm};
+    /// use qb_auth_core::{AppCredentials, SecretString};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let s = "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000";
+    /// let signature = sign(app.auth_secret(), s, HashAlgorithm::Sha1);
+    /// assert_eq!(signature.as_str(), "313e3b565417d33e0ea031c0745e4b6a7222aa13");
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn auth_secret(&self) -> &SecretString {
         &self.auth_secret
     }
@@ -70,6 +107,14 @@ impl fmt::Debug for AppCredentials {
 }
 
 /// A social network QuickBlox can log users in with.
+///
+/// ```
+/// use qb_auth_core::{Identity, IdentityKind, SocialProvider};
+///
+/// let user = Identity::social(SocialProvider::Facebook, Some("EAAGm0PX4ZCps"), None, None)?;
+/// assert_eq!(user.kind(), IdentityKind::Social(SocialProvider::Facebook));
+/// # Ok::<(), qb_auth_core::BuildError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SocialProvider {
     /// Facebook: an access token; a secret is optional.
@@ -81,6 +126,13 @@ pub enum SocialProvider {
 
 impl SocialProvider {
     /// The `provider` parameter value.
+    ///
+    /// ```
+    /// use qb_auth_core::SocialProvider;
+    ///
+    /// assert_eq!(SocialProvider::Facebook.as_str(), "facebook");
+    /// assert_eq!(SocialProvider::Twitter.as_str(), "twitter");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Facebook => "facebook",
@@ -90,6 +142,15 @@ impl SocialProvider {
 }
 
 /// What kind of identity an [`Identity`] is, without its values; safe to log.
+///
+/// ```
+/// use qb_auth_core::{Identity, IdentityKind};
+///
+/// let alice = Identity::login("alice", "p@ss word&1=2")?;
+/// assert_eq!(alice.kind(), IdentityKind::Login);
+/// assert_eq!(Identity::application().kind(), IdentityKind::Application);
+/// # Ok::<(), qb_auth_core::BuildError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IdentityKind {
     /// An application session: no user.
@@ -107,6 +168,14 @@ pub enum IdentityKind {
 impl IdentityKind {
     /// A short name: `application`, `login`, `email`, `facebook`, `twitter`,
     /// `firebase_phone`.
+    ///
+    /// ```
+    /// use qb_auth_core::{IdentityKind, SocialProvider};
+    ///
+    /// assert_eq!(IdentityKind::Email.as_str(), "email");
+    /// assert_eq!(IdentityKind::Social(SocialProvider::Twitter).as_str(), "twitter");
+    /// assert_eq!(IdentityKind::FirebasePhone.as_str(), "firebase_phone");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Application => "application",
@@ -165,11 +234,30 @@ pub(crate) enum IdentityInner {
 
 impl Identity {
     /// An application session: read-only access, no user.
+    ///
+    /// ```
+    /// use qb_auth_core::{Identity, IdentityKind};
+    ///
+    /// let app_only = Identity::application();
+    /// assert_eq!(app_only.kind(), IdentityKind::Application);
+    /// assert!(!app_only.is_user());
+    /// ```
     pub const fn application() -> Self {
         Self(IdentityInner::Application)
     }
 
     /// A user by login and password.
+    ///
+    /// ```
+    /// use qb_auth_core::{BuildErrorKind, Identity, IdentityKind};
+    ///
+    /// let alice = Identity::login("alice", "p@ss word&1=2")?;
+    /// assert_eq!(alice.kind(), IdentityKind::Login);
+    /// assert!(!format!("{alice:?}").contains("p@ss"));
+    /// let err = Identity::login("alice", " ").unwrap_err();
+    /// assert_eq!(err.kind(), &BuildErrorKind::Empty("password"));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn login(
         login: impl Into<String>,
         password: impl Into<String>,
@@ -185,6 +273,17 @@ impl Identity {
     }
 
     /// A user by email and password.
+    ///
+    /// ```
+    /// use qb_auth_core::{BuildErrorKind, Identity, IdentityKind};
+    ///
+    /// let alice = Identity::email("alice@example.com", "p@ss word&1=2")?;
+    /// assert_eq!(alice.kind(), IdentityKind::Email);
+    /// assert!(!format!("{alice:?}").contains("p@ss"));
+    /// let err = Identity::email("", "p@ss word&1=2").unwrap_err();
+    /// assert_eq!(err.kind(), &BuildErrorKind::Empty("email"));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn email(
         email: impl Into<String>,
         password: impl Into<String>,
@@ -202,6 +301,16 @@ impl Identity {
     /// A user of a custom identity provider (Enterprise plans): QuickBlox
     /// takes the provider's user id and token as login and password and
     /// checks them with the provider.
+    ///
+    /// ```
+    /// use qb_auth_core::{Identity, IdentityKind};
+    ///
+    /// // Sent as `user[login]` and `user[password]`, like a login.
+    /// let user = Identity::custom_provider("ext-user-77", "provider-token")?;
+    /// assert_eq!(user.kind(), IdentityKind::Login);
+    /// assert!(!format!("{user:?}").contains("provider-token"));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn custom_provider(
         user_id: impl Into<String>,
         token: impl Into<String>,
@@ -211,11 +320,39 @@ impl Identity {
 
     /// A Facebook user by access token. Add a scope or secret with
     /// [`Identity::with_scope`] and [`Identity::with_provider_secret`].
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
+    ///     SigningInput};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let fb = Identity::facebook("EAAGm0PX4ZCps")?;
+    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
+    /// let signed = CreateSession::new(&app, &fb, input).build(&Endpoint::default())?;
+    /// assert_eq!(
+    ///     signed.masked_string_to_sign(),
+    ///     "application_id=12345&auth_key=AbCdEfGh-12345&keys[token]=***&nonce=4242\
+    ///      &provider=facebook&timestamp=1700000000"
+    /// );
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn facebook(token: impl Into<String>) -> Result<Self, BuildError> {
         Self::social(SocialProvider::Facebook, Some(&token.into()), None, None)
     }
 
     /// A Twitter user by token and secret (legacy).
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
+    ///     SigningInput};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let user = Identity::twitter("tok123", "sec456")?;
+    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
+    /// let signed = CreateSession::new(&app, &user, input).build(&Endpoint::default())?;
+    /// assert_eq!(signed.signature().as_str(), "ba954ad4df41fee32ea803677724de7d44119983");
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn twitter(
         token: impl Into<String>,
         secret: impl Into<String>,
@@ -230,6 +367,17 @@ impl Identity {
 
     /// A social user from optional parts, as a command line gathers them;
     /// checks that they make a valid combination.
+    ///
+    /// ```
+    /// use qb_auth_core::{BuildErrorKind, Identity, IdentityKind, SocialProvider};
+    ///
+    /// // Blank parts count as absent, as when a command-line flag is left empty.
+    /// let fb = Identity::social(SocialProvider::Facebook, Some("EAAGm0PX4ZCps"), Some(""), None)?;
+    /// assert_eq!(fb.kind(), IdentityKind::Social(SocialProvider::Facebook));
+    /// let err = Identity::social(SocialProvider::Twitter, Some("tok123"), None, None).unwrap_err();
+    /// assert!(matches!(err.kind(), BuildErrorKind::MissingForProvider { provider: "twitter", .. }));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn social(
         provider: SocialProvider,
         token: Option<&str>,
@@ -262,6 +410,18 @@ impl Identity {
 
     /// A user signed in with Firebase phone authentication: the Firebase
     /// project id and the user's Firebase ID token.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
+    ///     SigningInput};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let user = Identity::firebase_phone("my-proj", "eyJhb.x.y")?;
+    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
+    /// let signed = CreateSession::new(&app, &user, input).build(&Endpoint::default())?;
+    /// assert_eq!(signed.signature().as_str(), "99b2a17a4c594b2eac6815d552621ab42042d535");
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn firebase_phone(
         project_id: impl Into<String>,
         access_token: impl Into<String>,
@@ -277,6 +437,19 @@ impl Identity {
     }
 
     /// Adds a `scope` to a social identity.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
+    ///     SigningInput};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let fb = Identity::facebook("EAAGm0PX4ZCps")?.with_scope("email")?;
+    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
+    /// let signed = CreateSession::new(&app, &fb, input).build(&Endpoint::default())?;
+    /// assert_eq!(signed.signature().as_str(), "9e559e7ce7aa397b2c90c9f5acaf1cb69e63bc3b");
+    /// assert!(Identity::login("alice", "p@ss word&1=2")?.with_scope("email").is_err());
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn with_scope(self, scope: impl Into<String>) -> Result<Self, BuildError> {
         let scope = scope.into();
         non_empty(&scope, "scope")?;
@@ -297,6 +470,19 @@ impl Identity {
     }
 
     /// Adds a provider secret (`keys[secret]`) to a social identity.
+    ///
+    /// ```
+    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
+    ///     SigningInput};
+    ///
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let fb = Identity::facebook("EAAGm0PX4ZCps")?.with_provider_secret("fb-secret")?;
+    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
+    /// let signed = CreateSession::new(&app, &fb, input).build(&Endpoint::default())?;
+    /// assert!(signed.masked_string_to_sign().contains("&keys[secret]=***&keys[token]=***&"));
+    /// assert!(!format!("{fb:?}").contains("fb-secret"));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn with_provider_secret(self, secret: impl Into<String>) -> Result<Self, BuildError> {
         let secret = secret.into();
         non_empty(&secret, "provider secret")?;
@@ -317,6 +503,15 @@ impl Identity {
     }
 
     /// The kind of identity, safe to log.
+    ///
+    /// ```
+    /// use qb_auth_core::{Identity, IdentityKind};
+    ///
+    /// let user = Identity::firebase_phone("my-proj", "eyJhb.x.y")?;
+    /// assert_eq!(user.kind(), IdentityKind::FirebasePhone);
+    /// assert_eq!(user.kind().as_str(), "firebase_phone");
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn kind(&self) -> IdentityKind {
         match &self.0 {
             IdentityInner::Application => IdentityKind::Application,
@@ -328,6 +523,14 @@ impl Identity {
     }
 
     /// Whether this identity names a user (anything but an application session).
+    ///
+    /// ```
+    /// use qb_auth_core::Identity;
+    ///
+    /// assert!(Identity::login("alice", "p@ss word&1=2")?.is_user());
+    /// assert!(!Identity::application().is_user());
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn is_user(&self) -> bool {
         !matches!(self.0, IdentityInner::Application)
     }

@@ -34,6 +34,16 @@ impl Endpoint {
     /// Parses an absolute `http` or `https` URL with no query or fragment.
     /// A bare host (as `account_settings` returns for chat) is not accepted;
     /// use [`Endpoint::from_host`] for that.
+    ///
+    /// ```
+    /// use qb_auth_core::{BuildErrorKind, Endpoint};
+    ///
+    /// let ep = Endpoint::parse("http://127.0.0.1:8080/qb/")?;
+    /// assert_eq!(ep.as_str(), "http://127.0.0.1:8080/qb");
+    /// let err = Endpoint::parse("api.quickblox.com").unwrap_err();
+    /// assert!(matches!(err.kind(), BuildErrorKind::InvalidEndpoint(_)));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn parse(url: &str) -> Result<Self, BuildError> {
         let invalid = |why: &str| BuildError::new(BuildErrorKind::InvalidEndpoint(why.to_owned()));
         let trimmed = url.trim();
@@ -62,16 +72,42 @@ impl Endpoint {
     }
 
     /// An `https` endpoint for a bare host name such as `api.quickblox.com`.
+    ///
+    /// ```
+    /// use qb_auth_core::Endpoint;
+    ///
+    /// let ep = Endpoint::from_host("apiexample.quickblox.com")?;
+    /// assert_eq!(ep.as_str(), "https://apiexample.quickblox.com");
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn from_host(host: &str) -> Result<Self, BuildError> {
         Self::parse(&format!("https://{}", host.trim()))
     }
 
     /// The base URL, without a trailing slash.
+    ///
+    /// ```
+    /// use qb_auth_core::Endpoint;
+    ///
+    /// let ep = Endpoint::parse("https://api.quickblox.com/")?;
+    /// assert_eq!(ep.as_str(), "https://api.quickblox.com");
+    /// assert_eq!(ep.as_str(), Endpoint::DEFAULT);
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.base
     }
 
     /// The URL of `path` (with or without a leading slash) on this host.
+    ///
+    /// ```
+    /// use qb_auth_core::Endpoint;
+    ///
+    /// let ep = Endpoint::parse("https://apiexample.quickblox.com/qb")?;
+    /// assert_eq!(ep.url("session.json"), "https://apiexample.quickblox.com/qb/session.json");
+    /// assert_eq!(ep.url("/session.json"), ep.url("session.json"));
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
     pub fn url(&self, path: &str) -> String {
         let path = path.trim_start_matches('/');
         let mut url = String::with_capacity(self.base.len() + 1 + path.len());

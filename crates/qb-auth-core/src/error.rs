@@ -30,12 +30,30 @@ impl BuildError {
     }
 
     /// What was wrong.
+    ///
+    /// ```
+    /// use qb_auth_core::{BuildErrorKind, Nonce};
+    ///
+    /// let err = Nonce::new(0).unwrap_err();
+    /// assert_eq!(err.kind(), &BuildErrorKind::NonceOutOfRange(0));
+    /// ```
     pub fn kind(&self) -> &BuildErrorKind {
         &self.kind
     }
 }
 
 /// The kinds of [`BuildError`].
+///
+/// ```
+/// use qb_auth_core::{BuildErrorKind, Identity, SocialProvider};
+///
+/// let err = Identity::social(SocialProvider::Facebook, None, Some("sec456"), None).unwrap_err();
+/// assert_eq!(err.kind(), &BuildErrorKind::SecretWithoutToken);
+/// assert_eq!(
+///     err.kind().to_string(),
+///     "a provider secret was given without a provider token"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BuildErrorKind {
