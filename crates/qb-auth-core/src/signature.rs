@@ -20,6 +20,17 @@ use zeroize::Zeroizing;
 /// HMAC-SHA256 as an option, but no server documentation confirms that the
 /// server accepts it, and one public report got "Unexpected signature" with
 /// it. Use [`HashAlgorithm::Sha1`] unless you have verified your server.
+///
+/// ```
+/// use qb_auth_core::signature::{sign, HashAlgorithm};
+/// use qb_auth_core::SecretString;
+///
+/// let secret = SecretString::from("s3cr3t-Key_XYZ");
+/// let s = "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000";
+/// assert_eq!(HashAlgorithm::default(), HashAlgorithm::Sha1);
+/// assert_eq!(sign(&secret, s, HashAlgorithm::Sha1).as_str().len(), 40);
+/// assert_eq!(sign(&secret, s, HashAlgorithm::Sha256).as_str().len(), 64);
+/// ```
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -34,6 +45,16 @@ pub enum HashAlgorithm {
 
 impl HashAlgorithm {
     /// The name used on the command line and in docs: `sha1` or `sha256`.
+    ///
+    /// ```
+    /// use qb_auth_core::HashAlgorithm;
+    ///
+    /// assert_eq!(HashAlgorithm::Sha1.as_str(), "sha1");
+    /// assert_eq!(HashAlgorithm::Sha256.as_str(), "sha256");
+    /// // Serde uses the same names.
+    /// assert_eq!(serde_json::to_string(&HashAlgorithm::Sha256)?, r#""sha256""#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Sha1 => "sha1",
@@ -76,6 +97,17 @@ impl Signature {
     }
 
     /// The lowercase hex text, as sent in the `signature` parameter.
+    ///
+    /// ```
+    /// use qb_auth_core::signature::{sign, HashAlgorithm};
+    /// use qb_auth_core::SecretString;
+    ///
+    /// let secret = SecretString::from("s3cr3t-Key_XYZ");
+    /// let s = "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000";
+    /// let signature = sign(&secret, s, HashAlgorithm::Sha1);
+    /// assert_eq!(signature.as_str(), "313e3b565417d33e0ea031c0745e4b6a7222aa13");
+    /// assert_eq!(signature.to_string(), signature.as_str());
+    /// ```
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.hex[..usize::from(self.len)]).expect("hex digits are ASCII")
     }
@@ -289,6 +321,22 @@ where
 /// HMACs `string_to_sign` with the auth secret and returns lowercase hex.
 ///
 /// See [`Signature`] for an example.
+///
+/// ```
+/// use qb_auth_core::signature::{sign, HashAlgorithm};
+/// use qb_auth_core::SecretString;
+///
+/// let secret = SecretString::from("s3cr3t-Key_XYZ");
+/// let s = "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000";
+/// assert_eq!(
+///     sign(&secret, s, HashAlgorithm::Sha1).as_str(),
+///     "313e3b565417d33e0ea031c0745e4b6a7222aa13"
+/// );
+/// assert_eq!(
+///     sign(&secret, s, HashAlgorithm::Sha256).as_str(),
+///     "dbdb50cc7721aebeb6898d813b5d9854637826000c91ae0b2fc199f505279f52"
+/// );
+/// ```
 pub fn sign(secret: &SecretString, string_to_sign: &str, algorithm: HashAlgorithm) -> Signature {
     sign_bytes(
         secret.expose_secret().as_bytes(),

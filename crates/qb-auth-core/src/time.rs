@@ -55,17 +55,43 @@ fn to_system(ts: Timestamp) -> Option<SystemTime> {
 
 /// Parses an HTTP date (`Date`, `Retry-After`), such as
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::time::parse_http_date;
+///
+/// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
+/// assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
+/// assert_eq!(parse_http_date("120"), None);
+/// ```
 pub fn parse_http_date(text: &str) -> Option<SystemTime> {
     httpdate::parse_http_date(text.trim()).ok()
 }
 
 /// Formats an HTTP date, for servers such as the emulator.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::time::format_http_date;
+///
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// assert_eq!(format_http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
+/// ```
 pub fn format_http_date(time: SystemTime) -> String {
     httpdate::fmt_http_date(time)
 }
 
 /// Formats a time the way QuickBlox writes `QB-Token-ExpirationDate`:
 /// `2017-11-29 07:11:18 UTC`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::time::{format_expiration, parse_expiration};
+///
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// assert_eq!(format_expiration(t), "2023-11-14 22:13:20 UTC");
+/// assert_eq!(parse_expiration(&format_expiration(t)), Some(t));
+/// ```
 pub fn format_expiration(time: SystemTime) -> String {
     match Timestamp::try_from(time) {
         Ok(ts) => ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -74,6 +100,15 @@ pub fn format_expiration(time: SystemTime) -> String {
 }
 
 /// Formats RFC 3339 with `Z`, as QuickBlox writes `created_at`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use qb_auth_core::time::{format_rfc3339, parse_rfc3339};
+///
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// assert_eq!(format_rfc3339(t), "2023-11-14T22:13:20Z");
+/// assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
+/// ```
 pub fn format_rfc3339(time: SystemTime) -> String {
     match Timestamp::try_from(time) {
         Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
