@@ -3,6 +3,16 @@ use std::fmt;
 use zeroize::{Zeroize, Zeroizing};
 
 /// How a request body is encoded.
+///
+/// ```
+/// use qb_auth_core::{login, BodyFormat, Endpoint, Identity, SessionToken};
+///
+/// let alice = Identity::login("alice", "p@ss word&1=2")?;
+/// let req = login(&Endpoint::default(), &SessionToken::new("abc"), &alice, BodyFormat::Json)?;
+/// assert_eq!(req.headers()["content-type"], "application/json");
+/// assert_eq!(BodyFormat::default(), BodyFormat::Json);
+/// # Ok::<(), qb_auth_core::BuildError>(())
+/// ```
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -19,6 +29,13 @@ pub enum BodyFormat {
 
 impl BodyFormat {
     /// `json` or `form`.
+    ///
+    /// ```
+    /// use qb_auth_core::BodyFormat;
+    ///
+    /// assert_eq!(BodyFormat::Json.as_str(), "json");
+    /// assert_eq!(BodyFormat::Form.as_str(), "form");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Json => "json",
@@ -44,27 +61,62 @@ pub struct Body(Zeroizing<Vec<u8>>);
 
 impl Body {
     /// An empty body, for `GET` and `DELETE`.
+    ///
+    /// ```
+    /// use qb_auth_core::Body;
+    ///
+    /// let body = Body::empty();
+    /// assert!(body.is_empty());
+    /// assert_eq!(body, Body::from(()));
+    /// ```
     pub fn empty() -> Self {
         Self::default()
     }
 
     /// The bytes to send.
+    ///
+    /// ```
+    /// use qb_auth_core::Body;
+    ///
+    /// assert_eq!(Body::from("{}").as_bytes(), b"{}");
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
     /// The bytes as an owned vector, for transports that take one. The
     /// copy they keep is no longer zeroized by this type.
+    ///
+    /// ```
+    /// use qb_auth_core::Body;
+    ///
+    /// let bytes: Vec<u8> = Body::from("{}").into_vec();
+    /// assert_eq!(bytes, b"{}");
+    /// ```
     pub fn into_vec(mut self) -> Vec<u8> {
         std::mem::take(&mut *self.0)
     }
 
     /// Whether there are no bytes.
+    ///
+    /// ```
+    /// use qb_auth_core::Body;
+    ///
+    /// assert!(Body::empty().is_empty());
+    /// assert!(!Body::from("{}").is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The number of bytes.
+    ///
+    /// ```
+    /// use qb_auth_core::Body;
+    ///
+    /// assert_eq!(Body::from("login=alice").len(), 11);
+    /// assert_eq!(Body::empty().len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }

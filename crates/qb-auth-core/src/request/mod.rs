@@ -24,6 +24,18 @@ use http::uri::{Authority, PathAndQuery, Scheme};
 use crate::endpoint::Endpoint;
 
 /// A request as the core builds it; the body redacts itself in `Debug`.
+///
+/// ```
+/// use qb_auth_core::{login, BodyFormat, Endpoint, HttpRequest, Identity, SessionToken};
+///
+/// let alice = Identity::login("alice", "p@ss word&1=2")?;
+/// let token = SessionToken::new("c56f382b402fb482086db956064592d3cd012bba");
+/// let req: HttpRequest = login(&Endpoint::default(), &token, &alice, BodyFormat::Form)?;
+/// let shown = format!("{req:?}");
+/// assert!(shown.contains("Body(42 bytes)"));
+/// assert!(!shown.contains("p%40ss") && !shown.contains("c56f"));
+/// # Ok::<(), qb_auth_core::BuildError>(())
+/// ```
 pub type HttpRequest = http::Request<Body>;
 
 /// `QB-Token`: the session token header.
