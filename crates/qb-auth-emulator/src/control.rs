@@ -17,6 +17,18 @@ use crate::stats::EmulatorStats;
 /// every clone steers the same emulator.
 ///
 /// Both [`EmulatorHandle`] and [`BlockingEmulator`](crate::BlockingEmulator) dereference to it.
+///
+/// ```
+/// use qb_auth_emulator::Emulator;
+///
+/// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+/// let first = emulator.control();
+/// let second = first.clone();
+/// second.set_clock_offset(-5);
+/// assert_eq!(first.clock_offset(), -5);
+/// assert_eq!(emulator.clock_offset(), -5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct EmulatorControl {
     shared: Arc<Shared>,
@@ -29,38 +41,150 @@ impl EmulatorControl {
     }
 
     /// `http://127.0.0.1:<port>`, without a trailing slash.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
+    /// assert_eq!(emulator.base_url(), format!("http://{}", emulator.local_addr()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
     }
 
     /// The address the emulator listens on.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// assert!(emulator.local_addr().ip().is_loopback());
+    /// let stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// assert_eq!(stream.peer_addr()?, emulator.local_addr());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// A snapshot of the counters.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let answer = http(&emulator, "GET /users.json", &[], "")?;
+    /// assert!(answer.ends_with(r#"{"errors":["Token is required"]}"#));
+    /// let stats = emulator.stats();
+    /// assert_eq!((stats.requests, stats.missing_token_rejections), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stats(&self) -> EmulatorStats {
         self.shared.stats()
     }
 
     /// The emulator's clock now: the system clock plus the clock offset.
     /// It is what `Date` says and what timestamps are checked against.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// emulator.set_clock_offset(3600);
+    /// let ahead = emulator.server_time().duration_since(SystemTime::now())?;
+    /// assert!((3599..=3600).contains(&ahead.as_secs()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn server_time(&self) -> SystemTime {
         self.shared.server_now()
     }
 
     /// Moves the emulator's clock `secs` ahead of (negative: behind) the
     /// system clock. Session expiry is unaffected (it runs on a monotonic clock).
+    ///
+    /// ```
+    /// use std::time::{SystemTime, UNIX_EPOCH};
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// // Make the protocol notes' timestamp "now", so their signed example is accepted.
+    /// let now = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs())?;
+    /// emulator.set_clock_offset(1_700_000_000 - now);
+    /// let body = "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000\
+    ///             &signature=313e3b565417d33e0ea031c0745e4b6a7222aa13";
+    /// let form = ["Content-Type: application/x-www-form-urlencoded"];
+    /// assert!(http(&emulator, "POST /session.json", &form, body)?.starts_with("HTTP/1.1 201"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_clock_offset(&self, secs: i64) {
         self.shared.set_clock_offset(secs);
     }
 
     /// The current clock offset in seconds.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// assert_eq!(emulator.clock_offset(), 0);
+    /// emulator.set_clock_offset(-90);
+    /// assert_eq!(emulator.clock_offset(), -90);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn clock_offset(&self) -> i64 {
         self.shared.clock_offset()
     }
 
     /// Delay added before every answer, from the next request on.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// emulator.set_latency(Duration::from_millis(50));
+    /// let started = Instant::now();
+    /// http(&emulator, "GET /users.json", &[], "")?;
+    /// assert!(started.elapsed() >= Duration::from_millis(50));
+    /// assert_eq!(emulator.stats().faults.delayed, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_latency(&self, latency: Duration) {
         self.shared.knobs().latency = latency;
     }
@@ -68,6 +192,29 @@ impl EmulatorControl {
     /// Shares of requests answered 500 and 503, drawn from the seeded
     /// generator. Each must be within `0.0..=1.0`, and together with the drop
     /// share at most `1.0`.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// emulator.set_error_shares(1.0, 0.0)?;
+    /// let answer = http(&emulator, "GET /users.json", &[], "")?;
+    /// assert!(answer.starts_with("HTTP/1.1 500"));
+    /// let too_much = emulator.set_error_shares(0.5, 0.6);
+    /// assert!(matches!(too_much, Err(ConfigError::InvalidShares { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_error_shares(&self, status_500: f64, status_503: f64) -> Result<(), ConfigError> {
         let mut knobs = self.shared.knobs();
         let shares = Shares {
@@ -81,6 +228,30 @@ impl EmulatorControl {
     }
 
     /// Share of connections closed before the answer.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// emulator.set_drop_share(1.0)?;
+    /// // Closed (or reset) before any byte of an answer.
+    /// let answer = http(&emulator, "GET /users.json", &[], "").unwrap_or_default();
+    /// assert_eq!(answer, "");
+    /// assert_eq!(emulator.stats().faults.dropped, 1);
+    /// assert!(matches!(emulator.set_drop_share(1.5), Err(ConfigError::InvalidShares { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_drop_share(&self, share: f64) -> Result<(), ConfigError> {
         let mut knobs = self.shared.knobs();
         let shares = Shares {
@@ -94,17 +265,89 @@ impl EmulatorControl {
 
     /// The next `count` requests, whatever they are, get `fault` (before any
     /// random share is drawn). Calls add up: the faults queue in order.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{Emulator, Fault};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// emulator.fail_next(1, Fault::Status503);
+    /// emulator.fail_next(1, Fault::Status429 { retry_after_secs: 3 });
+    /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 503"));
+    /// let limited = http(&emulator, "GET /users.json", &[], "")?;
+    /// assert!(limited.starts_with("HTTP/1.1 429") && limited.contains("retry-after: 3"));
+    /// // Then back to normal: no token, so 401.
+    /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 401"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fail_next(&self, count: usize, fault: Fault) {
         self.shared.knobs().faults.push(count, fault);
     }
 
     /// Forgets queued faults and sets every share back to zero. Latency is kept.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{Emulator, Fault};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// emulator.fail_next(10, Fault::Status500);
+    /// emulator.set_error_shares(0.5, 0.5)?;
+    /// emulator.clear_faults();
+    /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 401"));
+    /// assert_eq!(emulator.stats().faults.total(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn clear_faults(&self) {
         self.shared.knobs().faults.clear();
     }
 
     /// Requests per second each application may make; `None` for no limit.
     /// Buckets start full again after a change.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// emulator.set_rate_limit(Some(1))?;
+    /// let api_key = ["Authorization: ApiKey demo-api-key"];
+    /// assert!(http(&emulator, "GET /users.json", &api_key, "")?.starts_with("HTTP/1.1 200"));
+    /// assert!(http(&emulator, "GET /users.json", &api_key, "")?.starts_with("HTTP/1.1 429"));
+    /// assert_eq!(emulator.stats().rate_limited, 1);
+    /// assert_eq!(emulator.set_rate_limit(Some(0)), Err(ConfigError::ZeroRateLimit));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_rate_limit(&self, per_second: Option<u32>) -> Result<(), ConfigError> {
         if per_second == Some(0) {
             return Err(ConfigError::ZeroRateLimit);
@@ -115,6 +358,40 @@ impl EmulatorControl {
 
     /// How long sessions live after their last use. Applies at once to every
     /// session, measured from its last use.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
+    /// assert_eq!(emulator.stats().active_sessions, 1);
+    /// emulator.set_session_ttl(Duration::ZERO);
+    /// assert_eq!(emulator.stats().active_sessions, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_session_ttl(&self, ttl: Duration) {
         self.shared.knobs().session_ttl = ttl;
     }
@@ -122,6 +399,47 @@ impl EmulatorControl {
     /// Expires every session issued so far; their tokens get "Required
     /// session does not exist" from now on. Sessions created later are not
     /// affected.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    /// # fn token_of(answer: &str) -> Option<&str> {
+    /// #     let start = answer.find(r#""token":""#)? + r#""token":""#.len();
+    /// #     answer.get(start..start + 40)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let token = token_of(&create_session(&emulator, &[])?).ok_or("no token")?.to_owned();
+    /// emulator.expire_all_sessions();
+    /// let header = format!("QB-Token: {token}");
+    /// let answer = http(&emulator, "GET /session.json", &[header.as_str()], "")?;
+    /// assert!(answer.ends_with(r#"{"errors":{"base":["Required session does not exist"]}}"#));
+    /// assert_eq!(emulator.stats().expired_rejections, 1);
+    /// // Sessions created later are not affected.
+    /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expire_all_sessions(&self) {
         self.shared.expire_all_sessions();
     }
@@ -132,6 +450,20 @@ impl EmulatorControl {
 /// Dereferences to [`EmulatorControl`] for the URL, counters and knobs.
 /// Dropping it stops the emulator in the background; call
 /// [`EmulatorHandle::shutdown`] to wait until it has stopped.
+///
+/// ```
+/// use qb_auth_emulator::{Emulator, EmulatorHandle};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let emulator: EmulatorHandle = Emulator::with_demo_fixtures().start().await?;
+/// // The control's methods, through `Deref`:
+/// emulator.set_clock_offset(30);
+/// assert_eq!(emulator.clock_offset(), 30);
+/// emulator.shutdown().await;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct EmulatorHandle {
     control: EmulatorControl,
@@ -153,12 +485,38 @@ impl EmulatorHandle {
     }
 
     /// A clonable control that can move into other tasks or threads.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let control = emulator.control();
+    /// tokio::spawn(async move { control.set_clock_offset(30) }).await?;
+    /// assert_eq!(emulator.clock_offset(), 30);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn control(&self) -> EmulatorControl {
         self.control.clone()
     }
 
     /// Stops accepting, lets requests in flight finish (up to 5 seconds),
     /// and returns once the port is closed.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let addr = emulator.local_addr();
+    /// emulator.shutdown().await;
+    /// assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "the port is closed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
