@@ -47,6 +47,15 @@ pub struct Emulator;
 
 impl Emulator {
     /// An emulator with no applications or users yet.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{AppConfig, ConfigError, Emulator};
+    ///
+    /// assert_eq!(Emulator::builder().validate(), Err(ConfigError::NoApplication));
+    /// let app = AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ");
+    /// let builder = Emulator::builder().app(app);
+    /// assert_eq!(builder.validate(), Ok(()));
+    /// ```
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }
@@ -56,6 +65,20 @@ impl Emulator {
 ///
 /// Every knob can also change while the emulator runs, through
 /// [`EmulatorControl`].
+///
+/// ```
+/// use std::time::Duration;
+/// use qb_auth_emulator::{AppConfig, Emulator, UserConfig};
+///
+/// let emulator = Emulator::builder()
+///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
+///     .user(UserConfig::new(1001, "alice", "p@ss word&1=2"))
+///     .session_ttl(Duration::from_secs(600))
+///     .clock_offset(-30)
+///     .start_blocking()?;
+/// assert_eq!(emulator.clock_offset(), -30);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     directory: Directory,
@@ -89,12 +112,58 @@ impl Default for EmulatorBuilder {
 
 impl EmulatorBuilder {
     /// Adds an application.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{AppConfig, ConfigError, Emulator};
+    ///
+    /// let builder = Emulator::builder()
+    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
+    ///     .app(AppConfig::new(67890, "other-key", "other-secret"));
+    /// assert_eq!(builder.validate(), Ok(()));
+    /// let twice = builder.app(AppConfig::new(12345, "again", "again"));
+    /// assert_eq!(twice.validate(), Err(ConfigError::DuplicateApp(12345)));
+    /// ```
     pub fn app(mut self, app: AppConfig) -> Self {
         self.directory.apps.push(app);
         self
     }
 
     /// Adds a user.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{AppConfig, Emulator, UserConfig};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let emulator = Emulator::builder()
+    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
+    ///     .user(UserConfig::new(1001, "alice", "p@ss word&1=2"))
+    ///     .start_blocking()?;
+    /// let alice = [("user[login]", "alice"), ("user[password]", "p@ss word&1=2")];
+    /// let answer = create_session(&emulator, &alice)?;
+    /// assert!(answer.starts_with("HTTP/1.1 201") && answer.contains(r#""user_id":1001"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn user(mut self, user: UserConfig) -> Self {
         self.directory.users.push(user);
         self.directory.users.sort_by_key(|u| u.id);
@@ -103,6 +172,43 @@ impl EmulatorBuilder {
 
     /// Accepts `provider=facebook` with `keys[token]=<token>` as `user_id`.
     /// A `keys[secret]` sent along is ignored, as Facebook needs none.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{AppConfig, ConfigError, Emulator, UserConfig};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let builder = Emulator::builder()
+    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
+    ///     .user(UserConfig::new(1001, "alice", "p@ss word&1=2"))
+    ///     .facebook_token(1001, "EAAGm0PX4ZCps");
+    /// let emulator = builder.clone().start_blocking()?;
+    /// let facebook = [("provider", "facebook"), ("keys[token]", "EAAGm0PX4ZCps")];
+    /// assert!(create_session(&emulator, &facebook)?.contains(r#""user_id":1001"#));
+    /// let unknown = builder.facebook_token(7, "another-token").validate();
+    /// assert_eq!(unknown, Err(ConfigError::UnknownUser { provider: "facebook", user_id: 7 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn facebook_token(mut self, user_id: u64, token: impl Into<String>) -> Self {
         self.directory
             .provider_logins
@@ -115,6 +221,44 @@ impl EmulatorBuilder {
 
     /// Accepts `provider=twitter` with this `keys[token]` and `keys[secret]`
     /// as `user_id`.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{AppConfig, Emulator, UserConfig};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let emulator = Emulator::builder()
+    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
+    ///     .user(UserConfig::new(1002, "bob", "bob-secret-1"))
+    ///     .twitter_token(1002, "tok123", "sec456")
+    ///     .start_blocking()?;
+    /// let token = [("provider", "twitter"), ("keys[token]", "tok123")];
+    /// let right = [token[0], token[1], ("keys[secret]", "sec456")];
+    /// let wrong = [token[0], token[1], ("keys[secret]", "nope")];
+    /// assert!(create_session(&emulator, &right)?.contains(r#""user_id":1002"#));
+    /// assert!(create_session(&emulator, &wrong)?.starts_with("HTTP/1.1 401"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn twitter_token(
         mut self,
         user_id: u64,
@@ -132,6 +276,45 @@ impl EmulatorBuilder {
     /// Accepts `provider=firebase_phone` with this
     /// `firebase_phone[project_id]` and `firebase_phone[access_token]` as
     /// `user_id`.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{AppConfig, Emulator, UserConfig};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let emulator = Emulator::builder()
+    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
+    ///     .user(UserConfig::new(1002, "bob", "bob-secret-1"))
+    ///     .firebase_token(1002, "my-proj", "eyJhb.x.y")
+    ///     .start_blocking()?;
+    /// let firebase = [
+    ///     ("provider", "firebase_phone"),
+    ///     ("firebase_phone[project_id]", "my-proj"),
+    ///     ("firebase_phone[access_token]", "eyJhb.x.y"),
+    /// ];
+    /// assert!(create_session(&emulator, &firebase)?.contains(r#""user_id":1002"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn firebase_token(
         mut self,
         user_id: u64,
@@ -149,6 +332,17 @@ impl EmulatorBuilder {
     }
 
     /// Where to listen; `127.0.0.1:0` (any free port) by default.
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let any_port: SocketAddr = "127.0.0.1:0".parse()?;
+    /// let emulator = Emulator::with_demo_fixtures().listen(any_port).start_blocking()?;
+    /// assert!(emulator.local_addr().ip().is_loopback());
+    /// assert_ne!(emulator.local_addr().port(), 0, "a free port was picked");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
         self
@@ -157,12 +351,58 @@ impl EmulatorBuilder {
     /// Allows a listening address that is not loopback. Off by default: the
     /// emulator accepts well-known test credentials and must not be exposed
     /// by accident.
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    ///
+    /// let everywhere: SocketAddr = "0.0.0.0:8080".parse()?;
+    /// let builder = Emulator::with_demo_fixtures().listen(everywhere);
+    /// assert_eq!(builder.validate(), Err(ConfigError::NonLoopback(everywhere)));
+    /// assert_eq!(builder.allow_non_loopback(true).validate(), Ok(()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn allow_non_loopback(mut self, allow: bool) -> Self {
         self.allow_non_loopback = allow;
         self
     }
 
     /// How long a session lives after its last use; 2 hours by default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let ttl = Duration::from_secs(1);
+    /// let emulator = Emulator::with_demo_fixtures().session_ttl(ttl).start_blocking()?;
+    /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
+    /// assert_eq!(emulator.stats().active_sessions, 1);
+    /// std::thread::sleep(ttl + Duration::from_millis(100));
+    /// assert_eq!(emulator.stats().active_sessions, 0, "expired after a second unused");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn session_ttl(mut self, ttl: Duration) -> Self {
         self.session_ttl = ttl;
         self
@@ -170,24 +410,105 @@ impl EmulatorBuilder {
 
     /// Requests per second each application may make (session creation and
     /// token or API-key calls); `None`, the default, for no limit.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().rate_limit(Some(1)).start_blocking()?;
+    /// let api_key = ["Authorization: ApiKey demo-api-key"];
+    /// assert!(http(&emulator, "GET /users.json", &api_key, "")?.starts_with("HTTP/1.1 200"));
+    /// let limited = http(&emulator, "GET /users.json", &api_key, "")?;
+    /// assert!(limited.starts_with("HTTP/1.1 429") && limited.contains("retry-after: 1"));
+    /// let zero = Emulator::with_demo_fixtures().rate_limit(Some(0));
+    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroRateLimit));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
         self.rate_limit = per_second;
         self
     }
 
     /// Seconds the emulator's clock runs ahead (negative: behind) of the system clock.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().clock_offset(-120).start_blocking()?;
+    /// let behind = SystemTime::now().duration_since(emulator.server_time())?;
+    /// assert!((119..=120).contains(&behind.as_secs()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn clock_offset(mut self, secs: i64) -> Self {
         self.clock_offset = secs;
         self
     }
 
     /// Delay added before every answer.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let latency = Duration::from_millis(100);
+    /// let emulator = Emulator::with_demo_fixtures().latency(latency).start_blocking()?;
+    /// let started = Instant::now();
+    /// http(&emulator, "GET /users.json", &[], "")?;
+    /// assert!(started.elapsed() >= latency);
+    /// assert_eq!(emulator.stats().faults.delayed, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
         self
     }
 
     /// Shares of requests answered 500 and 503 (each `0.0..=1.0`).
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().error_shares(0.0, 1.0).start_blocking()?;
+    /// let answer = http(&emulator, "GET /users.json", &[], "")?;
+    /// assert!(answer.starts_with("HTTP/1.1 503"));
+    /// assert!(answer.ends_with(r#"{"errors":["Service Unavailable"]}"#));
+    /// let too_much = Emulator::with_demo_fixtures().error_shares(0.6, 0.6);
+    /// assert!(matches!(too_much.validate(), Err(ConfigError::InvalidShares { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn error_shares(mut self, status_500: f64, status_503: f64) -> Self {
         self.shares.status_500 = status_500;
         self.shares.status_503 = status_503;
@@ -195,6 +516,28 @@ impl EmulatorBuilder {
     }
 
     /// Share of connections dropped before the answer.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().drop_share(1.0).start_blocking()?;
+    /// // Closed (or reset) before any byte of an answer.
+    /// let answer = http(&emulator, "GET /users.json", &[], "").unwrap_or_default();
+    /// assert_eq!(answer, "");
+    /// assert_eq!(emulator.stats().faults.dropped, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn drop_share(mut self, share: f64) -> Self {
         self.shares.drop = share;
         self
@@ -202,18 +545,74 @@ impl EmulatorBuilder {
 
     /// Seed of the generator that picks which requests fail, for runs that
     /// repeat exactly. Tokens never come from it.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let statuses = |seed| -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    ///     let emulator = Emulator::with_demo_fixtures().error_shares(0.5, 0.0).seed(seed);
+    ///     let emulator = emulator.start_blocking()?;
+    ///     let status = || Ok(http(&emulator, "GET /users.json", &[], "")?[9..12].to_owned());
+    ///     (0..8).map(|_| status()).collect()
+    /// };
+    /// let first = statuses(7)?;
+    /// assert_eq!(first, statuses(7)?, "the same seed fails the same requests");
+    /// assert!(first.contains(&"500".to_owned()) && first.contains(&"401".to_owned()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
 
     /// Largest request body accepted; larger ones get 413. 64 KiB by default.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().body_limit(16).start_blocking()?;
+    /// let json = ["Content-Type: application/json"];
+    /// let answer = http(&emulator, "POST /session.json", &json, &"x".repeat(17))?;
+    /// assert!(answer.starts_with("HTTP/1.1 413"));
+    /// assert_eq!(emulator.stats().bodies_too_large, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
     }
 
     /// Checks the configuration without starting anything.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator, UserConfig};
+    ///
+    /// assert_eq!(Emulator::with_demo_fixtures().validate(), Ok(()));
+    /// let user_zero = Emulator::with_demo_fixtures().user(UserConfig::new(0, "nobody", "pw"));
+    /// assert_eq!(user_zero.validate(), Err(ConfigError::ZeroUserId));
+    /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.directory.validate()?;
         self.shares.validate()?;
@@ -232,6 +631,21 @@ impl EmulatorBuilder {
     /// The server runs as tasks of the calling runtime: do not block that
     /// runtime's only thread with synchronous I/O to the emulator (use
     /// [`EmulatorBuilder::start_blocking`] for synchronous clients).
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator, StartError};
+    ///
+    /// let runtime = tokio::runtime::Runtime::new()?;
+    /// runtime.block_on(async {
+    ///     let emulator = Emulator::with_demo_fixtures().start().await?;
+    ///     assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
+    ///     emulator.shutdown().await;
+    ///     let empty = Emulator::builder().start().await;
+    ///     assert!(matches!(empty, Err(StartError::Config(ConfigError::NoApplication))));
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn start(self) -> Result<EmulatorHandle, StartError> {
         self.validate()?;
         let listener = server::bind(self.listen).await?;
@@ -252,6 +666,28 @@ impl EmulatorBuilder {
     /// Starts on a runtime of its own, in a background thread, for
     /// synchronous code such as tests of a blocking client. Stops on
     /// [`BlockingEmulator::shutdown`] or when dropped.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// let api_key = ["Authorization: ApiKey demo-api-key"];
+    /// assert!(http(&emulator, "GET /users.json", &api_key, "")?.starts_with("HTTP/1.1 200"));
+    /// assert_eq!(emulator.stats().api_key_requests, 1);
+    /// emulator.shutdown();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start_blocking(self) -> Result<BlockingEmulator, StartError> {
         BlockingEmulator::start(self)
     }

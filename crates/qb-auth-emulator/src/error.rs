@@ -82,6 +82,18 @@ pub enum ConfigError {
 }
 
 /// The emulator could not start.
+///
+/// ```
+/// use qb_auth_emulator::{ConfigError, Emulator, StartError};
+///
+/// let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let addr = taken.local_addr()?;
+/// let busy = Emulator::with_demo_fixtures().listen(addr).start_blocking().unwrap_err();
+/// assert!(matches!(busy, StartError::Bind { addr: at, .. } if at == addr));
+/// let empty = Emulator::builder().start_blocking().unwrap_err();
+/// assert!(matches!(empty, StartError::Config(ConfigError::NoApplication)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {

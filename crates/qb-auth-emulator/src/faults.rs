@@ -35,6 +35,14 @@ pub enum Fault {
 
 impl Fault {
     /// The status answered, or `None` for a dropped connection.
+    ///
+    /// ```
+    /// use qb_auth_emulator::Fault;
+    ///
+    /// assert_eq!(Fault::Status500.status(), Some(500));
+    /// assert_eq!(Fault::Status503.status(), Some(503));
+    /// assert_eq!(Fault::Drop.status(), None, "no answer at all");
+    /// ```
     pub const fn status(self) -> Option<u16> {
         match self {
             Self::Status500 => Some(500),
