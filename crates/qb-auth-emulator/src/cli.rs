@@ -145,6 +145,18 @@ pub struct EmulatorArgs {
 }
 
 /// One `--user LOGIN:PASSWORD[:EMAIL]`. `Debug` redacts the password.
+///
+/// ```
+/// use qb_auth_emulator::cli::UserSpec;
+///
+/// let alice = UserSpec {
+///     login: "alice".to_owned(),
+///     password: "p@ss word&1=2".into(),
+///     email: Some("alice@example.com".to_owned()),
+/// };
+/// assert_eq!(alice.login, "alice");
+/// assert!(!format!("{alice:?}").contains("p@ss"), "Debug redacts the password");
+/// ```
 #[derive(Debug, Clone)]
 pub struct UserSpec {
     /// The login.
@@ -188,6 +200,50 @@ impl UserSpec {
 
 impl EmulatorArgs {
     /// The emulator these arguments describe.
+    ///
+    /// ```
+    /// use qb_auth_emulator::cli::EmulatorArgs;
+    /// # use clap::Parser;
+    /// # #[derive(Parser)]
+    /// # struct Cli {
+    /// #     #[command(flatten)]
+    /// #     emulator: EmulatorArgs,
+    /// # }
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let args = Cli::try_parse_from([
+    ///     "qb-auth", "--app-id", "12345", "--auth-key", "AbCdEfGh-12345",
+    ///     "--auth-secret", "s3cr3t-Key_XYZ", "--user", "alice:p@ss word&1=2",
+    ///     "--clock-offset", "-30",
+    /// ])?.emulator;
+    /// let emulator = args.to_builder().start_blocking()?;
+    /// assert_eq!(emulator.clock_offset(), -30);
+    /// let alice = [("user[login]", "alice"), ("user[password]", "p@ss word&1=2")];
+    /// // Users get ids 1, 2, 3… in the order given.
+    /// assert!(create_session(&emulator, &alice)?.contains(r#""user_id":1,"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_builder(&self) -> EmulatorBuilder {
         let mut app = AppConfig::new(
             self.app_id,
@@ -216,6 +272,27 @@ impl EmulatorArgs {
 }
 
 /// Why `qb-auth emulator` stopped with an error.
+///
+/// ```
+/// use qb_auth_emulator::cli::{run_until, CliError, EmulatorArgs};
+/// use qb_auth_emulator::{ConfigError, StartError};
+/// # use clap::Parser;
+/// # #[derive(Parser)]
+/// # struct Cli {
+/// #     #[command(flatten)]
+/// #     emulator: EmulatorArgs,
+/// # }
+///
+/// let args = Cli::try_parse_from([
+///     "qb-auth", "--listen", "0.0.0.0:0", "--app-id", "12345", "--auth-key", "AbCdEfGh-12345",
+///     "--auth-secret", "s3cr3t-Key_XYZ",
+/// ])?.emulator;
+/// let mut out = Vec::new();
+/// let result = tokio::runtime::Runtime::new()?.block_on(run_until(args, &mut out, async {}));
+/// assert!(matches!(result, Err(CliError::Start(StartError::Config(ConfigError::NonLoopback(_))))));
+/// assert!(out.is_empty(), "nothing announced");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CliError {
@@ -232,6 +309,27 @@ pub enum CliError {
 
 /// Runs `qb-auth emulator`: starts, prints `listening on http://…` as the
 /// first line of stdout, and serves until SIGINT or SIGTERM.
+///
+/// ```
+/// use qb_auth_emulator::cli::{run, CliError, EmulatorArgs};
+/// # use clap::Parser;
+/// # #[derive(Parser)]
+/// # struct Cli {
+/// #     #[command(flatten)]
+/// #     emulator: EmulatorArgs,
+/// # }
+///
+/// // Serving stops only on a signal, so this shows the other way out: a
+/// // refused configuration ends `run` at once, before anything is served.
+/// let args = Cli::try_parse_from([
+///     "qb-auth", "--listen", "0.0.0.0:0", "--app-id", "12345", "--auth-key", "AbCdEfGh-12345",
+///     "--auth-secret", "s3cr3t-Key_XYZ",
+/// ])?.emulator;
+/// let err = tokio::runtime::Runtime::new()?.block_on(run(args)).unwrap_err();
+/// assert!(matches!(err, CliError::Start(_)));
+/// assert!(err.to_string().starts_with("invalid emulator configuration: refusing to listen on"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub async fn run(args: EmulatorArgs) -> Result<(), CliError> {
     // Watch signals before announcing, so a signal sent right after the
     // line is seen is not lost.
