@@ -281,8 +281,8 @@ impl ClientBuilder {
     /// // The proxy's credentials stay out of Debug.
     /// assert!(!format!("{builder:?}").contains("proxy-pass"));
     /// assert!(builder.build().is_ok());
-    /// // A URL that cannot be a proxy fails at build.
-    /// let err = Client::builder().proxy("ftp://127.0.0.1:21").build().unwrap_err();
+    /// // Something that is not a URL fails at build.
+    /// let err = Client::builder().proxy("not a url").build().unwrap_err();
     /// assert!(matches!(err, Error::Transport(_)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -72,20 +72,18 @@ impl SessionSource {
     /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
     /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
     /// use std::sync::atomic::{AtomicU32, Ordering};
-    /// use std::sync::Arc;
     /// use qb_auth_core::lifecycle::{ProviderError, SessionCredentials};
     ///
-    /// let asked = Arc::new(AtomicU32::new(0));
-    /// let counter = asked.clone();
+    /// static ASKED: AtomicU32 = AtomicU32::new(0);
     /// let source = SessionSource::credentials(move || {
-    ///     counter.fetch_add(1, Ordering::Relaxed); // e.g. read a rotated password
+    ///     ASKED.fetch_add(1, Ordering::Relaxed); // e.g. read a rotated password
     ///     Ok::<_, ProviderError>(alice.clone())
     /// });
     /// let session = client.managed(source).build()?;
     /// session.token()?;
     /// session.destroy()?;
     /// session.token()?;
-    /// assert_eq!(asked.load(Ordering::Relaxed), 2, "asked anew for each new session");
+    /// assert_eq!(ASKED.load(Ordering::Relaxed), 2, "asked anew for each new session");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn credentials(provider: impl CredentialProvider + 'static) -> Self {
