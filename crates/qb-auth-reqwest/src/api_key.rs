@@ -37,6 +37,17 @@ impl ApiKeyClient {
     }
 
     /// The same key, acting for `user_id`.
+    ///
+    /// ```
+    /// use qb_auth_core::ApiKey;
+    /// use qb_auth_emulator::fixtures;
+    ///
+    /// let admin = qb_auth_reqwest::Client::new()?.with_api_key(ApiKey::new(fixtures::API_KEY));
+    /// let as_alice = admin.on_behalf_of(fixtures::ALICE_ID);
+    /// assert_eq!(as_alice.user(), Some(fixtures::ALICE_ID));
+    /// assert_eq!(admin.user(), None, "the original acts for no one");
+    /// # Ok::<(), qb_auth_reqwest::Error>(())
+    /// ```
     pub fn on_behalf_of(&self, user_id: u64) -> Self {
         Self {
             on_behalf_of: Some(user_id),
@@ -45,11 +56,31 @@ impl ApiKeyClient {
     }
 
     /// The user requests act for, if any.
+    ///
+    /// ```
+    /// use qb_auth_core::ApiKey;
+    /// use qb_auth_emulator::fixtures;
+    ///
+    /// let admin = qb_auth_reqwest::Client::new()?.with_api_key(ApiKey::new(fixtures::API_KEY));
+    /// assert_eq!(admin.user(), None);
+    /// assert_eq!(admin.on_behalf_of(fixtures::BOB_ID).user(), Some(fixtures::BOB_ID));
+    /// # Ok::<(), qb_auth_reqwest::Error>(())
+    /// ```
     pub fn user(&self) -> Option<u64> {
         self.on_behalf_of
     }
 
     /// The client underneath.
+    ///
+    /// ```
+    /// use qb_auth_core::{ApiKey, Endpoint};
+    /// use qb_auth_emulator::fixtures;
+    ///
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse("https://apiexample.quickblox.com")?).build()?;
+    /// let admin = client.with_api_key(ApiKey::new(fixtures::API_KEY));
+    /// assert_eq!(admin.client().endpoint(), client.endpoint());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn client(&self) -> &Client {
         &self.client
     }

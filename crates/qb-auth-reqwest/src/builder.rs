@@ -90,6 +90,16 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// The defaults listed above.
+    ///
+    /// ```
+    /// use qb_auth_core::BodyFormat;
+    /// use qb_auth_reqwest::ClientBuilder;
+    ///
+    /// let client = ClientBuilder::new().build()?;
+    /// assert_eq!(client.endpoint().as_str(), "https://api.quickblox.com");
+    /// assert_eq!(client.body_format(), BodyFormat::Json);
+    /// # Ok::<(), qb_auth_reqwest::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             settings: ClientSettings::default(),
@@ -99,18 +109,72 @@ impl ClientBuilder {
     }
 
     /// The API host (an account's own, or an emulator's).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// client.create_session(&app, &Identity::application()).await?;
+    /// assert_eq!(emulator.stats().sessions_created, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
         self.settings.endpoint = endpoint;
         self
     }
 
     /// JSON (the default) or form bodies for create-session and login.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let endpoint = Endpoint::parse(emulator.base_url())?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// // `endpoint`: the emulator's; `app`: the demo application's credentials.
+    /// use qb_auth_core::BodyFormat;
+    ///
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(endpoint).body_format(BodyFormat::Form).build()?;
+    /// assert_eq!(client.body_format(), BodyFormat::Form);
+    /// // alice's password has `@`, ` `, `&` and `=`: the form encoding keeps them intact.
+    /// let alice = Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?;
+    /// assert_eq!(client.create_session(&app, &alice).await?.user(), Some(fixtures::ALICE_ID));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn body_format(mut self, format: BodyFormat) -> Self {
         self.settings.body_format = format;
         self
     }
 
     /// HMAC-SHA1 (the default) or HMAC-SHA256.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{AppCredentials, Endpoint, HashAlgorithm, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, AppConfig, Emulator};
+    ///
+    /// // QuickBlox documents SHA-1 only; this emulated application accepts SHA-256 too.
+    /// let emulated = AppConfig::new(fixtures::APP_ID, fixtures::AUTH_KEY, fixtures::AUTH_SECRET).accept_sha256(true);
+    /// let emulator = Emulator::builder().app(emulated).start().await?;
+    /// let client = qb_auth_reqwest::Client::builder()
+    ///     .endpoint(Endpoint::parse(emulator.base_url())?)
+    ///     .hash(HashAlgorithm::Sha256)
+    ///     .build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// assert!(client.create_session(&app, &Identity::application()).await.is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn hash(mut self, hash: HashAlgorithm) -> Self {
         self.settings.hash = hash;
         self
@@ -118,6 +182,26 @@ impl ClientBuilder {
 
     /// Where nonces come from; `OsNonces` by default, `SequentialNonces` for
     /// reproducible tests.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let endpoint = Endpoint::parse(emulator.base_url())?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// // `endpoint`: the emulator's; `app`: the demo application's credentials.
+    /// use qb_auth_core::SequentialNonces;
+    ///
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(endpoint).nonces(SequentialNonces::starting_at(4242)).build()?;
+    /// let first = client.create_session(&app, &Identity::application()).await?;
+    /// let second = client.create_session(&app, &Identity::application()).await?;
+    /// assert_eq!(first.nonce.as_deref(), Some("4242"));
+    /// assert_eq!(second.nonce.as_deref(), Some("4243"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn nonces(mut self, nonces: impl NonceSource + 'static) -> Self {
         self.settings.nonces = Arc::new(nonces);
         self
@@ -126,6 +210,26 @@ impl ClientBuilder {
     /// The largest answer body accepted, in bytes; a larger one fails with
     /// [`TransportErrorKind::BodyTooLarge`]. Applies to a client passed in
     /// with [`ClientBuilder::http_client`] too.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let endpoint = Endpoint::parse(emulator.base_url())?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// // `endpoint`: the emulator's; `app`: the demo application's credentials.
+    /// use qb_auth_reqwest::{Error, TransportErrorKind};
+    ///
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(endpoint).max_body_size(64).build()?;
+    /// // A session answer is longer than 64 bytes.
+    /// let err = client.create_session(&app, &Identity::application()).await.unwrap_err();
+    /// let Error::Transport(transport) = err else { panic!("{err}") };
+    /// assert_eq!(transport.kind(), &TransportErrorKind::BodyTooLarge { limit: 64 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_body_size(mut self, bytes: u64) -> Self {
         self.settings.max_body = bytes;
         self
@@ -154,12 +258,53 @@ impl ClientBuilder {
     }
 
     /// How long connecting may take (default 10 s).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use std::time::Duration;
+    /// use qb_auth_core::Endpoint;
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder()
+    ///     .endpoint(Endpoint::parse(emulator.base_url())?)
+    ///     // Loopback connects at once; a host that never answers fails after 0.5 s.
+    ///     .connect_timeout(Duration::from_millis(500))
+    ///     .build()?;
+    /// let users = http::Request::get(client.endpoint().url("users.json")).body(())?;
+    /// assert_eq!(client.send(users).await?.status(), 401);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.options.connect_timeout = Some(timeout);
         self
     }
 
     /// How long one whole HTTP exchange may take, body included (default 30 s).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let endpoint = Endpoint::parse(emulator.base_url())?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// // `emulator`: a running emulator at `endpoint`; `app`: the demo application's credentials.
+    /// use std::time::Duration;
+    /// use qb_auth_reqwest::{Error, TransportErrorKind};
+    ///
+    /// emulator.set_latency(Duration::from_millis(500));
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(endpoint).timeout(Duration::from_millis(100)).build()?;
+    /// let err = client.create_session(&app, &Identity::application()).await.unwrap_err();
+    /// let Error::Transport(transport) = err else { panic!("{err}") };
+    /// assert_eq!(transport.kind(), &TransportErrorKind::Timeout);
+    /// assert!(transport.is_retryable());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
         self
@@ -167,18 +312,60 @@ impl ClientBuilder {
 
     /// Sends everything through this proxy (`http://`, `https://` or
     /// `socks5://` URL, credentials allowed) instead of the environment's.
+    ///
+    /// ```
+    /// use qb_auth_reqwest::{Client, Error};
+    ///
+    /// let builder = Client::builder().proxy("http://proxy-user:proxy-pass@127.0.0.1:3128");
+    /// // The proxy's credentials stay out of Debug.
+    /// assert!(!format!("{builder:?}").contains("proxy-pass"));
+    /// assert!(builder.build().is_ok());
+    /// // Something that is not a URL fails at build.
+    /// let err = Client::builder().proxy("not a url").build().unwrap_err();
+    /// assert!(matches!(err, Error::Transport(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.options.proxy = ProxySetting::Url(url.into());
         self
     }
 
     /// Uses no proxy, ignoring the environment.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::Endpoint;
+    /// use qb_auth_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// // Straight to the emulator, whatever HTTPS_PROXY, HTTP_PROXY or ALL_PROXY say.
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).no_proxy().build()?;
+    /// let users = http::Request::get(client.endpoint().url("users.json")).body(())?;
+    /// assert_eq!(client.send(users).await?.status(), 401);
+    /// assert_eq!(emulator.stats().requests, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn no_proxy(mut self) -> Self {
         self.options.proxy = ProxySetting::None;
         self
     }
 
     /// Builds the client.
+    ///
+    /// ```
+    /// use qb_auth_core::Endpoint;
+    /// use qb_auth_reqwest::{Client, Error, TransportErrorKind};
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse("https://apiexample.quickblox.com")?).build()?;
+    /// assert_eq!(client.endpoint().as_str(), "https://apiexample.quickblox.com");
+    /// // Settings that contradict each other fail here: a proxy belongs on your own client.
+    /// let own = qb_auth_reqwest::reqwest_builder()?.build()?;
+    /// let err = Client::builder().http_client(own).no_proxy().build().unwrap_err();
+    /// assert!(matches!(&err, Error::Transport(t) if matches!(t.kind(), TransportErrorKind::Config(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<Client, Error> {
         let http = match self.http {
             Some(_) if self.options.any_set() => {

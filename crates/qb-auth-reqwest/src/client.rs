@@ -22,15 +22,19 @@ use crate::transport::Transport;
 /// the answer with `qb-auth-core`; nothing about the protocol lives here.
 ///
 /// ```
-/// # async fn demo() -> Result<(), qb_auth_reqwest::Error> {
-/// use qb_auth_core::{AppCredentials, Identity, SecretString};
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+/// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
 ///
-/// let client = qb_auth_reqwest::Client::new()?;
+/// // `Client::new()` talks to the real API; here, the emulator on loopback.
+/// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
 /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-/// let session = client.create_session(&app, &Identity::login("alice", "password1")?).await?;
-/// let user = client.get_session(&session.token).await?.user();
+/// let session = client.create_session(&app, &Identity::login("alice", "p@ss word&1=2")?).await?;
+/// assert_eq!(client.get_session(&session.token).await?.user(), Some(1001));
 /// client.destroy_session(&session.token).await?;
-/// # let _ = user; Ok(()) }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Client {
@@ -40,17 +44,54 @@ pub struct Client {
 
 impl Client {
     /// A client with the defaults of [`ClientBuilder`].
+    ///
+    /// ```
+    /// let client = qb_auth_reqwest::Client::new()?;
+    /// assert_eq!(client.endpoint().as_str(), "https://api.quickblox.com");
+    /// // One client serves every task: share it or clone it.
+    /// fn shareable<T: Clone + Send + Sync>(_: &T) {}
+    /// shareable(&client);
+    /// # Ok::<(), qb_auth_reqwest::Error>(())
+    /// ```
     pub fn new() -> Result<Self, Error> {
         ClientBuilder::new().build()
     }
 
     /// Starts configuring a client.
+    ///
+    /// ```
+    /// use qb_auth_core::{BodyFormat, Endpoint};
+    ///
+    /// let client = qb_auth_reqwest::Client::builder()
+    ///     .endpoint(Endpoint::parse("https://apiexample.quickblox.com")?)
+    ///     .body_format(BodyFormat::Form)
+    ///     .build()?;
+    /// assert_eq!(client.endpoint().as_str(), "https://apiexample.quickblox.com");
+    /// assert_eq!(client.body_format(), BodyFormat::Form);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
 
     /// A client over your own `reqwest::Client`, with the other defaults.
     /// See [`ClientBuilder::http_client`] for what to set on it.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use std::time::Duration;
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let own = qb_auth_reqwest::reqwest_builder()?.timeout(Duration::from_secs(5)).build()?;
+    /// let client = qb_auth_reqwest::Client::with_http_client(own).with_endpoint(Endpoint::parse(emulator.base_url())?);
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// assert_eq!(client.create_session(&app, &Identity::application()).await?.application_id, Some(fixtures::APP_ID));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_http_client(http: reqwest::Client) -> Self {
         // No builder option that can fail is set, so this cannot fail.
         Self::from_parts(http, ClientSettings::default())
@@ -69,11 +110,29 @@ impl Client {
     }
 
     /// The API host requests go to.
+    ///
+    /// ```
+    /// use qb_auth_core::Endpoint;
+    ///
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse("https://apiexample.quickblox.com")?).build()?;
+    /// assert_eq!(client.endpoint().as_str(), "https://apiexample.quickblox.com");
+    /// assert_eq!(client.endpoint().url("users.json"), "https://apiexample.quickblox.com/users.json");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn endpoint(&self) -> &Endpoint {
         &self.settings.endpoint
     }
 
     /// The body format of create-session and login.
+    ///
+    /// ```
+    /// use qb_auth_core::BodyFormat;
+    /// use qb_auth_reqwest::Client;
+    ///
+    /// assert_eq!(Client::new()?.body_format(), BodyFormat::Json);
+    /// assert_eq!(Client::builder().body_format(BodyFormat::Form).build()?.body_format(), BodyFormat::Form);
+    /// # Ok::<(), qb_auth_reqwest::Error>(())
+    /// ```
     pub fn body_format(&self) -> BodyFormat {
         self.settings.body_format
     }
@@ -101,6 +160,23 @@ impl Client {
     /// `POST /session.json`: creates an application session
     /// (`Identity::application()`) or a user session, signed with the
     /// system clock and a fresh nonce.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let app_session = client.create_session(&app, &Identity::application()).await?;
+    /// assert_eq!(app_session.user(), None);
+    /// let alice = Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?;
+    /// assert_eq!(client.create_session(&app, &alice).await?.user(), Some(fixtures::ALICE_ID));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn create_session(
         &self,
         app: &AppCredentials,
@@ -143,12 +219,45 @@ impl Client {
     }
 
     /// `GET /session.json`: the session a token belongs to.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let created = client.create_session(&app, &Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?).await?;
+    /// let found = client.get_session(&created.token).await?;
+    /// assert_eq!((found.id, found.user()), (created.id, Some(fixtures::ALICE_ID)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
         self.execute(Call::get_session(&self.settings, token)?)
             .await
     }
 
     /// `DELETE /session.json`: ends the session; the token stops working.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{AppCredentials, Endpoint, ErrorKind, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let session = client.create_session(&app, &Identity::application()).await?;
+    /// client.destroy_session(&session.token).await?;
+    /// let err = client.get_session(&session.token).await.unwrap_err();
+    /// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::SessionExpired));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
         self.execute(Call::destroy_session(&self.settings, token)?)
             .await
@@ -182,12 +291,46 @@ impl Client {
 
     /// `DELETE /login.json`: downgrades the session to an application
     /// session; the token stays valid.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// let session = client.create_session(&app, &Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?).await?;
+    /// client.logout(&session.token).await?;
+    /// // The same token, now for an application session.
+    /// assert_eq!(client.get_session(&session.token).await?.user(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn logout(&self, token: &SessionToken) -> Result<(), Error> {
         self.execute(Call::logout(&self.settings, token)?).await
     }
 
     /// `GET /account_settings.json` on this client's host: the hosts the
     /// account uses. QuickBlox answers it on the shared host.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{Endpoint, ErrorKind};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// // The emulator names itself as the account's API host.
+    /// let settings = client.account_settings(fixtures::ACCOUNT_KEY).await?;
+    /// assert_eq!(settings.endpoint().as_ref(), Some(client.endpoint()));
+    /// let err = client.account_settings("not-the-account-key").await.unwrap_err();
+    /// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::InvalidCredentials));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
         self.execute(Call::account_settings(&self.settings, account_key)?)
             .await
@@ -223,6 +366,23 @@ impl Client {
     }
 
     /// Authorizes requests with a server-side API key instead of a session.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use qb_auth_core::{ApiKey, Endpoint};
+    /// use qb_auth_emulator::{fixtures, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let admin = client.with_api_key(ApiKey::new(fixtures::API_KEY));
+    /// // No session needed: the key authorizes the request.
+    /// let users = http::Request::get(client.endpoint().url("users.json")).body(())?;
+    /// assert_eq!(admin.send(users).await?.status(), 200);
+    /// assert_eq!(emulator.stats().sessions_created, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_api_key(&self, key: ApiKey) -> ApiKeyClient {
         ApiKeyClient::new(self.clone(), key)
     }
