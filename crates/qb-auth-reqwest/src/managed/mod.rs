@@ -33,6 +33,27 @@ pub use source::{BoxFuture, SessionSource, TokenProvider};
 const MIN_WAIT: Duration = Duration::from_millis(1);
 
 /// Configures a [`ManagedSession`]; from [`Client::managed`].
+///
+/// ```
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// # use qb_auth_core::lifecycle::SessionCredentials;
+/// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+/// # use qb_auth_emulator::{fixtures, Emulator};
+/// # use qb_auth_reqwest::{Client, SessionSource};
+/// # let emulator = Emulator::with_demo_fixtures().start().await?;
+/// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+/// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+/// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+/// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+/// let builder = client.managed(SessionSource::credentials(alice));
+/// // Debug names the kind of source, never what it holds.
+/// assert!(!format!("{builder:?}").contains(fixtures::ALICE_PASSWORD));
+/// let session = builder.build()?;
+/// assert!(session.token().await.is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use]
 pub struct ManagedSessionBuilder {
     client: Client,
@@ -162,6 +183,33 @@ impl ManagedSessionBuilder {
 
     /// Checks the policy, restores a saved session (unless the source is a
     /// fixed token, which is used instead), and returns the session.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_reqwest::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// use qb_auth_core::lifecycle::Policy;
+    /// use qb_auth_reqwest::Error;
+    ///
+    /// // A policy that cannot work is refused here, not at the first request.
+    /// let never = Policy::default().with_max_attempts(0);
+    /// let refused = client.managed(SessionSource::credentials(alice.clone())).policy(never).build();
+    /// assert!(matches!(refused, Err(Error::Policy(_))));
+    /// // Building sends nothing: the session is created when a token is first needed.
+    /// let session = client.managed(SessionSource::credentials(alice)).build()?;
+    /// assert_eq!(emulator.stats().requests, 0);
+    /// # let _ = session;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<ManagedSession, Error> {
         let lifecycle = SharedLifecycle::start(SystemTime::now(), &self.source.0, self.options)?;
         let shared = Arc::new(Shared {
@@ -197,23 +245,26 @@ impl fmt::Debug for ManagedSessionBuilder {
 /// on refused credentials all come from the core's lifecycle and its
 /// [`Policy`]; invalid credentials fail at once, without a retry.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// ```
+/// # tokio::runtime::Runtime::new()?.block_on(async {
 /// use qb_auth_core::lifecycle::SessionCredentials;
-/// use qb_auth_core::{AppCredentials, Identity, SecretString};
+/// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
 /// use qb_auth_reqwest::{Client, SessionSource};
+/// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
 ///
 /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-/// let user = Identity::login("alice", "password1")?;
-/// let session = Client::new()?
+/// let user = Identity::login("alice", "p@ss word&1=2")?;
+/// // `Client::new()` talks to the real API; here, the emulator on loopback.
+/// let session = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?
 ///     .managed(SessionSource::credentials(SessionCredentials::new(app, user)))
 ///     .on_event(|event| println!("{event:?}"))
 ///     .build()?;
 ///
-/// let request = http::Request::get("https://api.quickblox.com/users.json").body(())?;
-/// let answer = session.send(request).await?;
-/// println!("{}", answer.status());
-/// # Ok(()) }
+/// let request = http::Request::get(format!("{}/users.json", emulator.base_url())).body(())?;
+/// assert_eq!(session.send(request).await?.status(), 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct ManagedSession {
@@ -240,6 +291,27 @@ impl Shared {
 
 impl Client {
     /// A session managed for you, getting its tokens from `source`.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_reqwest::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// let session = client.managed(SessionSource::credentials(alice)).build()?;
+    /// let dialogs = || http::Request::get(client.endpoint().url("chat/Dialog.json")).body(());
+    /// assert_eq!(session.send(dialogs()?).await?.status(), 200);
+    /// assert_eq!(session.send(dialogs()?).await?.status(), 200);
+    /// assert_eq!(emulator.stats().sessions_created, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn managed(&self, source: SessionSource) -> ManagedSessionBuilder {
         ManagedSessionBuilder::new(self.clone(), source)
     }
@@ -247,17 +319,80 @@ impl Client {
 
 impl ManagedSession {
     /// The client requests go through.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_reqwest::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// let session = client.managed(SessionSource::credentials(alice)).build()?;
+    /// assert_eq!(session.client().endpoint(), client.endpoint());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn client(&self) -> &Client {
         &self.shared.client
     }
 
     /// The current session, if there is one (it may have expired since the
     /// last call; [`token`](Self::token) never returns an expired token).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_reqwest::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// let managed = client.managed(SessionSource::credentials(alice)).build()?;
+    /// assert!(managed.session().is_none(), "created on first use");
+    /// let token = managed.token().await?;
+    /// let session = managed.session().expect("a session once a token was given");
+    /// assert_eq!(session.token, token);
+    /// assert_eq!(session.user(), Some(fixtures::ALICE_ID));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn session(&self) -> Option<Session> {
         self.shared.lifecycle.lock().lifecycle().session().cloned()
     }
 
     /// When the current session expires by the local clock, unless used again.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_reqwest::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// use std::time::SystemTime;
+    ///
+    /// let session = client.managed(SessionSource::credentials(alice)).build()?;
+    /// assert_eq!(session.expires_at(), None);
+    /// session.token().await?;
+    /// let expires_at = session.expires_at().expect("known once there is a session");
+    /// assert!(expires_at > SystemTime::now());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.shared.lifecycle.lock().lifecycle().expires_at()
     }
@@ -316,6 +451,29 @@ impl ManagedSession {
     /// session does not exist" drops the token, and the request is sent
     /// once more with a new one (request extensions are not carried over).
     /// Other failures are not retried: the request may not be idempotent.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_reqwest::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// let session = client.managed(SessionSource::credentials(alice)).build()?;
+    /// let dialogs = || http::Request::get(client.endpoint().url("chat/Dialog.json")).body(());
+    /// assert_eq!(session.send(dialogs()?).await?.status(), 200);
+    /// // The server forgets the session: the request goes again, with a new one.
+    /// emulator.expire_all_sessions();
+    /// assert_eq!(session.send(dialogs()?).await?.status(), 200);
+    /// assert_eq!(emulator.stats().sessions_created, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn send<B: Into<Body>>(
         &self,
         request: http::Request<B>,
@@ -335,6 +493,28 @@ impl ManagedSession {
 
     /// Ends the session on the server (`DELETE /session.json`) and forgets
     /// it, here and in the store. The next [`token`](Self::token) renews.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use qb_auth_core::lifecycle::SessionCredentials;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # use qb_auth_emulator::{fixtures, Emulator};
+    /// # use qb_auth_reqwest::{Client, SessionSource};
+    /// # let emulator = Emulator::with_demo_fixtures().start().await?;
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
+    /// # let alice = SessionCredentials::new(app, Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?);
+    /// // `client`: a Client on the emulator; `alice`: SessionCredentials for a demo user.
+    /// let session = client.managed(SessionSource::credentials(alice)).build()?;
+    /// let token = session.token().await?;
+    /// session.destroy().await?;
+    /// assert!(session.session().is_none());
+    /// assert_eq!(emulator.stats().sessions_destroyed, 1);
+    /// assert!(client.get_session(&token).await.is_err(), "the old token is dead");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn destroy(&self) -> Result<(), Error> {
         match self.shared.lifecycle.forget() {
             Some(session) => self.shared.client.destroy_session(&session.token).await,
