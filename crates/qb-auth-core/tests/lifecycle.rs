@@ -795,6 +795,41 @@ fn a_fixed_token_is_never_renewed() {
 }
 
 #[test]
+fn a_session_handed_in_already_expired_is_not_used() {
+    // Renewable: the next ask renews instead of handing out the old token.
+    let mut lc = token_lifecycle(exact());
+    lc.set_session(t0(), expiring("stale", t0() - MINUTE), None);
+    assert!(lc.session().is_none());
+    assert_eq!(lc.expires_at(), None);
+    assert!(
+        events(&mut lc)
+            .iter()
+            .any(|e| matches!(e, LifecycleEvent::SessionExpired))
+    );
+    renew(&mut lc, t0(), &mut Ask::new());
+
+    // Fixed: nothing to renew with, so it fails rather than send it.
+    let mut lc = SessionLifecycle::new(exact(), RenewalMode::FixedToken).unwrap();
+    lc.set_session(t0(), expiring("stale", t0()), None);
+    assert!(matches!(
+        failed(&mut lc, t0(), &mut Ask::new()),
+        RenewalError::NotRenewable
+    ));
+
+    // Still valid: used until its own expiry, not for a default two hours.
+    lc.set_session(t0(), expiring("fresh", t0() + MINUTE), None);
+    assert_eq!(lc.expires_at(), Some(t0() + MINUTE));
+    assert_eq!(
+        use_token(&mut lc, t0() + secs(59), &mut Ask::new()).expose(),
+        "fresh"
+    );
+    assert!(matches!(
+        failed(&mut lc, t0() + MINUTE, &mut Ask::new()),
+        RenewalError::NotRenewable
+    ));
+}
+
+#[test]
 fn a_lost_renewal_times_out_and_its_late_result_is_ignored() {
     let mut lc = token_lifecycle(exact());
     let lost = renew(&mut lc, t0(), &mut Ask::new());

@@ -466,6 +466,11 @@ impl SessionLifecycle {
     /// the `Date` of the answer that carried it, if any. A renewal in
     /// flight becomes stale, and a recorded failure is forgotten.
     ///
+    /// Without `server_date`, the session's `expires_at` is read through the
+    /// measured clock offset, and a session already expired is not used: the
+    /// next ask renews (or fails with [`RenewalError::NotRenewable`] for a
+    /// fixed token) instead of sending a token the server has dropped.
+    ///
     /// ```
     /// use std::time::UNIX_EPOCH;
     /// use qb_auth_core::Session;
@@ -485,8 +490,17 @@ impl SessionLifecycle {
         self.expire(now);
         self.run = None;
         self.failure = None;
-        let expires_at = self.local_expiry(now, session.expires_at, server_date);
+        // A session handed in may be old (saved, or minted elsewhere long
+        // ago), so without an answer's `Date` to read it against, an expiry
+        // already past is believed: the token is not handed out. Only the
+        // expiry in an answer that just arrived is doubted when past (see
+        // `local_expiry`).
+        let expires_at = match (session.expires_at, server_date) {
+            (Some(server_expiry), None) => Some(self.clock_offset.to_local(server_expiry)),
+            (expiry, date) => self.local_expiry(now, expiry, date),
+        };
         self.install(now, session, expires_at, true);
+        self.expire(now);
     }
 
     /// Forgets the current session without telling anyone, after the
