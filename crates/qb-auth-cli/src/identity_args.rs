@@ -269,7 +269,8 @@ impl IdentityArgs {
                         self.provider_secret.as_ref(),
                         Needed::PROVIDER_SECRET,
                     )?),
-                    SocialProvider::Facebook => self.provider_secret.clone(),
+                    // Facebook, and any provider added later: optional.
+                    _ => self.provider_secret.clone(),
                 };
                 Identity::social(
                     provider,

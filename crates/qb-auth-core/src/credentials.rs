@@ -116,6 +116,7 @@ impl fmt::Debug for AppCredentials {
 /// # Ok::<(), qb_auth_core::BuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SocialProvider {
     /// Facebook: an access token; a secret is optional.
     Facebook,
@@ -152,6 +153,7 @@ impl SocialProvider {
 /// # Ok::<(), qb_auth_core::BuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IdentityKind {
     /// An application session: no user.
     Application,

@@ -320,8 +320,6 @@ where
 
 /// HMACs `string_to_sign` with the auth secret and returns lowercase hex.
 ///
-/// See [`Signature`] for an example.
-///
 /// ```
 /// use qb_auth_core::signature::{sign, HashAlgorithm};
 /// use qb_auth_core::SecretString;

@@ -102,6 +102,7 @@ pub enum TokenAction {
 /// assert_eq!(RenewalReason::Proactive.as_str(), "proactive");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RenewalReason {
     /// There has never been a session.
     NoSession,

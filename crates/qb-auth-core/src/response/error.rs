@@ -31,6 +31,7 @@ pub(crate) struct Head<'a> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Operation {
     /// `POST /session.json` without a user.
     CreateApplicationSession,
@@ -203,11 +204,14 @@ impl fmt::Display for ErrorKind {
 ///     Retry::AfterBackoff => "wait, then sign again",
 ///     Retry::AfterClockCorrection => "sign again with the server's time",
 ///     Retry::AfterRenewal => "get a new session",
+///     // The enum may grow: treat what this code does not know as final.
+///     _ => "fix the input",
 /// };
 /// assert_eq!(next_step(ErrorKind::BadTimestamp), "sign again with the server's time");
 /// assert_eq!(next_step(ErrorKind::NotFound), "fix the input");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Retry {
     /// Nothing: fix the input or the configuration.
     Never,
