@@ -68,6 +68,7 @@ pub struct ClientBuilder {
 
 /// A reqwest client with the builder's timeouts and proxy.
 fn build_http(options: HttpOptions) -> Result<reqwest::Client, TransportError> {
+    options.proxy.check()?;
     let config = |e: reqwest::Error| {
         TransportError::new(TransportErrorKind::Config("reqwest"), e.without_url())
     };
@@ -310,8 +311,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends everything through this proxy (`http://`, `https://` or
-    /// `socks5://` URL, credentials allowed) instead of the environment's.
+    /// Sends everything through this proxy (an `http://` or `https://` URL,
+    /// credentials allowed) instead of the environment's. A URL the client
+    /// cannot use fails at `build`, checked the same way by both adapters
+    /// ([`ProxySetting::check`](qb_auth_core::adapter::ProxySetting::check)).
     ///
     /// ```
     /// use qb_auth_reqwest::{Client, Error};
@@ -320,9 +323,11 @@ impl ClientBuilder {
     /// // The proxy's credentials stay out of Debug.
     /// assert!(!format!("{builder:?}").contains("proxy-pass"));
     /// assert!(builder.build().is_ok());
-    /// // Something that is not a URL fails at build.
+    /// // Something that is not a URL, or a port out of range, fails at build.
     /// let err = Client::builder().proxy("not a url").build().unwrap_err();
     /// assert!(matches!(err, Error::Transport(_)));
+    /// let err = Client::builder().proxy("http://127.0.0.1:99999").build().unwrap_err();
+    /// assert!(err.to_string().contains("port is not a number from 1 to 65535"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn proxy(mut self, url: impl Into<String>) -> Self {

@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::{TransportError, TransportErrorKind};
 use crate::{BodyFormat, BuildError, Endpoint, HashAlgorithm, Nonce, NonceSource};
 
 /// The default cap on an answer's body: 1 MiB. Authentication answers are
@@ -227,8 +228,8 @@ pub enum ProxySetting {
     Environment,
     /// Straight to the host, whatever the environment says.
     None,
-    /// Through this proxy (`http://`, `https://` or `socks5://` URL,
-    /// credentials allowed).
+    /// Through this proxy: an `http://` or `https://` URL, credentials
+    /// allowed. [`ProxySetting::check`] says whether an adapter can use it.
     Url(String),
 }
 
@@ -249,9 +250,129 @@ impl ProxySetting {
     }
 }
 
+impl ProxySetting {
+    /// Checks an explicit proxy URL before a client is built with it, the
+    /// same way for every adapter: the transports differ in what they let
+    /// through to the first request (an out-of-range port, a scheme they
+    /// cannot speak). The error never quotes the URL, which may hold
+    /// credentials.
+    ///
+    /// ```
+    /// use qb_auth_core::adapter::ProxySetting;
+    ///
+    /// let proxy = |url: &str| ProxySetting::Url(url.to_owned()).check();
+    /// assert!(proxy("http://user:pa55@127.0.0.1:3128").is_ok());
+    /// assert!(proxy("https://[::1]:8443").is_ok());
+    /// let err = proxy("http://user:pa55@127.0.0.1:99999").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "the HTTP client cannot be set up: the proxy URL's port is not a number from 1 to 65535"
+    /// );
+    /// assert!(!format!("{err:?}").contains("pa55"));
+    /// assert!(proxy("socks5://127.0.0.1:1080").is_err(), "no SOCKS support is built in");
+    /// assert!(ProxySetting::Environment.check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), TransportError> {
+        let Self::Url(url) = self else {
+            return Ok(());
+        };
+        proxy_url_problem(url).map_or(Ok(()), |why| {
+            Err(TransportError::from_kind(TransportErrorKind::Config(why)))
+        })
+    }
+}
+
+/// What is wrong with a proxy URL, if anything.
+fn proxy_url_problem(url: &str) -> Option<&'static str> {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return Some("the proxy URL is not a URL");
+    };
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Some("the proxy URL must start with http:// or https://");
+    }
+    // `http::Uri` drops a port it cannot read, so the text is read here.
+    let Some(authority) = uri.authority() else {
+        return Some("the proxy URL has no host");
+    };
+    let host_port = authority.as_str().rsplit('@').next().unwrap_or_default();
+    let port = match host_port.rsplit_once(':') {
+        Some((host, port)) if !host_port.ends_with(']') => {
+            if host.is_empty() {
+                return Some("the proxy URL has no host");
+            }
+            Some(port)
+        }
+        _ => None,
+    };
+    if uri.host().is_none_or(str::is_empty) {
+        return Some("the proxy URL has no host");
+    }
+    match port.map(str::parse::<u16>) {
+        Some(Ok(0) | Err(_)) => Some("the proxy URL's port is not a number from 1 to 65535"),
+        _ => None,
+    }
+}
+
 impl fmt::Debug for ProxySetting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The URL may hold credentials.
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_urls_are_checked_without_quoting_them() {
+        for good in [
+            "http://127.0.0.1:3128",
+            "http://proxy",
+            "https://user:pa55@proxy.example:8443",
+            "http://[::1]",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(proxy_url_problem(good), None, "{good}");
+        }
+        let cases = [
+            ("not a url", "the proxy URL is not a URL"),
+            (
+                "ftp://proxy:21",
+                "the proxy URL must start with http:// or https://",
+            ),
+            (
+                "socks5://127.0.0.1:1080",
+                "the proxy URL must start with http:// or https://",
+            ),
+            (
+                "proxy:3128",
+                "the proxy URL must start with http:// or https://",
+            ),
+            ("http://:3128", "the proxy URL has no host"),
+            ("http://u:pa55@:3128", "the proxy URL has no host"),
+            (
+                "http://127.0.0.1:99999",
+                "the proxy URL's port is not a number from 1 to 65535",
+            ),
+            (
+                "http://127.0.0.1:0",
+                "the proxy URL's port is not a number from 1 to 65535",
+            ),
+            (
+                "http://127.0.0.1:",
+                "the proxy URL's port is not a number from 1 to 65535",
+            ),
+            (
+                "http://u:pa55@h:port",
+                "the proxy URL's port is not a number from 1 to 65535",
+            ),
+        ];
+        for (bad, why) in cases {
+            assert_eq!(proxy_url_problem(bad), Some(why), "{bad}");
+            let err = ProxySetting::Url(bad.to_owned()).check().unwrap_err();
+            assert!(!format!("{err} {err:?}").contains("pa55"), "{bad}");
+        }
+        assert!(ProxySetting::None.check().is_ok());
     }
 }
