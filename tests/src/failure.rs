@@ -1,8 +1,8 @@
 //! One error type for both transports, so a test written once can check
 //! what either adapter returned.
 
-use qb_auth_core::adapter::Error;
-use qb_auth_core::lifecycle::{PolicyError, RenewalError};
+use qb_auth_client::Error;
+use qb_auth_core::lifecycle::RenewalError;
 use qb_auth_core::store::StoreError;
 use qb_auth_core::{ApiError, BuildError, ErrorKind};
 use qb_auth_reqwest::Error as ReqwestError;
@@ -26,8 +26,8 @@ pub enum Failure {
     NoAccountEndpoint,
     /// A managed session could not get a token.
     Renewal(RenewalError),
-    /// A managed session's policy was refused.
-    Policy(PolicyError),
+    /// A request to another host was refused before it was sent.
+    ForeignHost,
     /// A managed session's store failed to load.
     Store(StoreError),
 }
@@ -74,7 +74,7 @@ impl Failure {
     }
 }
 
-/// Both adapters return the core's one `Error`: this stops compiling if
+/// Both adapters return the client's one `Error`: this stops compiling if
 /// either gets a type of its own again (and then needs its own `From`).
 const _: fn(ReqwestError, UreqError) -> [Error; 2] = |a, b| [a, b];
 
@@ -84,7 +84,7 @@ impl From<Error> for Failure {
             Error::Build(e) => Self::Build(e),
             Error::Api(e) => Self::Api(e),
             Error::Transport(e) => {
-                use qb_auth_core::adapter::TransportErrorKind as K;
+                use qb_auth_core::TransportErrorKind as K;
                 let kind = match e.kind() {
                     K::Connect => TransportKind::Connect,
                     K::Timeout => TransportKind::Timeout,
@@ -103,7 +103,7 @@ impl From<Error> for Failure {
             }
             Error::NoAccountEndpoint => Self::NoAccountEndpoint,
             Error::Renewal(e) => Self::Renewal(e),
-            Error::Policy(e) => Self::Policy(e),
+            Error::ForeignHost { .. } => Self::ForeignHost,
             Error::Store(e) => Self::Store(e),
             other => panic!("an Error variant this harness does not know: {other}"),
         }

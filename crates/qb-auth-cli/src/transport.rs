@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use qb_auth_core::adapter::{Error, TransportErrorKind};
+use qb_auth_client::Error;
+use qb_auth_core::TransportErrorKind;
 use qb_auth_core::{Endpoint, HttpRequest, Operation};
 
 use crate::args::{ServerArgs, TransportKind};

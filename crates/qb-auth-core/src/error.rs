@@ -81,6 +81,14 @@ pub enum BuildErrorKind {
     RandomUnavailable,
     /// A request this crate built was rejected by the `http` crate.
     Http(String),
+    /// A lifecycle [`Policy`](crate::lifecycle::Policy) setting is out of
+    /// range.
+    InvalidPolicy {
+        /// The setting, as named in `Policy`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for BuildErrorKind {
@@ -104,6 +112,20 @@ impl fmt::Display for BuildErrorKind {
             Self::IdentityNotAllowed(why) => f.write_str(why),
             Self::RandomUnavailable => f.write_str("the OS random number generator failed"),
             Self::Http(why) => write!(f, "could not build the HTTP request: {why}"),
+            Self::InvalidPolicy { field, reason } => {
+                write!(f, "invalid lifecycle policy: {field} {reason}")
+            }
         }
+    }
+}
+
+/// A policy that cannot be used is a configuration mistake like any other,
+/// so clients report it as one [`BuildError`].
+impl From<crate::lifecycle::PolicyError> for BuildError {
+    fn from(err: crate::lifecycle::PolicyError) -> Self {
+        Self::new(BuildErrorKind::InvalidPolicy {
+            field: err.field(),
+            reason: err.reason(),
+        })
     }
 }

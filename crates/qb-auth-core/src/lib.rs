@@ -5,8 +5,10 @@
 //! classified [`ApiError`] out. Time and nonces are inputs, so every request
 //! is reproducible and every path testable with a fake clock.
 //!
-//! Transports live elsewhere: `qb-auth-reqwest` (async) and `qb-auth-ureq`
-//! (blocking) run this core over HTTP, or bring your own.
+//! Transports live elsewhere: `qb-auth-client` is the client written once
+//! over a small transport seam, and `qb-auth-reqwest` (async) and
+//! `qb-auth-ureq` (blocking) plug HTTP clients into it; or drive this core
+//! from your own.
 //!
 //! ```
 //! use qb_auth_core::{parse_session, AppCredentials, CreateSession, Endpoint, Identity, Nonce,
@@ -44,13 +46,12 @@
 //! - [`lifecycle`]: the session's life as a sans-IO state machine: which
 //!   token to use, when and how to renew, what each answer means.
 //! - [`store`]: where the lifecycle's state is saved between runs.
-//! - [`adapter`]: what every transport adapter shares.
+//! - [`TransportError`]: what a transport reports when no answer came back.
 //! - [`time`]: the date formats QuickBlox sends.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod adapter;
 mod credentials;
 mod described;
 mod endpoint;
@@ -64,6 +65,7 @@ mod secret;
 pub mod signature;
 pub mod store;
 pub mod time;
+mod transport_error;
 
 pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};
 pub use endpoint::Endpoint;
@@ -82,3 +84,4 @@ pub use response::{
 pub use secrecy::{ExposeSecret, SecretString};
 pub use secret::SessionToken;
 pub use signature::{HashAlgorithm, Signature};
+pub use transport_error::{TransportError, TransportErrorKind};

@@ -9,7 +9,6 @@ use qb_auth_core::lifecycle::{
     Ask, AttemptError, ClockSkew, LifecycleEvent, LifecycleSnapshot, NewSession, Policy,
     ProviderError, RenewalError, RenewalMethod, RenewalMode, RenewalProgress, RenewalReason,
     RenewalTicket, ResponseTimes, SessionCredentials, SessionLifecycle, TokenAction,
-    TransportError,
 };
 use qb_auth_core::store::{MemoryStore, SessionStore};
 use qb_auth_core::time::{format_expiration, format_http_date};
@@ -17,6 +16,7 @@ use qb_auth_core::{
     AppCredentials, Endpoint, ErrorKind, Identity, Nonce, Operation, SecretString, Session,
     SessionToken, parse_session, unix_seconds,
 };
+use qb_auth_core::{TransportError, TransportErrorKind};
 
 const HOUR: Duration = Duration::from_secs(3600);
 const MINUTE: Duration = Duration::from_secs(60);
@@ -140,6 +140,7 @@ fn bad_timestamp(date: Option<SystemTime>) -> Result<NewSession, AttemptError> {
 
 fn transport() -> Result<NewSession, AttemptError> {
     Err(AttemptError::Transport(TransportError::new(
+        TransportErrorKind::Connection,
         "connection refused",
     )))
 }

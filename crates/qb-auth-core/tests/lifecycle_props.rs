@@ -17,10 +17,10 @@ use proptest::prelude::*;
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, LifecycleSnapshot, NewSession, Policy, RenewalMode,
     RenewalTicket, ResponseTimes, SessionCredentials, SessionLifecycle, TokenAction,
-    TransportError,
 };
 use qb_auth_core::time::{format_expiration, format_http_date};
 use qb_auth_core::{AppCredentials, Identity, Operation, SecretString, SessionToken};
+use qb_auth_core::{TransportError, TransportErrorKind};
 
 const TTL: Duration = Duration::from_secs(2 * 3600);
 
@@ -316,7 +316,9 @@ impl Harness {
                 ),
                 operation,
             ),
-            Outcome::Transport => Err(TransportError::new("reset").into()),
+            Outcome::Transport => {
+                Err(TransportError::new(TransportErrorKind::Connection, "reset").into())
+            }
             Outcome::BadTimestamp { with_date } => {
                 let head = if with_date {
                     vec![("Date", format_http_date(server_now))]

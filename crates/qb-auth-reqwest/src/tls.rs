@@ -5,7 +5,7 @@
 //! certificates with the platform verifier. The configuration is handed to
 //! reqwest directly, so no process-wide provider is installed.
 
-use qb_auth_core::adapter::TransportError;
+use qb_auth_core::TransportError;
 
 #[cfg(feature = "rustls")]
 pub(crate) fn configure(
@@ -13,7 +13,7 @@ pub(crate) fn configure(
 ) -> Result<reqwest::ClientBuilder, TransportError> {
     use std::sync::Arc;
 
-    use qb_auth_core::adapter::TransportErrorKind;
+    use qb_auth_core::TransportErrorKind;
     use rustls_platform_verifier::BuilderVerifierExt;
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());

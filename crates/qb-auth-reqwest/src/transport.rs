@@ -1,39 +1,53 @@
-//! Moving bytes: an `http::Request` out through reqwest, an
-//! `http::Response<Vec<u8>>` back, with the body capped.
+//! reqwest as the client's transport.
 
-use qb_auth_core::Body;
-use qb_auth_core::adapter::{TransportError, TransportErrorKind};
+use std::time::Duration;
 
-/// The reqwest client and the body limit; cheap to clone.
-#[derive(Clone)]
-pub(crate) struct Transport {
-    http: reqwest::Client,
-    max_body: u64,
+use qb_auth_client::{HttpOptions, ProxySetting, Response, Transport};
+use qb_auth_core::{HttpRequest, TransportError, TransportErrorKind};
+
+/// A `reqwest::Client` as the transport of a [`Client`](crate::Client).
+#[derive(Debug, Clone)]
+pub struct Reqwest(reqwest::Client);
+
+impl From<reqwest::Client> for Reqwest {
+    fn from(client: reqwest::Client) -> Self {
+        Self(client)
+    }
 }
 
-impl Transport {
-    pub(crate) fn new(http: reqwest::Client, max_body: u64) -> Self {
-        Self { http, max_body }
-    }
+/// A `reqwest::ClientBuilder` set up as the client sets up its own: TLS as
+/// this crate's features say, and no redirects (one could carry `QB-Token`
+/// to another host). Add your own settings and pass the result to
+/// [`ClientBuilder::http_client`](qb_auth_client::ClientBuilder::http_client).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let http = qb_auth_reqwest::reqwest_builder()?.pool_max_idle_per_host(4).build()?;
+/// let client = qb_auth_reqwest::Client::builder().http_client(http).build()?;
+/// # let _ = client; Ok(())
+/// # }
+/// ```
+pub fn reqwest_builder() -> Result<reqwest::ClientBuilder, TransportError> {
+    crate::tls::configure(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()))
+}
 
-    /// Sends one request and reads the whole answer, whatever its status.
-    pub(crate) async fn send(
-        &self,
-        request: http::Request<Body>,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+impl Transport for Reqwest {
+    async fn send(&self, request: HttpRequest, max_body: u64) -> Result<Response, TransportError> {
+        let too_large =
+            || TransportError::from_kind(TransportErrorKind::BodyTooLarge { limit: max_body });
         let (parts, body) = request.into_parts();
         let request = http::Request::from_parts(parts, reqwest::Body::from(body.into_vec()));
         let request = reqwest::Request::try_from(request).map_err(|e| {
             TransportError::new(TransportErrorKind::InvalidRequest, e.without_url())
         })?;
-        let mut response = self.http.execute(request).await.map_err(classify)?;
-        if response.content_length().is_some_and(|n| n > self.max_body) {
-            return Err(self.too_large());
+        let mut response = self.0.execute(request).await.map_err(classify)?;
+        if response.content_length().is_some_and(|n| n > max_body) {
+            return Err(too_large());
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if (bytes.len() + chunk.len()) as u64 > self.max_body {
-                return Err(self.too_large());
+            if (bytes.len() + chunk.len()) as u64 > max_body {
+                return Err(too_large());
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -44,15 +58,28 @@ impl Transport {
         Ok(answer)
     }
 
-    fn too_large(&self) -> TransportError {
-        TransportError::from_kind(TransportErrorKind::BodyTooLarge {
-            limit: self.max_body,
-        })
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+
+    fn from_options(options: &HttpOptions) -> Result<Self, TransportError> {
+        let config = |e: reqwest::Error| {
+            TransportError::new(TransportErrorKind::Config("reqwest"), e.without_url())
+        };
+        let mut builder = reqwest_builder()?
+            .connect_timeout(options.connect_timeout_or_default())
+            .timeout(options.timeout_or_default());
+        builder = match &options.proxy {
+            ProxySetting::None => builder.no_proxy(),
+            ProxySetting::Url(url) => builder.proxy(reqwest::Proxy::all(url).map_err(config)?),
+            // The environment's, as reqwest reads it by default.
+            _ => builder,
+        };
+        builder.build().map(Self).map_err(config)
     }
 }
 
-/// Sorts a reqwest error by what a caller can do about it. The URL is
-/// dropped: callers' own requests may carry identifiers in it.
+/// Sorts reqwest's error into the transport-neutral kinds, without its URL.
 fn classify(err: reqwest::Error) -> TransportError {
     let kind = if err.is_timeout() {
         TransportErrorKind::Timeout

@@ -1,65 +1,37 @@
 //! # qb-auth-ureq
 //!
-//! QuickBlox REST API authentication over blocking [ureq], driven by the
-//! sans-IO [`qb_auth_core`]: the core builds every request and reads every
-//! answer; this crate moves the bytes, sleeps when the core's session
-//! lifecycle says so, and wakes the threads waiting on a renewal.
+//! QuickBlox REST API authentication over blocking [ureq]: the client of
+//! [`qb_auth_client`] with ureq as its transport, on the caller's thread
+//! (no runtime and no thread started). The sans-IO [`qb_auth_core`] builds
+//! every request and reads every answer; the client renews, retries and
+//! traces; this crate moves the bytes.
 //!
 //! `qb-auth-reqwest` has the same API, async: pick a transport by picking
 //! the dependency, and add the `.await`s.
 //!
 //! ```
-//! use qb_auth_core::lifecycle::SessionCredentials;
-//! use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
-//! use qb_auth_emulator::{fixtures, Emulator};
+//! use qb_auth_ureq::qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
 //! use qb_auth_ureq::{Client, SessionSource};
 //!
-//! // A QuickBlox stand-in on loopback; leave the endpoint out for the real API.
-//! let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-//! let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
-//! let app = AppCredentials::new(
-//!     fixtures::APP_ID,
-//!     fixtures::AUTH_KEY,
-//!     SecretString::from(fixtures::AUTH_SECRET),
-//! )?;
-//! let alice = Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)?;
+//! # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start_blocking()?;
+//! # let api = emulator.base_url().to_owned();
+//! // let api = "https://api.quickblox.com";
+//! let client = Client::builder().endpoint(Endpoint::parse(&api)?).build()?;
+//! let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
 //!
 //! // One call at a time ...
-//! let session = client.create_session(&app, &alice)?;
-//! assert_eq!(session.user(), Some(fixtures::ALICE_ID));
-//! client.destroy_session(&session.token)?;
+//! let session = client.create_session(&app, &Identity::application())?;
+//! assert_eq!(session.user(), None);
 //!
 //! // ... or a session that renews itself, shared by every thread.
-//! let managed = client
-//!     .managed(SessionSource::credentials(SessionCredentials::new(app, alice)))
-//!     .on_event(|event| println!("session event: {event:?}"))
-//!     .build()?;
-//! let dialogs = http::Request::get(client.endpoint().url("chat/Dialog.json")).body(())?;
-//! assert_eq!(managed.send(dialogs)?.status(), 200);
+//! let managed = client.managed(SessionSource::application(app)).build()?;
+//! let users = http::Request::get(format!("{api}/users.json")).body(())?;
+//! assert_eq!(managed.send(users)?.status(), 200);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! ## What is here
-//!
-//! - [`Client`]: every call of the core (`create_session` for the
-//!   application or any user identity, `get_session`, `destroy_session`,
-//!   `login`, `logout`, `account_settings` and
-//!   [`use_account_endpoint`](Client::use_account_endpoint)), plus a raw
-//!   [`send`](Client::send) for requests built with the core or by hand.
-//!   `Clone + Send + Sync`, no global state: one client serves any number
-//!   of applications and users.
-//! - [`ApiKeyClient`]: server-side calls with `Authorization: ApiKey` and
-//!   an optional `On-Behalf-Of`.
-//! - [`ManagedSession`]: a token that stays valid. Renewal is single-flight
-//!   across threads, "Required session does not exist" is retried once with
-//!   a new token, and retries with backoff, `Retry-After`, clock-skew
-//!   correction and the refusal to loop on bad credentials all come from
-//!   the core's [`lifecycle`](qb_auth_core::lifecycle). Tokens come from
-//!   credentials asked anew for each renewal, a [`TokenProvider`] (a
-//!   backend that mints them), or a fixed token ([`SessionSource`]).
-//! - [`Error`]: build, API (the core's classified [`ApiError`](qb_auth_core::ApiError)
-//!   with the raw body), transport (connect, timeout, dropped, body over
-//!   the cap), renewal.
+//! The operations are documented in [`qb_auth_client::blocking`]; the names
+//! here are that crate's types with [`Ureq`] as the transport.
 //!
 //! ## HTTP
 //!
@@ -75,72 +47,47 @@
 //! the Mozilla roots; the `native-tls` feature, alone, uses the platform's
 //! TLS library. Certificate verification is never turned off.
 //!
-//! ## Tracing
+//! ## Logging: one filter to set
 //!
-//! Each operation runs in a `qb_auth.operation` span (fields `operation`,
-//! `identity`, `status`), each HTTP exchange in a `qb_auth.attempt` span
-//! (`attempt`, `method`, `path`, `status`), each renewal attempt of a
-//! managed session in `qb_auth.renewal` (`attempt`, `reason`, `method`).
-//! No field or event holds a token, a password, a key, a header value, a
-//! query string or a body.
+//! ureq logs through the `log` crate. Its headers are redacted, but at
+//! `trace` level `ureq_proto` hex-dumps the raw bytes of every request and
+//! answer, tokens, keys and passwords included, and ureq offers no way to
+//! turn that off from here. Keep `ureq_proto` at `debug` or below (for
+//! example `RUST_LOG=trace,ureq_proto=debug`). If a request is sent while
+//! a `log` logger has `trace` enabled for `ureq_proto`, this crate logs one
+//! error saying so, once per process.
 //!
-//! ureq's own logging goes through the `log` crate. Its headers are
-//! redacted, but at `trace` level `ureq_proto` dumps the raw bytes of every
-//! request and answer (tokens and passwords included): never enable
-//! `trace` for `ureq_proto` outside a debugging session.
+//! The client's own tracing (spans `qb_auth.operation`, `qb_auth.attempt`,
+//! `qb_auth.renewal`) holds no token, password, key, header value, query
+//! string or body.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod api_key;
-mod builder;
-mod client;
-mod managed;
 mod tls;
 mod transport;
 
-pub use api_key::ApiKeyClient;
-pub use builder::ClientBuilder;
-pub use client::Client;
-pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource, TokenProvider};
+pub use transport::Ureq;
+
+pub use http;
+pub use qb_auth_client::{
+    BlockingTokenProvider, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error,
+};
 pub use qb_auth_core;
-/// Everything a call can fail with (the same type as `qb-auth-reqwest`'s, from
-/// [`qb_auth_core::adapter`]). An error answer keeps QuickBlox's
-/// classification and status:
-///
-/// ```
-/// use qb_auth_core::{AppCredentials, Endpoint, ErrorKind, Identity, SecretString};
-/// use qb_auth_emulator::{fixtures, Emulator};
-///
-/// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-/// let client = qb_auth_ureq::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
-/// let app = AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, SecretString::from(fixtures::AUTH_SECRET))?;
-/// let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password")?;
-/// let err = client.create_session(&app, &wrong).unwrap_err();
-/// assert_eq!(err.api_error().map(|e| e.kind()), Some(ErrorKind::InvalidCredentials));
-/// assert_eq!(err.status(), Some(http::StatusCode::UNAUTHORIZED));
-/// assert!(!err.is_retryable());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub use qb_auth_core::adapter::Error;
-/// A failure of ureq itself, sorted by what a caller can do about it:
-///
-/// ```
-/// use qb_auth_core::{Endpoint, SessionToken};
-/// use qb_auth_ureq::{Client, Error, TransportErrorKind};
-///
-/// # let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-/// // Nothing listens on that port any more: the connection is refused.
-/// let client = Client::builder()
-///     .endpoint(Endpoint::parse(&format!("http://127.0.0.1:{port}"))?)
-///     .no_proxy()
-///     .build()?;
-/// let err = client.get_session(&SessionToken::new("t")).unwrap_err();
-/// let Error::Transport(transport) = err else { panic!("{err}") };
-/// assert_eq!(transport.kind(), &TransportErrorKind::Connect);
-/// assert!(transport.is_retryable());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub use qb_auth_core::adapter::TransportError;
-pub use qb_auth_core::adapter::TransportErrorKind;
-pub use qb_auth_core::adapter::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT};
+pub use qb_auth_core::{TransportError, TransportErrorKind};
+
+use qb_auth_client::Blocking;
+
+/// The client over ureq: one-shot calls, [`Client::managed`] sessions and
+/// [`Client::with_api_key`].
+pub type Client = qb_auth_client::Client<Blocking<Ureq>>;
+/// Configures a [`Client`].
+pub type ClientBuilder = qb_auth_client::ClientBuilder<Blocking<Ureq>>;
+/// A session kept valid for every thread that shares it.
+pub type ManagedSession = qb_auth_client::ManagedSession<Blocking<Ureq>>;
+/// Configures a [`ManagedSession`].
+pub type ManagedSessionBuilder = qb_auth_client::ManagedSessionBuilder<Blocking<Ureq>>;
+/// Requests with an API key instead of a session.
+pub type ApiKeyClient = qb_auth_client::ApiKeyClient<Blocking<Ureq>>;
+/// Where a [`ManagedSession`] gets its tokens.
+pub type SessionSource = qb_auth_client::SessionSource<dyn BlockingTokenProvider>;

@@ -88,9 +88,7 @@ mod state;
 
 pub use action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
 pub use event::LifecycleEvent;
-pub use outcome::{
-    AttemptError, NewSession, RenewalError, RenewalProgress, ResponseTimes, TransportError,
-};
+pub use outcome::{AttemptError, NewSession, RenewalError, RenewalProgress, ResponseTimes};
 pub use policy::{Policy, PolicyError};
 pub use provider::{CredentialProvider, ProviderError, RenewalMode, SessionCredentials};
 pub use skew::ClockSkew;

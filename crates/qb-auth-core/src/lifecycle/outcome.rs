@@ -1,9 +1,5 @@
 //! What the transport reports back, and the failures callers see.
 
-use std::error::Error as StdError;
-use std::fmt;
-
-use crate::described::Described;
 use std::time::{Duration, SystemTime};
 
 use crate::error::BuildError;
@@ -12,6 +8,7 @@ use crate::response::{
 };
 
 use super::provider::ProviderError;
+use crate::TransportError;
 
 /// What an answer said about time: its `Date` and `QB-Token-ExpirationDate`
 /// headers.
@@ -142,89 +139,13 @@ impl NewSession {
     }
 }
 
-/// No answer came back: connection refused, DNS, TLS, a timeout, a torn
-/// read. Always retried with backoff (a failure without a status is not a
-/// verdict on the credentials).
-///
-/// The message must not contain secrets; transports build it from their
-/// error, whose text names the URL but never the body.
-///
-/// ```
-/// use std::error::Error;
-/// use qb_auth_core::lifecycle::TransportError;
-///
-/// let err = TransportError::new("connection refused")
-///     .with_source(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
-/// assert_eq!(err.to_string(), "transport failed: connection refused");
-/// assert!(err.source().is_some());
-/// ```
-#[derive(Clone)]
-pub struct TransportError(Described);
-
-impl TransportError {
-    /// A failure described by `message`.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::TransportError;
-    ///
-    /// assert_eq!(TransportError::new("timed out").message(), "timed out");
-    /// ```
-    pub fn new(message: impl Into<String>) -> Self {
-        Self(Described::new(message))
-    }
-
-    /// Keeps the transport's own error as the source.
-    ///
-    /// ```
-    /// use std::error::Error;
-    /// use qb_auth_core::lifecycle::TransportError;
-    ///
-    /// let err = TransportError::new("read").with_source(std::io::Error::other("reset"));
-    /// assert_eq!(err.source().unwrap().to_string(), "reset");
-    /// ```
-    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.0.set_source(source);
-        self
-    }
-
-    /// The message given at construction.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::TransportError;
-    ///
-    /// assert_eq!(TransportError::new("dns").message(), "dns");
-    /// ```
-    pub fn message(&self) -> &str {
-        self.0.message()
-    }
-}
-
-impl fmt::Debug for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("TransportError");
-        self.0.debug_fields(&mut d);
-        d.finish()
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "transport failed: {}", self.0.message())
-    }
-}
-
-impl StdError for TransportError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.0.source()
-    }
-}
-
 /// Why one renewal attempt failed.
 ///
 /// ```
-/// use qb_auth_core::lifecycle::{AttemptError, TransportError};
+/// use qb_auth_core::lifecycle::AttemptError;
+/// use qb_auth_core::{TransportError, TransportErrorKind};
 ///
-/// let err = AttemptError::from(TransportError::new("reset"));
+/// let err = AttemptError::from(TransportError::from_kind(TransportErrorKind::Connection));
 /// assert!(err.is_retryable());
 /// assert!(!AttemptError::Abandoned.to_string().is_empty());
 /// ```
@@ -234,7 +155,8 @@ pub enum AttemptError {
     /// The server answered with an error.
     #[error(transparent)]
     Api(ApiError),
-    /// No answer came back.
+    /// No answer came back: retried with backoff when its kind may pass
+    /// (a failure without a status is no verdict on the credentials).
     #[error(transparent)]
     Transport(TransportError),
     /// The credential or token provider failed.
@@ -303,7 +225,9 @@ impl AttemptError {
                 // no retry fixes: stop rather than loop.
                 Retry::AfterRenewal | Retry::Never => Next::Stop,
             },
-            Self::Transport(_) | Self::TimedOut(_) => Next::Backoff,
+            Self::Transport(e) if e.is_retryable() => Next::Backoff,
+            Self::Transport(_) => Next::Stop,
+            Self::TimedOut(_) => Next::Backoff,
             Self::Provider(e) if e.is_retryable() => Next::Backoff,
             Self::Provider(_) | Self::Build(_) => Next::Stop,
             Self::Abandoned => Next::Immediately,

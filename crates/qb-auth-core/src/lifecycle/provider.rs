@@ -327,3 +327,50 @@ impl fmt::Debug for RenewalMode {
         })
     }
 }
+
+/// A credentials or token provider that builds an [`Identity`] can use `?`:
+/// input that cannot be signed will not be fixed by asking again.
+impl From<crate::BuildError> for ProviderError {
+    fn from(err: crate::BuildError) -> Self {
+        Self::permanent("the provider's credentials cannot be used").with_source(err)
+    }
+}
+
+/// Reading a secret from a file or a socket may pass: retried with backoff.
+impl From<std::io::Error> for ProviderError {
+    fn from(err: std::io::Error) -> Self {
+        Self::transient("the provider could not read its credentials").with_source(err)
+    }
+}
+
+/// A variable missing from the environment stays missing.
+impl From<std::env::VarError> for ProviderError {
+    fn from(err: std::env::VarError) -> Self {
+        Self::permanent("the provider's environment variable is missing or not UTF-8")
+            .with_source(err)
+    }
+}
+
+/// The error of a provider that fetched its session from elsewhere (a
+/// backend over HTTP, a store): treated as one that may pass.
+impl From<Box<dyn StdError + Send + Sync>> for ProviderError {
+    fn from(err: Box<dyn StdError + Send + Sync>) -> Self {
+        Self::transient("the provider failed").with_source(BoxedSource(err))
+    }
+}
+
+/// `Box<dyn Error>` is not itself an `Error`; this carries it as a source.
+#[derive(Debug)]
+struct BoxedSource(Box<dyn StdError + Send + Sync>);
+
+impl fmt::Display for BoxedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl StdError for BoxedSource {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
+    }
+}

@@ -333,8 +333,8 @@ impl SessionLifecycle {
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use qb_auth_core::lifecycle::{
     ///     Ask, AttemptError, Policy, RenewalMode, RenewalProgress, SessionLifecycle, TokenAction,
-    ///     TransportError,
     /// };
+    /// use qb_auth_core::{TransportError, TransportErrorKind};
     ///
     /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// let policy = Policy::default().with_backoff_jitter(0.0);
@@ -343,7 +343,7 @@ impl SessionLifecycle {
     /// let progress = lifecycle.on_renewal_result(
     ///     ticket,
     ///     now,
-    ///     Err(AttemptError::from(TransportError::new("connection refused"))),
+    ///     Err(AttemptError::from(TransportError::from_kind(TransportErrorKind::Connect))),
     /// );
     /// assert!(matches!(progress, RenewalProgress::RetryAt(t) if t == now + Duration::from_secs(1)));
     /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use qb_auth_core::adapter::Error;
+use qb_auth_client::Error;
 use qb_auth_core::lifecycle::{LifecycleEvent, SessionCredentials};
 use qb_auth_core::{
     AccountSettings, AppCredentials, Endpoint, ErrorKind, HttpRequest, Identity, Session,

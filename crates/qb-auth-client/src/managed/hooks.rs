@@ -8,44 +8,25 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::lifecycle::{LifecycleEvent, LifecycleSnapshot};
-use crate::store::SessionStore;
+use qb_auth_core::lifecycle::{LifecycleEvent, LifecycleSnapshot};
+use qb_auth_core::store::SessionStore;
 
-use super::super::trace;
+use crate::trace;
 
 /// A callback for lifecycle events.
-///
-/// ```
-/// use std::sync::Arc;
-/// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use qb_auth_core::adapter::{Listener, ManagedOptions};
-/// use qb_auth_core::lifecycle::LifecycleEvent;
-///
-/// let expiries = Arc::new(AtomicUsize::new(0));
-/// let counter = expiries.clone();
-/// let listener: Listener = Arc::new(move |event: &LifecycleEvent| {
-///     if matches!(event, LifecycleEvent::SessionExpired) {
-///         counter.fetch_add(1, Ordering::Relaxed);
-///     }
-/// });
-/// listener(&LifecycleEvent::SessionExpired);
-/// assert_eq!(expiries.load(Ordering::Relaxed), 1);
-/// let options = ManagedOptions { listeners: vec![listener], ..Default::default() };
-/// assert_eq!(options.listeners.len(), 1);
-/// ```
-pub type Listener = Arc<dyn Fn(&LifecycleEvent) + Send + Sync>;
+pub(crate) type Listener = Arc<dyn Fn(&LifecycleEvent) + Send + Sync>;
 
 /// Events to deliver and, if the session changed, the snapshot to save
 /// under its number.
 #[derive(Debug, Default)]
-pub(super) struct EventBatch {
-    pub(super) events: Vec<LifecycleEvent>,
-    pub(super) store: Option<(u64, LifecycleSnapshot)>,
+pub(crate) struct EventBatch {
+    pub(crate) events: Vec<LifecycleEvent>,
+    pub(crate) store: Option<(u64, LifecycleSnapshot)>,
 }
 
 impl EventBatch {
     /// Whether these events change what the store should hold.
-    pub(super) fn changes_session(events: &[LifecycleEvent]) -> bool {
+    pub(crate) fn changes_session(events: &[LifecycleEvent]) -> bool {
         events.iter().any(|e| {
             matches!(
                 e,
@@ -60,7 +41,7 @@ impl EventBatch {
 }
 
 /// The callbacks and the store.
-pub(super) struct Hooks {
+pub(crate) struct Hooks {
     listeners: Vec<Listener>,
     store: Option<Arc<dyn SessionStore>>,
     /// The number of the last batch written to the store.
@@ -68,7 +49,7 @@ pub(super) struct Hooks {
 }
 
 impl Hooks {
-    pub(super) fn new(listeners: Vec<Listener>, store: Option<Arc<dyn SessionStore>>) -> Self {
+    pub(crate) fn new(listeners: Vec<Listener>, store: Option<Arc<dyn SessionStore>>) -> Self {
         Self {
             listeners,
             store,
@@ -76,12 +57,12 @@ impl Hooks {
         }
     }
 
-    pub(super) fn store(&self) -> Option<&Arc<dyn SessionStore>> {
+    pub(crate) fn store(&self) -> Option<&Arc<dyn SessionStore>> {
         self.store.as_ref()
     }
 
     /// Saves the snapshot, then calls every callback with every event.
-    pub(super) fn deliver(&self, batch: EventBatch) {
+    pub(crate) fn deliver(&self, batch: EventBatch) {
         for event in &batch.events {
             trace::lifecycle_event(event);
         }

@@ -1,0 +1,291 @@
+//! The async front end: the operations of [`Client`], [`ManagedSession`]
+//! and [`ApiKeyClient`] over a [`Transport`], awaited on your runtime.
+//!
+//! Each operation awaits the driver the blocking front end blocks on; what
+//! differs is only how the caller waits.
+//!
+//! The examples run against the emulator on loopback through
+//! `qb-auth-reqwest`, whose `Client` is `AsyncClient<Reqwest>`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use qb_auth_core::lifecycle::ProviderError;
+use qb_auth_core::{
+    AccountSettings, AppCredentials, Body, Identity, Session, SessionToken, SigningInput, User,
+};
+
+use crate::call::Call;
+use crate::mode::{Async, Mode};
+use crate::transport::{Response, Transport};
+use crate::{ApiKeyClient, Client, Error, ManagedSession, SessionSource};
+
+/// A client over an async [`Transport`].
+pub type AsyncClient<T> = Client<Async<T>>;
+
+/// A boxed future, as [`TokenProvider::session`] returns it.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Mints sessions elsewhere: a backend that holds the application's secret
+/// creates the session and hands this process only the token.
+///
+/// Asked once per renewal attempt, never under a lock. Implemented for
+/// async closures returning `Result<Session, ProviderError>`:
+///
+/// ```
+/// use qb_auth_core::lifecycle::ProviderError;
+/// use qb_auth_core::{Session, SessionToken};
+/// use qb_auth_reqwest::SessionSource;
+///
+/// let source = SessionSource::token_provider(|| async {
+///     // e.g. GET https://backend.example/quickblox-token
+///     Ok::<_, ProviderError>(Session::new(SessionToken::new("minted-by-backend")))
+/// });
+/// # let _ = source;
+/// ```
+pub trait TokenProvider: Send + Sync {
+    /// A new session (at least its token; set `expires_at` when the backend
+    /// says when it expires, otherwise the policy's default lifetime
+    /// applies).
+    fn session(&self) -> BoxFuture<'_, Result<Session, ProviderError>>;
+}
+
+impl<F, Fut> TokenProvider for F
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Session, ProviderError>> + Send + 'static,
+{
+    fn session(&self) -> BoxFuture<'_, Result<Session, ProviderError>> {
+        Box::pin(self())
+    }
+}
+
+impl SessionSource<dyn TokenProvider> {
+    /// Ask `provider` for each new session (a backend that mints them), so
+    /// no secret ships with this process.
+    pub fn token_provider(provider: impl TokenProvider + 'static) -> Self {
+        Self::from_provider(std::sync::Arc::new(provider))
+    }
+}
+
+impl<T: Transport> Client<Async<T>> {
+    /// A client with default settings over `transport`, as you set it up
+    /// (the builder's [`http_client`](crate::ClientBuilder::http_client)
+    /// does the same with settings of your own).
+    pub fn over(transport: T) -> Self {
+        Self::from_parts(Async::wrap(transport), Default::default())
+    }
+
+    /// Creates a session: an application session, or a user session for
+    /// `identity`, signed now with a fresh nonce.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_reqwest::Client;
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let session = client.create_session(&app, &Identity::login("alice", "p@ss word&1=2")?).await?;
+    /// assert_eq!(session.user(), Some(1001));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create_session(
+        &self,
+        app: &AppCredentials,
+        identity: &Identity,
+    ) -> Result<Session, Error> {
+        self.execute(self.create_session_call(app, identity, None)?)
+            .await
+    }
+
+    /// Creates a session signed with a timestamp and nonce you choose (to
+    /// reproduce a request exactly).
+    pub async fn create_session_with(
+        &self,
+        app: &AppCredentials,
+        identity: &Identity,
+        input: SigningInput,
+    ) -> Result<Session, Error> {
+        self.execute(self.create_session_call(app, identity, Some(input))?)
+            .await
+    }
+
+    /// The session `token` belongs to (`GET /session.json`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let created = client.create_session(&app, &Identity::application()).await?;
+    /// let read = client.get_session(&created.token).await?;
+    /// assert_eq!(read.application_id, Some(12345));
+    /// client.destroy_session(&created.token).await?;
+    /// assert_eq!(client.get_session(&created.token).await.unwrap_err().status().unwrap(), 401);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
+        self.execute(Call::get_session(&self.settings, token)?)
+            .await
+    }
+
+    /// Destroys the session (`DELETE /session.json`): the token stops
+    /// working.
+    pub async fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
+        self.execute(Call::destroy_session(&self.settings, token)?)
+            .await
+    }
+
+    /// Logs `identity` into the session `token` belongs to (`POST
+    /// /login.json`): the token becomes a user token.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// # let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let session = client.create_session(&app, &Identity::application()).await?;
+    /// let user = client.login(&session.token, &Identity::login("alice", "p@ss word&1=2")?).await?;
+    /// assert_eq!(user.id, 1001);
+    /// client.logout(&session.token).await?; // an application token again
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Error> {
+        self.execute(Call::login(&self.settings, token, identity)?)
+            .await
+    }
+
+    /// Logs the user out (`DELETE /login.json`): the token stays valid as
+    /// an application token.
+    pub async fn logout(&self, token: &SessionToken) -> Result<(), Error> {
+        self.execute(Call::logout(&self.settings, token)?).await
+    }
+
+    /// The API and chat hosts of the account with `account_key` (`GET
+    /// /account_settings.json`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// # use qb_auth_core::Endpoint;
+    /// # let client = qb_auth_reqwest::Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let settings = client.account_settings(qb_auth_emulator::fixtures::ACCOUNT_KEY).await?;
+    /// assert!(settings.api_endpoint.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
+        self.execute(Call::account_settings(&self.settings, account_key)?)
+            .await
+    }
+
+    /// Asks the account's settings and returns a client for its own API
+    /// host, with the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoAccountEndpoint`] when the settings name no usable host.
+    pub async fn use_account_endpoint(
+        &self,
+        account_key: &str,
+    ) -> Result<(Self, AccountSettings), Error> {
+        self.switched_to(self.account_settings(account_key).await?)
+    }
+
+    /// Sends any request as it is (no token attached) and returns the
+    /// answer, whatever its status.
+    pub async fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
+        self.execute(Call::send(request.map(Into::into))).await
+    }
+}
+
+impl<T: Transport> ManagedSession<Async<T>> {
+    /// A valid token: the one held, or a new one. However many tasks ask
+    /// at once, one renewal runs; the others wait for it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// use qb_auth_core::{AppCredentials, Endpoint, SecretString};
+    /// use qb_auth_reqwest::{Client, SessionSource};
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let session = client.managed(SessionSource::application(app)).build()?;
+    /// let (a, b) = tokio::join!(session.token(), session.token());
+    /// assert_eq!(a?, b?);
+    /// assert_eq!(emulator.stats().sessions_created, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn token(&self) -> Result<SessionToken, Error> {
+        self.valid_token().await
+    }
+
+    /// Sends `request` with the session's token, which goes only to the
+    /// client's API host (a request for another host fails with
+    /// [`Error::ForeignHost`], unsent). After "Required session does not
+    /// exist" the session is renewed and the request sent once more.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// # use qb_auth_core::{AppCredentials, Endpoint, SecretString};
+    /// # use qb_auth_reqwest::{Client, Error, SessionSource};
+    /// # let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// # let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let session = client.managed(SessionSource::application(app)).build()?;
+    /// let users = http::Request::get(format!("{}/users.json", emulator.base_url())).body(())?;
+    /// assert_eq!(session.send(users).await?.status(), 200);
+    ///
+    /// let elsewhere = http::Request::get("https://example.com/users.json").body(())?;
+    /// assert!(matches!(session.send(elsewhere).await, Err(Error::ForeignHost { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
+        self.send_request(request.map(Into::into)).await
+    }
+
+    /// Forgets the session and destroys it on the server; the next
+    /// [`token`](Self::token) creates a new one.
+    pub async fn destroy(&self) -> Result<(), Error> {
+        self.destroy_session().await
+    }
+}
+
+impl<T: Transport> ApiKeyClient<Async<T>> {
+    /// Sends `request` with the API key (and `On-Behalf-Of`, if set); only
+    /// to the client's API host.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// use qb_auth_core::{ApiKey, Endpoint};
+    /// use qb_auth_reqwest::Client;
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let backend = client.with_api_key(ApiKey::new(qb_auth_emulator::fixtures::API_KEY));
+    /// let users = http::Request::get(format!("{}/users.json", emulator.base_url())).body(())?;
+    /// assert_eq!(backend.on_behalf_of(1001).send(users).await?.status(), 200);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
+        self.send_request(request.map(Into::into)).await
+    }
+}

@@ -1,0 +1,276 @@
+//! The client: settings, a transport, and the one path every request takes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use http::Uri;
+use qb_auth_core::{
+    AccountSettings, ApiKey, BodyFormat, BuildError, Endpoint, HashAlgorithm, HttpRequest,
+    NonceSource, OsNonces, SigningInput, TransportError,
+};
+use tracing::Instrument;
+
+use crate::api_key::ApiKeyClient;
+use crate::builder::ClientBuilder;
+use crate::call::Call;
+use crate::mode::Mode;
+use crate::transport::{DEFAULT_MAX_BODY, Response};
+use crate::{Error, trace};
+
+/// A QuickBlox API client over a transport: one-shot calls, managed
+/// sessions ([`Client::managed`]) and API-key requests
+/// ([`Client::with_api_key`]).
+///
+/// `M` is how it runs: [`Async`](crate::Async) over a
+/// [`Transport`](crate::Transport) or [`Blocking`](crate::Blocking) over a
+/// [`BlockingTransport`](crate::BlockingTransport). Transport crates name
+/// their own: `qb_auth_reqwest::Client`, `qb_auth_ureq::Client`. The
+/// operations are in the [async](crate::asynchronous) and
+/// [blocking](crate::blocking) front ends.
+///
+/// Cheap to clone; clones share the transport.
+pub struct Client<M> {
+    pub(crate) io: M,
+    pub(crate) settings: ClientSettings,
+}
+
+/// What a client signs and reads with, apart from its transport.
+#[derive(Clone)]
+pub(crate) struct ClientSettings {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) body_format: BodyFormat,
+    pub(crate) hash: HashAlgorithm,
+    pub(crate) nonces: Arc<dyn NonceSource>,
+    pub(crate) max_body: u64,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            endpoint: Endpoint::default(),
+            body_format: BodyFormat::default(),
+            hash: HashAlgorithm::default(),
+            nonces: Arc::new(OsNonces),
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+impl fmt::Debug for ClientSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSettings")
+            .field("endpoint", &self.endpoint)
+            .field("body_format", &self.body_format)
+            .field("hash", &self.hash)
+            .field("nonces", &self.nonces)
+            .field("max_body", &self.max_body)
+            .finish()
+    }
+}
+
+impl<M: Clone> Clone for Client<M> {
+    fn clone(&self) -> Self {
+        Self {
+            io: self.io.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+impl<M: Mode> Client<M> {
+    /// A client for the shared QuickBlox API host with a transport built
+    /// with default timeouts, the environment's proxy and no redirects.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] if the transport cannot be set up.
+    pub fn new() -> Result<Self, Error> {
+        ClientBuilder::new().build()
+    }
+
+    /// A builder: endpoint, body format, hash, nonces, body cap, timeouts,
+    /// proxy, or a transport of your own.
+    pub fn builder() -> ClientBuilder<M> {
+        ClientBuilder::new()
+    }
+
+    pub(crate) fn from_parts(io: M, settings: ClientSettings) -> Self {
+        Self { io, settings }
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &M {
+        &self.io
+    }
+
+    /// The API endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.settings.endpoint
+    }
+
+    /// The body format of create-session and login requests.
+    pub fn body_format(&self) -> BodyFormat {
+        self.settings.body_format
+    }
+
+    /// The same client (same transport and settings) for another endpoint.
+    pub fn with_endpoint(&self, endpoint: Endpoint) -> Self {
+        let mut client = self.clone();
+        client.settings.endpoint = endpoint;
+        client
+    }
+
+    /// A client that authorizes requests with an API key instead of a
+    /// session (server side only: the key is a secret).
+    pub fn with_api_key(&self, key: ApiKey) -> ApiKeyClient<M> {
+        ApiKeyClient::new(self.clone(), key)
+    }
+
+    /// A fresh nonce and the current time, for a request signed now.
+    pub(crate) fn signing_input_now(&self) -> Result<SigningInput, BuildError> {
+        Ok(SigningInput::at(
+            SystemTime::now(),
+            self.settings.nonces.next_nonce()?,
+        ))
+    }
+
+    /// This client on the account's own API host.
+    pub(crate) fn switched_to(
+        &self,
+        settings: AccountSettings,
+    ) -> Result<(Self, AccountSettings), Error> {
+        let endpoint = settings.endpoint().ok_or(Error::NoAccountEndpoint)?;
+        Ok((self.with_endpoint(endpoint), settings))
+    }
+
+    /// Refuses a request that is not for this client's API host, before a
+    /// token or key is attached to it.
+    pub(crate) fn check_own_host<B>(&self, request: &http::Request<B>) -> Result<(), Error> {
+        let expected = self.settings.endpoint.as_str();
+        match expected.parse::<Uri>() {
+            Ok(own) if same_origin(&own, request.uri()) => Ok(()),
+            _ => Err(Error::ForeignHost {
+                host: origin(request.uri()),
+                expected: expected.to_owned(),
+            }),
+        }
+    }
+
+    /// Sends one call and reads its answer, in the call's span.
+    pub(crate) async fn execute<T, E: From<TransportError>>(
+        &self,
+        call: Call<T, E>,
+    ) -> Result<T, E> {
+        let span = call.span();
+        let attempt = call.attempt();
+        let (request, reader) = call.into_request();
+        async move { reader.read(self.exchange(request, attempt).await) }
+            .instrument(span)
+            .await
+    }
+
+    /// Sends one request through the transport, in an attempt span.
+    pub(crate) async fn exchange(
+        &self,
+        request: HttpRequest,
+        attempt: u32,
+    ) -> Result<Response, TransportError> {
+        let span = trace::attempt(&request, attempt);
+        let result = self
+            .io
+            .send(request, self.settings.max_body)
+            .instrument(span.clone())
+            .await;
+        trace::exchanged(&span, &result);
+        result
+    }
+
+    /// The request of [`Call::create_session`] for `app` and `identity`,
+    /// signed now.
+    pub(crate) fn create_session_call(
+        &self,
+        app: &qb_auth_core::AppCredentials,
+        identity: &qb_auth_core::Identity,
+        input: Option<SigningInput>,
+    ) -> Result<Call<qb_auth_core::Session>, Error> {
+        let input = match input {
+            Some(input) => input,
+            None => self.signing_input_now()?,
+        };
+        Ok(Call::create_session(&self.settings, app, identity, input)?)
+    }
+}
+
+impl<M> fmt::Debug for Client<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The transport is left out: its proxy settings may hold credentials.
+        f.debug_struct("Client")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Scheme, host and port, with the scheme's default port filled in.
+fn origin_parts(uri: &Uri) -> Option<(&str, String, u16)> {
+    let scheme = uri.scheme_str()?;
+    let host = uri.host()?.to_ascii_lowercase();
+    let port = uri.port_u16().or(match scheme {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    })?;
+    Some((scheme, host, port))
+}
+
+fn same_origin(own: &Uri, request: &Uri) -> bool {
+    match (origin_parts(own), origin_parts(request)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The request's origin for an error message: no path or query (a query
+/// could hold a secret).
+fn origin(uri: &Uri) -> String {
+    match origin_parts(uri) {
+        Some((scheme, host, port)) => format!("{scheme}://{host}:{port}"),
+        None => "a URL without a scheme or host".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(s: &str) -> Uri {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn origins_match_on_scheme_host_and_port() {
+        let own = uri("https://api.quickblox.com");
+        assert!(same_origin(
+            &own,
+            &uri("https://API.quickblox.com/users.json")
+        ));
+        assert!(same_origin(
+            &own,
+            &uri("https://api.quickblox.com:443/a?b=c")
+        ));
+        assert!(!same_origin(
+            &own,
+            &uri("http://api.quickblox.com/users.json")
+        ));
+        assert!(!same_origin(&own, &uri("https://api.quickblox.com:8443/")));
+        assert!(!same_origin(
+            &own,
+            &uri("https://api.quickblox.com.evil.example/")
+        ));
+        assert!(!same_origin(&own, &uri("/users.json")));
+        assert_eq!(
+            origin(&uri("https://evil.example/x?token=s3cr3t")),
+            "https://evil.example:443"
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! The one error every call of the client returns.
+
+use http::StatusCode;
+use qb_auth_core::lifecycle::RenewalError;
+use qb_auth_core::store::StoreError;
+use qb_auth_core::{ApiError, BuildError, Retry, TransportError};
+
+/// Why a call failed.
+///
+/// Each variant carries the typed error it came from, unchanged, whether
+/// the call was direct or went through a renewal; its message is that
+/// error's own, so an error chain (`{:#}` in `anyhow`) never repeats one.
+/// Messages never contain a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input or the configuration is not usable (an empty password, an
+    /// endpoint that is not a URL, a policy out of range): refused before
+    /// anything was sent.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// QuickBlox answered with an error.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// No answer came back.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A managed session has no valid token and could not get one.
+    #[error(transparent)]
+    Renewal(#[from] RenewalError),
+    /// The session store failed when a managed session was built.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The account settings name no API endpoint this client may use.
+    #[error("the account settings name no usable API endpoint")]
+    NoAccountEndpoint,
+    /// A request carrying a session token or an API key was not for the
+    /// client's API host; it was not sent.
+    #[error("refused to send credentials to {host}: the client's API host is {expected}")]
+    ForeignHost {
+        /// The request's scheme, host and port.
+        host: String,
+        /// The client's endpoint.
+        expected: String,
+    },
+}
+
+impl Error {
+    /// Whether the same call may succeed later, decided from the kinds of
+    /// the errors it carries ([`ApiError::kind`], [`TransportError::kind`]).
+    ///
+    /// ```
+    /// use qb_auth_client::Error;
+    /// use qb_auth_core::{TransportError, TransportErrorKind};
+    ///
+    /// let timeout = Error::from(TransportError::from_kind(TransportErrorKind::Timeout));
+    /// assert!(timeout.is_retryable());
+    /// assert!(!Error::NoAccountEndpoint.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api(api) => api.kind().retry() != Retry::Never,
+            Self::Transport(t) => t.is_retryable(),
+            // The attempts ran out on errors that may pass; anything else
+            // (refused credentials, a fixed token) needs a change first.
+            Self::Renewal(r) => matches!(r, RenewalError::AttemptsExhausted { .. }),
+            _ => false,
+        }
+    }
+
+    /// The server's error, whether the call itself got it or a renewal
+    /// did.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(api) => Some(api),
+            Self::Renewal(r) => r.api_error(),
+            _ => None,
+        }
+    }
+
+    /// The transport's error, whether the call itself got it or a renewal
+    /// did.
+    pub fn transport_error(&self) -> Option<&TransportError> {
+        use qb_auth_core::lifecycle::AttemptError;
+        match self {
+            Self::Transport(t) => Some(t),
+            Self::Renewal(r) => match r.last_attempt() {
+                Some(AttemptError::Transport(t)) => Some(t),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the server's error, if there is one.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.api_error().map(ApiError::status)
+    }
+}

@@ -1,0 +1,100 @@
+//! # qb-auth-client
+//!
+//! The QuickBlox authentication client, written once over a small
+//! transport seam: one-shot calls (create, read and destroy sessions, log
+//! users in and out, account settings), managed sessions that keep a token
+//! valid for every task or thread that shares it, and API-key requests.
+//! [`qb_auth_core`] builds every request and reads every answer; this crate
+//! sends them, renews, retries, waits and traces.
+//!
+//! Most users depend on a transport crate instead, which names the types
+//! for its HTTP client: `qb-auth-reqwest` (async) or `qb-auth-ureq`
+//! (blocking). This crate is for those who bring their own HTTP client:
+//! implement [`Transport`] (async: `send` and `sleep`) or
+//! [`BlockingTransport`] (`send`), and the whole client runs over it.
+//!
+//! ```
+//! use std::time::Duration;
+//! use qb_auth_client::{AsyncClient, Response, SessionSource, Transport};
+//! use qb_auth_core::{AppCredentials, HttpRequest, SecretString, TransportError};
+//!
+//! /// A transport that answers from memory: any HTTP client fits here.
+//! struct Canned;
+//!
+//! impl Transport for Canned {
+//!     async fn send(&self, request: HttpRequest, _max_body: u64) -> Result<Response, TransportError> {
+//!         let body: &[u8] = match request.uri().path() {
+//!             "/session.json" => br#"{"session":{"token":"t0k3n","application_id":1,"user_id":0}}"#,
+//!             _ => b"[]",
+//!         };
+//!         Ok(http::Response::builder().status(200).body(body.to_vec()).unwrap())
+//!     }
+//!
+//!     async fn sleep(&self, duration: Duration) {
+//!         tokio::time::sleep(duration).await
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = AsyncClient::over(Canned);
+//! let app = AppCredentials::new(1, "key", SecretString::from("secret"))?;
+//! let session = client.managed(SessionSource::application(app)).build()?;
+//! assert_eq!(session.token().await?.expose(), "t0k3n");
+//! let dialogs = http::Request::get("https://api.quickblox.com/chat/Dialog.json").body(())?;
+//! assert_eq!(session.send(dialogs).await?.status(), 200);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Where things are
+//! - [`Transport`], [`BlockingTransport`]: the seam, and [`HttpOptions`] for
+//!   a transport the builder sets up.
+//! - [`Client`], [`ClientBuilder`]: settings and the one path every request
+//!   takes; [`asynchronous`] and [`blocking`] hold the operations.
+//! - [`ManagedSession`], [`SessionSource`]: a token kept valid, renewed once
+//!   however many callers ask.
+//! - [`ApiKeyClient`]: server-side requests with an API key.
+//! - [`Error`]: the one error every call returns.
+//!
+//! ## Features
+//! - `async`: the async front end ([`Async`], [`TokenProvider`]).
+//! - `blocking`: the blocking front end ([`Blocking`],
+//!   [`BlockingTokenProvider`]).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod api_key;
+mod builder;
+mod call;
+mod client;
+mod error;
+mod managed;
+mod mode;
+mod trace;
+mod transport;
+
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub mod asynchronous;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
+
+pub use api_key::ApiKeyClient;
+#[cfg(feature = "async")]
+pub use asynchronous::{AsyncClient, BoxFuture, TokenProvider};
+#[cfg(feature = "blocking")]
+pub use blocking::{BlockingClient, BlockingTokenProvider};
+pub use builder::ClientBuilder;
+pub use client::Client;
+pub use error::Error;
+pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource};
+pub use mode::{Async, Blocking, Mode};
+pub use qb_auth_core;
+pub use transport::{
+    BlockingTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpOptions,
+    ProxySetting, Response, Transport,
+};

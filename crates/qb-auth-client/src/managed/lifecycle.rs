@@ -1,0 +1,187 @@
+//! One [`SessionLifecycle`] under a lock shared by every task or thread of
+//! a managed session: started from a source and options, its events
+//! delivered to the listeners and the store outside that lock, and what
+//! each answer to a request means for the session.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use qb_auth_core::lifecycle::{
+    Ask, AttemptError, NewSession, Policy, RenewalProgress, RenewalTicket, ResponseTimes,
+    SessionLifecycle, TokenAction,
+};
+use qb_auth_core::store::SessionStore;
+use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};
+
+use super::hooks::{EventBatch, Hooks, Listener};
+use super::source::SessionSource;
+use crate::Error;
+use crate::transport::Response;
+
+/// What a managed session is built with, besides its client and source.
+#[derive(Clone, Default)]
+pub(crate) struct ManagedOptions {
+    pub(crate) policy: Policy,
+    pub(crate) store: Option<Arc<dyn SessionStore>>,
+    pub(crate) listeners: Vec<Listener>,
+}
+
+impl fmt::Debug for ManagedOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagedOptions")
+            .field("policy", &self.policy)
+            .field("store", &self.store.is_some())
+            .field("listeners", &self.listeners.len())
+            .finish()
+    }
+}
+
+/// A [`SessionLifecycle`] shared by the tasks or threads of one managed
+/// session. The lock is held only for single calls into the lifecycle,
+/// never across I/O, listeners or the store.
+pub(crate) struct SharedLifecycle {
+    state: Mutex<LockedState>,
+    hooks: Hooks,
+}
+
+/// What the lock guards: the lifecycle, and the count that orders store
+/// writes made outside the lock.
+#[derive(Debug)]
+struct LockedState {
+    lifecycle: SessionLifecycle,
+    /// The number of the last batch taken for the store.
+    batches: u64,
+}
+
+impl LockedState {
+    /// Takes the events queued so far and what the store should do about
+    /// them. Called under the lock, delivered after it.
+    fn take_batch(&mut self) -> EventBatch {
+        let mut events = Vec::new();
+        while let Some(event) = self.lifecycle.poll_event() {
+            events.push(event);
+        }
+        let store = EventBatch::changes_session(&events).then(|| {
+            self.batches += 1;
+            (self.batches, self.lifecycle.snapshot())
+        });
+        EventBatch { events, store }
+    }
+}
+
+impl SharedLifecycle {
+    /// Starts the lifecycle: a fixed session is installed, anything else
+    /// restores what the store saved.
+    pub(crate) fn start<P: ?Sized>(
+        now: SystemTime,
+        source: &SessionSource<P>,
+        options: ManagedOptions,
+    ) -> Result<Self, Error> {
+        let mut lifecycle =
+            SessionLifecycle::new(options.policy, source.mode()).map_err(BuildError::from)?;
+        match source.fixed_session_ref() {
+            Some(session) => lifecycle.set_session(now, session.clone(), None),
+            None => {
+                let saved = options.store.as_ref().map(|s| s.load()).transpose()?;
+                if let Some(saved) = saved.flatten() {
+                    lifecycle.restore(now, saved);
+                }
+            }
+        }
+        let shared = Self {
+            state: Mutex::new(LockedState {
+                lifecycle,
+                batches: 0,
+            }),
+            hooks: Hooks::new(options.listeners, options.store),
+        };
+        let batch = shared.lock().take_batch();
+        shared.hooks.deliver(batch);
+        Ok(shared)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, LockedState> {
+        // The lifecycle is updated by single calls that do not panic part
+        // way; its state stays consistent even if a holder panicked.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` under the lock, then delivers the events it queued.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut SessionLifecycle) -> T) -> T {
+        let (value, batch) = {
+            let mut state = self.lock();
+            let value = f(&mut state.lifecycle);
+            (value, state.take_batch())
+        };
+        self.hooks.deliver(batch);
+        value
+    }
+
+    /// Reads the lifecycle without changing it.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&SessionLifecycle) -> T) -> T {
+        f(&self.lock().lifecycle)
+    }
+
+    pub(crate) fn poll_token(&self, now: SystemTime, ask: &mut Ask) -> TokenAction {
+        self.with(|l| l.poll_token(now, ask))
+    }
+
+    pub(crate) fn finish_renewal(
+        &self,
+        ticket: RenewalTicket,
+        now: SystemTime,
+        result: Result<NewSession, AttemptError>,
+    ) -> RenewalProgress {
+        let progress = self.with(|l| l.on_renewal_result(ticket, now, result));
+        tracing::debug!(?progress, "renewal attempt reported");
+        progress
+    }
+
+    /// Tells the lifecycle what an answer to a request made with `token`
+    /// means; returns whether the server rejected the token (so one retry
+    /// with a new one makes sense).
+    pub(crate) fn answered(
+        &self,
+        token: &SessionToken,
+        sent_at: SystemTime,
+        now: SystemTime,
+        answer: &Response,
+    ) -> bool {
+        if answer.status().is_success() {
+            let times = ResponseTimes::from_headers(answer.headers());
+            self.with(|l| l.on_success(sent_at, token, times));
+            return false;
+        }
+        let rejected = check_status(answer, Operation::Other)
+            .is_err_and(|e| e.kind() == ErrorKind::SessionExpired);
+        if rejected {
+            self.with(|l| l.on_session_rejected(now, token));
+        }
+        rejected
+    }
+
+    /// Takes the session out (and clears the store), so no caller uses it
+    /// again.
+    pub(crate) fn forget(&self) -> Option<Session> {
+        let session = self.with(SessionLifecycle::take_session);
+        if let Some(store) = self.hooks.store() {
+            if let Err(err) = store.clear() {
+                tracing::warn!(error = %err, "could not clear the session store");
+            }
+        }
+        session
+    }
+}
+
+impl fmt::Debug for SharedLifecycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("SharedLifecycle")
+            .field("mode", state.lifecycle.mode())
+            .field("session", &state.lifecycle.session())
+            .field("expires_at", &state.lifecycle.expires_at())
+            .field("hooks", &self.hooks)
+            .finish()
+    }
+}

@@ -1,0 +1,284 @@
+//! Managed sessions: a token kept valid for every task or thread that
+//! shares it, with one renewal at a time.
+//!
+//! The driver here is written once, as async code over [`Mode`]; the
+//! async and blocking front ends (`asynchronous.rs`, `blocking.rs`) only
+//! await it or block on it.
+
+mod guard;
+mod hooks;
+mod lifecycle;
+mod source;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use qb_auth_core::lifecycle::{
+    Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
+    TokenAction,
+};
+use qb_auth_core::store::SessionStore;
+use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, authorize};
+use tracing::Instrument;
+
+use crate::call::Call;
+use crate::mode::Mode;
+use crate::transport::Response;
+use crate::{Client, Error, trace};
+use guard::RenewalGuard;
+use lifecycle::{ManagedOptions, SharedLifecycle};
+
+pub use source::SessionSource;
+
+/// Configures a [`ManagedSession`]; from [`Client::managed`].
+#[must_use]
+pub struct ManagedSessionBuilder<M: Mode> {
+    client: Client<M>,
+    source: SessionSource<M::TokenProvider>,
+    options: ManagedOptions,
+}
+
+impl<M: Mode> ManagedSessionBuilder<M> {
+    pub(crate) fn new(client: Client<M>, source: SessionSource<M::TokenProvider>) -> Self {
+        Self {
+            client,
+            source,
+            options: ManagedOptions::default(),
+        }
+    }
+
+    /// When to renew and how to retry (the core's defaults otherwise).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.options.policy = policy;
+        self
+    }
+
+    /// Saves the session after each renewal and restores it at
+    /// [`build`](Self::build), so a restarted process reuses its token.
+    /// Called on the task that renewed, outside any lock; keep it quick.
+    pub fn store(mut self, store: impl SessionStore + 'static) -> Self {
+        self.options.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Calls `listener` for every lifecycle event: session created,
+    /// renewed, expired or rejected, an attempt or a renewal failed, the
+    /// clock offset changed. It runs on the task that caused the event,
+    /// outside any lock; keep it quick.
+    pub fn on_event(mut self, listener: impl Fn(&LifecycleEvent) + Send + Sync + 'static) -> Self {
+        self.options.listeners.push(Arc::new(listener));
+        self
+    }
+
+    /// Checks the policy, restores a saved session (unless the source is a
+    /// fixed token, which is used instead), and returns the session.
+    /// Nothing is sent: the session is created when a token is first needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Build`] for a policy that cannot work, [`Error::Store`]
+    /// when the store cannot be read.
+    pub fn build(self) -> Result<ManagedSession<M>, Error> {
+        let lifecycle = SharedLifecycle::start(SystemTime::now(), &self.source, self.options)?;
+        Ok(ManagedSession {
+            shared: Arc::new(Shared {
+                tokens: self.source.provider(),
+                client: self.client,
+                lifecycle,
+                renewed: M::Signal::default(),
+            }),
+        })
+    }
+}
+
+impl<M: Mode> fmt::Debug for ManagedSessionBuilder<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagedSessionBuilder")
+            .field("client", &self.client)
+            .field("source", &self.source)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// A QuickBlox session kept valid for every task or thread that shares it.
+///
+/// Cheap to clone; clones share one session. `token` gives a valid token,
+/// renewing when needed: however many callers ask at once, one renewal
+/// runs and the others wait for it (no lock is held across the network
+/// call). `send` attaches the token to a request for the client's API
+/// host, slides the session's expiry on success, and after "Required
+/// session does not exist" renews and sends the request once more.
+///
+/// Retries, backoff, `Retry-After`, clock-skew correction and the verdict
+/// on refused credentials all come from the core's lifecycle and its
+/// [`Policy`]; invalid credentials fail at once, without a retry.
+///
+/// The async methods are in the [async front end](crate::asynchronous),
+/// the blocking ones in the [blocking front end](crate::blocking).
+pub struct ManagedSession<M: Mode> {
+    shared: Arc<Shared<M>>,
+}
+
+// By hand: a derive would ask for `M: Clone` on the `Arc`'s content.
+impl<M: Mode> Clone for ManagedSession<M> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+struct Shared<M: Mode> {
+    client: Client<M>,
+    tokens: Option<Arc<M::TokenProvider>>,
+    lifecycle: SharedLifecycle,
+    /// Moves on after every renewal result, so waiting callers poll again.
+    renewed: M::Signal,
+}
+
+impl<M: Mode> Shared<M> {
+    /// Hands a ticket back and wakes everyone waiting on it.
+    fn finish(&self, ticket: RenewalTicket, result: Result<NewSession, AttemptError>) {
+        self.lifecycle
+            .finish_renewal(ticket, SystemTime::now(), result);
+        M::notify(&self.renewed);
+    }
+}
+
+impl<M: Mode> Client<M> {
+    /// A session managed for you, getting its tokens from `source`;
+    /// configure it, then [`build`](ManagedSessionBuilder::build) it.
+    pub fn managed(&self, source: SessionSource<M::TokenProvider>) -> ManagedSessionBuilder<M> {
+        ManagedSessionBuilder::new(self.clone(), source)
+    }
+}
+
+impl<M: Mode> ManagedSession<M> {
+    /// The client this session sends through.
+    pub fn client(&self) -> &Client<M> {
+        &self.shared.client
+    }
+
+    /// The current session, if one is held (it may be about to expire).
+    pub fn session(&self) -> Option<Session> {
+        self.shared.lifecycle.read(|l| l.session().cloned())
+    }
+
+    /// When the current session expires by the local clock, if one is
+    /// held.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.shared.lifecycle.read(|l| l.expires_at())
+    }
+
+    /// A valid token: the one held, or a new one from a renewal that this
+    /// caller runs or waits for.
+    pub(crate) async fn valid_token(&self) -> Result<SessionToken, Error> {
+        let shared = &*self.shared;
+        let mut ask = Ask::new();
+        loop {
+            // Read before polling: a renewal that ends after the poll moves
+            // it on, so the wait below returns at once.
+            let seen = M::generation(&shared.renewed);
+            let now = SystemTime::now();
+            match shared.lifecycle.poll_token(now, &mut ask) {
+                TokenAction::Use(token) => return Ok(token),
+                TokenAction::Renew(ticket) => self.renew(ticket).await,
+                TokenAction::Wait { until } => {
+                    shared.client.io.wait(&shared.renewed, seen, until).await;
+                }
+                TokenAction::Failed(error) => return Err(Error::Renewal(error)),
+            }
+        }
+    }
+
+    /// Sends `request` with the token; once more with a new token if the
+    /// server rejected the first.
+    pub(crate) async fn send_request(&self, request: HttpRequest) -> Result<Response, Error> {
+        self.shared.client.check_own_host(&request)?;
+        async {
+            let again = copy_for_retry(&request);
+            let (answer, rejected) = self.send_with(request, 1).await?;
+            if !rejected {
+                return Ok(answer);
+            }
+            Ok(self.send_with(again, 2).await?.0)
+        }
+        .instrument(trace::operation(Operation::Other, None))
+        .await
+    }
+
+    /// Forgets the session and destroys it on the server.
+    pub(crate) async fn destroy_session(&self) -> Result<(), Error> {
+        match self.shared.lifecycle.forget() {
+            Some(session) => {
+                let call = Call::destroy_session(&self.shared.client.settings, &session.token)?;
+                self.shared.client.execute(call).await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn renew(&self, ticket: RenewalTicket) {
+        let span = trace::renewal(&ticket);
+        // Reported as abandoned if the caller is cancelled mid-attempt.
+        let guard = RenewalGuard::new(ticket, |ticket, result| self.shared.finish(ticket, result));
+        let result = match guard.ticket() {
+            Some(ticket) => self.attempt(ticket).instrument(span).await,
+            None => Err(AttemptError::Abandoned),
+        };
+        guard.finish(result);
+    }
+
+    async fn attempt(&self, ticket: &RenewalTicket) -> Result<NewSession, AttemptError> {
+        let client = &self.shared.client;
+        match ticket.credentials() {
+            Some(credentials) => {
+                let call =
+                    Call::renewal(&client.settings, ticket, &credentials?, SystemTime::now())?;
+                client.execute(call).await
+            }
+            None => match &self.shared.tokens {
+                Some(provider) => Ok(NewSession::new(M::mint(provider).await?)),
+                None => Err(ProviderError::permanent("no token provider is configured").into()),
+            },
+        }
+    }
+
+    async fn send_with(
+        &self,
+        mut request: HttpRequest,
+        attempt: u32,
+    ) -> Result<(Response, bool), Error> {
+        let token = self.valid_token().await?;
+        authorize(&mut request, &token)?;
+        let sent_at = SystemTime::now();
+        let answer = self.shared.client.exchange(request, attempt).await?;
+        let rejected = self
+            .shared
+            .lifecycle
+            .answered(&token, sent_at, SystemTime::now(), &answer);
+        Ok((answer, rejected))
+    }
+}
+
+impl<M: Mode> fmt::Debug for ManagedSession<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagedSession")
+            .field("client", &self.shared.client)
+            .field("lifecycle", &self.shared.lifecycle)
+            .finish()
+    }
+}
+
+/// A copy of `request` to send again after a renewal. The body is the
+/// core's `Body`, which zeroizes its copy too.
+fn copy_for_retry(request: &HttpRequest) -> HttpRequest {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}

@@ -1,0 +1,120 @@
+//! Where a managed session's tokens come from.
+
+use std::fmt;
+use std::sync::Arc;
+
+use qb_auth_core::lifecycle::{CredentialProvider, RenewalMode, SessionCredentials};
+use qb_auth_core::{AppCredentials, Identity, Session, SessionToken};
+
+/// How a managed session gets its tokens: credentials it signs with, a
+/// token provider, or a fixed token.
+///
+/// `P` is the mode's token-provider trait ([`TokenProvider`] for the async
+/// client, [`BlockingTokenProvider`] for the blocking one); each transport
+/// crate names the right one `SessionSource`.
+///
+/// `Debug` names the kind only: providers hold secrets and a fixed session
+/// holds a token.
+///
+/// [`TokenProvider`]: crate::TokenProvider
+/// [`BlockingTokenProvider`]: crate::BlockingTokenProvider
+pub struct SessionSource<P: ?Sized> {
+    kind: Kind<P>,
+}
+
+enum Kind<P: ?Sized> {
+    Credentials(Arc<dyn CredentialProvider>),
+    TokenProvider(Arc<P>),
+    Fixed(Box<Session>),
+}
+
+impl<P: ?Sized> SessionSource<P> {
+    /// An application session for `app`: the short form of
+    /// [`credentials`](Self::credentials) with [`Identity::application`].
+    pub fn application(app: AppCredentials) -> Self {
+        Self::credentials(SessionCredentials::new(app, Identity::application()))
+    }
+
+    /// A user session for `identity` in `app`: the short form of
+    /// [`credentials`](Self::credentials).
+    pub fn user(app: AppCredentials, identity: Identity) -> Self {
+        Self::credentials(SessionCredentials::new(app, identity))
+    }
+
+    /// Create sessions with credentials the provider gives anew for every
+    /// attempt: fixed [`SessionCredentials`], or a closure that reads a
+    /// rotated password or a fresh Firebase ID token.
+    pub fn credentials(provider: impl CredentialProvider + 'static) -> Self {
+        Self {
+            kind: Kind::Credentials(Arc::new(provider)),
+        }
+    }
+
+    /// Use this token until it expires or the server rejects it; then calls
+    /// fail with [`Error::Renewal`](crate::Error::Renewal).
+    pub fn fixed(token: SessionToken) -> Self {
+        Self::fixed_session(Session::new(token))
+    }
+
+    /// Like [`fixed`](Self::fixed), with what is known of the session (its
+    /// expiry, application and user).
+    pub fn fixed_session(session: Session) -> Self {
+        Self {
+            kind: Kind::Fixed(Box::new(session)),
+        }
+    }
+
+    pub(crate) fn from_provider(provider: Arc<P>) -> Self {
+        Self {
+            kind: Kind::TokenProvider(provider),
+        }
+    }
+
+    pub(crate) fn mode(&self) -> RenewalMode {
+        match &self.kind {
+            Kind::Credentials(provider) => RenewalMode::Credentials(provider.clone()),
+            Kind::TokenProvider(_) => RenewalMode::TokenProvider,
+            Kind::Fixed(_) => RenewalMode::FixedToken,
+        }
+    }
+
+    pub(crate) fn provider(&self) -> Option<Arc<P>> {
+        match &self.kind {
+            Kind::TokenProvider(provider) => Some(provider.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn fixed_session_ref(&self) -> Option<&Session> {
+        match &self.kind {
+            Kind::Fixed(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Credentials(_) => "Credentials",
+            Kind::TokenProvider(_) => "TokenProvider",
+            Kind::Fixed(_) => "Fixed",
+        }
+    }
+}
+
+// By hand: a derive would ask for `P: Clone`, and `P` is a trait object.
+impl<P: ?Sized> Clone for SessionSource<P> {
+    fn clone(&self) -> Self {
+        let kind = match &self.kind {
+            Kind::Credentials(provider) => Kind::Credentials(provider.clone()),
+            Kind::TokenProvider(provider) => Kind::TokenProvider(provider.clone()),
+            Kind::Fixed(session) => Kind::Fixed(session.clone()),
+        };
+        Self { kind }
+    }
+}
+
+impl<P: ?Sized> fmt::Debug for SessionSource<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionSource::{}(..)", self.kind_name())
+    }
+}
