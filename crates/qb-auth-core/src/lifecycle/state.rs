@@ -8,7 +8,7 @@ use crate::response::{ApiError, Session};
 use crate::secret::SessionToken;
 
 use super::action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
-use super::backoff::{self, SplitMix64};
+use super::backoff::{self, Jitter};
 use super::event::LifecycleEvent;
 use super::outcome::{
     AttemptError, NewSession, Next, RenewalError, RenewalProgress, ResponseTimes,
@@ -69,7 +69,7 @@ const MAX_EVENTS: usize = 64;
 pub struct SessionLifecycle {
     policy: Policy,
     mode: RenewalMode,
-    rng: SplitMix64,
+    rng: Jitter,
     current: Option<Current>,
     /// Why there is no current session, for the next ticket's reason.
     lost: Option<RenewalReason>,
@@ -137,7 +137,7 @@ impl SessionLifecycle {
     pub fn new(policy: Policy, mode: RenewalMode) -> Result<Self, PolicyError> {
         policy.validate()?;
         Ok(Self {
-            rng: SplitMix64::new(policy.jitter_seed()),
+            rng: Jitter::new(policy.jitter_seed()),
             policy,
             mode,
             current: None,
