@@ -1048,3 +1048,131 @@ fn an_invalid_policy_is_a_typed_error() {
         assert_eq!(policy.validate().unwrap_err().field(), field);
     }
 }
+
+/// What a transport does with a credentials ticket: asks for the
+/// credentials and, if it gets them, sends a create-session. Returns
+/// whether a request would have reached the server, and the result.
+fn attempt_with_credentials(ticket: &RenewalTicket) -> (bool, Result<NewSession, AttemptError>) {
+    match ticket.credentials().expect("a credentials ticket") {
+        Ok(creds) => (
+            true,
+            refused(
+                401,
+                r#"{"errors":["Unauthorized"]}"#,
+                &[],
+                creds.operation(),
+            ),
+        ),
+        Err(e) => (false, Err(AttemptError::Provider(e))),
+    }
+}
+
+fn wrong_password() -> RenewalMode {
+    let user = Identity::login("alice", "not-her-password").unwrap();
+    RenewalMode::credentials(SessionCredentials::new(app(), user))
+}
+
+#[test]
+fn refused_credentials_are_not_sent_again_while_they_stay_the_same() {
+    // Ten callers ask in a loop for ten minutes of fake time, one poll
+    // every 100 ms each; every ticket is worked like a transport would.
+    let mut lc = SessionLifecycle::new(Policy::default(), wrong_password()).unwrap();
+    let mut sent = 0;
+    let mut errors = 0;
+    let mut now = t0();
+    while now < t0() + 10 * MINUTE {
+        for _ in 0..10 {
+            let mut ask = Ask::new();
+            loop {
+                match lc.poll_token(now, &mut ask) {
+                    TokenAction::Renew(ticket) => {
+                        let (reached, result) = attempt_with_credentials(&ticket);
+                        sent += usize::from(reached);
+                        lc.on_renewal_result(ticket, now, result);
+                    }
+                    TokenAction::Failed(err) => {
+                        assert_eq!(
+                            err.api_error().map(|e| e.kind()),
+                            Some(ErrorKind::InvalidCredentials),
+                            "{err:?}"
+                        );
+                        errors += 1;
+                        break;
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+        now += Duration::from_millis(100);
+    }
+    assert_eq!(sent, 1, "the refused credentials reached the server again");
+    assert_eq!(
+        errors, 60_000,
+        "every call got the invalid-credentials error"
+    );
+    assert_eq!(lc.next_deadline(), None, "nothing retries by itself");
+}
+
+#[test]
+fn callers_arriving_after_a_failed_run_start_a_new_one_after_a_short_pause() {
+    let policy = exact().with_max_attempts(2);
+    let mut lc = token_lifecycle(policy.clone());
+    let (mut renewer, mut waiter) = (Ask::new(), Ask::new());
+    let ticket = renew(&mut lc, t0(), &mut renewer);
+    wait_until(&mut lc, t0(), &mut waiter);
+    let RenewalProgress::RetryAt(at) = lc.on_renewal_result(ticket, t0(), transport()) else {
+        panic!("retried");
+    };
+    let ticket = renew(&mut lc, at, &mut renewer);
+    assert!(matches!(
+        lc.on_renewal_result(ticket, at, transport()),
+        RenewalProgress::Failed(RenewalError::AttemptsExhausted { attempts: 2, .. })
+    ));
+    // The callers that waited through the run get its error.
+    failed(&mut lc, at, &mut renewer);
+    failed(&mut lc, at, &mut waiter);
+
+    // A caller that asks afterwards is not failed by a run it never saw:
+    // it waits out a short pause, then starts a new run.
+    let mut late = Ask::new();
+    let until = match lc.poll_token(at, &mut late) {
+        TokenAction::Wait { until } => until,
+        other => panic!("a new caller should wait for a new run, got {other:?}"),
+    };
+    assert!(
+        until > at && until <= at + policy.failure_hold(),
+        "{until:?}"
+    );
+    let ticket = renew(&mut lc, until, &mut late);
+    assert_eq!(ticket.attempt(), 1, "a new run");
+    lc.on_renewal_result(ticket, until, minted("t2"));
+    assert_eq!(use_token(&mut lc, until, &mut late).expose(), "t2");
+}
+
+#[test]
+fn a_huge_retry_after_never_blocks_a_caller_past_its_deadline() {
+    let mut lc = SessionLifecycle::new(Policy::default(), app_mode()).unwrap();
+    let mut ask = Ask::new();
+    let ticket = renew(&mut lc, t0(), &mut ask);
+    let huge = vec![("Retry-After", u64::MAX.to_string())];
+    let outcome = refused(429, "", &huge, Operation::CreateApplicationSession);
+    lc.on_renewal_result(ticket, t0(), outcome);
+
+    // The caller that renewed, and one that arrives during the backoff,
+    // each get an answer within a minute of their first poll.
+    for (mut ask, start) in [(ask, t0()), (Ask::new(), t0() + secs(5))] {
+        let mut now = start;
+        let err = loop {
+            match lc.poll_token(now, &mut ask) {
+                TokenAction::Wait { until } => {
+                    let waited = until.duration_since(start).unwrap();
+                    assert!(until > now && waited <= MINUTE, "told to wait {waited:?}");
+                    now = until;
+                }
+                TokenAction::Failed(err) => break err,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(err.api_error().unwrap().kind(), ErrorKind::RateLimited);
+    }
+}
