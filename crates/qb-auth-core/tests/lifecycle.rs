@@ -1176,3 +1176,113 @@ fn a_huge_retry_after_never_blocks_a_caller_past_its_deadline() {
         assert_eq!(err.api_error().unwrap().kind(), ErrorKind::RateLimited);
     }
 }
+
+#[test]
+fn refused_credentials_are_sent_again_once_they_change_or_after_reset() {
+    // The provider gives the wrong password until "the user" fixes it.
+    let password = Arc::new(std::sync::Mutex::new("wrong".to_owned()));
+    let current = password.clone();
+    let provider = move || -> Result<SessionCredentials, ProviderError> {
+        let user = Identity::login("alice", current.lock().unwrap().clone()).unwrap();
+        Ok(SessionCredentials::new(app(), user))
+    };
+    let policy = exact().with_failure_hold(secs(1));
+    let mut lc = SessionLifecycle::new(policy, RenewalMode::credentials(provider)).unwrap();
+    let ticket = renew(&mut lc, t0(), &mut Ask::new());
+    let (reached, result) = attempt_with_credentials(&ticket);
+    assert!(reached);
+    lc.on_renewal_result(ticket, t0(), result);
+
+    // After the pause one caller re-checks: the same credentials are not
+    // handed out, and that caller gets the server's error.
+    let mut ask = Ask::new();
+    let ticket = renew(&mut lc, t0() + secs(1), &mut ask);
+    let (reached, result) = attempt_with_credentials(&ticket);
+    assert!(!reached, "refused credentials were handed out again");
+    let progress = lc.on_renewal_result(ticket, t0() + secs(1), result);
+    assert!(matches!(progress, RenewalProgress::Failed(_)));
+    let err = failed(&mut lc, t0() + secs(1), &mut ask);
+    assert_eq!(
+        err.api_error().unwrap().kind(),
+        ErrorKind::InvalidCredentials
+    );
+    assert_eq!(
+        events(&mut lc)
+            .iter()
+            .filter(|e| matches!(e, LifecycleEvent::RenewalFailed(_)))
+            .count(),
+        1,
+        "a re-check that sends nothing is not a new failure"
+    );
+
+    // The password changes: the next re-check sends it, and it works.
+    *password.lock().unwrap() = "fixed".to_owned();
+    let ticket = renew(&mut lc, t0() + secs(2), &mut Ask::new());
+    let creds = ticket.credentials().unwrap().unwrap();
+    assert!(
+        creds
+            .create_session(ticket.signing_input(t0(), Nonce::new(1).unwrap()))
+            .build(&Endpoint::default())
+            .unwrap()
+            .string_to_sign()
+            .ends_with("user[password]=fixed")
+    );
+    lc.on_renewal_result(ticket, t0() + secs(2), minted("t1"));
+    assert_eq!(
+        use_token(&mut lc, t0() + secs(2), &mut Ask::new()).expose(),
+        "t1"
+    );
+
+    // Refused again later; `reset` lets the same credentials be sent at once.
+    lc.on_session_rejected(t0() + secs(3), &SessionToken::new("t1"));
+    let ticket = renew(&mut lc, t0() + secs(3), &mut Ask::new());
+    let (_, result) = attempt_with_credentials(&ticket);
+    lc.on_renewal_result(ticket, t0() + secs(3), result);
+    failed(&mut lc, t0() + secs(3), &mut Ask::new());
+    assert!(lc.reset());
+    assert!(!lc.reset(), "nothing left to forget");
+    let ticket = renew(&mut lc, t0() + secs(3), &mut Ask::new());
+    let (reached, _) = attempt_with_credentials(&ticket);
+    assert!(reached, "reset sends the credentials again");
+}
+
+#[test]
+fn a_caller_waits_on_a_renewal_in_flight_until_its_own_deadline() {
+    let mut lc = token_lifecycle(exact());
+    let _ticket = renew(&mut lc, t0(), &mut Ask::new());
+    // Without a deadline of its own: the policy's max_wait from its first poll.
+    let mut ask = Ask::new();
+    assert_eq!(
+        wait_until(&mut lc, t0() + secs(30), &mut ask),
+        t0() + MINUTE
+    );
+    assert_eq!(
+        wait_until(&mut lc, t0() + MINUTE - secs(1), &mut ask),
+        t0() + MINUTE
+    );
+    // The renewal timed out at t0 + 1 min and backs off for a second,
+    // within this caller's deadline (t0 + 90 s): it waits, then renews.
+    let next = t0() + MINUTE + secs(1);
+    assert_eq!(wait_until(&mut lc, t0() + MINUTE, &mut ask), next);
+    renew(&mut lc, next, &mut ask);
+
+    let mut short = Ask::new().with_deadline(next + secs(5));
+    assert_eq!(wait_until(&mut lc, next, &mut short), next + secs(5));
+    let err = failed(&mut lc, next + secs(5), &mut short);
+    assert!(
+        matches!(
+            &err,
+            RenewalError::CallerDeadline {
+                retry_at: None,
+                last: Some(AttemptError::TimedOut(_))
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("no session before this caller's deadline")
+    );
+    // The renewal itself goes on.
+    assert!(lc.is_renewing());
+}
