@@ -61,9 +61,13 @@ impl Error {
         match self {
             Self::Api(api) => api.kind().retry() != Retry::Never,
             Self::Transport(t) => t.is_retryable(),
-            // The attempts ran out on errors that may pass; anything else
-            // (refused credentials, a fixed token) needs a change first.
-            Self::Renewal(r) => matches!(r, RenewalError::AttemptsExhausted { .. }),
+            // The attempts or the caller's time ran out on errors that may
+            // pass; anything else (refused credentials, a fixed token)
+            // needs a change first.
+            Self::Renewal(r) => matches!(
+                r,
+                RenewalError::AttemptsExhausted { .. } | RenewalError::CallerDeadline { .. }
+            ),
             _ => false,
         }
     }

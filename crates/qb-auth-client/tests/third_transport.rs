@@ -182,3 +182,29 @@ fn a_transport_without_options_says_it_must_be_passed_in() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn refused_credentials_are_tried_again_only_after_a_reset() {
+    let emulator = Emulator::with_demo_fixtures().start_blocking().unwrap();
+    let client = client(&emulator);
+    let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password").unwrap();
+    let session = client
+        .managed(SessionSource::user(app(), wrong))
+        .build()
+        .unwrap();
+
+    for _ in 0..5 {
+        let err = session.token().unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+        assert!(!err.is_retryable());
+    }
+    assert_eq!(
+        emulator.stats().requests,
+        1,
+        "refused once, not asked again"
+    );
+
+    assert!(session.reset());
+    assert!(session.token().is_err());
+    assert_eq!(emulator.stats().requests, 2, "a reset allows one more try");
+}

@@ -1049,3 +1049,241 @@ fn an_invalid_policy_is_a_typed_error() {
         assert_eq!(policy.validate().unwrap_err().field(), field);
     }
 }
+
+/// What a transport does with a credentials ticket: asks for the
+/// credentials and, if it gets them, sends a create-session. Returns
+/// whether a request would have reached the server, and the result.
+fn attempt_with_credentials(ticket: &RenewalTicket) -> (bool, Result<NewSession, AttemptError>) {
+    match ticket.credentials().expect("a credentials ticket") {
+        Ok(creds) => (
+            true,
+            refused(
+                401,
+                r#"{"errors":["Unauthorized"]}"#,
+                &[],
+                creds.operation(),
+            ),
+        ),
+        Err(e) => (false, Err(AttemptError::Provider(e))),
+    }
+}
+
+fn wrong_password() -> RenewalMode {
+    let user = Identity::login("alice", "not-her-password").unwrap();
+    RenewalMode::credentials(SessionCredentials::new(app(), user))
+}
+
+#[test]
+fn refused_credentials_are_not_sent_again_while_they_stay_the_same() {
+    // Ten callers ask in a loop for ten minutes of fake time, one poll
+    // every 100 ms each; every ticket is worked like a transport would.
+    let mut lc = SessionLifecycle::new(Policy::default(), wrong_password()).unwrap();
+    let mut sent = 0;
+    let mut errors = 0;
+    let mut now = t0();
+    while now < t0() + 10 * MINUTE {
+        for _ in 0..10 {
+            let mut ask = Ask::new();
+            loop {
+                match lc.poll_token(now, &mut ask) {
+                    TokenAction::Renew(ticket) => {
+                        let (reached, result) = attempt_with_credentials(&ticket);
+                        sent += usize::from(reached);
+                        lc.on_renewal_result(ticket, now, result);
+                    }
+                    TokenAction::Failed(err) => {
+                        assert_eq!(
+                            err.api_error().map(|e| e.kind()),
+                            Some(ErrorKind::InvalidCredentials),
+                            "{err:?}"
+                        );
+                        errors += 1;
+                        break;
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+        now += Duration::from_millis(100);
+    }
+    assert_eq!(sent, 1, "the refused credentials reached the server again");
+    assert_eq!(
+        errors, 60_000,
+        "every call got the invalid-credentials error"
+    );
+    assert_eq!(lc.next_deadline(), None, "nothing retries by itself");
+}
+
+#[test]
+fn callers_arriving_after_a_failed_run_start_a_new_one_after_a_short_pause() {
+    let policy = exact().with_max_attempts(2);
+    let mut lc = token_lifecycle(policy.clone());
+    let (mut renewer, mut waiter) = (Ask::new(), Ask::new());
+    let ticket = renew(&mut lc, t0(), &mut renewer);
+    wait_until(&mut lc, t0(), &mut waiter);
+    let RenewalProgress::RetryAt(at) = lc.on_renewal_result(ticket, t0(), transport()) else {
+        panic!("retried");
+    };
+    let ticket = renew(&mut lc, at, &mut renewer);
+    assert!(matches!(
+        lc.on_renewal_result(ticket, at, transport()),
+        RenewalProgress::Failed(RenewalError::AttemptsExhausted { attempts: 2, .. })
+    ));
+    // The callers that waited through the run get its error.
+    failed(&mut lc, at, &mut renewer);
+    failed(&mut lc, at, &mut waiter);
+
+    // A caller that asks afterwards is not failed by a run it never saw:
+    // it waits out a short pause, then starts a new run.
+    let mut late = Ask::new();
+    let until = match lc.poll_token(at, &mut late) {
+        TokenAction::Wait { until } => until,
+        other => panic!("a new caller should wait for a new run, got {other:?}"),
+    };
+    assert!(
+        until > at && until <= at + policy.failure_hold(),
+        "{until:?}"
+    );
+    let ticket = renew(&mut lc, until, &mut late);
+    assert_eq!(ticket.attempt(), 1, "a new run");
+    lc.on_renewal_result(ticket, until, minted("t2"));
+    assert_eq!(use_token(&mut lc, until, &mut late).expose(), "t2");
+}
+
+#[test]
+fn a_huge_retry_after_never_blocks_a_caller_past_its_deadline() {
+    let mut lc = SessionLifecycle::new(Policy::default(), app_mode()).unwrap();
+    let mut ask = Ask::new();
+    let ticket = renew(&mut lc, t0(), &mut ask);
+    let huge = vec![("Retry-After", u64::MAX.to_string())];
+    let outcome = refused(429, "", &huge, Operation::CreateApplicationSession);
+    lc.on_renewal_result(ticket, t0(), outcome);
+
+    // The caller that renewed, and one that arrives during the backoff,
+    // each get an answer within a minute of their first poll.
+    for (mut ask, start) in [(ask, t0()), (Ask::new(), t0() + secs(5))] {
+        let mut now = start;
+        let err = loop {
+            match lc.poll_token(now, &mut ask) {
+                TokenAction::Wait { until } => {
+                    let waited = until.duration_since(start).unwrap();
+                    assert!(until > now && waited <= MINUTE, "told to wait {waited:?}");
+                    now = until;
+                }
+                TokenAction::Failed(err) => break err,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(err.api_error().unwrap().kind(), ErrorKind::RateLimited);
+    }
+}
+
+#[test]
+fn refused_credentials_are_sent_again_once_they_change_or_after_reset() {
+    // The provider gives the wrong password until "the user" fixes it.
+    let password = Arc::new(std::sync::Mutex::new("wrong".to_owned()));
+    let current = password.clone();
+    let provider = move || -> Result<SessionCredentials, ProviderError> {
+        let user = Identity::login("alice", current.lock().unwrap().clone()).unwrap();
+        Ok(SessionCredentials::new(app(), user))
+    };
+    let policy = exact().with_failure_hold(secs(1));
+    let mut lc = SessionLifecycle::new(policy, RenewalMode::credentials(provider)).unwrap();
+    let ticket = renew(&mut lc, t0(), &mut Ask::new());
+    let (reached, result) = attempt_with_credentials(&ticket);
+    assert!(reached);
+    lc.on_renewal_result(ticket, t0(), result);
+
+    // After the pause one caller re-checks: the same credentials are not
+    // handed out, and that caller gets the server's error.
+    let mut ask = Ask::new();
+    let ticket = renew(&mut lc, t0() + secs(1), &mut ask);
+    let (reached, result) = attempt_with_credentials(&ticket);
+    assert!(!reached, "refused credentials were handed out again");
+    let progress = lc.on_renewal_result(ticket, t0() + secs(1), result);
+    assert!(matches!(progress, RenewalProgress::Failed(_)));
+    let err = failed(&mut lc, t0() + secs(1), &mut ask);
+    assert_eq!(
+        err.api_error().unwrap().kind(),
+        ErrorKind::InvalidCredentials
+    );
+    assert_eq!(
+        events(&mut lc)
+            .iter()
+            .filter(|e| matches!(e, LifecycleEvent::RenewalFailed(_)))
+            .count(),
+        1,
+        "a re-check that sends nothing is not a new failure"
+    );
+
+    // The password changes: the next re-check sends it, and it works.
+    *password.lock().unwrap() = "fixed".to_owned();
+    let ticket = renew(&mut lc, t0() + secs(2), &mut Ask::new());
+    let creds = ticket.credentials().unwrap().unwrap();
+    assert!(
+        creds
+            .create_session(ticket.signing_input(t0(), Nonce::new(1).unwrap()))
+            .build(&Endpoint::default())
+            .unwrap()
+            .string_to_sign()
+            .ends_with("user[password]=fixed")
+    );
+    lc.on_renewal_result(ticket, t0() + secs(2), minted("t1"));
+    assert_eq!(
+        use_token(&mut lc, t0() + secs(2), &mut Ask::new()).expose(),
+        "t1"
+    );
+
+    // Refused again later; `reset` lets the same credentials be sent at once.
+    lc.on_session_rejected(t0() + secs(3), &SessionToken::new("t1"));
+    let ticket = renew(&mut lc, t0() + secs(3), &mut Ask::new());
+    let (_, result) = attempt_with_credentials(&ticket);
+    lc.on_renewal_result(ticket, t0() + secs(3), result);
+    failed(&mut lc, t0() + secs(3), &mut Ask::new());
+    assert!(lc.reset());
+    assert!(!lc.reset(), "nothing left to forget");
+    let ticket = renew(&mut lc, t0() + secs(3), &mut Ask::new());
+    let (reached, _) = attempt_with_credentials(&ticket);
+    assert!(reached, "reset sends the credentials again");
+}
+
+#[test]
+fn a_caller_waits_on_a_renewal_in_flight_until_its_own_deadline() {
+    let mut lc = token_lifecycle(exact());
+    let _ticket = renew(&mut lc, t0(), &mut Ask::new());
+    // Without a deadline of its own: the policy's max_wait from its first poll.
+    let mut ask = Ask::new();
+    assert_eq!(
+        wait_until(&mut lc, t0() + secs(30), &mut ask),
+        t0() + MINUTE
+    );
+    assert_eq!(
+        wait_until(&mut lc, t0() + MINUTE - secs(1), &mut ask),
+        t0() + MINUTE
+    );
+    // The renewal timed out at t0 + 1 min and backs off for a second,
+    // within this caller's deadline (t0 + 90 s): it waits, then renews.
+    let next = t0() + MINUTE + secs(1);
+    assert_eq!(wait_until(&mut lc, t0() + MINUTE, &mut ask), next);
+    renew(&mut lc, next, &mut ask);
+
+    let mut short = Ask::new().with_deadline(next + secs(5));
+    assert_eq!(wait_until(&mut lc, next, &mut short), next + secs(5));
+    let err = failed(&mut lc, next + secs(5), &mut short);
+    assert!(
+        matches!(
+            &err,
+            RenewalError::CallerDeadline {
+                retry_at: None,
+                last: Some(AttemptError::TimedOut(_))
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("no session before this caller's deadline")
+    );
+    // The renewal itself goes on.
+    assert!(lc.is_renewing());
+}

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
-    TokenAction,
+    SessionLifecycle, TokenAction,
 };
 use qb_auth_core::store::SessionStore;
 use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, authorize};
@@ -170,6 +170,16 @@ impl<M: Mode> ManagedSession<M> {
     /// held.
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.shared.lifecycle.read(|l| l.expires_at())
+    }
+
+    /// Forgets a failed renewal (refused credentials are not tried again
+    /// until they change, or until this is called) so that the next caller
+    /// renews at once; the session held, if any, is kept. Returns whether
+    /// there was a failure to forget.
+    pub fn reset(&self) -> bool {
+        let reset = self.shared.lifecycle.with(SessionLifecycle::reset);
+        M::notify(&self.shared.renewed);
+        reset
     }
 
     /// A valid token: the one held, or a new one from a renewal that this

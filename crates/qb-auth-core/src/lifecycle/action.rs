@@ -2,11 +2,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
 use crate::nonce::{Nonce, SigningInput};
 use crate::secret::SessionToken;
 
+use super::digest::CredentialsDigest;
 use super::outcome::RenewalError;
 use super::provider::{CredentialProvider, ProviderError, SessionCredentials};
 use super::skew::ClockSkew;
@@ -21,6 +23,10 @@ use super::skew::ClockSkew;
 /// start a new renewal (with freshly provided credentials). Failures are
 /// never retried in a loop on the lifecycle's own initiative.
 ///
+/// It also bounds the caller's wait: from its first poll, the policy's
+/// [`max_wait`](super::Policy::max_wait), or the deadline given with
+/// [`with_deadline`](Self::with_deadline).
+///
 /// ```
 /// use qb_auth_core::lifecycle::Ask;
 ///
@@ -31,6 +37,8 @@ use super::skew::ClockSkew;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ask {
     seen_failures: Option<u64>,
+    first_poll: Option<SystemTime>,
+    deadline: Option<SystemTime>,
 }
 
 impl Ask {
@@ -44,12 +52,52 @@ impl Ask {
     pub const fn new() -> Self {
         Self {
             seen_failures: None,
+            first_poll: None,
+            deadline: None,
         }
     }
 
-    /// The failure count at the first poll, fixed from then on.
-    pub(crate) fn failures_seen(&mut self, current: u64) -> u64 {
-        *self.seen_failures.get_or_insert(current)
+    /// An ask that waits for a token until `deadline` at the latest (for
+    /// example the caller's own request timeout), instead of the policy's
+    /// [`max_wait`](super::Policy::max_wait) from its first poll. Past it,
+    /// or when the next renewal attempt cannot start before it, the ask
+    /// gets [`RenewalError::CallerDeadline`].
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalError, RenewalMode, SessionLifecycle, TokenAction};
+    ///
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let _ticket = lifecycle.poll_token(now, &mut Ask::new());
+    /// let mut ask = Ask::new().with_deadline(now + Duration::from_secs(5));
+    /// // The renewal in flight may take a minute; this caller waits 5 s at most.
+    /// let TokenAction::Wait { until } = lifecycle.poll_token(now, &mut ask) else { panic!() };
+    /// assert_eq!(until, now + Duration::from_secs(5));
+    /// let action = lifecycle.poll_token(until, &mut ask);
+    /// assert!(matches!(action, TokenAction::Failed(RenewalError::CallerDeadline { .. })));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub const fn with_deadline(mut self, deadline: SystemTime) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Fixes, at the first poll, the failure count this caller has seen
+    /// and its deadline (`None`: beyond what `SystemTime` holds).
+    pub(crate) fn begin(
+        &mut self,
+        now: SystemTime,
+        failures: u64,
+        max_wait: Duration,
+    ) -> (u64, Option<SystemTime>) {
+        let seen = *self.seen_failures.get_or_insert(failures);
+        let first_poll = *self.first_poll.get_or_insert(now);
+        let deadline = match self.deadline {
+            Some(deadline) => Some(deadline),
+            None => first_poll.checked_add(max_wait),
+        };
+        (seen, deadline)
     }
 }
 
@@ -192,6 +240,11 @@ pub struct RenewalTicket {
     pub(crate) reason: RenewalReason,
     pub(crate) method: RenewalMethod,
     pub(crate) clock_offset: ClockSkew,
+    /// Credentials the server refused earlier in this lifecycle: not
+    /// handed out again.
+    pub(crate) refused: Option<CredentialsDigest>,
+    /// What [`credentials`](Self::credentials) handed out, for the result.
+    pub(crate) handed_out: OnceLock<CredentialsDigest>,
 }
 
 impl RenewalTicket {
@@ -253,7 +306,13 @@ impl RenewalTicket {
     }
 
     /// Asks the credential provider for this attempt's credentials; `None`
-    /// when the ticket is for a token provider.
+    /// when the ticket is for a token provider. Call it once per attempt.
+    ///
+    /// Credentials the server refused as invalid are not handed out again:
+    /// while the provider gives the same ones, this is a
+    /// [`ProviderError`], nothing is sent, and reporting it keeps the
+    /// lifecycle failed with the server's error (see
+    /// [`SessionLifecycle::reset`](super::SessionLifecycle::reset)).
     ///
     /// ```
     /// # use std::time::UNIX_EPOCH;
@@ -269,10 +328,25 @@ impl RenewalTicket {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn credentials(&self) -> Option<Result<SessionCredentials, ProviderError>> {
-        match &self.method {
-            RenewalMethod::Credentials(provider) => Some(provider.credentials()),
-            RenewalMethod::TokenProvider => None,
-        }
+        let RenewalMethod::Credentials(provider) = &self.method else {
+            return None;
+        };
+        Some(provider.credentials().and_then(|creds| {
+            let digest = CredentialsDigest::of(&creds);
+            // Ask once per attempt: the first credentials are the ones judged.
+            let _ = self.handed_out.set(digest);
+            if self.refused == Some(digest) {
+                return Err(ProviderError::permanent(
+                    "the server refused these credentials and the provider still gives them",
+                ));
+            }
+            Ok(creds)
+        }))
+    }
+
+    /// The digest of the credentials this ticket handed out, if any.
+    pub(crate) fn handed_out(&self) -> Option<CredentialsDigest> {
+        self.handed_out.get().copied()
     }
 
     /// The clock offset this attempt signs with.

@@ -4,29 +4,20 @@ use std::time::Duration;
 
 use super::policy::Policy;
 
-/// SplitMix64: tiny, fast, and fully determined by its seed. Jitter only
-/// spreads load; it guards nothing, so it needs no cryptographic strength,
-/// and a seed makes every schedule reproducible in tests.
+/// The jitter source: fastrand's wyrand, fully determined by the policy's
+/// seed. Jitter only spreads load; it guards nothing, so it needs no
+/// cryptographic strength, and a seed makes every schedule reproducible.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix64(u64);
+pub(crate) struct Jitter(fastrand::Rng);
 
-impl SplitMix64 {
-    pub(crate) const fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+impl Jitter {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(fastrand::Rng::with_seed(seed))
     }
 
     /// A value in `[0, 1)`.
     pub(crate) fn next_unit(&mut self) -> f64 {
-        // The top 53 bits fill an f64 mantissa exactly.
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.f64()
     }
 }
 
@@ -58,16 +49,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splitmix_is_deterministic_and_spread() {
-        let mut a = SplitMix64::new(7);
-        let mut b = SplitMix64::new(7);
+    fn jitter_is_deterministic_per_seed_and_spread() {
+        let mut a = Jitter::new(7);
+        let mut b = Jitter::new(7);
         let xs: Vec<f64> = (0..1000).map(|_| a.next_unit()).collect();
         let ys: Vec<f64> = (0..1000).map(|_| b.next_unit()).collect();
         assert_eq!(xs, ys);
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         let low = xs.iter().filter(|x| **x < 0.5).count();
         assert!((400..600).contains(&low), "{low} of 1000 below 0.5");
-        assert_ne!(SplitMix64::new(8).next_u64(), SplitMix64::new(7).next_u64());
+        assert_ne!(Jitter::new(8).next_unit(), Jitter::new(7).next_unit());
     }
 
     #[test]

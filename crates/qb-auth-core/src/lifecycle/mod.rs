@@ -78,10 +78,13 @@
 
 mod action;
 mod backoff;
+mod digest;
 mod event;
 mod outcome;
 mod policy;
 mod provider;
+mod renewal;
+mod session;
 mod skew;
 mod snapshot;
 mod state;

@@ -289,6 +289,22 @@ pub enum RenewalError {
         /// The last one's error.
         last: AttemptError,
     },
+    /// No session could be had before this caller's deadline (the
+    /// policy's [`max_wait`](super::Policy::max_wait), or the
+    /// [`Ask`](super::Ask)'s own): an attempt was still out, or the next
+    /// one may not start before the deadline (a long backoff or
+    /// `Retry-After`). The renewal goes on for later callers.
+    #[error(
+        "no session before this caller's deadline{}{}",
+        retry_at.map(|at| format!("; the next attempt may start at {}", crate::time::format_http_date(at))).unwrap_or_default(),
+        last.as_ref().map(|e| format!("; last attempt: {e}")).unwrap_or_default()
+    )]
+    CallerDeadline {
+        /// When the next attempt may start, if it is waiting for a backoff.
+        retry_at: Option<SystemTime>,
+        /// The error of the renewal's last failed attempt, if one failed.
+        last: Option<AttemptError>,
+    },
 }
 
 impl RenewalError {
@@ -304,6 +320,7 @@ impl RenewalError {
         match self {
             Self::NotRenewable => None,
             Self::Permanent(e) | Self::AttemptsExhausted { last: e, .. } => Some(e),
+            Self::CallerDeadline { last, .. } => last.as_ref(),
         }
     }
 

@@ -34,6 +34,7 @@ pub struct Policy {
     max_clock_offset: Duration,
     renewal_timeout: Duration,
     failure_hold: Duration,
+    max_wait: Duration,
     jitter_seed: u64,
 }
 
@@ -66,6 +67,7 @@ impl Default for Policy {
             max_clock_offset: Duration::from_secs(24 * 60 * 60),
             renewal_timeout: Duration::from_secs(60),
             failure_hold: Duration::from_secs(1),
+            max_wait: Duration::from_secs(60),
             jitter_seed: 0,
         }
     }
@@ -211,10 +213,21 @@ impl Policy {
         self
     }
 
-    /// After a renewal fails for good, callers asking within this time get
-    /// the same failure instead of starting another renewal. It bounds how
-    /// often a busy process with bad credentials spends its rate limit on
-    /// create-session calls; zero turns it off.
+    /// The pause after a renewal ends without a session, shortened by up
+    /// to the backoff jitter so that processes do not retry in step.
+    ///
+    /// - After a run spent its attempts on failures that may pass (5xx,
+    ///   429, transport): callers that waited on it get its error; callers
+    ///   that ask later wait out the pause and start a new run, so a
+    ///   long-running service keeps serving through an outage.
+    /// - After an answer no retry fixes soon: callers asking within the
+    ///   pause get the same failure at once.
+    /// - After the server refused the credentials: callers get the failure
+    ///   until the credentials change; the pause is how often one ask
+    ///   checks the provider for new ones (nothing is sent while they are
+    ///   the same).
+    ///
+    /// Zero starts the next run at once.
     ///
     /// ```
     /// use std::time::Duration;
@@ -225,6 +238,24 @@ impl Policy {
     /// ```
     pub fn with_failure_hold(mut self, hold: Duration) -> Self {
         self.failure_hold = hold;
+        self
+    }
+
+    /// How long one caller waits for a token at most, from its first poll
+    /// (an [`Ask`](super::Ask) may bring its own deadline instead). A
+    /// caller whose wait would end later, behind a long backoff or
+    /// `Retry-After`, gets [`RenewalError::CallerDeadline`](super::RenewalError::CallerDeadline)
+    /// at once, with when the next attempt may start. Must not be zero.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_core::lifecycle::Policy;
+    ///
+    /// let p = Policy::default().with_max_wait(Duration::from_secs(15));
+    /// assert_eq!(p.max_wait(), Duration::from_secs(15));
+    /// ```
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
         self
     }
 
@@ -360,6 +391,17 @@ impl Policy {
         self.failure_hold
     }
 
+    /// See [`Policy::with_max_wait`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use qb_auth_core::lifecycle::Policy;
+    /// assert_eq!(Policy::default().max_wait(), Duration::from_secs(60));
+    /// ```
+    pub fn max_wait(&self) -> Duration {
+        self.max_wait
+    }
+
     /// See [`Policy::with_jitter_seed`].
     ///
     /// ```
@@ -391,6 +433,9 @@ impl Policy {
                 "renewal_timeout",
                 "must be longer than zero",
             ));
+        }
+        if self.max_wait.is_zero() {
+            return Err(PolicyError::new("max_wait", "must be longer than zero"));
         }
         if self.max_attempts == 0 {
             return Err(PolicyError::new("max_attempts", "must be at least 1"));

@@ -1,20 +1,73 @@
 //! The state machine: which token to use, when to renew, what a result
-//! means.
+//! means. Its state is two enums, the session (`session.rs`) and the
+//! renewal (`renewal.rs`), plus what each caller's [`Ask`] remembers.
+//!
+//! ```text
+//! session       SessionState
+//!   None(reason)  no token: never had one, it expired, or the server rejected it
+//!   Live          a token valid until `expires_at`; from `renew_at` (the margin)
+//!                 one proactive renewal may start, unless one failed (`given_up`)
+//!
+//! renewal       Renewal
+//!   Idle          no run
+//!   InFlight      attempt n of a run is out: one ticket, reported by `deadline`
+//!   BackingOff    attempt n failed and may be retried from `not_before`
+//!   Cooling       a run spent its attempts: its callers got the error; new
+//!                 callers wait until `not_before`, then start a new run
+//!   Held          a run ended on an error no retry fixes soon: every caller
+//!                 gets it until `until`, then a new run may start
+//!   Refused       the server refused the credentials: every caller gets the
+//!                 error; from `recheck_at` one ticket asks the provider again
+//!                 and sends only different credentials; `reset` ends it
+//!
+//! caller        Ask: the failure count at its first poll, and its deadline
+//!               (first poll + policy.max_wait, or its own)
+//!
+//! event                                    session        renewal      caller gets
+//! ---------------------------------------  -------------  -----------  ----------------------
+//! ask, Live, before renew_at               -              -            Use
+//! ask, Live, due, a run may start          -              InFlight     Renew (proactive)
+//! ask, Live, otherwise                     -              -            Use
+//! ask, saw a run fail since its first poll None           -            Failed(that error)
+//! ask, None, Held / Refused not over       None           -            Failed(the error)
+//! ask, None, Idle or any pause over        None           InFlight     Renew
+//! ask, None, InFlight / BackingOff /       None           -            Wait (until that ends,
+//!   Cooling                                                              at most its deadline)
+//! ask past its deadline, or the next       None           -            Failed(CallerDeadline)
+//!   attempt starts after it
+//! result: a session                        Live           Idle         (poll again: Use)
+//! result: retryable, attempts left         -              BackingOff
+//! result: retryable, attempts spent        -              Cooling      (poll again: Failed)
+//! result: credentials refused              -              Refused      (poll again: Failed)
+//! result: other final error                -              Held         (poll again: Failed)
+//! result: refused credentials unchanged    -              Refused      (poll again: Failed)
+//! InFlight past its deadline               -              as a result: TimedOut
+//! expiry / on_session_rejected             None           -
+//! set_session                              Live           Idle
+//! reset                                    -              Idle (failure forgotten)
+//! ```
+//!
+//! A run that fails while a token is live never drops it: the token is
+//! used until it expires (`given_up`), and the failure only reaches
+//! callers once there is no token.
 
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
-use crate::response::{ApiError, Session};
+use crate::response::{ApiError, ErrorKind, Session};
 use crate::secret::SessionToken;
 
 use super::action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
-use super::backoff::{self, SplitMix64};
+use super::backoff::{self, Jitter};
+use super::digest::CredentialsDigest;
 use super::event::LifecycleEvent;
 use super::outcome::{
     AttemptError, NewSession, Next, RenewalError, RenewalProgress, ResponseTimes,
 };
 use super::policy::{Policy, PolicyError};
 use super::provider::RenewalMode;
+use super::renewal::{Renewal, Run};
+use super::session::{Live, SessionState};
 use super::skew::ClockSkew;
 use super::snapshot::LifecycleSnapshot;
 
@@ -69,57 +122,17 @@ const MAX_EVENTS: usize = 64;
 pub struct SessionLifecycle {
     policy: Policy,
     mode: RenewalMode,
-    rng: SplitMix64,
-    current: Option<Current>,
-    /// Why there is no current session, for the next ticket's reason.
-    lost: Option<RenewalReason>,
+    rng: Jitter,
+    session: SessionState,
+    renewal: Renewal,
     clock_offset: ClockSkew,
-    run: Option<Run>,
-    /// The last renewal that ended without a session.
-    failure: Option<Failure>,
-    /// How many renewals have ended without a session; see [`Ask`].
+    /// How many runs have ended without a session; see [`Ask`].
     failures: u64,
+    /// The last run's failure, for the callers that waited on it and
+    /// while `Held` or `Refused`.
+    failure: Option<RenewalError>,
     last_ticket: u64,
     events: VecDeque<LifecycleEvent>,
-}
-
-#[derive(Debug)]
-struct Current {
-    session: Session,
-    /// Local clock.
-    expires_at: SystemTime,
-    /// The jittered margin drawn for this session.
-    lead: Duration,
-    renew_at: SystemTime,
-    /// A proactive renewal already failed for good: keep the token until
-    /// it expires instead of failing again on every ask.
-    proactive_failed: bool,
-}
-
-/// One renewal: up to `max_attempts` attempts, one in flight at a time.
-#[derive(Debug)]
-struct Run {
-    attempts: u32,
-    clock_corrected: bool,
-    step: Step,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Step {
-    InFlight {
-        ticket: u64,
-        deadline: SystemTime,
-    },
-    /// The next attempt may start at `not_before`.
-    Pending {
-        not_before: SystemTime,
-    },
-}
-
-#[derive(Debug)]
-struct Failure {
-    error: RenewalError,
-    at: SystemTime,
 }
 
 impl SessionLifecycle {
@@ -137,15 +150,14 @@ impl SessionLifecycle {
     pub fn new(policy: Policy, mode: RenewalMode) -> Result<Self, PolicyError> {
         policy.validate()?;
         Ok(Self {
-            rng: SplitMix64::new(policy.jitter_seed()),
+            rng: Jitter::new(policy.jitter_seed()),
             policy,
             mode,
-            current: None,
-            lost: None,
+            session: SessionState::None(RenewalReason::NoSession),
+            renewal: Renewal::Idle,
             clock_offset: ClockSkew::ZERO,
-            run: None,
-            failure: None,
             failures: 0,
+            failure: None,
             last_ticket: 0,
             events: VecDeque::new(),
         })
@@ -193,7 +205,7 @@ impl SessionLifecycle {
     /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
     /// ```
     pub fn session(&self) -> Option<&Session> {
-        self.current.as_ref().map(|c| &c.session)
+        self.session.live().map(|live| &live.session)
     }
 
     /// When the current session expires by the local clock, unless used
@@ -210,7 +222,7 @@ impl SessionLifecycle {
     /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
     /// ```
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.current.as_ref().map(|c| c.expires_at)
+        self.session.live().map(|live| live.expires_at)
     }
 
     /// The clock offset tickets sign with: measured from the `Date` of
@@ -240,13 +252,7 @@ impl SessionLifecycle {
     /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
     /// ```
     pub fn is_renewing(&self) -> bool {
-        matches!(
-            self.run,
-            Some(Run {
-                step: Step::InFlight { .. },
-                ..
-            })
-        )
+        matches!(self.renewal, Renewal::InFlight { .. })
     }
 
     /// Asks for a token on behalf of one caller.
@@ -257,8 +263,12 @@ impl SessionLifecycle {
     ///   `Use` with the old token until it really expires.
     /// - No valid token: one caller gets `Renew`, the others
     ///   [`TokenAction::Wait`] until it reports back (or a backoff ends).
-    /// - The renewal the caller waited on failed for good, or the token is
-    ///   fixed and gone: [`TokenAction::Failed`].
+    /// - The renewal the caller waited on failed, the credentials were
+    ///   refused, or the token is fixed and gone: [`TokenAction::Failed`].
+    ///   A caller that arrives after a run spent its attempts on failures
+    ///   that may pass waits out a short pause and starts a new run.
+    /// - No caller waits past its deadline (see [`Ask`]): it gets
+    ///   [`RenewalError::CallerDeadline`] instead.
     ///
     /// At most one renewal attempt is in flight, however many callers ask.
     /// A token is never handed out at or after its expiry.
@@ -281,33 +291,37 @@ impl SessionLifecycle {
     /// ```
     pub fn poll_token(&mut self, now: SystemTime, ask: &mut Ask) -> TokenAction {
         self.advance(now);
-        let seen = ask.failures_seen(self.failures);
-        if let Some(current) = &self.current {
-            let token = current.session.token.clone();
-            let due = self.mode.can_renew() && !current.proactive_failed && now >= current.renew_at;
-            if due {
+        let (seen, deadline) = ask.begin(now, self.failures, self.policy.max_wait());
+        if let Some(live) = self.session.live() {
+            let token = live.session.token.clone();
+            if self.mode.can_renew() && live.due(now) {
                 if let Some(ticket) = self.try_issue(now, RenewalReason::Proactive) {
                     return TokenAction::Renew(ticket);
                 }
             }
             return TokenAction::Use(token);
         }
-        if let Some(failure) = &self.failure {
-            let held = now < later(failure.at, self.policy.failure_hold());
-            if self.failures > seen || held {
-                return TokenAction::Failed(failure.error.clone());
+        if let Some(error) = &self.failure {
+            let paused = match self.renewal {
+                Renewal::Held { until } => now < until,
+                Renewal::Refused { recheck_at, .. } => now < recheck_at,
+                _ => false,
+            };
+            if seen < self.failures || paused {
+                return TokenAction::Failed(error.clone());
             }
         }
         if !self.mode.can_renew() {
             return TokenAction::Failed(RenewalError::NotRenewable);
         }
-        let reason = self.lost.unwrap_or(RenewalReason::NoSession);
-        match self.try_issue(now, reason) {
-            Some(ticket) => TokenAction::Renew(ticket),
-            None => TokenAction::Wait {
-                until: self.run_deadline().unwrap_or(now),
-            },
+        let reason = match self.session {
+            SessionState::None(reason) => reason,
+            SessionState::Live(_) => RenewalReason::NoSession,
+        };
+        if let Some(ticket) = self.try_issue(now, reason) {
+            return TokenAction::Renew(ticket);
         }
+        self.wait(now, deadline)
     }
 
     /// Reports how a renewal attempt went, handing the ticket back.
@@ -322,9 +336,15 @@ impl SessionLifecycle {
     ///   errors: the next attempt may start after an exponential,
     ///   jittered backoff that honours `Retry-After`, within the policy's
     ///   attempt budget.
-    /// - Anything else (invalid credentials, unexpected signature, no
-    ///   application found, ...): the renewal stops and waiting callers get
-    ///   the error. Nothing retries it on its own.
+    /// - Credentials the server refused (invalid credentials, unexpected
+    ///   signature, no application found, validation): the renewal stops,
+    ///   callers get the error, and it stays so until the provider gives
+    ///   different credentials or [`reset`](Self::reset) is called.
+    /// - Anything else (a provider that gave up, an answer that is not
+    ///   QuickBlox's, ...): the renewal stops and callers get the error
+    ///   for the policy's [`failure_hold`](Policy::failure_hold).
+    ///
+    /// Nothing retries a failed renewal on its own.
     ///
     /// A failure never drops a token that is still valid. A ticket that is
     /// no longer in flight (it timed out) is ignored: [`RenewalProgress::Stale`].
@@ -354,10 +374,7 @@ impl SessionLifecycle {
         now: SystemTime,
         result: Result<NewSession, AttemptError>,
     ) -> RenewalProgress {
-        let live = matches!(
-            self.run,
-            Some(Run { step: Step::InFlight { ticket: id, .. }, .. }) if id == ticket.id
-        );
+        let live = matches!(self.renewal, Renewal::InFlight { ticket: id, .. } if id == ticket.id);
         // A late result still counts while no one else took over, so only
         // the expiry part of `advance` runs before it.
         self.expire(now);
@@ -370,18 +387,25 @@ impl SessionLifecycle {
                 if let Some(date) = new.server_date {
                     self.observe_server_date(now, date);
                 }
-                self.run = None;
+                self.renewal = Renewal::Idle;
                 self.failure = None;
                 let expires_at = self.local_expiry(now, new.session.expires_at, new.server_date);
                 self.install(now, new.session, expires_at, true);
                 RenewalProgress::Installed
             }
             Err(error) => {
+                let handed_out = ticket.handed_out();
+                if ticket.refused.is_some() && handed_out == ticket.refused {
+                    // Nothing was sent: the refusal stands.
+                    if let Some(progress) = self.refused_again(now, handed_out) {
+                        return progress;
+                    }
+                }
                 let measured = error
                     .api_error()
                     .and_then(ApiError::server_date)
                     .is_some_and(|date| self.observe_server_date(now, date));
-                self.fail_attempt(now, error, measured)
+                self.fail_attempt(now, error, measured, handed_out)
             }
         }
     }
@@ -416,13 +440,17 @@ impl SessionLifecycle {
         self.advance(now);
         let from_header = self.local_expiry(now, times.token_expiration, times.date);
         let ttl = later(now, self.policy.default_ttl());
-        let Some(current) = self.current.as_mut().filter(|c| c.session.token == *token) else {
+        let Some(live) = self
+            .session
+            .live_mut()
+            .filter(|live| live.session.token == *token)
+        else {
             return false;
         };
-        current.expires_at = from_header.unwrap_or(current.expires_at.max(ttl));
-        current.renew_at = renew_time(now, current.expires_at, current.lead);
+        let expires_at = from_header.unwrap_or(live.expires_at.max(ttl));
+        live.slide(now, expires_at);
         if times.token_expiration.is_some() {
-            current.session.expires_at = times.token_expiration;
+            live.session.expires_at = times.token_expiration;
         }
         true
     }
@@ -448,14 +476,13 @@ impl SessionLifecycle {
     pub fn on_session_rejected(&mut self, now: SystemTime, token: &SessionToken) -> bool {
         self.advance(now);
         if !self
-            .current
-            .as_ref()
-            .is_some_and(|c| c.session.token == *token)
+            .session
+            .live()
+            .is_some_and(|live| live.session.token == *token)
         {
             return false;
         }
-        self.current = None;
-        self.lost = Some(RenewalReason::Rejected);
+        self.session = SessionState::None(RenewalReason::Rejected);
         self.push(LifecycleEvent::SessionInvalidated);
         true
     }
@@ -488,7 +515,7 @@ impl SessionLifecycle {
         server_date: Option<SystemTime>,
     ) {
         self.expire(now);
-        self.run = None;
+        self.renewal = Renewal::Idle;
         self.failure = None;
         // A session handed in may be old (saved, or minted elsewhere long
         // ago), so without an answer's `Date` to read it against, an expiry
@@ -519,8 +546,13 @@ impl SessionLifecycle {
     /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
     /// ```
     pub fn take_session(&mut self) -> Option<Session> {
-        self.lost = None;
-        self.current.take().map(|c| c.session)
+        match std::mem::replace(
+            &mut self.session,
+            SessionState::None(RenewalReason::NoSession),
+        ) {
+            SessionState::Live(live) => Some(live.session),
+            SessionState::None(_) => None,
+        }
     }
 
     /// Lets time pass without an ask: drops an expired session
@@ -547,7 +579,9 @@ impl SessionLifecycle {
 
     /// The earliest time at which the lifecycle changes without any input:
     /// the session's expiry, the start of the renewal margin, the end of a
-    /// backoff, or the timeout of the renewal in flight. `None` when
+    /// backoff, or the timeout of the renewal in flight. The pause after a
+    /// failed renewal is not one: a new renewal starts only when a caller
+    /// asks. `None` when
     /// nothing is pending.
     ///
     /// A transport that renews in the background polls at this time with
@@ -569,11 +603,12 @@ impl SessionLifecycle {
     /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
     /// ```
     pub fn next_deadline(&self) -> Option<SystemTime> {
-        let mut deadline = self.run_deadline();
-        if let Some(current) = &self.current {
-            deadline = earliest(deadline, current.expires_at);
-            if self.mode.can_renew() && !current.proactive_failed && self.run.is_none() {
-                deadline = earliest(deadline, current.renew_at);
+        let mut deadline = self.renewal.run_deadline();
+        if let Some(live) = self.session.live() {
+            deadline = earliest(deadline, live.expires_at);
+            if self.mode.can_renew() && !live.given_up && deadline.is_none_or(|d| d > live.renew_at)
+            {
+                deadline = earliest(deadline, live.renew_at);
             }
         }
         deadline
@@ -614,9 +649,9 @@ impl SessionLifecycle {
     /// ```
     pub fn snapshot(&self) -> LifecycleSnapshot {
         LifecycleSnapshot::new(
-            self.current
-                .as_ref()
-                .map(|c| (c.session.clone(), c.expires_at)),
+            self.session
+                .live()
+                .map(|live| (live.session.clone(), live.expires_at)),
             self.clock_offset,
         )
     }
@@ -653,69 +688,135 @@ impl SessionLifecycle {
         }
     }
 
+    /// Forgets a failed renewal: the next ask that needs a session starts
+    /// a new one at once, with the provider's credentials sent even if
+    /// they are the ones the server refused, and a live token may be
+    /// renewed ahead again. For when the user fixed what failed (typed the
+    /// password again, rotated a secret the provider does not know
+    /// about). A renewal in progress is ended: its ticket becomes stale.
+    /// Returns whether there was anything to forget.
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::lifecycle::{
+    ///     Ask, AttemptError, Policy, ProviderError, RenewalMode, SessionLifecycle, TokenAction,
+    /// };
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
+    /// let signed_out = Err(AttemptError::Provider(ProviderError::permanent("signed out")));
+    /// lifecycle.on_renewal_result(ticket, UNIX_EPOCH, signed_out);
+    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Failed(_)));
+    ///
+    /// // The user signed in again.
+    /// assert!(lifecycle.reset());
+    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Renew(_)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn reset(&mut self) -> bool {
+        let given_up = self.session.live().is_some_and(|live| live.given_up);
+        let had = self.failure.is_some() || given_up || !matches!(self.renewal, Renewal::Idle);
+        self.renewal = Renewal::Idle;
+        self.failure = None;
+        if let Some(live) = self.session.live_mut() {
+            live.given_up = false;
+        }
+        had
+    }
+
     /// Processes what time alone changes: expiry, then a renewal timeout.
     fn advance(&mut self, now: SystemTime) {
         self.expire(now);
-        if let Some(Run {
-            step: Step::InFlight { deadline, .. },
-            ..
-        }) = self.run
-        {
+        if let Renewal::InFlight { deadline, .. } = self.renewal {
             if now >= deadline {
                 let timeout = self.policy.renewal_timeout();
-                self.fail_attempt(now, AttemptError::TimedOut(timeout), false);
+                self.fail_attempt(now, AttemptError::TimedOut(timeout), false, None);
             }
         }
     }
 
     fn expire(&mut self, now: SystemTime) {
-        if self.current.as_ref().is_some_and(|c| now >= c.expires_at) {
-            self.current = None;
-            self.lost = Some(RenewalReason::Expired);
+        if self
+            .session
+            .live()
+            .is_some_and(|live| now >= live.expires_at)
+        {
+            self.session = SessionState::None(RenewalReason::Expired);
             self.push(LifecycleEvent::SessionExpired);
         }
     }
 
-    /// Starts the next attempt if none is in flight and no backoff runs.
+    /// Starts the next attempt if none is in flight and no backoff or
+    /// pause runs. A proactive renewal does not wait out a pause: the
+    /// token it would replace still serves.
     fn try_issue(&mut self, now: SystemTime, reason: RenewalReason) -> Option<RenewalTicket> {
         let method = match &self.mode {
             RenewalMode::Credentials(provider) => RenewalMethod::Credentials(provider.clone()),
             RenewalMode::TokenProvider => RenewalMethod::TokenProvider,
             RenewalMode::FixedToken => return None,
         };
-        let run = self.run.get_or_insert(Run {
-            attempts: 0,
-            clock_corrected: false,
-            step: Step::Pending { not_before: now },
-        });
-        match run.step {
-            Step::InFlight { .. } => return None,
-            Step::Pending { not_before } if now < not_before => return None,
-            Step::Pending { .. } => {}
-        }
-        // `fail_attempt` ends the run once the budget is spent, so a
-        // pending run always has an attempt left.
+        let proactive = reason == RenewalReason::Proactive;
+        let run = match std::mem::replace(&mut self.renewal, Renewal::Idle) {
+            Renewal::Idle => Run::default(),
+            Renewal::BackingOff { not_before, run } if now >= not_before => run,
+            Renewal::Cooling { not_before } if proactive || now >= not_before => Run::default(),
+            Renewal::Held { until } if proactive || now >= until => Run::default(),
+            Renewal::Refused { digest, recheck_at } if proactive || now >= recheck_at => Run {
+                refused: Some(digest),
+                ..Run::default()
+            },
+            busy => {
+                self.renewal = busy;
+                return None;
+            }
+        };
+        // `fail_attempt` ends the run once the budget is spent, so a run
+        // that goes on always has an attempt left.
         debug_assert!(run.attempts < self.policy.max_attempts());
         self.last_ticket += 1;
-        run.attempts += 1;
-        run.step = Step::InFlight {
+        let attempt = run.attempts + 1;
+        let refused = run.refused;
+        self.renewal = Renewal::InFlight {
             ticket: self.last_ticket,
             deadline: later(now, self.policy.renewal_timeout()),
+            run: Run {
+                attempts: attempt,
+                ..run
+            },
         };
         Some(RenewalTicket {
             id: self.last_ticket,
-            attempt: run.attempts,
+            attempt,
             reason,
             method,
             clock_offset: self.clock_offset,
+            refused,
+            handed_out: Default::default(),
         })
     }
 
-    fn run_deadline(&self) -> Option<SystemTime> {
-        self.run.as_ref().map(|run| match run.step {
-            Step::InFlight { deadline, .. } => deadline,
-            Step::Pending { not_before } => not_before,
-        })
+    /// What a caller gets while a renewal it may not start goes on: a
+    /// wait no longer than its deadline, or the failure when the renewal
+    /// cannot finish before it.
+    fn wait(&self, now: SystemTime, deadline: Option<SystemTime>) -> TokenAction {
+        let wake = self.renewal.wake_at().unwrap_or(now);
+        let Some(deadline) = deadline else {
+            return TokenAction::Wait { until: wake };
+        };
+        let in_flight = matches!(self.renewal, Renewal::InFlight { .. });
+        if now >= deadline || (!in_flight && wake > deadline) {
+            let last = self
+                .renewal
+                .last_error()
+                .or_else(|| self.failure.as_ref().and_then(RenewalError::last_attempt));
+            return TokenAction::Failed(RenewalError::CallerDeadline {
+                retry_at: (!in_flight).then_some(wake),
+                last: last.cloned(),
+            });
+        }
+        TokenAction::Wait {
+            until: wake.min(deadline),
+        }
     }
 
     /// Decides what follows a failed attempt of the run in flight.
@@ -724,8 +825,10 @@ impl SessionLifecycle {
         now: SystemTime,
         error: AttemptError,
         clock_measured: bool,
+        handed_out: Option<CredentialsDigest>,
     ) -> RenewalProgress {
-        let Some(run) = self.run.as_mut() else {
+        let Renewal::InFlight { mut run, .. } = std::mem::replace(&mut self.renewal, Renewal::Idle)
+        else {
             return RenewalProgress::Stale;
         };
         let attempts = run.attempts;
@@ -750,37 +853,77 @@ impl SessionLifecycle {
         };
         match retry_at {
             Some(at) if attempts < self.policy.max_attempts() => {
-                run.step = Step::Pending { not_before: at };
                 self.push(LifecycleEvent::AttemptFailed {
                     attempt: attempts,
-                    error,
+                    error: error.clone(),
                     retry_at: at,
                 });
+                run.last = Some(error);
+                self.renewal = Renewal::BackingOff {
+                    not_before: at,
+                    run,
+                };
                 RenewalProgress::RetryAt(at)
             }
-            Some(_) => self.finish_failed(
-                now,
-                RenewalError::AttemptsExhausted {
+            Some(_) => {
+                let not_before = self.pause_end(now);
+                let error = RenewalError::AttemptsExhausted {
                     attempts,
                     last: error,
-                },
-            ),
-            None => self.finish_failed(now, RenewalError::Permanent(error)),
+                };
+                self.finish_failed(error, Renewal::Cooling { not_before })
+            }
+            None => {
+                let refused = refuses_credentials(&error).then_some(handed_out).flatten();
+                let until = self.pause_end(now);
+                let next = match refused {
+                    Some(digest) => Renewal::Refused {
+                        digest,
+                        recheck_at: until,
+                    },
+                    None => Renewal::Held { until },
+                };
+                self.finish_failed(RenewalError::Permanent(error), next)
+            }
         }
     }
 
-    fn finish_failed(&mut self, now: SystemTime, error: RenewalError) -> RenewalProgress {
-        self.run = None;
+    fn finish_failed(&mut self, error: RenewalError, next: Renewal) -> RenewalProgress {
+        self.renewal = next;
         self.failures += 1;
-        self.failure = Some(Failure {
-            error: error.clone(),
-            at: now,
-        });
-        if let Some(current) = &mut self.current {
-            current.proactive_failed = true;
+        self.failure = Some(error.clone());
+        if let Some(live) = self.session.live_mut() {
+            live.given_up = true;
         }
         self.push(LifecycleEvent::RenewalFailed(error.clone()));
         RenewalProgress::Failed(error)
+    }
+
+    /// A re-check found the provider still giving the refused credentials
+    /// (`digest`) and sent nothing: refused as before, and the callers
+    /// that waited on the re-check get the same error. No event: nothing
+    /// new happened. `None` when there is no refusal to repeat.
+    fn refused_again(
+        &mut self,
+        now: SystemTime,
+        digest: Option<CredentialsDigest>,
+    ) -> Option<RenewalProgress> {
+        let (Some(digest), Some(error)) = (digest, self.failure.clone()) else {
+            return None;
+        };
+        self.renewal = Renewal::Refused {
+            digest,
+            recheck_at: self.pause_end(now),
+        };
+        self.failures += 1;
+        Some(RenewalProgress::Failed(error))
+    }
+
+    /// The end of the pause after a failed run: the policy's hold,
+    /// shortened by up to the backoff jitter.
+    fn pause_end(&mut self, now: SystemTime) -> SystemTime {
+        let jitter = self.policy.backoff_jitter() * self.rng.next_unit();
+        later(now, self.policy.failure_hold().mul_f64(1.0 - jitter))
     }
 
     /// Takes a `Date` header as the server's clock if it is believable.
@@ -826,28 +969,21 @@ impl SessionLifecycle {
         let margin = self.policy.renew_margin();
         let extra = margin.mul_f64(self.policy.renew_jitter() * self.rng.next_unit());
         let lead = margin.saturating_add(extra);
-        let replaced = self.current.is_some();
         if announce {
+            let (session, replaced) = (session.clone(), self.session.live().is_some());
             self.push(if replaced {
                 LifecycleEvent::SessionRenewed {
-                    session: session.clone(),
+                    session,
                     expires_at,
                 }
             } else {
                 LifecycleEvent::SessionCreated {
-                    session: session.clone(),
+                    session,
                     expires_at,
                 }
             });
         }
-        self.current = Some(Current {
-            session,
-            expires_at,
-            lead,
-            renew_at: renew_time(now, expires_at, lead),
-            proactive_failed: false,
-        });
-        self.lost = None;
+        self.session = SessionState::Live(Live::new(now, session, expires_at, lead));
     }
 
     fn push(&mut self, event: LifecycleEvent) {
@@ -858,14 +994,18 @@ impl SessionLifecycle {
     }
 }
 
-/// When to start renewing: `lead` before expiry, but no earlier than
-/// halfway through the remaining life, so a short-lived token is not
-/// renewed on every ask.
-fn renew_time(now: SystemTime, expires_at: SystemTime, lead: Duration) -> SystemTime {
-    let life = expires_at.duration_since(now).unwrap_or_default();
-    expires_at
-        .checked_sub(lead.min(life / 2))
-        .unwrap_or(expires_at)
+/// Whether an attempt's error says the server refused what the credentials
+/// sign or send, so that sending the same ones again cannot succeed.
+fn refuses_credentials(error: &AttemptError) -> bool {
+    error.api_error().is_some_and(|e| {
+        matches!(
+            e.kind(),
+            ErrorKind::InvalidCredentials
+                | ErrorKind::UnexpectedSignature
+                | ErrorKind::NoApplicationFound
+                | ErrorKind::Validation
+        )
+    })
 }
 
 /// `time + by`, or `time` itself past the end of `SystemTime` (only absurd

@@ -1,0 +1,77 @@
+//! The renewal half of the machine: idle, one attempt out, backing off,
+//! or paused after a run that ended without a session.
+
+use std::time::SystemTime;
+
+use super::digest::CredentialsDigest;
+use super::outcome::AttemptError;
+
+/// Where renewal stands. See the table at the top of `state.rs`.
+#[derive(Debug)]
+pub(super) enum Renewal {
+    /// No run: the next ask that needs a session starts one.
+    Idle,
+    /// One attempt of `run` is out; its ticket reports back by `deadline`.
+    InFlight {
+        ticket: u64,
+        deadline: SystemTime,
+        run: Run,
+    },
+    /// An attempt of `run` failed and may be retried from `not_before`.
+    BackingOff { not_before: SystemTime, run: Run },
+    /// A run spent its attempts on failures that may pass: the callers
+    /// that waited on it got the error; new callers wait until
+    /// `not_before` and then start a new run.
+    Cooling { not_before: SystemTime },
+    /// A run ended on an answer no retry fixes soon: every caller gets the
+    /// error until `until`, then a new run may start.
+    Held { until: SystemTime },
+    /// The server refused the credentials with this digest: every caller
+    /// gets the error; from `recheck_at` one ticket asks the provider
+    /// again, and only different credentials are sent.
+    Refused {
+        digest: CredentialsDigest,
+        recheck_at: SystemTime,
+    },
+}
+
+/// One renewal: up to the policy's `max_attempts` attempts, one at a time.
+#[derive(Debug, Default)]
+pub(super) struct Run {
+    pub(super) attempts: u32,
+    pub(super) clock_corrected: bool,
+    pub(super) last: Option<AttemptError>,
+    /// Credentials the server refused before this run: its tickets never
+    /// hand them out again.
+    pub(super) refused: Option<CredentialsDigest>,
+}
+
+impl Renewal {
+    /// When time alone moves a run on: the in-flight attempt's timeout or
+    /// the end of a backoff. The pauses after a failed run are not
+    /// included: nothing starts a new run without a caller asking.
+    pub(super) fn run_deadline(&self) -> Option<SystemTime> {
+        match self {
+            Self::InFlight { deadline, .. } => Some(*deadline),
+            Self::BackingOff { not_before, .. } => Some(*not_before),
+            Self::Idle | Self::Cooling { .. } | Self::Held { .. } | Self::Refused { .. } => None,
+        }
+    }
+
+    /// When a caller that is not failed outright may poll with a chance of
+    /// progress, if it must wait.
+    pub(super) fn wake_at(&self) -> Option<SystemTime> {
+        match self {
+            Self::Cooling { not_before } => Some(*not_before),
+            other => other.run_deadline(),
+        }
+    }
+
+    /// The last attempt's error of the run in progress.
+    pub(super) fn last_error(&self) -> Option<&AttemptError> {
+        match self {
+            Self::InFlight { run, .. } | Self::BackingOff { run, .. } => run.last.as_ref(),
+            _ => None,
+        }
+    }
+}
