@@ -1,95 +1,139 @@
-//! One blocking `send` over either adapter, so that commands build requests
-//! with the core, send them here, and read answers with the core, the same
-//! way whichever transport `--transport` picks.
+//! The one client every command and the demo call through: the blocking
+//! client of `qb-auth-client` over the transport `--transport` picks.
+//!
+//! The command line is blocking, so reqwest runs on a current-thread
+//! runtime this transport owns (or, in the demo, on the demo's runtime from
+//! its blocking pool); ureq runs as it is.
 
 use std::time::Duration;
 
-use qb_auth_client::Error;
-use qb_auth_core::TransportErrorKind;
-use qb_auth_core::{Endpoint, HttpRequest, Operation};
+use qb_auth_client::{BlockingClient, BlockingTransport, Error, HttpOptions, Response, Transport};
+use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, HttpRequest, TransportErrorKind};
+use qb_auth_core::{Operation, TransportError};
+use qb_auth_reqwest::Reqwest;
+use qb_auth_ureq::Ureq;
 
-use crate::args::{ServerArgs, TransportKind};
-use crate::exit::{CliError, NetworkFailure};
+use crate::args::TransportKind;
+use crate::exit::{ApiFailure, CliError, NetworkFailure};
 
-/// The adapter `--transport` chose, ready to send.
+/// The client of the command line.
+pub(crate) type CliClient = BlockingClient<CliTransport>;
+
+/// reqwest (on a runtime of its own) or ureq.
 #[derive(Debug)]
-pub(crate) enum Transport {
-    /// The async adapter, driven by a runtime of its own.
+pub(crate) enum CliTransport {
     Reqwest {
-        client: qb_auth_reqwest::Client,
-        runtime: tokio::runtime::Runtime,
+        transport: Reqwest,
+        runtime: Runtime,
     },
-    /// The blocking adapter.
-    Ureq(qb_auth_ureq::Client),
+    Ureq(Ureq),
 }
 
-impl Transport {
-    /// A client for `server.endpoint` with `server.timeout`.
-    pub(crate) fn new(server: &ServerArgs) -> Result<Self, CliError> {
-        let timeout = Duration::from_secs(server.timeout);
-        let connect = timeout.min(Duration::from_secs(10));
+/// Where reqwest's futures run.
+#[derive(Debug)]
+pub(crate) enum Runtime {
+    /// A current-thread runtime of this transport's own.
+    Own(tokio::runtime::Runtime),
+    /// A runtime that outlives the client, entered from outside its async
+    /// context (a thread of its blocking pool): a runtime must not be
+    /// dropped inside another.
+    Shared(tokio::runtime::Handle),
+}
+
+impl BlockingTransport for CliTransport {
+    fn send(&self, request: HttpRequest, max_body: u64) -> Result<Response, TransportError> {
+        match self {
+            Self::Reqwest { transport, runtime } => {
+                let send = Transport::send(transport, request, max_body);
+                match runtime {
+                    Runtime::Own(own) => own.block_on(send),
+                    Runtime::Shared(handle) => handle.block_on(send),
+                }
+            }
+            Self::Ureq(transport) => BlockingTransport::send(transport, request, max_body),
+        }
+    }
+}
+
+/// How a command wants its client.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientSetup {
+    pub(crate) transport: TransportKind,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) timeout: Duration,
+    pub(crate) body_format: BodyFormat,
+    pub(crate) hash: HashAlgorithm,
+    /// Run reqwest on this runtime instead of one of its own.
+    pub(crate) runtime: Option<tokio::runtime::Handle>,
+}
+
+impl ClientSetup {
+    /// JSON bodies and HMAC-SHA1, as the client's defaults.
+    pub(crate) fn new(transport: TransportKind, endpoint: &Endpoint, timeout: Duration) -> Self {
+        Self {
+            transport,
+            endpoint: endpoint.clone(),
+            timeout,
+            body_format: BodyFormat::default(),
+            hash: HashAlgorithm::default(),
+            runtime: None,
+        }
+    }
+
+    pub(crate) fn build(&self) -> Result<CliClient, CliError> {
         let setup = |message: String| {
             CliError::Network(NetworkFailure {
                 operation: "setting up the HTTP client",
-                endpoint: server.endpoint.clone(),
+                endpoint: self.endpoint.clone(),
                 message,
                 timed_out: false,
             })
         };
-        match server.transport {
-            TransportKind::Reqwest => {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| setup(e.to_string()))?;
-                let client = qb_auth_reqwest::Client::builder()
-                    .endpoint(server.endpoint.clone())
-                    .connect_timeout(connect)
-                    .timeout(timeout)
-                    .build()
-                    .map_err(|e| setup(e.to_string()))?;
-                Ok(Self::Reqwest { client, runtime })
-            }
-            TransportKind::Ureq => qb_auth_ureq::Client::builder()
-                .endpoint(server.endpoint.clone())
-                .connect_timeout(connect)
-                .timeout(timeout)
-                .build()
-                .map(Self::Ureq)
-                .map_err(|e| setup(e.to_string())),
-        }
-    }
-
-    /// Sends `request` and returns the answer whatever its status; only a
-    /// missing answer is an error.
-    pub(crate) fn send(
-        &self,
-        operation: Operation,
-        endpoint: &Endpoint,
-        request: HttpRequest,
-    ) -> Result<http::Response<Vec<u8>>, CliError> {
-        match self {
-            Self::Reqwest { client, runtime } => runtime
-                .block_on(client.send(request))
-                .map_err(|e| call_failure(operation, endpoint, e)),
-            Self::Ureq(client) => client
-                .send(request)
-                .map_err(|e| call_failure(operation, endpoint, e)),
-        }
+        let mut options = HttpOptions::default();
+        options.timeout = Some(self.timeout);
+        options.connect_timeout = Some(self.timeout.min(Duration::from_secs(10)));
+        let transport = match self.transport {
+            TransportKind::Reqwest => CliTransport::Reqwest {
+                runtime: match &self.runtime {
+                    Some(handle) => Runtime::Shared(handle.clone()),
+                    None => Runtime::Own(
+                        tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .map_err(|e| setup(e.to_string()))?,
+                    ),
+                },
+                transport: Reqwest::from_options(&options).map_err(|e| setup(with_source(&e)))?,
+            },
+            TransportKind::Ureq => CliTransport::Ureq(
+                <Ureq as BlockingTransport>::from_options(&options)
+                    .map_err(|e| setup(with_source(&e)))?,
+            ),
+        };
+        CliClient::builder()
+            .endpoint(self.endpoint.clone())
+            .body_format(self.body_format)
+            .hash(self.hash)
+            .http_client(transport)
+            .build()
+            .map_err(|e| setup(e.to_string()))
     }
 }
 
-/// What a failed call means for the CLI (both adapters return the core's
-/// one `Error`).
-fn call_failure(operation: Operation, endpoint: &Endpoint, error: Error) -> CliError {
-    match error {
-        Error::Build(e) => CliError::Build(e),
-        Error::Transport(t) => CliError::Network(NetworkFailure {
+/// What a command prints for a failed call.
+pub(crate) fn call_failure(operation: Operation, endpoint: &Endpoint, error: Error) -> CliError {
+    let network = |t: &TransportError| {
+        CliError::Network(NetworkFailure {
             operation: operation.as_str(),
             endpoint: endpoint.clone(),
             timed_out: *t.kind() == TransportErrorKind::Timeout,
-            message: with_source(&t),
-        }),
+            message: with_source(t),
+        })
+    };
+    match error {
+        Error::Build(e) => CliError::Build(e),
+        Error::Api(e) => ApiFailure::new(e, endpoint).into(),
+        Error::Transport(t) => network(&t),
         other => CliError::Network(NetworkFailure {
             operation: operation.as_str(),
             endpoint: endpoint.clone(),
@@ -99,9 +143,6 @@ fn call_failure(operation: Operation, endpoint: &Endpoint, error: Error) -> CliE
     }
 }
 
-/// The error and its first cause ("could not connect: Connection refused"):
-/// the kind alone rarely says enough to act on. Adapters strip URLs from
-/// their sources, and the CLI sends nothing secret in a URL.
 fn with_source(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();

@@ -2,15 +2,13 @@
 
 use std::io::Write;
 
-use qb_auth_core::{
-    Operation, check_status, login as login_request, logout as logout_request, parse_user,
-};
+use qb_auth_core::Operation;
 
-use super::{exchange, session_token};
+use super::{session_token, setup};
 use crate::args::{LoginArgs, TokenCallArgs};
 use crate::exit::CliError;
 use crate::output;
-use crate::transport::Transport;
+use crate::transport::call_failure;
 
 /// Logs a user into the session of `--token` and prints the user.
 pub(super) fn login(args: &LoginArgs, out: &mut dyn Write) -> Result<(), CliError> {
@@ -18,11 +16,12 @@ pub(super) fn login(args: &LoginArgs, out: &mut dyn Write) -> Result<(), CliErro
     let token = session_token(&args.token)?;
     let identity = args.identity.resolve(plan)?;
     let endpoint = &args.server.endpoint;
-    let request = login_request(endpoint, &token, &identity, args.body.into())?;
-    let transport = Transport::new(&args.server)?;
-    let user = exchange(&transport, endpoint, Operation::Login, request, |a| {
-        parse_user(a, Operation::Login)
-    })?;
+    let mut setup = setup(&args.server);
+    setup.body_format = args.body.into();
+    let user = setup
+        .build()?
+        .login(&token, &identity)
+        .map_err(|e| call_failure(Operation::Login, endpoint, e))?;
     output::user(out, args.server.output, &user)?;
     Ok(())
 }
@@ -31,11 +30,10 @@ pub(super) fn login(args: &LoginArgs, out: &mut dyn Write) -> Result<(), CliErro
 pub(super) fn logout(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let token = session_token(&args.token)?;
     let endpoint = &args.server.endpoint;
-    let request = logout_request(endpoint, &token)?;
-    let transport = Transport::new(&args.server)?;
-    exchange(&transport, endpoint, Operation::Logout, request, |a| {
-        check_status(a, Operation::Logout)
-    })?;
+    setup(&args.server)
+        .build()?
+        .logout(&token)
+        .map_err(|e| call_failure(Operation::Logout, endpoint, e))?;
     output::done(
         out,
         args.server.output,

@@ -1,6 +1,5 @@
-//! One module per command; each builds its requests with the core, sends
-//! them through [`Transport`], reads the answers with the core and prints
-//! them with [`crate::output`].
+//! One module per command; each calls the client of
+//! [`crate::transport`] and prints the result with [`crate::output`].
 
 mod account;
 mod demo;
@@ -10,14 +9,14 @@ mod session;
 
 use std::io::Write;
 
-use qb_auth_core::{
-    ApiError, AppCredentials, Endpoint, ExposeSecret, HttpRequest, Operation, SessionToken,
-};
+use std::time::Duration;
 
-use crate::args::{AppArgs, Command, SessionCommand, TokenArgs};
-use crate::exit::{ApiFailure, CliError};
+use qb_auth_core::{AppCredentials, ExposeSecret, SessionToken};
+
+use crate::args::{AppArgs, Command, ServerArgs, SessionCommand, TokenArgs};
+use crate::exit::CliError;
 use crate::secrets::{Needed, require, require_with_file};
-use crate::transport::Transport;
+use crate::transport::ClientSetup;
 
 /// Runs `command`, printing its result on `out`.
 pub(crate) fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError> {
@@ -53,15 +52,11 @@ fn session_token(args: &TokenArgs) -> Result<SessionToken, CliError> {
     Ok(SessionToken::new(token.expose_secret()))
 }
 
-/// Sends `request` and reads the answer with `read`; an error answer keeps
-/// the endpoint and arrival time for the hints.
-fn exchange<T>(
-    transport: &Transport,
-    endpoint: &Endpoint,
-    operation: Operation,
-    request: HttpRequest,
-    read: impl FnOnce(&http::Response<Vec<u8>>) -> Result<T, ApiError>,
-) -> Result<T, CliError> {
-    let answer = transport.send(operation, endpoint, request)?;
-    read(&answer).map_err(|e| ApiFailure::new(e, endpoint).into())
+/// The client for `--endpoint`, `--transport` and `--timeout`.
+fn setup(server: &ServerArgs) -> ClientSetup {
+    ClientSetup::new(
+        server.transport,
+        &server.endpoint,
+        Duration::from_secs(server.timeout),
+    )
 }

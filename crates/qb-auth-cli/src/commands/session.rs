@@ -3,16 +3,17 @@
 use std::io::Write;
 use std::time::SystemTime;
 
+use qb_auth_client::Error;
 use qb_auth_core::{
     CreateSession, HashAlgorithm, Nonce, NonceSource, Operation, OsNonces, SigningInput,
-    check_status, destroy_session, get_session, parse_session, unix_seconds,
+    unix_seconds,
 };
 
-use super::{app_credentials, exchange, session_token};
+use super::{app_credentials, session_token, setup};
 use crate::args::{CreateArgs, SigningArgs, TokenCallArgs};
 use crate::exit::{ApiFailure, CliError, SignedContext};
 use crate::output::{self, ShowToken};
-use crate::transport::Transport;
+use crate::transport::call_failure;
 
 /// Signs a create-session request; prints it (`--dry-run`) or sends it and
 /// prints the session, token included.
@@ -43,10 +44,16 @@ pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliEr
     } else {
         Operation::CreateApplicationSession
     };
-    let transport = Transport::new(&args.server)?;
-    let answer = transport.send(operation, endpoint, signed.into_request())?;
-    let session = parse_session(&answer, operation)
-        .map_err(|e| ApiFailure::new(e, endpoint).with_signed(context))?;
+    let mut setup = setup(&args.server);
+    setup.body_format = args.signing.body.into();
+    setup.hash = hash;
+    let session = setup
+        .build()?
+        .create_session_with(&app, &identity, input)
+        .map_err(|e| match e {
+            Error::Api(e) => ApiFailure::new(e, endpoint).with_signed(context).into(),
+            other => call_failure(operation, endpoint, other),
+        })?;
     output::session(out, args.server.output, &session, ShowToken::Yes)?;
     Ok(())
 }
@@ -55,11 +62,10 @@ pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliEr
 pub(super) fn get(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let token = session_token(&args.token)?;
     let endpoint = &args.server.endpoint;
-    let request = get_session(endpoint, &token)?;
-    let transport = Transport::new(&args.server)?;
-    let session = exchange(&transport, endpoint, Operation::GetSession, request, |a| {
-        parse_session(a, Operation::GetSession)
-    })?;
+    let session = setup(&args.server)
+        .build()?
+        .get_session(&token)
+        .map_err(|e| call_failure(Operation::GetSession, endpoint, e))?;
     output::session(out, args.server.output, &session, ShowToken::No)?;
     Ok(())
 }
@@ -68,15 +74,10 @@ pub(super) fn get(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliEr
 pub(super) fn destroy(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let token = session_token(&args.token)?;
     let endpoint = &args.server.endpoint;
-    let request = destroy_session(endpoint, &token)?;
-    let transport = Transport::new(&args.server)?;
-    exchange(
-        &transport,
-        endpoint,
-        Operation::DestroySession,
-        request,
-        |a| check_status(a, Operation::DestroySession),
-    )?;
+    setup(&args.server)
+        .build()?
+        .destroy_session(&token)
+        .map_err(|e| call_failure(Operation::DestroySession, endpoint, e))?;
     output::done(
         out,
         args.server.output,

@@ -1,28 +1,29 @@
-//! One async API over both adapters, so every demo step is written once and
-//! run for each transport. ureq calls run on Tokio's blocking pool, so the
-//! in-process emulator keeps serving while they wait.
+//! The command line's one client, made awaitable for the demo's steps:
+//! each call runs on Tokio's blocking pool, so the in-process emulator keeps
+//! serving while it waits, and a step that hangs can be timed out.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use qb_auth_client::Error;
-use qb_auth_core::lifecycle::{LifecycleEvent, SessionCredentials};
+use qb_auth_client::{Error, ManagedSession, SessionSource};
+use qb_auth_core::lifecycle::LifecycleEvent;
 use qb_auth_core::{
     AccountSettings, AppCredentials, Endpoint, ErrorKind, HttpRequest, Identity, Session,
     SessionToken, User,
 };
 
 use crate::args::TransportKind;
+use crate::transport::{CliClient, CliTransport, ClientSetup};
 
-/// A client of either adapter.
+/// The client over one transport.
 #[derive(Debug, Clone)]
-pub(super) enum DemoClient {
-    Reqwest(qb_auth_reqwest::Client),
-    Ureq(qb_auth_ureq::Client),
+pub(super) struct DemoClient {
+    kind: TransportKind,
+    client: CliClient,
 }
 
-/// What a call failed with: the adapter's message, and the kind of error
+/// What a call failed with: the client's message, and the kind of error
 /// answer when there was one (some steps expect a rejection).
 #[derive(Debug)]
 pub(super) struct Failure {
@@ -36,7 +37,6 @@ impl From<Failure> for String {
     }
 }
 
-/// Both adapters return the core's one `Error`.
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         Self {
@@ -46,44 +46,34 @@ impl From<Error> for Failure {
     }
 }
 
-impl Failure {
-    fn other(message: String) -> Self {
-        Self {
-            message,
-            kind: None,
-        }
-    }
-}
-
 impl DemoClient {
-    /// A client of `kind` for `endpoint`.
     pub(super) fn new(
         kind: TransportKind,
         endpoint: &Endpoint,
         timeout: Duration,
     ) -> Result<Self, Failure> {
-        match kind {
-            TransportKind::Reqwest => qb_auth_reqwest::Client::builder()
-                .endpoint(endpoint.clone())
-                .timeout(timeout)
-                .build()
-                .map(Self::Reqwest)
-                .map_err(Failure::from),
-            TransportKind::Ureq => qb_auth_ureq::Client::builder()
-                .endpoint(endpoint.clone())
-                .timeout(timeout)
-                .build()
-                .map(Self::Ureq)
-                .map_err(Failure::from),
-        }
+        let mut setup = ClientSetup::new(kind, endpoint, timeout);
+        // Calls run on this runtime's blocking pool, and the client may be
+        // dropped inside it: it must not own a runtime of its own.
+        setup.runtime = Some(tokio::runtime::Handle::current());
+        let client = setup.build().map_err(|e| Failure {
+            message: e.to_string(),
+            kind: None,
+        })?;
+        Ok(Self { kind, client })
     }
 
-    /// Which adapter this is.
     pub(super) fn kind(&self) -> TransportKind {
-        match self {
-            Self::Reqwest(_) => TransportKind::Reqwest,
-            Self::Ureq(_) => TransportKind::Ureq,
-        }
+        self.kind
+    }
+
+    /// Runs `call` with the client on the blocking pool.
+    async fn run<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&CliClient) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let client = self.client.clone();
+        blocking(move || call(&client)).await
     }
 
     pub(super) async fn create_session(
@@ -91,33 +81,18 @@ impl DemoClient {
         app: &AppCredentials,
         identity: &Identity,
     ) -> Result<Session, Failure> {
-        match self {
-            Self::Reqwest(c) => c.create_session(app, identity).await.map_err(Failure::from),
-            Self::Ureq(c) => {
-                let (c, app, identity) = (c.clone(), app.clone(), identity.clone());
-                blocking(move || c.create_session(&app, &identity)).await
-            }
-        }
+        let (app, identity) = (app.clone(), identity.clone());
+        self.run(move |c| c.create_session(&app, &identity)).await
     }
 
     pub(super) async fn get_session(&self, token: &SessionToken) -> Result<Session, Failure> {
-        match self {
-            Self::Reqwest(c) => c.get_session(token).await.map_err(Failure::from),
-            Self::Ureq(c) => {
-                let (c, token) = (c.clone(), token.clone());
-                blocking(move || c.get_session(&token)).await
-            }
-        }
+        let token = token.clone();
+        self.run(move |c| c.get_session(&token)).await
     }
 
     pub(super) async fn destroy_session(&self, token: &SessionToken) -> Result<(), Failure> {
-        match self {
-            Self::Reqwest(c) => c.destroy_session(token).await.map_err(Failure::from),
-            Self::Ureq(c) => {
-                let (c, token) = (c.clone(), token.clone());
-                blocking(move || c.destroy_session(&token)).await
-            }
-        }
+        let token = token.clone();
+        self.run(move |c| c.destroy_session(&token)).await
     }
 
     pub(super) async fn login(
@@ -125,54 +100,54 @@ impl DemoClient {
         token: &SessionToken,
         identity: &Identity,
     ) -> Result<User, Failure> {
-        match self {
-            Self::Reqwest(c) => c.login(token, identity).await.map_err(Failure::from),
-            Self::Ureq(c) => {
-                let (c, token, identity) = (c.clone(), token.clone(), identity.clone());
-                blocking(move || c.login(&token, &identity)).await
-            }
-        }
+        let (token, identity) = (token.clone(), identity.clone());
+        self.run(move |c| c.login(&token, &identity)).await
     }
 
     pub(super) async fn logout(&self, token: &SessionToken) -> Result<(), Failure> {
-        match self {
-            Self::Reqwest(c) => c.logout(token).await.map_err(Failure::from),
-            Self::Ureq(c) => {
-                let (c, token) = (c.clone(), token.clone());
-                blocking(move || c.logout(&token)).await
-            }
-        }
+        let token = token.clone();
+        self.run(move |c| c.logout(&token)).await
     }
 
     pub(super) async fn account_settings(&self, key: &str) -> Result<AccountSettings, Failure> {
-        match self {
-            Self::Reqwest(c) => c.account_settings(key).await.map_err(Failure::from),
-            Self::Ureq(c) => {
-                let (c, key) = (c.clone(), qb_auth_core::SecretString::from(key));
-                blocking(move || {
-                    use qb_auth_core::ExposeSecret;
-                    c.account_settings(key.expose_secret())
-                })
-                .await
-            }
-        }
+        let key = key.to_owned();
+        self.run(move |c| c.account_settings(&key)).await
+    }
+
+    /// A managed user session whose clock corrections `probe` records.
+    pub(super) fn managed(
+        &self,
+        app: &AppCredentials,
+        identity: &Identity,
+        probe: &OffsetProbe,
+    ) -> Result<DemoManaged, Failure> {
+        let source = SessionSource::user(app.clone(), identity.clone());
+        let session = self
+            .client
+            .managed(source)
+            .on_event(probe.listener())
+            .build()?;
+        Ok(DemoManaged(session))
     }
 }
 
-/// A managed session of either adapter: renews by itself, corrects the
-/// clock, retries once after a rejected token.
-#[derive(Clone)]
-pub(super) enum DemoManaged {
-    Reqwest(qb_auth_reqwest::ManagedSession),
-    Ureq(qb_auth_ureq::ManagedSession),
-}
+/// A managed session: renews by itself, corrects the clock, retries once
+/// after a rejected token.
+#[derive(Debug, Clone)]
+pub(super) struct DemoManaged(ManagedSession<qb_auth_client::Blocking<CliTransport>>);
 
-impl std::fmt::Debug for DemoManaged {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Reqwest(_) => "DemoManaged::Reqwest",
-            Self::Ureq(_) => "DemoManaged::Ureq",
-        })
+impl DemoManaged {
+    pub(super) async fn token(&self) -> Result<SessionToken, Failure> {
+        let session = self.0.clone();
+        blocking(move || session.token()).await
+    }
+
+    pub(super) async fn send(
+        &self,
+        request: HttpRequest,
+    ) -> Result<http::Response<Vec<u8>>, Failure> {
+        let session = self.0.clone();
+        blocking(move || session.send(request)).await
     }
 }
 
@@ -196,60 +171,7 @@ impl OffsetProbe {
     }
 }
 
-impl DemoClient {
-    /// A managed session for `identity`, reporting clock offsets to `probe`.
-    pub(super) fn managed(
-        &self,
-        app: &AppCredentials,
-        identity: &Identity,
-        probe: &OffsetProbe,
-    ) -> Result<DemoManaged, Failure> {
-        let credentials = SessionCredentials::new(app.clone(), identity.clone());
-        match self {
-            Self::Reqwest(c) => c
-                .managed(qb_auth_reqwest::SessionSource::credentials(credentials))
-                .on_event(probe.listener())
-                .build()
-                .map(DemoManaged::Reqwest)
-                .map_err(Failure::from),
-            Self::Ureq(c) => c
-                .managed(qb_auth_ureq::SessionSource::credentials(credentials))
-                .on_event(probe.listener())
-                .build()
-                .map(DemoManaged::Ureq)
-                .map_err(Failure::from),
-        }
-    }
-}
-
-impl DemoManaged {
-    /// A valid token, renewing when needed.
-    pub(super) async fn token(&self) -> Result<SessionToken, Failure> {
-        match self {
-            Self::Reqwest(m) => m.token().await.map_err(Failure::from),
-            Self::Ureq(m) => {
-                let m = m.clone();
-                blocking(move || m.token()).await
-            }
-        }
-    }
-
-    /// Sends `request` with the session's token.
-    pub(super) async fn send(
-        &self,
-        request: HttpRequest,
-    ) -> Result<http::Response<Vec<u8>>, Failure> {
-        match self {
-            Self::Reqwest(m) => m.send(request).await.map_err(Failure::from),
-            Self::Ureq(m) => {
-                let m = m.clone();
-                blocking(move || m.send(request)).await
-            }
-        }
-    }
-}
-
-/// Runs a blocking ureq call on Tokio's blocking pool.
+/// Runs a blocking call on Tokio's blocking pool.
 async fn blocking<T, F>(call: F) -> Result<T, Failure>
 where
     T: Send + 'static,
@@ -257,8 +179,9 @@ where
 {
     match tokio::task::spawn_blocking(call).await {
         Ok(result) => result.map_err(Failure::from),
-        Err(join) => Err(Failure::other(format!(
-            "the blocking call did not finish: {join}"
-        ))),
+        Err(join) => Err(Failure {
+            message: format!("the blocking call did not finish: {join}"),
+            kind: None,
+        }),
     }
 }
