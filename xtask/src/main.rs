@@ -2,13 +2,14 @@
 //! its floor (criterion, in `crates/qb-auth-core/benches/`) and the clients
 //! end to end against the emulator on loopback, prints one table per part
 //! with PASS or MISS for each target of issue 7, and with `--record` writes
-//! the results into `docs/benchmarks.md`. `cargo xtask doc-examples` checks
-//! that every public item of the library crates has an example.
+//! the results into `docs/benchmarks.md`. `cargo xtask docs` checks that
+//! every public item of the library crates is documented and every entry
+//! point has an example.
 
 #![forbid(unsafe_code)]
 
 mod core_bench;
-mod doc_examples;
+mod docs;
 mod e2e;
 mod js_sdk;
 mod machine;
@@ -34,7 +35,7 @@ enum Command {
     /// Run the benchmarks, print the tables and the targets met or missed.
     Bench(BenchArgs),
     /// Check that every public item of the library crates has an example.
-    DocExamples,
+    Docs,
     /// The end-to-end part alone, printed as JSON. `bench` runs this in a
     /// release build of itself, because `cargo xtask` is a debug build.
     #[command(hide = true)]
@@ -77,7 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Bench(args) => bench(&args),
-        Command::DocExamples => doc_examples::run(&workspace_root()),
+        Command::Docs => docs::run(&workspace_root()),
         Command::E2e(args) => {
             let js_sdk = args
                 .js_sdk_dir

@@ -54,43 +54,16 @@ impl AppCredentials {
     }
 
     /// The application id.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, SecretString};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// assert_eq!(app.application_id(), 12345);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn application_id(&self) -> u64 {
         self.application_id
     }
 
     /// The authorization key (sent in the clear with every create-session).
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, SecretString};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// assert_eq!(app.auth_key(), "AbCdEfGh-12345");
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn auth_key(&self) -> &str {
         &self.auth_key
     }
 
     /// The authorization secret, for signing.
-    ///
-    /// ```
-    /// use qb_auth_core::signature::{sign, HashAlgorithm};
-    /// use qb_auth_core::{AppCredentials, SecretString};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let s = "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000";
-    /// let signature = sign(app.auth_secret(), s, HashAlgorithm::Sha1);
-    /// assert_eq!(signature.as_str(), "313e3b565417d33e0ea031c0745e4b6a7222aa13");
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn auth_secret(&self) -> &SecretString {
         &self.auth_secret
     }
@@ -236,14 +209,6 @@ pub(crate) enum IdentityInner {
 
 impl Identity {
     /// An application session: read-only access, no user.
-    ///
-    /// ```
-    /// use qb_auth_core::{Identity, IdentityKind};
-    ///
-    /// let app_only = Identity::application();
-    /// assert_eq!(app_only.kind(), IdentityKind::Application);
-    /// assert!(!app_only.is_user());
-    /// ```
     pub const fn application() -> Self {
         Self(IdentityInner::Application)
     }
@@ -303,16 +268,6 @@ impl Identity {
     /// A user of a custom identity provider (Enterprise plans): QuickBlox
     /// takes the provider's user id and token as login and password and
     /// checks them with the provider.
-    ///
-    /// ```
-    /// use qb_auth_core::{Identity, IdentityKind};
-    ///
-    /// // Sent as `user[login]` and `user[password]`, like a login.
-    /// let user = Identity::custom_provider("ext-user-77", "provider-token")?;
-    /// assert_eq!(user.kind(), IdentityKind::Login);
-    /// assert!(!format!("{user:?}").contains("provider-token"));
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn custom_provider(
         user_id: impl Into<String>,
         token: impl Into<String>,
@@ -322,22 +277,6 @@ impl Identity {
 
     /// A Facebook user by access token. Add a scope or secret with
     /// [`Identity::with_scope`] and [`Identity::with_provider_secret`].
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
-    ///     SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let fb = Identity::facebook("EAAGm0PX4ZCps")?;
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// let signed = CreateSession::new(&app, &fb, input).build(&Endpoint::default())?;
-    /// assert_eq!(
-    ///     signed.masked_string_to_sign(),
-    ///     "application_id=12345&auth_key=AbCdEfGh-12345&keys[token]=***&nonce=4242\
-    ///      &provider=facebook&timestamp=1700000000"
-    /// );
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn facebook(token: impl Into<String>) -> Result<Self, BuildError> {
         Self::social(SocialProvider::Facebook, Some(&token.into()), None, None)
     }
@@ -525,14 +464,6 @@ impl Identity {
     }
 
     /// Whether this identity names a user (anything but an application session).
-    ///
-    /// ```
-    /// use qb_auth_core::Identity;
-    ///
-    /// assert!(Identity::login("alice", "p@ss word&1=2")?.is_user());
-    /// assert!(!Identity::application().is_user());
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn is_user(&self) -> bool {
         !matches!(self.0, IdentityInner::Application)
     }

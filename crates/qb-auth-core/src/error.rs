@@ -30,13 +30,6 @@ impl BuildError {
     }
 
     /// What was wrong.
-    ///
-    /// ```
-    /// use qb_auth_core::{BuildErrorKind, Nonce};
-    ///
-    /// let err = Nonce::new(0).unwrap_err();
-    /// assert_eq!(err.kind(), &BuildErrorKind::NonceOutOfRange(0));
-    /// ```
     pub fn kind(&self) -> &BuildErrorKind {
         &self.kind
     }

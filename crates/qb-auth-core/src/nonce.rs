@@ -69,15 +69,6 @@ impl Nonce {
     }
 
     /// The number.
-    ///
-    /// ```
-    /// use qb_auth_core::Nonce;
-    ///
-    /// let nonce = Nonce::new(4242)?;
-    /// assert_eq!(nonce.get(), 4242);
-    /// assert_eq!(nonce.to_string(), "4242");
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub const fn get(self) -> u32 {
         self.0
     }
@@ -152,16 +143,6 @@ pub struct SequentialNonces(AtomicU32);
 
 impl SequentialNonces {
     /// Starts at `first` (taken into `1..=2^31-1`).
-    ///
-    /// ```
-    /// use qb_auth_core::{Nonce, NonceSource, SequentialNonces};
-    ///
-    /// let nonces = SequentialNonces::starting_at(4242);
-    /// assert_eq!(nonces.next_nonce()?, Nonce::new(4242)?);
-    /// assert_eq!(nonces.next_nonce()?, Nonce::new(4243)?);
-    /// assert_eq!(SequentialNonces::starting_at(0).next_nonce()?.get(), Nonce::MAX);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn starting_at(first: u32) -> Self {
         Self(AtomicU32::new(first))
     }
@@ -195,49 +176,18 @@ pub struct SigningInput {
 
 impl SigningInput {
     /// Signs at `timestamp` (whole Unix seconds) with `nonce`.
-    ///
-    /// ```
-    /// use qb_auth_core::{Nonce, SigningInput};
-    ///
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// assert_eq!(input.timestamp(), 1_700_000_000);
-    /// assert_eq!(input.nonce().get(), 4242);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub const fn new(timestamp: u64, nonce: Nonce) -> Self {
         Self { timestamp, nonce }
     }
 
     /// Signs at `time` (truncated to whole seconds; times before 1970 count
     /// as 0) with `nonce`.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::{Nonce, SigningInput};
-    ///
-    /// let time = UNIX_EPOCH + Duration::from_millis(1_700_000_000_900);
-    /// let input = SigningInput::at(time, Nonce::new(4242)?);
-    /// assert_eq!(input, SigningInput::new(1_700_000_000, Nonce::new(4242)?));
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn at(time: SystemTime, nonce: Nonce) -> Self {
         Self::new(unix_seconds(time), nonce)
     }
 
     /// The system clock shifted by `clock_offset` (the server's clock minus
     /// ours, as measured from a `Date` header) and a nonce from `nonces`.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::{SequentialNonces, SigningInput};
-    ///
-    /// // Our clock is 30 seconds behind the server's.
-    /// let now = UNIX_EPOCH + Duration::from_secs(1_699_999_970);
-    /// let input = SigningInput::now_corrected(now, 30, &SequentialNonces::starting_at(4242))?;
-    /// assert_eq!(input.timestamp(), 1_700_000_000);
-    /// assert_eq!(input.nonce().get(), 4242);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn now_corrected(
         now: SystemTime,
         clock_offset_secs: i64,
@@ -248,58 +198,23 @@ impl SigningInput {
     }
 
     /// The system clock and an OS-random nonce: the convenience constructor.
-    ///
-    /// ```
-    /// use std::time::SystemTime;
-    /// use qb_auth_core::{unix_seconds, SigningInput};
-    ///
-    /// let before = unix_seconds(SystemTime::now());
-    /// let input = SigningInput::now()?;
-    /// assert!(input.timestamp() >= before);
-    /// assert!(input.timestamp() <= unix_seconds(SystemTime::now()));
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     #[cfg(feature = "getrandom")]
     pub fn now() -> Result<Self, BuildError> {
         Self::now_corrected(SystemTime::now(), 0, &OsNonces)
     }
 
     /// Whole Unix seconds.
-    ///
-    /// ```
-    /// use qb_auth_core::{Nonce, SigningInput};
-    ///
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// assert_eq!(input.timestamp(), 1_700_000_000);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub const fn timestamp(&self) -> u64 {
         self.timestamp
     }
 
     /// The nonce.
-    ///
-    /// ```
-    /// use qb_auth_core::{Nonce, SigningInput};
-    ///
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// assert_eq!(input.nonce(), Nonce::new(4242)?);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub const fn nonce(&self) -> Nonce {
         self.nonce
     }
 }
 
 /// Whole seconds since the Unix epoch; 0 for earlier times.
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use qb_auth_core::unix_seconds;
-///
-/// assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_millis(1_700_000_000_999)), 1_700_000_000);
-/// assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_secs(1)), 0);
-/// ```
 pub fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -25,27 +25,11 @@ pub struct SessionToken(SecretString);
 
 impl SessionToken {
     /// Wraps a token string.
-    ///
-    /// ```
-    /// use qb_auth_core::SessionToken;
-    ///
-    /// let token = SessionToken::new("c56f382b402fb482086db956064592d3cd012bba");
-    /// assert_eq!(token, SessionToken::from("c56f382b402fb482086db956064592d3cd012bba"));
-    /// assert!(!format!("{token:?}").contains("c56f"));
-    /// ```
     pub fn new(token: impl Into<String>) -> Self {
         Self(SecretString::from(token.into()))
     }
 
     /// The token text, for the `QB-Token` header or for storage.
-    ///
-    /// ```
-    /// use qb_auth_core::SessionToken;
-    ///
-    /// let token = SessionToken::new("c56f382b402fb482086db956064592d3cd012bba");
-    /// // `assert!`, not `assert_eq!`: a failure must not print the token.
-    /// assert!(token.expose() == "c56f382b402fb482086db956064592d3cd012bba");
-    /// ```
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }

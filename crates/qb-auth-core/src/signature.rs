@@ -97,17 +97,6 @@ impl Signature {
     }
 
     /// The lowercase hex text, as sent in the `signature` parameter.
-    ///
-    /// ```
-    /// use qb_auth_core::signature::{sign, HashAlgorithm};
-    /// use qb_auth_core::SecretString;
-    ///
-    /// let secret = SecretString::from("s3cr3t-Key_XYZ");
-    /// let s = "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000";
-    /// let signature = sign(&secret, s, HashAlgorithm::Sha1);
-    /// assert_eq!(signature.as_str(), "313e3b565417d33e0ea031c0745e4b6a7222aa13");
-    /// assert_eq!(signature.to_string(), signature.as_str());
-    /// ```
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.hex[..usize::from(self.len)]).expect("hex digits are ASCII")
     }

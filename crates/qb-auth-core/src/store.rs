@@ -108,13 +108,6 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     /// An empty store.
-    ///
-    /// ```
-    /// use qb_auth_core::store::{MemoryStore, SessionStore};
-    ///
-    /// assert!(MemoryStore::new().load()?.is_none());
-    /// # Ok::<(), qb_auth_core::store::StoreError>(())
-    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -160,37 +153,17 @@ pub struct StoreError(Described);
 
 impl StoreError {
     /// A failure described by `message`.
-    ///
-    /// ```
-    /// use qb_auth_core::store::StoreError;
-    ///
-    /// assert_eq!(StoreError::new("locked").message(), "locked");
-    /// ```
     pub fn new(message: impl Into<String>) -> Self {
         Self(Described::new(message))
     }
 
     /// Keeps the underlying error as the source.
-    ///
-    /// ```
-    /// use std::error::Error;
-    /// use qb_auth_core::store::StoreError;
-    ///
-    /// let err = StoreError::new("read").with_source(std::io::Error::other("gone"));
-    /// assert_eq!(err.source().unwrap().to_string(), "gone");
-    /// ```
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.0.set_source(source);
         self
     }
 
     /// The message given at construction.
-    ///
-    /// ```
-    /// use qb_auth_core::store::StoreError;
-    ///
-    /// assert_eq!(StoreError::new("full").message(), "full");
-    /// ```
     pub fn message(&self) -> &str {
         self.0.message()
     }

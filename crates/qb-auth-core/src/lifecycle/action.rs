@@ -62,22 +62,6 @@ impl Ask {
     /// [`max_wait`](super::Policy::max_wait) from its first poll. Past it,
     /// or when the next renewal attempt cannot start before it, the ask
     /// gets [`RenewalError::CallerDeadline`].
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalError, RenewalMode, SessionLifecycle, TokenAction};
-    ///
-    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let _ticket = lifecycle.poll_token(now, &mut Ask::new());
-    /// let mut ask = Ask::new().with_deadline(now + Duration::from_secs(5));
-    /// // The renewal in flight may take a minute; this caller waits 5 s at most.
-    /// let TokenAction::Wait { until } = lifecycle.poll_token(now, &mut ask) else { panic!() };
-    /// assert_eq!(until, now + Duration::from_secs(5));
-    /// let action = lifecycle.poll_token(until, &mut ask);
-    /// assert!(matches!(action, TokenAction::Failed(RenewalError::CallerDeadline { .. })));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub const fn with_deadline(mut self, deadline: SystemTime) -> Self {
         self.deadline = Some(deadline);
         self
@@ -249,58 +233,22 @@ pub struct RenewalTicket {
 
 impl RenewalTicket {
     /// A number unique within the lifecycle, for logs.
-    ///
-    /// ```
-    /// # use std::time::UNIX_EPOCH;
-    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
-    /// assert_eq!(ticket.id(), 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn id(&self) -> u64 {
         self.id
     }
 
     /// Which attempt of this renewal it is, from 1 to the policy's
     /// `max_attempts`.
-    ///
-    /// ```
-    /// # use std::time::UNIX_EPOCH;
-    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
-    /// assert_eq!(ticket.attempt(), 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn attempt(&self) -> u32 {
         self.attempt
     }
 
     /// Why the renewal started.
-    ///
-    /// ```
-    /// # use std::time::UNIX_EPOCH;
-    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, RenewalReason, SessionLifecycle, TokenAction};
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
-    /// assert_eq!(ticket.reason(), RenewalReason::NoSession);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn reason(&self) -> RenewalReason {
         self.reason
     }
 
     /// How to get the new session.
-    ///
-    /// ```
-    /// # use std::time::UNIX_EPOCH;
-    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMethod, RenewalMode, SessionLifecycle, TokenAction};
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
-    /// assert!(matches!(ticket.method(), RenewalMethod::TokenProvider));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn method(&self) -> &RenewalMethod {
         &self.method
     }
@@ -350,15 +298,6 @@ impl RenewalTicket {
     }
 
     /// The clock offset this attempt signs with.
-    ///
-    /// ```
-    /// # use std::time::UNIX_EPOCH;
-    /// # use qb_auth_core::lifecycle::{Ask, ClockSkew, Policy, RenewalMode, SessionLifecycle, TokenAction};
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
-    /// assert_eq!(ticket.clock_offset(), ClockSkew::ZERO);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn clock_offset(&self) -> ClockSkew {
         self.clock_offset
     }
@@ -366,18 +305,6 @@ impl RenewalTicket {
     /// The time and nonce to sign with: `now` moved by the measured clock
     /// offset. Pass the current time and a fresh nonce for every attempt;
     /// QuickBlox refuses a repeated `(timestamp, nonce)` pair.
-    ///
-    /// ```
-    /// # use std::time::{Duration, UNIX_EPOCH};
-    /// # use qb_auth_core::Nonce;
-    /// # use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
-    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut Ask::new()) else { panic!() };
-    /// let input = ticket.signing_input(now, Nonce::new(99)?);
-    /// assert_eq!((input.timestamp(), input.nonce().get()), (1_700_000_000, 99));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn signing_input(&self, now: SystemTime, nonce: Nonce) -> SigningInput {
         SigningInput::at(self.clock_offset.to_server(now), nonce)
     }

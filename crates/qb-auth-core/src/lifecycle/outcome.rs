@@ -191,13 +191,6 @@ pub(crate) enum Next {
 impl AttemptError {
     /// Whether another attempt may succeed (the lifecycle decides whether
     /// there is one).
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::{AttemptError, ProviderError};
-    ///
-    /// assert!(!AttemptError::from(ProviderError::permanent("no")).is_retryable());
-    /// assert!(AttemptError::TimedOut(std::time::Duration::from_secs(60)).is_retryable());
-    /// ```
     pub fn is_retryable(&self) -> bool {
         self.next() != Next::Stop
     }
@@ -325,18 +318,6 @@ impl RenewalError {
     }
 
     /// The server's answer that ended the renewal, if one did.
-    ///
-    /// ```
-    /// use qb_auth_core::{ErrorKind, Operation, parse_session};
-    /// use qb_auth_core::lifecycle::{AttemptError, RenewalError};
-    ///
-    /// let answer = http::Response::builder().status(401)
-    ///     .body(br#"{"errors":["Unauthorized"]}"#.to_vec())?;
-    /// let api = parse_session(&answer, Operation::CreateUserSession).unwrap_err();
-    /// let err = RenewalError::Permanent(AttemptError::Api(api));
-    /// assert_eq!(err.api_error().unwrap().kind(), ErrorKind::InvalidCredentials);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn api_error(&self) -> Option<&ApiError> {
         self.last_attempt().and_then(AttemptError::api_error)
     }
@@ -368,12 +349,6 @@ pub enum RenewalProgress {
 
 impl RenewalProgress {
     /// Whether the renewal ended (with a session or a failure).
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::{RenewalError, RenewalProgress};
-    ///
-    /// assert!(RenewalProgress::Failed(RenewalError::NotRenewable).is_done());
-    /// ```
     pub fn is_done(&self) -> bool {
         matches!(self, Self::Installed | Self::Failed(_))
     }

@@ -77,14 +77,6 @@ impl Policy {
     /// Renew this long before the token expires, so that a request never
     /// races the expiry. Capped for each session at half its lifetime, so a
     /// short-lived token is not renewed on every ask.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_renew_margin(Duration::from_secs(60));
-    /// assert_eq!(p.renew_margin(), Duration::from_secs(60));
-    /// ```
     pub fn with_renew_margin(mut self, margin: Duration) -> Self {
         self.renew_margin = margin;
         self
@@ -93,14 +85,6 @@ impl Policy {
     /// Renew earlier by a random part of the margin, up to this fraction of
     /// it (`0.0..=1.0`), so that processes started together do not all
     /// renew in the same second.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_renew_jitter(0.5);
-    /// assert_eq!(p.renew_jitter(), 0.5);
-    /// assert!(Policy::default().with_renew_jitter(1.5).validate().is_err());
-    /// ```
     pub fn with_renew_jitter(mut self, fraction: f64) -> Self {
         self.renew_jitter = fraction;
         self
@@ -109,14 +93,6 @@ impl Policy {
     /// How long a token lives after its last use when the answer has no
     /// `QB-Token-ExpirationDate` (QuickBlox: 2 hours; Enterprise plans can
     /// change it). Must not be zero.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_default_ttl(Duration::from_secs(3600));
-    /// assert_eq!(p.default_ttl(), Duration::from_secs(3600));
-    /// ```
     pub fn with_default_ttl(mut self, ttl: Duration) -> Self {
         self.default_ttl = ttl;
         self
@@ -124,13 +100,6 @@ impl Policy {
 
     /// The most signed requests (or token-provider calls) one renewal may
     /// make, the re-sign after "Bad timestamp" included. At least 1.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// assert_eq!(Policy::default().with_max_attempts(2).max_attempts(), 2);
-    /// assert!(Policy::default().with_max_attempts(0).validate().is_err());
-    /// ```
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts;
         self
@@ -138,15 +107,6 @@ impl Policy {
 
     /// The backoff after the first failed attempt; it doubles after each
     /// further failure, up to `cap`.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_backoff(Duration::from_millis(200), Duration::from_secs(5));
-    /// assert_eq!(p.backoff_base(), Duration::from_millis(200));
-    /// assert_eq!(p.backoff_cap(), Duration::from_secs(5));
-    /// ```
     pub fn with_backoff(mut self, base: Duration, cap: Duration) -> Self {
         self.backoff_base = base;
         self.backoff_cap = cap;
@@ -156,26 +116,12 @@ impl Policy {
     /// Shorten each backoff by a random part of it, up to this fraction
     /// (`0.0..=1.0`). With the default 0.5 each delay lies in
     /// `(d/2, d]`, so delays still grow from one attempt to the next.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// assert_eq!(Policy::default().with_backoff_jitter(0.0).backoff_jitter(), 0.0);
-    /// ```
     pub fn with_backoff_jitter(mut self, fraction: f64) -> Self {
         self.backoff_jitter = fraction;
         self
     }
 
     /// The longest `Retry-After` honoured; a longer one waits this long.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_retry_after_cap(Duration::from_secs(10));
-    /// assert_eq!(p.retry_after_cap(), Duration::from_secs(10));
-    /// ```
     pub fn with_retry_after_cap(mut self, cap: Duration) -> Self {
         self.retry_after_cap = cap;
         self
@@ -183,14 +129,6 @@ impl Policy {
 
     /// The largest clock offset believed; a `Date` header further from the
     /// local clock is ignored.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_max_clock_offset(Duration::from_secs(3 * 3600));
-    /// assert_eq!(p.max_clock_offset(), Duration::from_secs(3 * 3600));
-    /// ```
     pub fn with_max_clock_offset(mut self, max: Duration) -> Self {
         self.max_clock_offset = max;
         self
@@ -200,14 +138,6 @@ impl Policy {
     /// attempt (a lost task, a hung connection) and another caller may
     /// start the next one. Keep it longer than the transport's own timeout.
     /// Must not be zero.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_renewal_timeout(Duration::from_secs(45));
-    /// assert_eq!(p.renewal_timeout(), Duration::from_secs(45));
-    /// ```
     pub fn with_renewal_timeout(mut self, timeout: Duration) -> Self {
         self.renewal_timeout = timeout;
         self
@@ -228,14 +158,6 @@ impl Policy {
     ///   the same).
     ///
     /// Zero starts the next run at once.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_failure_hold(Duration::from_secs(10));
-    /// assert_eq!(p.failure_hold(), Duration::from_secs(10));
-    /// ```
     pub fn with_failure_hold(mut self, hold: Duration) -> Self {
         self.failure_hold = hold;
         self
@@ -246,14 +168,6 @@ impl Policy {
     /// caller whose wait would end later, behind a long backoff or
     /// `Retry-After`, gets [`RenewalError::CallerDeadline`](super::RenewalError::CallerDeadline)
     /// at once, with when the next attempt may start. Must not be zero.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let p = Policy::default().with_max_wait(Duration::from_secs(15));
-    /// assert_eq!(p.max_wait(), Duration::from_secs(15));
-    /// ```
     pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
         self
@@ -262,152 +176,72 @@ impl Policy {
     /// Seeds the jitter generator. The lifecycle never reads the OS random
     /// generator itself (it is sans-IO and reproducible); transports seed it
     /// from the OS, tests with a constant.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// assert_eq!(Policy::default().with_jitter_seed(42).jitter_seed(), 42);
-    /// ```
     pub fn with_jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = seed;
         self
     }
 
     /// See [`Policy::with_renew_margin`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().renew_margin(), Duration::from_secs(300));
-    /// ```
     pub fn renew_margin(&self) -> Duration {
         self.renew_margin
     }
 
     /// See [`Policy::with_renew_jitter`].
-    ///
-    /// ```
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().renew_jitter(), 0.2);
-    /// ```
     pub fn renew_jitter(&self) -> f64 {
         self.renew_jitter
     }
 
     /// See [`Policy::with_default_ttl`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().default_ttl(), Duration::from_secs(7200));
-    /// ```
     pub fn default_ttl(&self) -> Duration {
         self.default_ttl
     }
 
     /// See [`Policy::with_max_attempts`].
-    ///
-    /// ```
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().max_attempts(), 4);
-    /// ```
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
     /// See [`Policy::with_backoff`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().backoff_base(), Duration::from_secs(1));
-    /// ```
     pub fn backoff_base(&self) -> Duration {
         self.backoff_base
     }
 
     /// See [`Policy::with_backoff`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().backoff_cap(), Duration::from_secs(30));
-    /// ```
     pub fn backoff_cap(&self) -> Duration {
         self.backoff_cap
     }
 
     /// See [`Policy::with_backoff_jitter`].
-    ///
-    /// ```
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().backoff_jitter(), 0.5);
-    /// ```
     pub fn backoff_jitter(&self) -> f64 {
         self.backoff_jitter
     }
 
     /// See [`Policy::with_retry_after_cap`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().retry_after_cap(), Duration::from_secs(120));
-    /// ```
     pub fn retry_after_cap(&self) -> Duration {
         self.retry_after_cap
     }
 
     /// See [`Policy::with_max_clock_offset`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().max_clock_offset(), Duration::from_secs(86_400));
-    /// ```
     pub fn max_clock_offset(&self) -> Duration {
         self.max_clock_offset
     }
 
     /// See [`Policy::with_renewal_timeout`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().renewal_timeout(), Duration::from_secs(60));
-    /// ```
     pub fn renewal_timeout(&self) -> Duration {
         self.renewal_timeout
     }
 
     /// See [`Policy::with_failure_hold`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().failure_hold(), Duration::from_secs(1));
-    /// ```
     pub fn failure_hold(&self) -> Duration {
         self.failure_hold
     }
 
     /// See [`Policy::with_max_wait`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().max_wait(), Duration::from_secs(60));
-    /// ```
     pub fn max_wait(&self) -> Duration {
         self.max_wait
     }
 
     /// See [`Policy::with_jitter_seed`].
-    ///
-    /// ```
-    /// # use qb_auth_core::lifecycle::Policy;
-    /// assert_eq!(Policy::default().jitter_seed(), 0);
-    /// ```
     pub fn jitter_seed(&self) -> u64 {
         self.jitter_seed
     }
@@ -476,25 +310,11 @@ impl PolicyError {
     }
 
     /// The setting at fault, as named in [`Policy`] (`max_attempts`, ...).
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let err = Policy::default().with_max_attempts(0).validate().unwrap_err();
-    /// assert_eq!(err.field(), "max_attempts");
-    /// ```
     pub fn field(&self) -> &'static str {
         self.field
     }
 
     /// What is wrong with it.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::Policy;
-    ///
-    /// let err = Policy::default().with_max_attempts(0).validate().unwrap_err();
-    /// assert_eq!(err.reason(), "must be at least 1");
-    /// ```
     pub fn reason(&self) -> &'static str {
         self.reason
     }

@@ -35,16 +35,6 @@ pub struct SessionCredentials {
 
 impl SessionCredentials {
     /// Pairs application credentials with an identity.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, Identity, SecretString};
-    /// use qb_auth_core::lifecycle::SessionCredentials;
-    ///
-    /// let app = AppCredentials::new(1, "key", SecretString::from("secret"))?;
-    /// let creds = SessionCredentials::new(app, Identity::application());
-    /// assert_eq!(creds.app.application_id(), 1);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn new(app: AppCredentials, identity: Identity) -> Self {
         Self { app, identity }
     }
@@ -74,19 +64,6 @@ impl SessionCredentials {
     /// A create-session request for these credentials, signed with `input`
     /// (take it from [`RenewalTicket::signing_input`](super::RenewalTicket::signing_input)
     /// so that the measured clock offset is applied).
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, Nonce, SecretString, SigningInput};
-    /// use qb_auth_core::lifecycle::SessionCredentials;
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let creds = SessionCredentials::new(app, Identity::application());
-    /// let signed = creds
-    ///     .create_session(SigningInput::new(1_700_000_000, Nonce::new(4242)?))
-    ///     .build(&Endpoint::default())?;
-    /// assert_eq!(signed.signature().as_str(), "313e3b565417d33e0ea031c0745e4b6a7222aa13");
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn create_session(&self, input: SigningInput) -> CreateSession<'_> {
         CreateSession::new(&self.app, &self.identity, input)
     }
@@ -201,38 +178,17 @@ impl ProviderError {
 
     /// Keeps the underlying error, reachable through
     /// [`std::error::Error::source`].
-    ///
-    /// ```
-    /// use std::error::Error;
-    /// use qb_auth_core::lifecycle::ProviderError;
-    ///
-    /// let io = std::io::Error::other("disk");
-    /// let err = ProviderError::transient("reading the password file").with_source(io);
-    /// assert_eq!(err.source().unwrap().to_string(), "disk");
-    /// ```
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.described.set_source(source);
         self
     }
 
     /// Whether a later attempt may succeed.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::ProviderError;
-    ///
-    /// assert!(!ProviderError::permanent("no").is_retryable());
-    /// ```
     pub fn is_retryable(&self) -> bool {
         self.retryable
     }
 
     /// The message given at construction.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::ProviderError;
-    ///
-    /// assert_eq!(ProviderError::permanent("no user").message(), "no user");
-    /// ```
     pub fn message(&self) -> &str {
         self.described.message()
     }
@@ -292,26 +248,11 @@ pub enum RenewalMode {
 
 impl RenewalMode {
     /// [`RenewalMode::Credentials`] from any provider.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::{ProviderError, RenewalMode, SessionCredentials};
-    ///
-    /// let mode = RenewalMode::credentials(|| -> Result<SessionCredentials, ProviderError> {
-    ///     Err(ProviderError::permanent("not configured"))
-    /// });
-    /// assert!(matches!(mode, RenewalMode::Credentials(_)));
-    /// ```
     pub fn credentials(provider: impl CredentialProvider + 'static) -> Self {
         Self::Credentials(Arc::new(provider))
     }
 
     /// Whether this mode can get a new session at all.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::RenewalMode;
-    ///
-    /// assert!(RenewalMode::TokenProvider.can_renew());
-    /// ```
     pub fn can_renew(&self) -> bool {
         !matches!(self, Self::FixedToken)
     }

@@ -80,43 +80,17 @@ impl LifecycleSnapshot {
     }
 
     /// The saved session.
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::{Session, SessionToken};
-    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
-    ///
-    /// let snap = LifecycleSnapshot::new(Some((Session::new("t".into()), UNIX_EPOCH)), ClockSkew::ZERO);
-    /// assert_eq!(snap.session().unwrap().token, SessionToken::new("t"));
-    /// ```
     pub fn session(&self) -> Option<&Session> {
         self.session.as_ref().map(|(s, _)| s)
     }
 
     /// When the saved session stops being valid, by the saving process's
     /// clock (unless used again).
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
-    ///
-    /// let until = UNIX_EPOCH + Duration::from_millis(1_500);
-    /// let snap = LifecycleSnapshot::new(Some((Session::new("t".into()), until)), ClockSkew::ZERO);
-    /// assert_eq!(snap.valid_until(), Some(UNIX_EPOCH + Duration::from_secs(1)));
-    /// ```
     pub fn valid_until(&self) -> Option<SystemTime> {
         self.session.as_ref().map(|(_, until)| *until)
     }
 
     /// The clock offset measured by the saving process.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
-    ///
-    /// let snap = LifecycleSnapshot::new(None, ClockSkew::from_secs(-3));
-    /// assert_eq!(snap.clock_offset(), ClockSkew::from_secs(-3));
-    /// ```
     pub fn clock_offset(&self) -> ClockSkew {
         self.clock_offset
     }

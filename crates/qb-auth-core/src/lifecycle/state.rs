@@ -164,27 +164,11 @@ impl SessionLifecycle {
     }
 
     /// The policy it runs with.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// assert_eq!(lifecycle.policy().max_attempts(), 4);
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn policy(&self) -> &Policy {
         &self.policy
     }
 
     /// How it renews.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// assert!(!lifecycle.mode().can_renew());
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn mode(&self) -> &RenewalMode {
         &self.mode
     }
@@ -192,65 +176,23 @@ impl SessionLifecycle {
     /// The current session, as of the last call (it may have expired
     /// since; [`poll_token`](Self::poll_token) never hands out an expired
     /// token).
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// assert!(lifecycle.session().is_none());
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// assert_eq!(lifecycle.session().unwrap().token.expose(), "t");
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn session(&self) -> Option<&Session> {
         self.session.live().map(|live| &live.session)
     }
 
     /// When the current session expires by the local clock, unless used
     /// again.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// assert_eq!(lifecycle.expires_at(), Some(UNIX_EPOCH + Duration::from_secs(7200)));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.session.live().map(|live| live.expires_at)
     }
 
     /// The clock offset tickets sign with: measured from the `Date` of
     /// create-session answers, within the policy's bound.
-    ///
-    /// ```
-    /// use qb_auth_core::lifecycle::{ClockSkew, Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// assert_eq!(lifecycle.clock_offset(), ClockSkew::ZERO);
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn clock_offset(&self) -> ClockSkew {
         self.clock_offset
     }
 
     /// Whether a ticket is out (a renewal attempt in flight).
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// assert!(!lifecycle.is_renewing());
-    /// let _ticket = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new());
-    /// assert!(lifecycle.is_renewing());
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn is_renewing(&self) -> bool {
         matches!(self.renewal, Renewal::InFlight { .. })
     }
@@ -560,19 +502,6 @@ impl SessionLifecycle {
     /// no result within the policy's timeout as a failed attempt. Every
     /// other call does this first, so calling it is only needed to get
     /// those events without traffic.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{LifecycleEvent, Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// let _created = lifecycle.poll_event();
-    /// lifecycle.handle_timeout(UNIX_EPOCH + Duration::from_secs(7200));
-    /// assert!(matches!(lifecycle.poll_event(), Some(LifecycleEvent::SessionExpired)));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn handle_timeout(&mut self, now: SystemTime) {
         self.advance(now);
     }
@@ -616,18 +545,6 @@ impl SessionLifecycle {
 
     /// Takes the oldest event not yet taken. At most 64 are kept; older
     /// ones are dropped first.
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{LifecycleEvent, Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// assert!(lifecycle.poll_event().is_none());
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// assert!(matches!(lifecycle.poll_event(), Some(LifecycleEvent::SessionCreated { .. })));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn poll_event(&mut self) -> Option<LifecycleEvent> {
         self.events.pop_front()
     }

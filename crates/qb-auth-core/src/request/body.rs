@@ -61,62 +61,27 @@ pub struct Body(Zeroizing<Vec<u8>>);
 
 impl Body {
     /// An empty body, for `GET` and `DELETE`.
-    ///
-    /// ```
-    /// use qb_auth_core::Body;
-    ///
-    /// let body = Body::empty();
-    /// assert!(body.is_empty());
-    /// assert_eq!(body, Body::from(()));
-    /// ```
     pub fn empty() -> Self {
         Self::default()
     }
 
     /// The bytes to send.
-    ///
-    /// ```
-    /// use qb_auth_core::Body;
-    ///
-    /// assert_eq!(Body::from("{}").as_bytes(), b"{}");
-    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
     /// The bytes as an owned vector, for transports that take one. The
     /// copy they keep is no longer zeroized by this type.
-    ///
-    /// ```
-    /// use qb_auth_core::Body;
-    ///
-    /// let bytes: Vec<u8> = Body::from("{}").into_vec();
-    /// assert_eq!(bytes, b"{}");
-    /// ```
     pub fn into_vec(mut self) -> Vec<u8> {
         std::mem::take(&mut *self.0)
     }
 
     /// Whether there are no bytes.
-    ///
-    /// ```
-    /// use qb_auth_core::Body;
-    ///
-    /// assert!(Body::empty().is_empty());
-    /// assert!(!Body::from("{}").is_empty());
-    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The number of bytes.
-    ///
-    /// ```
-    /// use qb_auth_core::Body;
-    ///
-    /// assert_eq!(Body::from("login=alice").len(), 11);
-    /// assert_eq!(Body::empty().len(), 0);
-    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }

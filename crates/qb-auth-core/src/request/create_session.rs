@@ -72,44 +72,12 @@ impl<'a> CreateSession<'a> {
     }
 
     /// JSON (the default) or form body.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, BodyFormat, CreateSession, Endpoint, Identity, Nonce,
-    ///     SecretString, SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// let request = CreateSession::new(&app, &Identity::application(), input)
-    ///     .body_format(BodyFormat::Form)
-    ///     .build(&Endpoint::default())?
-    ///     .into_request();
-    /// let content_type = &request.headers()["content-type"];
-    /// assert_eq!(content_type, "application/x-www-form-urlencoded; charset=UTF-8");
-    /// assert!(request.body().as_bytes().starts_with(b"application_id=12345&auth_key=AbCdEfGh-12345&"));
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn body_format(mut self, format: BodyFormat) -> Self {
         self.body_format = format;
         self
     }
 
     /// HMAC-SHA1 (the default) or HMAC-SHA256 (not confirmed by the server).
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, HashAlgorithm, Identity, Nonce,
-    ///     SecretString, SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// let signed = CreateSession::new(&app, &Identity::application(), input)
-    ///     .hash(HashAlgorithm::Sha256)
-    ///     .build(&Endpoint::default())?;
-    /// assert_eq!(
-    ///     signed.signature().as_str(),
-    ///     "dbdb50cc7721aebeb6898d813b5d9854637826000c91ae0b2fc199f505279f52"
-    /// );
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn hash(mut self, hash: HashAlgorithm) -> Self {
         self.hash = hash;
         self
@@ -192,37 +160,11 @@ impl Drop for SignedRequest {
 
 impl SignedRequest {
     /// The request to send.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
-    ///     SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// let signed = CreateSession::new(&app, &Identity::application(), input)
-    ///     .build(&Endpoint::default())?;
-    /// assert_eq!(signed.request().method(), "POST");
-    /// assert_eq!(signed.request().uri(), "https://api.quickblox.com/session.json");
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn request(&self) -> &HttpRequest {
         &self.request
     }
 
     /// Takes the request to send.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, HttpRequest, Identity, Nonce,
-    ///     SecretString, SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// let signed = CreateSession::new(&app, &Identity::application(), input)
-    ///     .build(&Endpoint::default())?;
-    /// let request: HttpRequest = signed.into_request();
-    /// assert_eq!(request.headers()["content-type"], "application/json");
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn into_request(mut self) -> HttpRequest {
         std::mem::take(&mut self.request)
     }
@@ -230,78 +172,22 @@ impl SignedRequest {
     /// The exact string that was signed. It contains the user's password or
     /// provider token: show [`SignedRequest::masked_string_to_sign`] instead
     /// to people and logs.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
-    ///     SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// let signed = CreateSession::new(&app, &Identity::application(), input)
-    ///     .build(&Endpoint::default())?;
-    /// assert_eq!(
-    ///     signed.string_to_sign(),
-    ///     "application_id=12345&auth_key=AbCdEfGh-12345&nonce=4242&timestamp=1700000000"
-    /// );
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn string_to_sign(&self) -> &str {
         &self.string_to_sign
     }
 
     /// The string that was signed with passwords, provider tokens and
     /// secrets replaced by `***`.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
-    ///     SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let user = Identity::twitter("tok123", "sec456")?;
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// let signed = CreateSession::new(&app, &user, input).build(&Endpoint::default())?;
-    /// assert_eq!(
-    ///     signed.masked_string_to_sign(),
-    ///     "application_id=12345&auth_key=AbCdEfGh-12345&keys[secret]=***&keys[token]=***\
-    ///      &nonce=4242&provider=twitter&timestamp=1700000000"
-    /// );
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn masked_string_to_sign(&self) -> String {
         self.sensitive.mask(&self.string_to_sign)
     }
 
     /// The signature sent in the `signature` parameter.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, Nonce, SecretString,
-    ///     SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let alice = Identity::login("alice", "p@ss word&1=2")?;
-    /// let input = SigningInput::new(1_700_000_000, Nonce::new(4242)?);
-    /// let signed = CreateSession::new(&app, &alice, input).build(&Endpoint::default())?;
-    /// assert_eq!(signed.signature().to_string(), "56a1c07a5dfb9dbe0948aa93c2b79a01eb33a177");
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn signature(&self) -> Signature {
         self.signature
     }
 
     /// The timestamp and nonce it was signed with.
-    ///
-    /// ```
-    /// use qb_auth_core::{AppCredentials, CreateSession, Endpoint, Identity, NonceSource,
-    ///     SecretString, SequentialNonces, SigningInput};
-    ///
-    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
-    /// let input = SigningInput::new(1_700_000_000, SequentialNonces::starting_at(4242).next_nonce()?);
-    /// let signed = CreateSession::new(&app, &Identity::application(), input)
-    ///     .build(&Endpoint::default())?;
-    /// assert_eq!(signed.signing_input(), input);
-    /// assert_eq!(signed.signing_input().nonce().get(), 4242);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn signing_input(&self) -> SigningInput {
         self.input
     }

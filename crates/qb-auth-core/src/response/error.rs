@@ -148,13 +148,6 @@ impl ErrorKind {
     }
 
     /// Whether any retry can help.
-    ///
-    /// ```
-    /// use qb_auth_core::ErrorKind;
-    ///
-    /// assert!(ErrorKind::ServerError.is_retryable());
-    /// assert!(!ErrorKind::UnexpectedSignature.is_retryable());
-    /// ```
     pub const fn is_retryable(self) -> bool {
         !matches!(self.retry(), Retry::Never)
     }
@@ -309,152 +302,46 @@ struct Inner {
 
 impl ApiError {
     /// The HTTP status.
-    ///
-    /// ```
-    /// use qb_auth_core::{check_status, Operation};
-    ///
-    /// let answer = http::Response::builder().status(404).body(Vec::new())?;
-    /// let err = check_status(&answer, Operation::Other).unwrap_err();
-    /// assert_eq!(err.status(), http::StatusCode::NOT_FOUND);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn status(&self) -> StatusCode {
         self.inner.status
     }
 
     /// The classification.
-    ///
-    /// ```
-    /// use qb_auth_core::{parse_session, ErrorKind, Operation};
-    ///
-    /// let answer = http::Response::builder()
-    ///     .status(422)
-    ///     .body(br#"{"errors":{"base":["Unexpected signature"]}}"#.to_vec())?;
-    /// let err = parse_session(&answer, Operation::CreateApplicationSession).unwrap_err();
-    /// assert_eq!(err.kind(), ErrorKind::UnexpectedSignature);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
 
     /// The call that failed.
-    ///
-    /// ```
-    /// use qb_auth_core::{check_status, Operation};
-    ///
-    /// let answer = http::Response::builder().status(500).body(Vec::new())?;
-    /// let err = check_status(&answer, Operation::Logout).unwrap_err();
-    /// assert_eq!(err.operation(), Operation::Logout);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn operation(&self) -> Operation {
         self.inner.operation
     }
 
     /// General messages: `errors` as a list, `errors.base`, or `message`.
-    ///
-    /// ```
-    /// use qb_auth_core::{check_status, Operation};
-    ///
-    /// let answer = http::Response::builder()
-    ///     .status(401)
-    ///     .body(br#"{"errors":["Token is required"]}"#.to_vec())?;
-    /// let err = check_status(&answer, Operation::Other).unwrap_err();
-    /// assert_eq!(err.messages(), ["Token is required"]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn messages(&self) -> &[String] {
         &self.inner.messages
     }
 
     /// Messages by field, such as `login: ["has already been taken."]`.
-    ///
-    /// ```
-    /// use qb_auth_core::{check_status, ErrorKind, Operation};
-    ///
-    /// let answer = http::Response::builder()
-    ///     .status(422)
-    ///     .body(br#"{"errors":{"login":["has already been taken."]}}"#.to_vec())?;
-    /// let err = check_status(&answer, Operation::Other).unwrap_err();
-    /// assert_eq!(err.kind(), ErrorKind::Validation);
-    /// assert_eq!(err.field_errors()["login"], ["has already been taken."]);
-    /// assert!(err.messages().is_empty());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
         &self.inner.field_errors
     }
 
     /// A top-level `code`, when the body had one.
-    ///
-    /// ```
-    /// use qb_auth_core::{check_status, Operation};
-    ///
-    /// let answer = http::Response::builder()
-    ///     .status(429)
-    ///     .body(br#"{"code":429,"message":"Too Many Requests"}"#.to_vec())?;
-    /// let err = check_status(&answer, Operation::Other).unwrap_err();
-    /// assert_eq!(err.code(), Some("429"));
-    /// assert_eq!(err.messages(), ["Too Many Requests"]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn code(&self) -> Option<&str> {
         self.inner.code.as_deref()
     }
 
     /// `Retry-After`, when the answer had one.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::{check_status, Operation, RetryAfter};
-    ///
-    /// let answer = http::Response::builder()
-    ///     .status(503)
-    ///     .header("Retry-After", "Tue, 14 Nov 2023 22:13:20 GMT")
-    ///     .body(Vec::new())?;
-    /// let err = check_status(&answer, Operation::Other).unwrap_err();
-    /// let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    /// assert_eq!(err.retry_after(), Some(RetryAfter::At(at)));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn retry_after(&self) -> Option<RetryAfter> {
         self.inner.retry_after
     }
 
     /// The server's `Date` header: how to measure clock skew.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::{check_status, ErrorKind, Operation};
-    ///
-    /// let answer = http::Response::builder()
-    ///     .status(422)
-    ///     .header("Date", "Tue, 14 Nov 2023 22:13:20 GMT")
-    ///     .body(br#"{"errors":{"base":["Bad timestamp"]}}"#.to_vec())?;
-    /// let err = check_status(&answer, Operation::CreateApplicationSession).unwrap_err();
-    /// assert_eq!(err.kind(), ErrorKind::BadTimestamp);
-    /// assert_eq!(err.server_date(), Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000)));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn server_date(&self) -> Option<SystemTime> {
         self.inner.server_date
     }
 
     /// The body exactly as received.
-    ///
-    /// ```
-    /// use qb_auth_core::{parse_session, ErrorKind, Operation};
-    ///
-    /// let body = br#"{"session":{"token":"not-for-logs","user_id":"none"}}"#;
-    /// let answer = http::Response::builder().status(201).body(body.to_vec())?;
-    /// let err = parse_session(&answer, Operation::GetSession).unwrap_err();
-    /// assert_eq!(err.kind(), ErrorKind::MalformedResponse);
-    /// assert_eq!(err.raw_body(), body);
-    /// assert!(!err.to_string().contains("not-for-logs"));
-    /// assert!(!format!("{err:?}").contains("not-for-logs"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn raw_body(&self) -> &[u8] {
         &self.inner.raw_body
     }

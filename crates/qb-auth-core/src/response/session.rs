@@ -70,15 +70,6 @@ impl Session {
     }
 
     /// The user this session belongs to, or `None` for an application session.
-    ///
-    /// ```
-    /// use qb_auth_core::{Session, SessionToken};
-    ///
-    /// let mut session = Session::new(SessionToken::new("t0k3n"));
-    /// assert_eq!(session.user(), None);
-    /// session.user_id = 42;
-    /// assert_eq!(session.user(), Some(42));
-    /// ```
     pub fn user(&self) -> Option<u64> {
         (self.user_id != 0).then_some(self.user_id)
     }
