@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use qb_auth_core::signature::{self, HashAlgorithm};
 use qb_auth_core::{
-    AppCredentials, BodyFormat, BuildErrorKind, CreateSession, Endpoint, Identity, Nonce, Operation, SecretString,
-    SigningInput, SocialProvider, check_status, parse_account_settings, parse_session, parse_user,
+    AppCredentials, BodyFormat, BuildErrorKind, CreateSession, Endpoint, Identity, Nonce,
+    Operation, SecretString, SigningInput, SocialProvider, check_status, parse_account_settings,
+    parse_session, parse_user,
 };
 use serde_json::Value;
 
