@@ -8,6 +8,7 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
+use qb_auth_core::adapter::{DEFAULT_MAX_BODY, TransportErrorKind};
 use qb_auth_core::{ApiError, BuildError, Endpoint, ErrorKind, HashAlgorithm};
 
 use crate::identity_args::IdentityError;
@@ -98,6 +99,7 @@ impl CliError {
         match self {
             Self::Identity(_) | Self::Secret(_) | Self::Build(_) => Code::Usage,
             Self::Api(failure) => api_code(failure.error.kind()),
+            Self::Network(failure) if failure.bad_answer() => Code::Server,
             Self::Network(_) => Code::Network,
             Self::Emulator { usage: true, .. } => Code::Usage,
             Self::Output(_) | Self::Emulator { .. } | Self::Demo(_) => Code::Failure,
@@ -186,9 +188,12 @@ impl fmt::Display for ApiFailure {
 
 impl std::error::Error for ApiFailure {}
 
-/// A request that got no answer.
+/// A request that got no answer, or one no HTTP client should read.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation} could not reach {endpoint}: {message}")]
+#[error(
+    "{operation} {} {endpoint}: {message}",
+    if self.bad_answer() { "got an answer that is not QuickBlox's from" } else { "could not reach" }
+)]
 pub(crate) struct NetworkFailure {
     /// The call that failed, such as `create user session`.
     pub(crate) operation: &'static str,
@@ -200,9 +205,61 @@ pub(crate) struct NetworkFailure {
     pub(crate) timed_out: bool,
 }
 
+impl NetworkFailure {
+    /// Whether an answer came but was not one QuickBlox gives: not HTTP, a
+    /// head too large to read, or a body over the cap. `--help` puts those
+    /// under code 5 with the other answers that are not QuickBlox's; the
+    /// endpoint was reached.
+    ///
+    /// `transport.rs` keeps only the adapter error's text, which starts with
+    /// the kind's own `Display`; match that until it hands over the kind.
+    pub(crate) fn bad_answer(&self) -> bool {
+        [
+            TransportErrorKind::Protocol,
+            TransportErrorKind::BodyTooLarge {
+                limit: DEFAULT_MAX_BODY,
+            },
+        ]
+        .iter()
+        .any(|kind| self.message.starts_with(&kind.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn network(message: String) -> CliError {
+        CliError::Network(NetworkFailure {
+            operation: "create application session",
+            endpoint: Endpoint::default(),
+            message,
+            timed_out: false,
+        })
+    }
+
+    #[test]
+    fn an_answer_no_client_reads_is_a_server_error_not_a_network_one() {
+        for kind in [
+            TransportErrorKind::Protocol,
+            TransportErrorKind::BodyTooLarge {
+                limit: DEFAULT_MAX_BODY,
+            },
+        ] {
+            let error = network(format!("{kind}: detail"));
+            assert_eq!(error.code(), Code::Server, "{kind}");
+            assert!(error.to_string().contains("not QuickBlox's"), "{error}");
+        }
+        for kind in [
+            TransportErrorKind::Connect,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Connection,
+        ] {
+            let error = network(format!("{kind}: detail"));
+            assert_eq!(error.code(), Code::Network, "{kind}");
+            assert!(error.to_string().contains("could not reach"), "{error}");
+        }
+    }
 
     #[test]
     fn every_family_has_its_own_code() {
