@@ -2,7 +2,11 @@
 //! scratch over the identical string to sign. The two are timed interleaved,
 //! a batch of the operation then a batch of the floor (the order swapped
 //! every round), so whatever else the machine is doing slows both alike; the
-//! ratio is the median of the rounds' ratios. Prints one tab-separated line
+//! ratio is the median of the rounds' ratios. Rounds also go round-robin over
+//! the cases (one round of every case, then the next), so a burst of load
+//! that slows allocation-heavy code more than the floor's hashing spreads
+//! over a few rounds of every case instead of all rounds of one, and the
+//! medians step over it. Prints one tab-separated line
 //! per case for `cargo xtask bench`:
 //! `time <id> <op ns> <floor ns> <median ratio> <rounds> <label>`, the times
 //! being medians over the rounds. Run it alone with
@@ -91,9 +95,23 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// The rounds of one case so far.
+struct Rounds {
+    id: &'static str,
+    label: &'static str,
+    /// Calls per batch, found in the first round.
+    calls: u64,
+    op_ns: Vec<f64>,
+    floor_ns: Vec<f64>,
+    ratios: Vec<f64>,
+}
+
 struct Interleaved {
     key: Vec<u8>,
     settings: Settings,
+    /// The round `run_all` is going through.
+    round: usize,
+    cases: Vec<Rounds>,
 }
 
 impl Measure for Interleaved {
@@ -101,36 +119,38 @@ impl Measure for Interleaved {
         let key = self.key.as_slice();
         let message = case.string_to_sign.as_bytes();
         let mut floor_op = || floor(black_box(key), black_box(message));
-        let calls = calibrate(self.settings.batch, &mut op, &mut floor_op);
-        let rounds = self.settings.rounds;
-        let (mut op_ns, mut floor_ns, mut ratios) = (
-            Vec::with_capacity(rounds),
-            Vec::with_capacity(rounds),
-            Vec::with_capacity(rounds),
-        );
-        for round in 0..rounds {
-            // Swap the order each round, so that neither always runs with
-            // the caches the other left.
-            let (op_time, floor_time) = if round % 2 == 0 {
-                let o = time(calls, &mut op);
-                (o, time(calls, &mut floor_op))
-            } else {
-                let f = time(calls, &mut floor_op);
-                (time(calls, &mut op), f)
-            };
-            let per_call = |d: Duration| d.as_nanos() as f64 / calls as f64;
-            op_ns.push(per_call(op_time));
-            floor_ns.push(per_call(floor_time));
-            ratios.push(op_time.as_secs_f64() / floor_time.as_secs_f64().max(f64::MIN_POSITIVE));
-        }
-        println!(
-            "time\t{}\t{:.2}\t{:.2}\t{:.4}\t{rounds}\t{}",
-            case.id,
-            median(&mut op_ns),
-            median(&mut floor_ns),
-            median(&mut ratios),
-            case.label
-        );
+        let index = match self.cases.iter().position(|c| c.id == case.id) {
+            Some(index) => index,
+            None => {
+                let calls = calibrate(self.settings.batch, &mut op, &mut floor_op);
+                self.cases.push(Rounds {
+                    id: case.id,
+                    label: case.label,
+                    calls,
+                    op_ns: Vec::with_capacity(self.settings.rounds),
+                    floor_ns: Vec::with_capacity(self.settings.rounds),
+                    ratios: Vec::with_capacity(self.settings.rounds),
+                });
+                self.cases.len() - 1
+            }
+        };
+        let rounds = &mut self.cases[index];
+        let calls = rounds.calls;
+        // Swap the order each round, so that neither always runs with the
+        // caches the other left.
+        let (op_time, floor_time) = if self.round % 2 == 0 {
+            let o = time(calls, &mut op);
+            (o, time(calls, &mut floor_op))
+        } else {
+            let f = time(calls, &mut floor_op);
+            (time(calls, &mut op), f)
+        };
+        let per_call = |d: Duration| d.as_nanos() as f64 / calls as f64;
+        rounds.op_ns.push(per_call(op_time));
+        rounds.floor_ns.push(per_call(floor_time));
+        rounds
+            .ratios
+            .push(op_time.as_secs_f64() / floor_time.as_secs_f64().max(f64::MIN_POSITIVE));
     }
 }
 
@@ -146,6 +166,22 @@ fn main() {
     let mut timed = Interleaved {
         key: fixtures.key().to_vec(),
         settings,
+        round: 0,
+        cases: Vec::new(),
     };
-    run_all(&fixtures, &mut timed);
+    for round in 0..settings.rounds {
+        timed.round = round;
+        run_all(&fixtures, &mut timed);
+    }
+    for case in &mut timed.cases {
+        println!(
+            "time\t{}\t{:.2}\t{:.2}\t{:.4}\t{}\t{}",
+            case.id,
+            median(&mut case.op_ns),
+            median(&mut case.floor_ns),
+            median(&mut case.ratios),
+            case.ratios.len(),
+            case.label
+        );
+    }
 }
