@@ -1,12 +1,9 @@
-//! The core part: runs the criterion bench (`benches/core.rs`) and the
+//! The core part: runs the interleaved timing (`benches/core.rs`) and the
 //! allocation counter (`benches/allocations.rs`) of qb-auth-core, and joins
-//! criterion's medians with the counts by case id.
+//! the timings with the counts by case id.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
-
-use serde::Deserialize;
 
 use crate::cargo;
 
@@ -17,11 +14,15 @@ pub(crate) struct CoreRow {
     pub(crate) id: String,
     /// What the table shows.
     pub(crate) label: String,
-    /// Median time per operation.
+    /// Median time per operation over the rounds.
     pub(crate) median_ns: f64,
-    /// Median time of the floor: HMAC-SHA1 keyed from scratch over the
-    /// same string to sign.
+    /// Median time of the floor over the same rounds: HMAC-SHA1 keyed from
+    /// scratch over the same string to sign.
     pub(crate) floor_ns: f64,
+    /// Median over the rounds of the operation's time over the floor's, each
+    /// round timing the two back to back: what the targets are held to,
+    /// since load that slows one slows the other.
+    pub(crate) ratio: f64,
     /// Heap allocations (and reallocations) per operation.
     pub(crate) allocations: f64,
     /// Bytes allocated per operation.
@@ -30,30 +31,29 @@ pub(crate) struct CoreRow {
 
 impl CoreRow {
     pub(crate) fn ratio(&self) -> f64 {
-        self.median_ns / self.floor_ns
+        self.ratio
     }
 }
 
-/// Measurement settings passed to criterion.
+/// How long `benches/core.rs` times each case.
 struct Timing {
-    warm_up_secs: f64,
-    measure_secs: f64,
-    samples: u32,
+    /// Rounds of one batch of the operation and one of its floor.
+    rounds: u32,
+    /// How long the slower batch of a round takes, in microseconds.
+    batch_us: u32,
 }
 
 impl Timing {
     fn new(quick: bool) -> Self {
         if quick {
             Self {
-                warm_up_secs: 0.5,
-                measure_secs: 1.0,
-                samples: 30,
+                rounds: 61,
+                batch_us: 2000,
             }
         } else {
             Self {
-                warm_up_secs: 2.0,
-                measure_secs: 5.0,
-                samples: 100,
+                rounds: 201,
+                batch_us: 5000,
             }
         }
     }
@@ -82,26 +82,13 @@ pub(crate) fn build(root: &Path) -> Result<(), String> {
 
 /// Runs both benches and returns one row per case, in the benches' order.
 pub(crate) fn run(root: &Path, quick: bool) -> Result<Vec<CoreRow>, String> {
-    let out_dir = target_dir(root).join("xtask-bench");
-    let criterion_home = out_dir.join("criterion");
-    // Stale estimates from an earlier run must not stand in for a missing one.
-    if criterion_home.exists() {
-        fs::remove_dir_all(&criterion_home)
-            .map_err(|e| format!("could not clear {}: {e}", criterion_home.display()))?;
-    }
-    fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-
     let timing = Timing::new(quick);
     println!(
-        "core: timing each case and its floor ({} s warm-up, {} s measurement)...",
-        timing.warm_up_secs, timing.measure_secs
+        "core: timing each case interleaved with its floor ({} rounds of {} ms batches)...",
+        timing.rounds,
+        f64::from(timing.batch_us) / 1000.0
     );
-    let log_path = out_dir.join("criterion.log");
-    let log = fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-    let log_err = log
-        .try_clone()
-        .map_err(|e| format!("{}: {e}", log_path.display()))?;
-    let status = cargo(root)
+    let output = cargo(root)
         .args([
             "bench",
             "-p",
@@ -111,20 +98,15 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<Vec<CoreRow>, String> {
             "--quiet",
             "--",
         ])
-        .args(["--warm-up-time", &timing.warm_up_secs.to_string()])
-        .args(["--measurement-time", &timing.measure_secs.to_string()])
-        .args(["--sample-size", &timing.samples.to_string()])
-        .env("CRITERION_HOME", &criterion_home)
-        .stdout(log)
-        .stderr(log_err)
-        .status()
+        .args(["--rounds", &timing.rounds.to_string()])
+        .args(["--batch-us", &timing.batch_us.to_string()])
+        .stderr(Stdio::inherit())
+        .output()
         .map_err(|e| format!("could not run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!(
-            "the core bench failed ({status}); see {}",
-            log_path.display()
-        ));
+    if !output.status.success() {
+        return Err(format!("the core bench failed ({})", output.status));
     }
+    let timings = parse_timings(&String::from_utf8_lossy(&output.stdout))?;
 
     println!("core: counting allocations...");
     let output = cargo(root)
@@ -147,24 +129,21 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<Vec<CoreRow>, String> {
     counts
         .into_iter()
         .map(|count| {
-            let op_ns = median_ns(&criterion_home, &count.id, "op")?;
-            let floor_ns = median_ns(&criterion_home, &count.id, "floor")?;
+            let timed = timings
+                .iter()
+                .find(|t| t.id == count.id)
+                .ok_or_else(|| format!("the core bench did not time {}", count.id))?;
             Ok(CoreRow {
                 id: count.id,
                 label: count.label,
-                median_ns: op_ns,
-                floor_ns,
+                median_ns: timed.op_ns,
+                floor_ns: timed.floor_ns,
+                ratio: timed.ratio,
                 allocations: count.allocations,
                 bytes: count.bytes,
             })
         })
         .collect()
-}
-
-pub(crate) fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
 }
 
 /// One line of `benches/allocations.rs`.
@@ -213,28 +192,42 @@ fn parse_allocations(stdout: &str) -> Result<Vec<Count>, String> {
     Ok(counts)
 }
 
-/// Criterion's `new/estimates.json`: only the median is read.
-#[derive(Deserialize)]
-struct Estimates {
-    median: Estimate,
+/// One line of `benches/core.rs`.
+#[derive(Debug, PartialEq)]
+struct Timed {
+    id: String,
+    op_ns: f64,
+    floor_ns: f64,
+    ratio: f64,
 }
 
-#[derive(Deserialize)]
-struct Estimate {
-    point_estimate: f64,
-}
-
-fn median_ns(criterion_home: &Path, group: &str, function: &str) -> Result<f64, String> {
-    let path = criterion_home
-        .join(group)
-        .join(function)
-        .join("new")
-        .join("estimates.json");
-    let text = fs::read_to_string(&path)
-        .map_err(|e| format!("no criterion estimate at {}: {e}", path.display()))?;
-    let estimates: Estimates = serde_json::from_str(&text)
-        .map_err(|e| format!("unreadable criterion estimate {}: {e}", path.display()))?;
-    Ok(estimates.median.point_estimate)
+fn parse_timings(stdout: &str) -> Result<Vec<Timed>, String> {
+    let timings: Vec<Timed> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("time\t"))
+        .map(|rest| {
+            let fields: Vec<&str> = rest.splitn(6, '\t').collect();
+            let [id, op_ns, floor_ns, ratio, _rounds, _label] = fields[..] else {
+                return Err(format!("unexpected timing line: {rest:?}"));
+            };
+            let number = |text: &str| {
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n > 0.0)
+                    .ok_or_else(|| format!("not a positive number in timing line: {text:?}"))
+            };
+            Ok(Timed {
+                id: id.to_owned(),
+                op_ns: number(op_ns)?,
+                floor_ns: number(floor_ns)?,
+                ratio: number(ratio)?,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if timings.is_empty() {
+        return Err("the core bench printed no timings".to_owned());
+    }
+    Ok(timings)
 }
 
 #[cfg(test)]
@@ -265,17 +258,20 @@ mod tests {
     }
 
     #[test]
-    fn medians_come_from_criterion_estimates() {
-        let home = std::env::temp_dir().join(format!("xtask-est-{}", std::process::id()));
-        let dir = home.join("g").join("op").join("new");
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(
-            dir.join("estimates.json"),
-            r#"{"mean":{"point_estimate":5.0},"median":{"point_estimate":4.5,"standard_error":0.1}}"#,
-        )
-        .unwrap();
-        assert_eq!(median_ns(&home, "g", "op").unwrap(), 4.5);
-        assert!(median_ns(&home, "g", "floor").is_err());
-        fs::remove_dir_all(&home).unwrap();
+    fn timing_lines_are_read_and_bad_ones_refused() {
+        let out = "sign_app: noise\ntime\tsign_app\t120.50\t100.25\t1.2100\t61\tstring to sign\n";
+        assert_eq!(
+            parse_timings(out).unwrap(),
+            [Timed {
+                id: "sign_app".to_owned(),
+                op_ns: 120.5,
+                floor_ns: 100.25,
+                ratio: 1.21,
+            }]
+        );
+        assert!(parse_timings("nothing\n").is_err());
+        assert!(parse_timings("time\tx\t1\t2\n").is_err());
+        assert!(parse_timings("time\tx\t1\t0\t1\t61\tlabel\n").is_err());
+        assert!(parse_timings("time\tx\t1\t2\tNaN\t61\tlabel\n").is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! Project automation. `cargo xtask bench` measures the sans-IO core beside
-//! its floor (criterion, in `crates/qb-auth-core/benches/`) and the clients
+//! its floor (timed interleaved, `crates/qb-auth-core/benches/`) and the clients
 //! end to end against the emulator on loopback, prints one table per part
 //! with PASS or MISS for each target of issue 7, and with `--record` writes
 //! the results into `docs/benchmarks.md`. `cargo xtask docs` checks that
@@ -50,7 +50,7 @@ struct BenchArgs {
     /// Write the results, the machine and the commit into docs/benchmarks.md.
     #[arg(long)]
     record: bool,
-    /// Skip the core benches (criterion).
+    /// Skip the core benches (interleaved timing and allocation counts).
     #[arg(long)]
     skip_core: bool,
     /// Skip the end-to-end part.

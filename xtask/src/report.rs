@@ -46,9 +46,10 @@ impl Measured<'_> {
     }
 }
 
-const CORE_NOTE: &str = "median of criterion's samples; floor = HMAC-SHA1 keyed from scratch \
-over the same string to sign, measured in the same run; allocations counted by a wrapping \
-global allocator in a separate run of the same code";
+const CORE_NOTE: &str = "each operation timed interleaved with its floor (a batch of one, then \
+of the other, in rounds), so load slows both alike; times are medians over the rounds, the ratio \
+is the median of the rounds' ratios; floor = HMAC-SHA1 keyed from scratch over the same string \
+to sign; allocations counted on the measuring thread in a separate run of the same code";
 
 const E2E_NOTE: &str = "client and emulator in one process on separate runtimes of 2 worker \
 threads each, sharing the machine's cores; CPU time per thread from /proc; baseline = the same \

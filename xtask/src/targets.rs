@@ -180,6 +180,7 @@ mod tests {
             label: id.to_owned(),
             median_ns,
             floor_ns,
+            ratio: median_ns / floor_ns,
             allocations,
             bytes: 0.0,
         }

@@ -8,6 +8,7 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
+use qb_auth_core::TransportErrorKind;
 use qb_auth_core::{ApiError, BuildError, Endpoint, ErrorKind, HashAlgorithm};
 
 use crate::identity_args::IdentityError;
@@ -98,6 +99,7 @@ impl CliError {
         match self {
             Self::Identity(_) | Self::Secret(_) | Self::Build(_) => Code::Usage,
             Self::Api(failure) => api_code(failure.error.kind()),
+            Self::Network(failure) if failure.bad_answer() => Code::Server,
             Self::Network(_) => Code::Network,
             Self::Emulator { usage: true, .. } => Code::Usage,
             Self::Output(_) | Self::Emulator { .. } | Self::Demo(_) => Code::Failure,
@@ -186,9 +188,12 @@ impl fmt::Display for ApiFailure {
 
 impl std::error::Error for ApiFailure {}
 
-/// A request that got no answer.
+/// A request that got no answer, or one no HTTP client should read.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation} could not reach {endpoint}: {message}")]
+#[error(
+    "{operation} {} {endpoint}: {message}",
+    if self.bad_answer() { "got an answer that is not QuickBlox's from" } else { "could not reach" }
+)]
 pub(crate) struct NetworkFailure {
     /// The call that failed, such as `create user session`.
     pub(crate) operation: &'static str,
@@ -196,13 +201,61 @@ pub(crate) struct NetworkFailure {
     pub(crate) endpoint: Endpoint,
     /// The transport's own description (adapters keep secrets out of it).
     pub(crate) message: String,
+    /// What failed, when the transport said (not when setting it up).
+    pub(crate) kind: Option<TransportErrorKind>,
+}
+
+impl NetworkFailure {
+    /// Whether an answer came but was not one QuickBlox gives: not HTTP, a
+    /// head too large to read, or a body over the cap. `--help` puts those
+    /// under code 5 with the other answers that are not QuickBlox's; the
+    /// endpoint was reached.
+    pub(crate) fn bad_answer(&self) -> bool {
+        matches!(
+            self.kind,
+            Some(TransportErrorKind::Protocol | TransportErrorKind::BodyTooLarge { .. })
+        )
+    }
+
     /// Whether it was a timeout, for the hint.
-    pub(crate) timed_out: bool,
+    pub(crate) fn timed_out(&self) -> bool {
+        self.kind == Some(TransportErrorKind::Timeout)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn network(kind: TransportErrorKind) -> CliError {
+        CliError::Network(NetworkFailure {
+            operation: "create application session",
+            endpoint: Endpoint::default(),
+            message: format!("{kind}: detail"),
+            kind: Some(kind),
+        })
+    }
+
+    #[test]
+    fn an_answer_no_client_reads_is_a_server_error_not_a_network_one() {
+        for kind in [
+            TransportErrorKind::Protocol,
+            TransportErrorKind::BodyTooLarge { limit: 1024 },
+        ] {
+            let error = network(kind.clone());
+            assert_eq!(error.code(), Code::Server, "{kind}");
+            assert!(error.to_string().contains("not QuickBlox's"), "{error}");
+        }
+        for kind in [
+            TransportErrorKind::Connect,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Connection,
+        ] {
+            let error = network(kind.clone());
+            assert_eq!(error.code(), Code::Network, "{kind}");
+            assert!(error.to_string().contains("could not reach"), "{error}");
+        }
+    }
 
     #[test]
     fn every_family_has_its_own_code() {

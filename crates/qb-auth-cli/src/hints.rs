@@ -5,12 +5,16 @@
 
 use std::time::SystemTime;
 
-use qb_auth_core::{ErrorKind, HashAlgorithm, RetryAfter, unix_seconds};
+use qb_auth_core::{Endpoint, ErrorKind, HashAlgorithm, RetryAfter, unix_seconds};
 
 use crate::exit::{ApiFailure, CliError, NetworkFailure};
 
 /// How far the timestamp may be from the server's clock.
 const TIMESTAMP_WINDOW_SECS: i64 = 60 * 60;
+
+/// The longest `Retry-After` repeated as advice. Rate limits reset within
+/// minutes; a longer wait is a broken or hostile header, not advice.
+const PLAUSIBLE_WAIT_SECS: u64 = 24 * 60 * 60;
 
 /// Lines of advice to print after the error itself; empty when the message
 /// says it all.
@@ -64,22 +68,10 @@ fn api(failure: &ApiFailure) -> Vec<String> {
              create the session with an identity)"
                 .into(),
         ),
-        ErrorKind::RateLimited => {
-            let wait = match failure.error.retry_after() {
-                Some(after) => format!("wait {}s", after_secs(after, failure.received_at).max(1)),
-                None => "wait a little".into(),
-            };
-            lines.push(format!(
-                "the plan's request rate was exceeded: {wait} and try again"
-            ));
-        }
+        ErrorKind::RateLimited => lines.push(rate_limited(failure)),
         ErrorKind::ServerError => lines
             .push("the server failed; this is not caused by your input: try again later".into()),
-        ErrorKind::MalformedResponse => lines.push(format!(
-            "{} did not answer like QuickBlox; check that --endpoint is a QuickBlox API host \
-             (such as https://api.quickblox.com)",
-            failure.endpoint
-        )),
+        ErrorKind::MalformedResponse => lines.push(not_quickblox(&failure.endpoint)),
         _ => {}
     }
     lines
@@ -167,15 +159,41 @@ fn bad_timestamp(failure: &ApiFailure, lines: &mut Vec<String>) {
 }
 
 fn network(failure: &NetworkFailure) -> Vec<String> {
+    if failure.bad_answer() {
+        return vec![not_quickblox(&failure.endpoint)];
+    }
     let mut lines = vec![format!(
         "check that {} is the right --endpoint and that this machine can reach it (proxy \
          settings come from HTTPS_PROXY / HTTP_PROXY)",
         failure.endpoint
     )];
-    if failure.timed_out {
+    if failure.timed_out() {
         lines.push("no answer came in time: raise --timeout if the network is slow".into());
     }
     lines
+}
+
+fn not_quickblox(endpoint: &Endpoint) -> String {
+    format!(
+        "{endpoint} did not answer like QuickBlox; check that --endpoint is a QuickBlox API host \
+         (such as https://api.quickblox.com)"
+    )
+}
+
+fn rate_limited(failure: &ApiFailure) -> String {
+    let Some(after) = failure.error.retry_after() else {
+        return "the plan's request rate was exceeded: wait a little and try again".into();
+    };
+    let secs = after_secs(after, failure.received_at).max(1);
+    if secs > PLAUSIBLE_WAIT_SECS {
+        "the plan's request rate was exceeded; the server's Retry-After asks for more than a \
+         day, which no rate limit needs: wait a minute and try again"
+            .into()
+    } else {
+        // At most a day, so the conversion to i64 is exact.
+        let wait = human(i64::try_from(secs).unwrap_or(i64::MAX));
+        format!("the plan's request rate was exceeded: wait {wait} and try again")
+    }
 }
 
 fn after_secs(after: RetryAfter, now: SystemTime) -> u64 {
@@ -206,7 +224,7 @@ fn human(secs: i64) -> String {
 mod tests {
     use std::time::Duration;
 
-    use qb_auth_core::{Endpoint, Operation, check_status};
+    use qb_auth_core::{Operation, check_status};
 
     use super::*;
     use crate::exit::SignedContext;
@@ -290,6 +308,30 @@ mod tests {
     fn invalid_credentials_promise_no_loop() {
         let f = failure(401, r#"{"errors":["Unauthorized"]}"#, None);
         assert!(api(&f)[0].contains("does not retry"));
+    }
+
+    fn rate_limited_after(retry_after: &str) -> String {
+        let response = http::Response::builder()
+            .status(429)
+            .header("Retry-After", retry_after)
+            .body(Vec::new())
+            .unwrap();
+        let error = check_status(&response, Operation::CreateUserSession).unwrap_err();
+        api(&ApiFailure::new(error, &Endpoint::default())).join("\n")
+    }
+
+    #[test]
+    fn an_absurd_retry_after_gives_sane_advice() {
+        let text = rate_limited_after("18446744073709551615");
+        assert!(!text.contains("18446744073709551615"), "{text}");
+        assert!(text.contains("more than a day"), "{text}");
+        assert!(text.contains("wait a minute"), "{text}");
+        let far = qb_auth_core::time::format_http_date(
+            SystemTime::now() + Duration::from_secs(400 * 24 * 3600),
+        );
+        assert!(rate_limited_after(&far).contains("more than a day"));
+        assert!(rate_limited_after("7").contains("wait 7s and try again"));
+        assert!(rate_limited_after("3600").contains("wait 1h 0m 0s and try again"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::exit::Code;
+use crate::output::terminal_safe;
 
 fn main() -> ExitCode {
     // clap prints its own usage errors and exits with 2, help and version with 0.
@@ -37,10 +38,11 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             let mut err = std::io::stderr().lock();
-            // Nothing more can be done if stderr is gone too.
-            let _ = writeln!(err, "error: {error}");
+            // Messages quote the server's words: escape what a terminal
+            // would act on. Nothing more can be done if stderr is gone too.
+            let _ = writeln!(err, "error: {}", terminal_safe(&error.to_string()));
             for line in hints::next_steps(&error) {
-                let _ = writeln!(err, "  {line}");
+                let _ = writeln!(err, "  {}", terminal_safe(&line));
             }
             error.code().into()
         }

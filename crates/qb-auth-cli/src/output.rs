@@ -3,8 +3,15 @@
 //! The only secrets ever printed are the token `session create` exists to
 //! hand out and the body of a dry run, which the user asked to see. Sessions
 //! read back with `session get` are printed without their token.
+//!
+//! Text from a server (tokens, user fields, hosts, error messages) goes
+//! through [`terminal_safe`] before it reaches a terminal, so an answer
+//! cannot retitle the window, clear the screen or fake lines; JSON output
+//! escapes control characters by itself.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::SystemTime;
 
@@ -12,6 +19,31 @@ use clap::ValueEnum;
 use qb_auth_core::time::{format_expiration, format_rfc3339};
 use qb_auth_core::{AccountSettings, HashAlgorithm, Session, SignedRequest, User};
 use serde::Serialize;
+
+/// `text` with every control character (C0, DEL, C1) and every
+/// bidirectional formatting mark written as an escape (`\u{1b}`, `\n`), so
+/// that it shows as text and does nothing to the terminal.
+pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || is_bidi_control(c);
+    if !text.contains(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            // `escape_default` gives `\n`, `\t`, `\r` or `\u{..}`.
+            let _ = write!(safe, "{}", c.escape_default());
+        } else {
+            safe.push(c);
+        }
+    }
+    Cow::Owned(safe)
+}
+
+/// Marks that reorder how a line is shown (the "Trojan Source" set).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
 
 /// `--output`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -152,7 +184,7 @@ pub(crate) fn session(
         OutputFormat::Text => {
             let mut rows = Vec::new();
             if let Some(token) = token {
-                rows.push(("token", token.to_owned()));
+                rows.push(("token", terminal_safe(token).into_owned()));
             }
             rows.push(("session id", opt(session.id)));
             rows.push(("application id", opt(session.application_id)));
@@ -180,12 +212,9 @@ pub(crate) fn user(out: &mut dyn Write, format: OutputFormat, user: &User) -> io
                 out,
                 &[
                     ("user id", user.id.to_string()),
-                    ("login", user.login.clone().unwrap_or_else(|| "-".into())),
-                    ("email", user.email.clone().unwrap_or_else(|| "-".into())),
-                    (
-                        "full name",
-                        user.full_name.clone().unwrap_or_else(|| "-".into()),
-                    ),
+                    ("login", or_dash(&user.login)),
+                    ("email", or_dash(&user.email)),
+                    ("full name", or_dash(&user.full_name)),
                 ],
             )
         }
@@ -201,7 +230,6 @@ pub(crate) fn account_settings(
     match format {
         OutputFormat::Json => json(out, settings),
         OutputFormat::Text => {
-            let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
             table(
                 out,
                 &[
@@ -210,8 +238,16 @@ pub(crate) fn account_settings(
                     ("turn server", or_dash(&settings.turnserver_endpoint)),
                 ],
             )?;
-            if let Some(endpoint) = settings.endpoint() {
-                writeln!(out, "use it with: --endpoint {endpoint}")?;
+            match settings.try_endpoint() {
+                Ok(endpoint) => writeln!(out, "use it with: --endpoint {endpoint}")?,
+                // Say why the named host cannot be used (plain http off
+                // loopback, not a URL); an absent one needs no words.
+                Err(e) if settings.api_endpoint.is_some() => writeln!(
+                    out,
+                    "not usable as --endpoint: {}",
+                    terminal_safe(&e.to_string())
+                )?,
+                Err(_) => {}
             }
             Ok(())
         }
@@ -254,6 +290,13 @@ fn table(out: &mut dyn Write, rows: &[(&str, String)]) -> io::Result<()> {
         writeln!(out, "{key:<width$}  {value}")?;
     }
     Ok(())
+}
+
+/// A server-supplied value, made safe for a terminal, or `-`.
+fn or_dash(value: &Option<String>) -> String {
+    value
+        .as_deref()
+        .map_or_else(|| "-".to_owned(), |v| terminal_safe(v).into_owned())
 }
 
 fn opt(value: Option<u64>) -> String {

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use qb_auth_client::{BlockingClient, BlockingTransport, Error, HttpOptions, Response, Transport};
-use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, HttpRequest, TransportErrorKind};
+use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, HttpRequest};
 use qb_auth_core::{Operation, TransportError};
 use qb_auth_reqwest::Reqwest;
 use qb_auth_ureq::Ureq;
@@ -86,7 +86,7 @@ impl ClientSetup {
                 operation: "setting up the HTTP client",
                 endpoint: self.endpoint.clone(),
                 message,
-                timed_out: false,
+                kind: None,
             })
         };
         let mut options = HttpOptions::default();
@@ -126,7 +126,7 @@ pub(crate) fn call_failure(operation: Operation, endpoint: &Endpoint, error: Err
         CliError::Network(NetworkFailure {
             operation: operation.as_str(),
             endpoint: endpoint.clone(),
-            timed_out: *t.kind() == TransportErrorKind::Timeout,
+            kind: Some(t.kind().clone()),
             message: with_source(t),
         })
     };
@@ -137,7 +137,7 @@ pub(crate) fn call_failure(operation: Operation, endpoint: &Endpoint, error: Err
         other => CliError::Network(NetworkFailure {
             operation: operation.as_str(),
             endpoint: endpoint.clone(),
-            timed_out: false,
+            kind: other.transport_error().map(|t| t.kind().clone()),
             message: other.to_string(),
         }),
     }

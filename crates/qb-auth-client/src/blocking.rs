@@ -165,7 +165,9 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
     ///
     /// # Errors
     ///
-    /// [`Error::NoAccountEndpoint`] when the settings name no usable host.
+    /// [`Error::NoAccountEndpoint`] when the settings name no host, and
+    /// [`Error::Build`] when it is one this client refuses (plain `http://`
+    /// to a host that is not loopback).
     pub fn use_account_endpoint(
         &self,
         account_key: &str,

@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use http::Uri;
 use qb_auth_core::{
-    AccountSettings, ApiKey, BodyFormat, BuildError, Endpoint, HashAlgorithm, HttpRequest,
-    NonceSource, OsNonces, SigningInput, TransportError,
+    AccountSettings, ApiKey, BodyFormat, BuildError, BuildErrorKind, Endpoint, HashAlgorithm,
+    HttpRequest, NonceSource, OsNonces, SigningInput, TransportError,
 };
 use tracing::Instrument;
 
@@ -140,7 +140,12 @@ impl<M: Mode> Client<M> {
         &self,
         settings: AccountSettings,
     ) -> Result<(Self, AccountSettings), Error> {
-        let endpoint = settings.endpoint().ok_or(Error::NoAccountEndpoint)?;
+        // No host at all, or one this client refuses (plain http to a
+        // host that is not loopback): the refusal says which.
+        let endpoint = settings.try_endpoint().map_err(|e| match e.kind() {
+            BuildErrorKind::Empty(_) => Error::NoAccountEndpoint,
+            _ => Error::Build(e),
+        })?;
         Ok((self.with_endpoint(endpoint), settings))
     }
 

@@ -2,7 +2,7 @@
 //! `cargo xtask bench`:
 //! `alloc <id> <allocations per op> <bytes per op> <allocations per floor> <label>`.
 //! The floor's count (zero) shows that the counter sees only the operation.
-//! The counting allocator and why it is `stats_alloc`: `ops/counting.rs`.
+//! The counting allocator and why it is `allocation-counter`: `ops/counting.rs`.
 
 #![forbid(unsafe_code)]
 

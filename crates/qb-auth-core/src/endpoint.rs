@@ -1,8 +1,10 @@
 //! The API host requests go to.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use http::Uri;
+use http::uri::Scheme;
 
 use crate::error::{BuildError, BuildErrorKind};
 
@@ -31,7 +33,10 @@ impl Endpoint {
     /// The shared QuickBlox API host.
     pub const DEFAULT: &'static str = "https://api.quickblox.com";
 
-    /// Parses an absolute `http` or `https` URL with no query or fragment.
+    /// Parses an absolute `https` URL with no query or fragment; plain
+    /// `http` only to a loopback host (`127.0.0.0/8`, `::1`, `localhost`),
+    /// such as the emulator, since anything else would send passwords,
+    /// tokens and signatures in clear text. No setting lifts this.
     /// A bare host (as `account_settings` returns for chat) is not accepted;
     /// use [`Endpoint::from_host`] for that.
     ///
@@ -42,6 +47,11 @@ impl Endpoint {
     /// assert_eq!(ep.as_str(), "http://127.0.0.1:8080/qb");
     /// let err = Endpoint::parse("api.quickblox.com").unwrap_err();
     /// assert!(matches!(err.kind(), BuildErrorKind::InvalidEndpoint(_)));
+    /// let err = Endpoint::parse("http://api.quickblox.com").unwrap_err();
+    /// assert_eq!(
+    ///     err.kind(),
+    ///     &BuildErrorKind::PlainHttpNotLoopback("api.quickblox.com".into())
+    /// );
     /// # Ok::<(), qb_auth_core::BuildError>(())
     /// ```
     pub fn parse(url: &str) -> Result<Self, BuildError> {
@@ -60,6 +70,13 @@ impl Endpoint {
         };
         if authority.as_str().contains('@') {
             return Err(invalid("user information in the URL is not allowed"));
+        }
+        // Passwords, tokens and signatures must not cross a network in clear
+        // text; the emulator on this machine is the one use of plain HTTP.
+        if uri.scheme() == Some(&Scheme::HTTP) && !is_loopback(authority.host()) {
+            return Err(BuildError::new(BuildErrorKind::PlainHttpNotLoopback(
+                authority.host().to_owned(),
+            )));
         }
         if uri.query().is_some() || trimmed.contains('#') {
             return Err(invalid("a query or fragment is not allowed"));
@@ -121,6 +138,19 @@ impl Endpoint {
         Uri::try_from(self.url(path))
             .map_err(|e| BuildError::new(BuildErrorKind::Http(e.to_string())))
     }
+}
+
+/// Whether plain HTTP may go to `host` (as `Authority::host` gives it, IPv6
+/// in brackets): only if it never leaves this machine.
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Default for Endpoint {
@@ -196,5 +226,46 @@ mod tests {
                 .as_str(),
             "https://apiexample.quickblox.com"
         );
+    }
+}
+
+#[cfg(test)]
+mod plain_http_tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_for_every_host_but_loopback() {
+        for remote in [
+            "http://api.quickblox.com",
+            "HTTP://api.quickblox.com:80/qb",
+            "http://10.0.0.1",
+            "http://0.0.0.0:8080",
+            "http://[::ffff:127.0.0.1]",
+            "http://[::2]",
+            "http://127.0.0.1.example.com",
+            "http://localhost.example.com",
+            "http://128.0.0.1",
+        ] {
+            let err = Endpoint::parse(remote).expect_err(remote);
+            assert!(
+                matches!(err.kind(), BuildErrorKind::PlainHttpNotLoopback(_)),
+                "{remote}: {err:?}"
+            );
+            let text = err.to_string();
+            assert!(text.contains("https"), "{remote}: {text}");
+            assert!(text.contains("loopback"), "{remote}: {text}");
+        }
+        for local in [
+            "http://127.0.0.1",
+            "http://127.0.0.1:8080/qb",
+            "http://127.255.3.4",
+            "http://[::1]:9000",
+            "http://localhost:8080",
+            "http://LocalHost",
+            "https://api.quickblox.com",
+            "https://10.0.0.1",
+        ] {
+            assert!(Endpoint::parse(local).is_ok(), "{local} must be accepted");
+        }
     }
 }

@@ -65,6 +65,10 @@ pub enum BuildErrorKind {
     NonceOutOfRange(u64),
     /// The endpoint is not an absolute `http` or `https` URL.
     InvalidEndpoint(String),
+    /// The endpoint is plain `http://` to a host that is not loopback (the
+    /// host is given): passwords, tokens and signatures would cross the
+    /// network in clear text. Use `https://`.
+    PlainHttpNotLoopback(String),
     /// A value cannot go into an HTTP header (control characters, new lines).
     InvalidHeaderValue(&'static str),
     /// This identity cannot be used for this call (for example an
@@ -96,6 +100,12 @@ impl fmt::Display for BuildErrorKind {
             }
             Self::NonceOutOfRange(n) => write!(f, "nonce {n} is outside 1..=2147483647"),
             Self::InvalidEndpoint(why) => write!(f, "invalid endpoint: {why}"),
+            Self::PlainHttpNotLoopback(host) => write!(
+                f,
+                "refusing plain http:// to {host}: passwords, tokens and signatures would \
+                 cross the network unencrypted; use https:// (plain http:// is only for \
+                 loopback hosts: 127.0.0.0/8, ::1, localhost)"
+            ),
             Self::InvalidHeaderValue(name) => {
                 write!(
                     f,

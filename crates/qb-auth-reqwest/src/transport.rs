@@ -83,6 +83,8 @@ impl Transport for Reqwest {
 fn classify(err: reqwest::Error) -> TransportError {
     let kind = if err.is_timeout() {
         TransportErrorKind::Timeout
+    } else if is_not_http(&err) {
+        TransportErrorKind::Protocol
     } else if err.is_connect() {
         TransportErrorKind::Connect
     } else if err.is_builder() {
@@ -93,4 +95,17 @@ fn classify(err: reqwest::Error) -> TransportError {
         TransportErrorKind::Other
     };
     TransportError::new(kind, err.without_url())
+}
+
+/// Whether hyper could not read the answer as HTTP (a bad status line, a
+/// head too large), which reqwest reports like a broken connection.
+fn is_not_http(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
+            return hyper.is_parse() || hyper.is_parse_too_large();
+        }
+        source = cause.source();
+    }
+    false
 }
