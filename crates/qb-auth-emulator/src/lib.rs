@@ -52,30 +52,42 @@
 //! Every answer has `Date` (on the emulator's clock, offset included) and
 //! `QuickBlox-REST-API-Version: 0.1.1`; answers with a body have
 //! `Content-Type: application/json; charset=utf-8`; answers about a known
-//! token, and create-session successes, have `QB-Token-ExpirationDate`
-//! (`2017-11-29 07:11:18 UTC` format).
+//! token, and every create-session answer (errors too, as QuickBlox's 401
+//! from create-session does; the time to live after now), have
+//! `QB-Token-ExpirationDate` (`2017-11-29 07:11:18 UTC` format).
 //!
 //! ## Errors QuickBlox is known to send (same bytes)
+//!
+//! Status and body as seen in QuickBlox's own answers (see the protocol
+//! notes for the sources):
 //!
 //! | situation | status | body |
 //! | --- | --- | --- |
 //! | signature mismatch | 422 | `{"errors":{"base":["Unexpected signature"]}}` |
 //! | timestamp more than 60 minutes from the emulator's clock | 422 | `{"errors":{"base":["Bad timestamp"]}}` |
-//! | unknown application id, or wrong auth key for it | 422 | `{"errors":{"base":["No application found"]}}` |
+//! | unknown application id | 422 | `{"errors":{"base":["No application found"]}}` |
 //! | wrong login, email, password or provider token (create-session and login) | 401 | `{"errors":["Unauthorized"]}` |
 //! | unknown, destroyed or expired token | 401 | `{"errors":{"base":["Required session does not exist"]}}` |
-//! | no `QB-Token` (and no API key where one is accepted) | 401 | `{"errors":["Token is required"]}` |
-//! | a user is needed (application token on `GET /chat/Dialog.json`, logout of an application session) | 422 | `{"errors":{"base":["Forbidden. Need user."]}}` |
+//! | a user is needed (application token on `GET /chat/Dialog.json`) | 422 | `{"errors":{"base":["Forbidden. Need user."]}}` |
 //!
 //! ## Choices made where QuickBlox's behaviour is unknown
 //!
+//! These answers are ours. Where one reuses a body QuickBlox is known to
+//! send, only the body is known, not that QuickBlox sends it in this
+//! situation.
+//!
 //! | situation | status | body |
 //! | --- | --- | --- |
+//! | wrong `auth_key` for a known application id | 422 | `{"errors":{"base":["No application found"]}}` (QuickBlox's answer to this is not known) |
+//! | no `QB-Token` (and no API key where one is accepted) | 401 | `{"errors":["Token is required"]}` (the body is QuickBlox's; its status is not known) |
+//! | signature in upper case or with spaces around it | 422 | `{"errors":{"base":["Unexpected signature"]}}` (the SDKs send lowercase hex; nothing says QuickBlox forgives more, so neither do we) |
+//! | `DELETE /login.json` with an application session | 422 | `{"errors":{"base":["Forbidden. Need user."]}}` (QuickBlox's answer to this is not known) |
 //! | reused (timestamp, nonce) pair for the same application | 422 | `{"errors":{"base":["Nonce has already been used"]}}` |
 //! | rate limit exceeded | 429 | `{"errors":["Too Many Requests"]}` and `Retry-After: <seconds>` |
 //! | body over the limit (64 KiB by default) | 413 | `{"errors":["Request Entity Too Large"]}` |
 //! | missing create-session parameter | 400 | `{"errors":{"base":["Missing parameter: nonce"]}}` (names only, never values) |
-//! | invalid JSON, arrays, deeper nesting, repeated parameter | 400 | `{"errors":{"base":["<what was wrong>"]}}` |
+//! | invalid JSON, arrays, deeper nesting | 400 | `{"errors":{"base":["<what was wrong>"]}}` |
+//! | the same parameter twice, in a form or in JSON (a repeated key, or `"user[login]"` beside `"user":{"login":…}`) | 400 | `{"errors":{"base":["Duplicate parameter"]}}` |
 //! | content type other than JSON or form | 415 | as above |
 //! | unknown provider | 422 | `{"errors":{"base":["Unsupported provider"]}}` |
 //! | both `QB-Token` and `Authorization` | 400 | `{"errors":{"base":["Use either QB-Token or Authorization, not both"]}}` |
@@ -84,6 +96,11 @@
 //! | no `QB-Account-Key` | 401 | `{"errors":["Account key is required"]}` |
 //! | injected 500 / 503 | 500 / 503 | `{"errors":["Internal Server Error"]}` / `{"errors":["Service Unavailable"]}` |
 //! | unknown path / method | 404 / 405 | `{"errors":["Not Found"]}` / `{"errors":["Method Not Allowed"]}` with `Allow` |
+//!
+//! Whitespace around `application_id`, `auth_key`, `timestamp` and `nonce`
+//! is ignored when looking them up (the signature still covers the values
+//! as sent); JSON numbers and strings are the same value (`"42"` and `42`),
+//! as QuickBlox's docs send strings and the SDKs numbers.
 //!
 //! Create-session checks run in this order: parameters present,
 //! application, rate limit, timestamp, signature, replay, user. The
@@ -118,7 +135,8 @@
 //! ## Faults
 //!
 //! Latency, shares of 500 and 503 answers and of dropped connections (drawn
-//! from a small seeded generator, so a run repeats exactly), and
+//! from a seeded [`fastrand`](https://docs.rs/fastrand) generator, so a run
+//! repeats exactly for the same seed and the same `fastrand` release), and
 //! deterministic bursts with [`EmulatorControl::fail_next`]. A fault replaces
 //! the request: nothing is processed. A dropped connection is closed before
 //! any byte of an answer is written.

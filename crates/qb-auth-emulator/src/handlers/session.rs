@@ -22,7 +22,19 @@ const REQUIRED: [&str; 5] = [
 
 /// `POST /session.json`. Checks run in this order: parameters present,
 /// application, rate limit, timestamp, signature, replay, user.
+///
+/// Every answer carries `QB-Token-ExpirationDate`, errors included: QuickBlox
+/// sends it on a 401 from create-session too (the time to live after now).
 pub(crate) fn create(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer {
+    let answer = create_or_refuse(shared, headers, body);
+    if answer.token_expiry.is_some() {
+        answer
+    } else {
+        answer.with_expiry(later(shared.server_now(), shared.session_ttl()))
+    }
+}
+
+fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer {
     let params = match Params::decode(headers, body) {
         Ok(params) => params,
         Err(err) => return malformed(shared, err),
@@ -58,8 +70,15 @@ pub(crate) fn create(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answe
         }
     };
 
-    let claimed = field("signature");
+    // Exactly as the SDKs write it: lowercase hex, nothing around it. An
+    // upper-case or padded signature is a client bug that QuickBlox is not
+    // known to forgive, so it is "Unexpected signature" here.
+    let claimed = params.get("signature").unwrap_or_default();
+    let lowercase_hex = claimed
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     let algorithm = match claimed.len() {
+        _ if !lowercase_hex => None,
         40 => Some(HashAlgorithm::Sha1),
         64 if app.accept_sha256 => Some(HashAlgorithm::Sha256),
         _ => None,
