@@ -19,6 +19,11 @@ use crate::state::{Knobs, Shared};
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 /// The default largest request body: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// The largest clock offset, either way: 100 years of 365 days. Far beyond
+/// any real clock error, enough to move the clock back to a signed example
+/// from any year since 1970 (a `Date` before 1970 reads 1970-01-01), and far
+/// from the year 9999 where HTTP dates end.
+pub const MAX_CLOCK_OFFSET_SECS: i64 = 100 * 365 * 24 * 60 * 60;
 /// The default seed of the generator that picks which requests fail.
 pub const DEFAULT_SEED: u64 = 0x5EED_0F0B_A117;
 
@@ -439,11 +444,13 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Seconds the emulator's clock runs ahead (negative: behind) of the system clock.
+    /// Seconds the emulator's clock runs ahead (negative: behind) of the system clock,
+    /// at most [`MAX_CLOCK_OFFSET_SECS`] either way ([`ConfigError::ClockOffsetOutOfRange`]
+    /// beyond).
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use qb_auth_emulator::Emulator;
+    /// use qb_auth_emulator::{ConfigError, Emulator};
     ///
     /// let emulator = Emulator::with_demo_fixtures().clock_offset(-120).start_blocking()?;
     /// let behind = SystemTime::now().duration_since(emulator.server_time())?;
@@ -618,6 +625,9 @@ impl EmulatorBuilder {
         self.shares.validate()?;
         if self.rate_limit == Some(0) {
             return Err(ConfigError::ZeroRateLimit);
+        }
+        if self.clock_offset.unsigned_abs() > MAX_CLOCK_OFFSET_SECS.unsigned_abs() {
+            return Err(ConfigError::ClockOffsetOutOfRange(self.clock_offset));
         }
         if !self.allow_non_loopback && !self.listen.ip().is_loopback() {
             return Err(ConfigError::NonLoopback(self.listen));

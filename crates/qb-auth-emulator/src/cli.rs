@@ -128,13 +128,16 @@ pub struct EmulatorArgs {
     )]
     pub rate_limit: Option<u32>,
 
-    /// Seconds the emulator's clock runs ahead of (negative: behind) this machine's.
+    /// Seconds the emulator's clock runs ahead of (negative: behind) this
+    /// machine's; at most 3153600000 (100 years) either way.
     #[arg(
         long,
         env = "QB_CLOCK_OFFSET",
         value_name = "SECS",
         default_value_t = 0,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = clap::value_parser!(i64)
+            .range(-crate::MAX_CLOCK_OFFSET_SECS..=crate::MAX_CLOCK_OFFSET_SECS)
     )]
     pub clock_offset: i64,
 
@@ -519,6 +522,15 @@ mod tests {
         assert_eq!(args.rate_limit, Some(80));
         assert_eq!(args.clock_offset, -3700);
         assert!(parse(&["--rate-limit", "0"]).is_err());
+        let limit = crate::MAX_CLOCK_OFFSET_SECS.to_string();
+        assert_eq!(
+            parse(&["--clock-offset", &limit]).unwrap().clock_offset,
+            crate::MAX_CLOCK_OFFSET_SECS
+        );
+        for far in ["300000000000", "-300000000000", "3153600001"] {
+            let err = parse(&["--clock-offset", far]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ValueValidation, "{far}: {err}");
+        }
         assert!(parse(&["--session-ttl", "0"]).is_err());
     }
 

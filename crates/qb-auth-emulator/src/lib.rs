@@ -179,6 +179,7 @@ mod stats;
 pub use blocking::BlockingEmulator;
 pub use builder::{
     DEFAULT_BODY_LIMIT, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder,
+    MAX_CLOCK_OFFSET_SECS,
 };
 pub use config::{AppConfig, UserConfig};
 pub use control::{EmulatorControl, EmulatorHandle};

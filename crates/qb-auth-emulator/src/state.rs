@@ -73,6 +73,8 @@ impl Shared {
         clock_offset: i64,
         knobs: Knobs,
     ) -> Self {
+        let max = crate::MAX_CLOCK_OFFSET_SECS;
+        let clock_offset = clock_offset.clamp(-max, max);
         let started_at = shift(SystemTime::now(), clock_offset);
         Self {
             directory,
@@ -102,8 +104,11 @@ impl Shared {
         self.clock_offset.load(Ordering::Relaxed)
     }
 
+    /// Clamped to the documented range, so the clock stays formattable.
     pub(crate) fn set_clock_offset(&self, secs: i64) {
-        self.clock_offset.store(secs, Ordering::Relaxed);
+        let max = crate::MAX_CLOCK_OFFSET_SECS;
+        self.clock_offset
+            .store(secs.clamp(-max, max), Ordering::Relaxed);
     }
 
     pub(crate) fn knobs(&self) -> MutexGuard<'_, Knobs> {
