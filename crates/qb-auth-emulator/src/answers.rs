@@ -146,6 +146,11 @@ impl Answer {
         Self::fixed(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE).closing()
     }
 
+    /// A connection shed while its body was still arriving.
+    pub(crate) fn shed() -> Self {
+        Self::fixed(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE).closing()
+    }
+
     pub(crate) fn timeout() -> Self {
         Self::fixed(StatusCode::REQUEST_TIMEOUT, TIMEOUT).closing()
     }

@@ -19,6 +19,8 @@ use crate::state::{Knobs, Shared};
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 /// The default largest request body: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// The default cap on open connections: 1,024.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// The largest clock offset, either way: 100 years of 365 days. Far beyond
 /// any real clock error, enough to move the clock back to a signed example
 /// from any year since 1970 (a `Date` before 1970 reads 1970-01-01), and far
@@ -96,6 +98,7 @@ pub struct EmulatorBuilder {
     shares: Shares,
     seed: u64,
     body_limit: usize,
+    max_connections: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -111,6 +114,7 @@ impl Default for EmulatorBuilder {
             shares: Shares::default(),
             seed: DEFAULT_SEED,
             body_limit: DEFAULT_BODY_LIMIT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -611,6 +615,49 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Most connections open at once; [`DEFAULT_MAX_CONNECTIONS`] by default.
+    ///
+    /// When a new client connects and the cap is reached, the connection
+    /// that has waited longest for a request head (new, slow or idle
+    /// between requests) or for the rest of a body is shed: closed at once
+    /// between requests, or answered 503 `{"errors":["Service Unavailable"]}`
+    /// with `Connection: close` while a body is still arriving. Connections
+    /// younger than a fifth of a second and requests being served are never
+    /// shed; when nothing can be, the new client waits until a connection
+    /// closes. Slow or idle clients thus cannot keep prompt ones out.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::time::Duration;
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::Read;
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().max_connections(1).start_blocking()?;
+    /// // A client that connects and says nothing holds the only slot...
+    /// let mut idle = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// std::thread::sleep(Duration::from_millis(300));
+    /// // ...until another needs it.
+    /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 401"));
+    /// assert_eq!(emulator.stats().connections_shed, 1);
+    /// let zero = Emulator::with_demo_fixtures().max_connections(0);
+    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_connections")));
+    /// # let _ = idle.write_all(b"");
+    /// ```
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
     /// Checks the configuration without starting anything.
     ///
     /// ```
@@ -625,6 +672,9 @@ impl EmulatorBuilder {
         self.shares.validate()?;
         if self.rate_limit == Some(0) {
             return Err(ConfigError::ZeroRateLimit);
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::ZeroLimit("max_connections"));
         }
         if self.clock_offset.unsigned_abs() > MAX_CLOCK_OFFSET_SECS.unsigned_abs() {
             return Err(ConfigError::ClockOffsetOutOfRange(self.clock_offset));
@@ -663,9 +713,10 @@ impl EmulatorBuilder {
             addr: self.listen,
             source,
         })?;
+        let max_connections = self.max_connections;
         let shared = Arc::new(self.into_shared(local_addr));
         let (stop, stopped) = oneshot::channel();
-        let task = server::spawn(listener, Arc::clone(&shared), stopped);
+        let task = server::spawn(listener, Arc::clone(&shared), max_connections, stopped);
         Ok(EmulatorHandle::new(
             EmulatorControl::new(shared, local_addr),
             stop,

@@ -94,6 +94,7 @@
 //! | wrong API key or account key | 401 | `{"errors":["Unauthorized"]}` |
 //! | `On-Behalf-Of` not a configured user id | 422 | `{"errors":{"base":["On-Behalf-Of must be the id of an existing user"]}}` |
 //! | no `QB-Account-Key` | 401 | `{"errors":["Account key is required"]}` |
+//! | connection shed at the connection cap while its body was still arriving | 503 | `{"errors":["Service Unavailable"]}` with `Connection: close` |
 //! | injected 500 / 503 | 500 / 503 | `{"errors":["Internal Server Error"]}` / `{"errors":["Service Unavailable"]}` |
 //! | unknown path / method | 404 / 405 | `{"errors":["Not Found"]}` / `{"errors":["Method Not Allowed"]}` with `Allow` |
 //!
@@ -131,6 +132,17 @@
 //! ([`EmulatorControl::set_clock_offset`]). Used nonces are kept only while
 //! their timestamp is inside the ±60-minute window, expired sessions a
 //! minute after expiry; both are pruned at most once a second.
+//!
+//! ## Connections
+//!
+//! HTTP/1.1 with keep-alive. A client that shuts its write side after a
+//! complete request still gets the answer. A request head must arrive
+//! within 10 seconds (idle keep-alive connections close after 10 seconds
+//! too). At most [`EmulatorBuilder::max_connections`] connections are open
+//! at once (1,024 by default); when a new client connects at the cap, the
+//! connection that has waited longest for a request head, between
+//! requests, or for the rest of a body is shed, so slow or idle clients
+//! never keep a prompt one out.
 //!
 //! ## Faults
 //!
@@ -178,8 +190,8 @@ mod stats;
 
 pub use blocking::BlockingEmulator;
 pub use builder::{
-    DEFAULT_BODY_LIMIT, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder,
-    MAX_CLOCK_OFFSET_SECS,
+    DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator,
+    EmulatorBuilder, MAX_CLOCK_OFFSET_SECS,
 };
 pub use config::{AppConfig, UserConfig};
 pub use control::{EmulatorControl, EmulatorHandle};
