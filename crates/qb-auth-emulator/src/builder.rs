@@ -13,12 +13,16 @@ use crate::control::{EmulatorControl, EmulatorHandle};
 use crate::error::{ConfigError, StartError};
 use crate::faults::{FaultPlan, Shares};
 use crate::server;
-use crate::state::{Knobs, Shared};
+use crate::state::{Caps, Knobs, Shared};
 
 /// QuickBlox's session lifetime: 2 hours after the last request.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 /// The default largest request body: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// The default cap on sessions held: 250,000 (about 60 MB).
+pub const DEFAULT_MAX_SESSIONS: usize = 250_000;
+/// The default cap on used (timestamp, nonce) pairs held: 1,000,000.
+pub const DEFAULT_MAX_NONCES: usize = 1_000_000;
 /// The default cap on open connections: 1,024.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// The largest clock offset, either way: 100 years of 365 days. Far beyond
@@ -99,6 +103,7 @@ pub struct EmulatorBuilder {
     seed: u64,
     body_limit: usize,
     max_connections: usize,
+    caps: Caps,
 }
 
 impl Default for EmulatorBuilder {
@@ -115,6 +120,10 @@ impl Default for EmulatorBuilder {
             seed: DEFAULT_SEED,
             body_limit: DEFAULT_BODY_LIMIT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            caps: Caps {
+                sessions: DEFAULT_MAX_SESSIONS,
+                nonces: DEFAULT_MAX_NONCES,
+            },
         }
     }
 }
@@ -658,6 +667,61 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Most sessions held at once (live ones, and expired ones for a minute);
+    /// [`DEFAULT_MAX_SESSIONS`] by default. Memory grows with every session
+    /// (about 250 bytes each), so it is capped.
+    ///
+    /// At the cap, expired sessions are forgotten at once; if every session
+    /// is still live, `POST /session.json` answers 503
+    /// `{"errors":{"base":["Too many live sessions: the emulator's max_sessions is reached"]}}`
+    /// without using the request's nonce, and counts it in
+    /// [`EmulatorStats::capacity_refusals`](crate::EmulatorStats::capacity_refusals).
+    /// Destroyed and expired sessions free their place.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().max_sessions(1).start_blocking()?;
+    /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
+    /// let refused = create_session(&emulator, &[])?;
+    /// assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("max_sessions is reached"));
+    /// assert_eq!(emulator.stats().capacity_refusals, 1);
+    /// let zero = Emulator::with_demo_fixtures().max_sessions(0);
+    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_sessions")));
+    /// ```
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.caps.sessions = max;
+        self
+    }
+
+    /// Most used (timestamp, nonce) pairs held for the replay check;
+    /// [`DEFAULT_MAX_NONCES`] by default. A pair is held while its
+    /// timestamp can still be accepted (up to two hours), whether or not its
+    /// session still exists.
+    ///
+    /// At the cap, pairs too old to be accepted are forgotten at once; if
+    /// that frees nothing, `POST /session.json` answers 503
+    /// `{"errors":{"base":["Too many used nonces: the emulator's max_nonces is reached"]}}`
+    /// and counts it in
+    /// [`EmulatorStats::capacity_refusals`](crate::EmulatorStats::capacity_refusals).
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().max_nonces(2).start_blocking()?;
+    /// for _ in 0..2 {
+    ///     assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
+    /// }
+    /// let refused = create_session(&emulator, &[])?;
+    /// assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("max_nonces is reached"));
+    /// let zero = Emulator::with_demo_fixtures().max_nonces(0);
+    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_nonces")));
+    /// ```
+    pub fn max_nonces(mut self, max: usize) -> Self {
+        self.caps.nonces = max;
+        self
+    }
+
     /// Checks the configuration without starting anything.
     ///
     /// ```
@@ -675,6 +739,12 @@ impl EmulatorBuilder {
         }
         if self.max_connections == 0 {
             return Err(ConfigError::ZeroLimit("max_connections"));
+        }
+        if self.caps.sessions == 0 {
+            return Err(ConfigError::ZeroLimit("max_sessions"));
+        }
+        if self.caps.nonces == 0 {
+            return Err(ConfigError::ZeroLimit("max_nonces"));
         }
         if self.clock_offset.unsigned_abs() > MAX_CLOCK_OFFSET_SECS.unsigned_abs() {
             return Err(ConfigError::ClockOffsetOutOfRange(self.clock_offset));
@@ -767,6 +837,7 @@ impl EmulatorBuilder {
             base_url,
             host,
             self.body_limit,
+            self.caps,
             self.clock_offset,
             knobs,
         )

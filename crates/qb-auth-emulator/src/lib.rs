@@ -94,6 +94,7 @@
 //! | wrong API key or account key | 401 | `{"errors":["Unauthorized"]}` |
 //! | `On-Behalf-Of` not a configured user id | 422 | `{"errors":{"base":["On-Behalf-Of must be the id of an existing user"]}}` |
 //! | no `QB-Account-Key` | 401 | `{"errors":["Account key is required"]}` |
+//! | `POST /session.json` when the cap on sessions (or on used nonces) is reached and nothing expired can be forgotten | 503 | `{"errors":{"base":["Too many live sessions: the emulator's max_sessions is reached"]}}` (or `… used nonces … max_nonces …`) |
 //! | connection shed at the connection cap while its body was still arriving | 503 | `{"errors":["Service Unavailable"]}` with `Connection: close` |
 //! | injected 500 / 503 | 500 / 503 | `{"errors":["Internal Server Error"]}` / `{"errors":["Service Unavailable"]}` |
 //! | unknown path / method | 404 / 405 | `{"errors":["Not Found"]}` / `{"errors":["Method Not Allowed"]}` with `Allow` |
@@ -131,7 +132,11 @@
 //! system clock plus a signed offset in seconds
 //! ([`EmulatorControl::set_clock_offset`]). Used nonces are kept only while
 //! their timestamp is inside the ±60-minute window, expired sessions a
-//! minute after expiry; both are pruned at most once a second.
+//! minute after expiry; both are pruned at most once a second. Both are
+//! capped ([`EmulatorBuilder::max_sessions`], 250,000 by default, and
+//! [`EmulatorBuilder::max_nonces`], 1,000,000): at a cap, whatever has
+//! expired is forgotten at once, and if that is not enough create-session
+//! answers 503 (see the table above).
 //!
 //! ## Connections
 //!
@@ -190,8 +195,8 @@ mod stats;
 
 pub use blocking::BlockingEmulator;
 pub use builder::{
-    DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator,
-    EmulatorBuilder, MAX_CLOCK_OFFSET_SECS,
+    DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_NONCES, DEFAULT_MAX_SESSIONS,
+    DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder, MAX_CLOCK_OFFSET_SECS,
 };
 pub use config::{AppConfig, UserConfig};
 pub use control::{EmulatorControl, EmulatorHandle};

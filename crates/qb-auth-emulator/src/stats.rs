@@ -60,6 +60,9 @@ pub struct EmulatorStats {
     /// cap was reached: the one that had waited longest for its request head,
     /// between requests, or for the rest of its body.
     pub connections_shed: u64,
+    /// Create-session requests refused with 503 because the cap on live
+    /// sessions or on used nonces was reached.
+    pub capacity_refusals: u64,
     /// Injected faults, by kind.
     pub faults: FaultStats,
 }
@@ -158,6 +161,7 @@ pub(crate) struct Counters {
     pub(crate) bodies_too_large: Counter,
     pub(crate) malformed_requests: Counter,
     pub(crate) connections_shed: Counter,
+    pub(crate) capacity_refusals: Counter,
     pub(crate) fault_500: Counter,
     pub(crate) fault_503: Counter,
     pub(crate) fault_429: Counter,
@@ -197,6 +201,7 @@ impl Counters {
             bodies_too_large: self.bodies_too_large.get(),
             malformed_requests: self.malformed_requests.get(),
             connections_shed: self.connections_shed.get(),
+            capacity_refusals: self.capacity_refusals.get(),
             faults: FaultStats {
                 status_500: self.fault_500.get(),
                 status_503: self.fault_503.get(),

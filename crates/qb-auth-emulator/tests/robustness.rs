@@ -254,3 +254,63 @@ fn keep_alive_connections_serve_several_requests() {
     );
     assert_eq!(emulator.stats().requests, 3);
 }
+
+/// Sessions and used nonces are capped, with a documented 503 at the cap;
+/// destroyed or expired sessions free their place, and nothing is used up
+/// by a refused request.
+#[test]
+fn sessions_and_nonces_are_capped() {
+    let emulator = Emulator::with_demo_fixtures()
+        .max_sessions(3)
+        .session_ttl(std::time::Duration::from_secs(1))
+        .start_blocking()
+        .unwrap();
+    let addr = emulator.local_addr();
+    let tokens: Vec<String> = (0..3)
+        .map(|_| create_session(addr, DEMO, emulator.server_time(), &[]).token())
+        .collect();
+    const SESSIONS_FULL: &str =
+        r#"{"errors":{"base":["Too many live sessions: the emulator's max_sessions is reached"]}}"#;
+    for _ in 0..5 {
+        create_session(addr, DEMO, emulator.server_time(), &[]).assert(503, SESSIONS_FULL);
+    }
+    assert_eq!(emulator.stats().capacity_refusals, 5);
+    // A destroyed session frees its place at once.
+    let destroyed = send(
+        addr,
+        "DELETE",
+        "/session.json",
+        &[("QB-Token", &tokens[0])],
+        b"",
+    );
+    assert_eq!(destroyed.status, 200);
+    assert_eq!(
+        create_session(addr, DEMO, emulator.server_time(), &[]).status,
+        201
+    );
+    // Expired ones free theirs without waiting for the sweep's minute of grace.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    for _ in 0..3 {
+        assert_eq!(
+            create_session(addr, DEMO, emulator.server_time(), &[]).status,
+            201
+        );
+    }
+    assert_eq!(emulator.stats().sessions_created, 7);
+
+    let nonces = Emulator::with_demo_fixtures()
+        .max_nonces(2)
+        .start_blocking()
+        .unwrap();
+    let addr = nonces.local_addr();
+    for _ in 0..2 {
+        assert_eq!(
+            create_session(addr, DEMO, nonces.server_time(), &[]).status,
+            201
+        );
+    }
+    create_session(addr, DEMO, nonces.server_time(), &[]).assert(
+        503,
+        r#"{"errors":{"base":["Too many used nonces: the emulator's max_nonces is reached"]}}"#,
+    );
+}

@@ -92,8 +92,19 @@ fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer
     }
 
     let nonce = NonceValue::parse(field("nonce"));
+    let ttl = shared.session_ttl();
+    let oldest = unix_secs(server_now) - TIMESTAMP_WINDOW_SECS;
+    let mut registry = shared.registry();
+    // Checked before the nonce is used, so a refused request used nothing.
+    if let Err(full) = registry.make_room(shared.caps, ttl, oldest) {
+        drop(registry);
+        shared.counters.capacity_refusals.inc();
+        return Answer::capacity(full);
+    }
     // The pair counts as used from here on, even if the user check fails.
-    if !shared.registry().nonces.use_once(app.id, ts, nonce.clone()) {
+    let fresh = registry.nonces.use_once(app.id, ts, nonce.clone());
+    drop(registry);
+    if !fresh {
         shared.counters.replays_rejected.inc();
         return Answer::nonce_reused();
     }
@@ -110,7 +121,6 @@ fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer
     let Some(token) = new_token() else {
         return Answer::internal_error();
     };
-    let ttl = shared.session_ttl();
     let mut registry = shared.registry();
     let id = registry.sessions.next_id();
     let record = SessionRecord::new(id, app.id, user_id, nonce, ts, server_now, Instant::now());
