@@ -18,6 +18,9 @@ fn demo() -> BlockingEmulator {
     Emulator::with_demo_fixtures().start_blocking().unwrap()
 }
 
+/// A rewrite of a signature.
+type Change = fn(&str) -> String;
+
 /// Signed pairs with the signature rewritten by `change`.
 fn with_signature(emulator: &BlockingEmulator, change: impl Fn(&str) -> String) -> Vec<u8> {
     let mut pairs = signed_pairs(DEMO, unix_now(emulator.server_time()), fresh_nonce(), &[]);
@@ -30,7 +33,7 @@ fn with_signature(emulator: &BlockingEmulator, change: impl Fn(&str) -> String) 
 fn signatures_must_be_lowercase_hex_as_signed() {
     let emulator = demo();
     let addr = emulator.local_addr();
-    let cases: [(&str, fn(&str) -> String); 4] = [
+    let cases: [(&str, Change); 4] = [
         ("upper case", |s| s.to_ascii_uppercase()),
         ("leading space", |s| format!(" {s}")),
         ("trailing space", |s| format!("{s} ")),
