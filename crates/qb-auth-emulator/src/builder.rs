@@ -636,10 +636,9 @@ impl EmulatorBuilder {
     /// closes. Slow or idle clients thus cannot keep prompt ones out.
     ///
     /// ```
-    /// use std::io::Write;
     /// use std::time::Duration;
     /// use qb_auth_emulator::{ConfigError, Emulator};
-    /// # use std::io::Read;
+    /// # use std::io::{Read, Write};
     /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
     /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
     /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
@@ -650,17 +649,29 @@ impl EmulatorBuilder {
     /// #     stream.read_to_string(&mut answer)?;
     /// #     Ok(answer)
     /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
     ///
     /// let emulator = Emulator::with_demo_fixtures().max_connections(1).start_blocking()?;
     /// // A client that connects and says nothing holds the only slot...
-    /// let mut idle = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// let idle = std::net::TcpStream::connect(emulator.local_addr())?;
     /// std::thread::sleep(Duration::from_millis(300));
     /// // ...until another needs it.
     /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 401"));
     /// assert_eq!(emulator.stats().connections_shed, 1);
     /// let zero = Emulator::with_demo_fixtures().max_connections(0);
     /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_connections")));
-    /// # let _ = idle.write_all(b"");
+    /// drop(idle);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
@@ -680,6 +691,28 @@ impl EmulatorBuilder {
     ///
     /// ```
     /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
     ///
     /// let emulator = Emulator::with_demo_fixtures().max_sessions(1).start_blocking()?;
     /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
@@ -688,6 +721,7 @@ impl EmulatorBuilder {
     /// assert_eq!(emulator.stats().capacity_refusals, 1);
     /// let zero = Emulator::with_demo_fixtures().max_sessions(0);
     /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_sessions")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_sessions(mut self, max: usize) -> Self {
         self.caps.sessions = max;
@@ -707,6 +741,28 @@ impl EmulatorBuilder {
     ///
     /// ```
     /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
     ///
     /// let emulator = Emulator::with_demo_fixtures().max_nonces(2).start_blocking()?;
     /// for _ in 0..2 {
@@ -716,6 +772,7 @@ impl EmulatorBuilder {
     /// assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("max_nonces is reached"));
     /// let zero = Emulator::with_demo_fixtures().max_nonces(0);
     /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_nonces")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_nonces(mut self, max: usize) -> Self {
         self.caps.nonces = max;
