@@ -19,7 +19,8 @@ use crate::state::{Caps, Knobs, Shared};
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 /// The default largest request body: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
-/// The default cap on sessions held: 250,000 (about 60 MB).
+/// The default cap on sessions held: 250,000 (with their nonces, about
+/// 100 MB of memory in a release build).
 pub const DEFAULT_MAX_SESSIONS: usize = 250_000;
 /// The default cap on used (timestamp, nonce) pairs held: 1,000,000.
 pub const DEFAULT_MAX_NONCES: usize = 1_000_000;
@@ -680,7 +681,7 @@ impl EmulatorBuilder {
 
     /// Most sessions held at once (live ones, and expired ones for a minute);
     /// [`DEFAULT_MAX_SESSIONS`] by default. Memory grows with every session
-    /// (about 250 bytes each), so it is capped.
+    /// (about 400 bytes each with its used nonce), so it is capped.
     ///
     /// At the cap, expired sessions are forgotten at once; if every session
     /// is still live, `POST /session.json` answers 503
