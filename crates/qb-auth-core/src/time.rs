@@ -1,6 +1,6 @@
 //! Parsing the time formats QuickBlox sends.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
@@ -68,7 +68,14 @@ pub fn parse_http_date(text: &str) -> Option<SystemTime> {
     httpdate::parse_http_date(text.trim()).ok()
 }
 
+/// The last second an HTTP date can show: 9999-12-31 23:59:59 UTC.
+const LAST_HTTP_DATE_SECS: u64 = 253_402_300_799;
+
 /// Formats an HTTP date, for servers such as the emulator.
+///
+/// Total: an HTTP date has a four-digit year from 1970 on, so a time before
+/// 1970 is written as `Thu, 01 Jan 1970 00:00:00 GMT` and a time after the
+/// year 9999 as `Fri, 31 Dec 9999 23:59:59 GMT` (clamped, never a panic).
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -76,13 +83,26 @@ pub fn parse_http_date(text: &str) -> Option<SystemTime> {
 ///
 /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 /// assert_eq!(format_http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
+/// let far = UNIX_EPOCH + Duration::from_secs(300_000_000_000);
+/// assert_eq!(format_http_date(far), "Fri, 31 Dec 9999 23:59:59 GMT");
+/// let before = UNIX_EPOCH - Duration::from_secs(1);
+/// assert_eq!(format_http_date(before), "Thu, 01 Jan 1970 00:00:00 GMT");
 /// ```
 pub fn format_http_date(time: SystemTime) -> String {
-    httpdate::fmt_http_date(time)
+    let last = UNIX_EPOCH + Duration::from_secs(LAST_HTTP_DATE_SECS);
+    let clamped = if time < UNIX_EPOCH {
+        UNIX_EPOCH
+    } else if time > last {
+        last
+    } else {
+        time
+    };
+    httpdate::fmt_http_date(clamped)
 }
 
 /// Formats a time the way QuickBlox writes `QB-Token-ExpirationDate`:
-/// `2017-11-29 07:11:18 UTC`.
+/// `2017-11-29 07:11:18 UTC`. Total: a time outside the range jiff
+/// represents (about the years -9999 to 9999) is clamped to its nearest end.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -93,13 +113,14 @@ pub fn format_http_date(time: SystemTime) -> String {
 /// assert_eq!(parse_expiration(&format_expiration(t)), Some(t));
 /// ```
 pub fn format_expiration(time: SystemTime) -> String {
-    match Timestamp::try_from(time) {
-        Ok(ts) => ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        Err(_) => "1970-01-01 00:00:00 UTC".to_owned(),
-    }
+    clamped_timestamp(time)
+        .strftime("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
 }
 
-/// Formats RFC 3339 with `Z`, as QuickBlox writes `created_at`.
+/// Formats RFC 3339 with `Z`, as QuickBlox writes `created_at`. Total: a
+/// time outside the range jiff represents (about the years -9999 to 9999) is
+/// clamped to its nearest end.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -110,10 +131,18 @@ pub fn format_expiration(time: SystemTime) -> String {
 /// assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
 /// ```
 pub fn format_rfc3339(time: SystemTime) -> String {
-    match Timestamp::try_from(time) {
-        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Err(_) => "1970-01-01T00:00:00Z".to_owned(),
-    }
+    clamped_timestamp(time)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// `time` as a jiff timestamp, clamped to the range jiff can represent.
+fn clamped_timestamp(time: SystemTime) -> Timestamp {
+    Timestamp::try_from(time).unwrap_or(if time < UNIX_EPOCH {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }
 
 #[cfg(test)]
@@ -127,6 +156,25 @@ mod tests {
         assert_eq!(parse_expiration(&format_expiration(t)), Some(t));
         assert_eq!(parse_expiration(&format_http_date(t)), Some(t));
         assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
+    }
+
+    #[test]
+    fn formatters_are_total() {
+        let far = UNIX_EPOCH + Duration::from_secs(300_000_000_000);
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert_eq!(format_http_date(far), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(format_http_date(before), "Thu, 01 Jan 1970 00:00:00 GMT");
+        let last = UNIX_EPOCH + Duration::from_secs(LAST_HTTP_DATE_SECS);
+        assert_eq!(format_http_date(last), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(parse_http_date(&format_http_date(last)), Some(last));
+        assert_eq!(format_expiration(before), "1969-12-31 23:59:59 UTC");
+        assert_eq!(format_rfc3339(before), "1969-12-31T23:59:59Z");
+        let beyond = UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) * 1000);
+        // jiff's own range ends a day short of the years' ends.
+        assert_eq!(format_expiration(beyond), "9999-12-30 22:00:00 UTC");
+        assert_eq!(format_rfc3339(beyond), "9999-12-30T22:00:00Z");
+        let ancient = UNIX_EPOCH - Duration::from_secs(u64::from(u32::MAX) * 1000);
+        assert_eq!(format_rfc3339(ancient), "-9999-01-02T01:59:59Z");
     }
 
     #[test]

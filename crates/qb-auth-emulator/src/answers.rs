@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::config::UserConfig;
 use crate::faults::Fault;
 use crate::sessions::{NonceValue, SessionRecord};
+use crate::state::Full;
 
 // Bodies QuickBlox is known to send, byte for byte.
 pub(crate) const UNEXPECTED_SIGNATURE: &str = r#"{"errors":{"base":["Unexpected signature"]}}"#;
@@ -35,6 +36,10 @@ pub(crate) const BOTH_AUTHORIZATIONS: &str =
     r#"{"errors":{"base":["Use either QB-Token or Authorization, not both"]}}"#;
 pub(crate) const ON_BEHALF_OF_UNKNOWN: &str =
     r#"{"errors":{"base":["On-Behalf-Of must be the id of an existing user"]}}"#;
+pub(crate) const SESSION_CAP: &str =
+    r#"{"errors":{"base":["Too many live sessions: the emulator's max_sessions is reached"]}}"#;
+pub(crate) const NONCE_CAP: &str =
+    r#"{"errors":{"base":["Too many used nonces: the emulator's max_nonces is reached"]}}"#;
 pub(crate) const ACCOUNT_KEY_REQUIRED: &str = r#"{"errors":["Account key is required"]}"#;
 
 /// An answer before the common headers (`Date` and the like) are added.
@@ -144,6 +149,20 @@ impl Answer {
 
     pub(crate) fn too_large() -> Self {
         Self::fixed(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE).closing()
+    }
+
+    /// A create-session refused at a cap.
+    pub(crate) fn capacity(full: Full) -> Self {
+        let body = match full {
+            Full::Sessions => SESSION_CAP,
+            Full::Nonces => NONCE_CAP,
+        };
+        Self::fixed(StatusCode::SERVICE_UNAVAILABLE, body)
+    }
+
+    /// A connection shed while its body was still arriving.
+    pub(crate) fn shed() -> Self {
+        Self::fixed(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE).closing()
     }
 
     pub(crate) fn timeout() -> Self {

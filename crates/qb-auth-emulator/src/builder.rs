@@ -13,12 +13,24 @@ use crate::control::{EmulatorControl, EmulatorHandle};
 use crate::error::{ConfigError, StartError};
 use crate::faults::{FaultPlan, Shares};
 use crate::server;
-use crate::state::{Knobs, Shared};
+use crate::state::{Caps, Knobs, Shared};
 
 /// QuickBlox's session lifetime: 2 hours after the last request.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 /// The default largest request body: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// The default cap on sessions held: 250,000 (with their nonces, about
+/// 100 MB of memory in a release build).
+pub const DEFAULT_MAX_SESSIONS: usize = 250_000;
+/// The default cap on used (timestamp, nonce) pairs held: 1,000,000.
+pub const DEFAULT_MAX_NONCES: usize = 1_000_000;
+/// The default cap on open connections: 1,024.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// The largest clock offset, either way: 100 years of 365 days. Far beyond
+/// any real clock error, enough to move the clock back to a signed example
+/// from any year since 1970 (a `Date` before 1970 reads 1970-01-01), and far
+/// from the year 9999 where HTTP dates end.
+pub const MAX_CLOCK_OFFSET_SECS: i64 = 100 * 365 * 24 * 60 * 60;
 /// The default seed of the generator that picks which requests fail.
 pub const DEFAULT_SEED: u64 = 0x5EED_0F0B_A117;
 
@@ -91,6 +103,8 @@ pub struct EmulatorBuilder {
     shares: Shares,
     seed: u64,
     body_limit: usize,
+    max_connections: usize,
+    caps: Caps,
 }
 
 impl Default for EmulatorBuilder {
@@ -106,6 +120,11 @@ impl Default for EmulatorBuilder {
             shares: Shares::default(),
             seed: DEFAULT_SEED,
             body_limit: DEFAULT_BODY_LIMIT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            caps: Caps {
+                sessions: DEFAULT_MAX_SESSIONS,
+                nonces: DEFAULT_MAX_NONCES,
+            },
         }
     }
 }
@@ -439,11 +458,13 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Seconds the emulator's clock runs ahead (negative: behind) of the system clock.
+    /// Seconds the emulator's clock runs ahead (negative: behind) of the system clock,
+    /// at most [`MAX_CLOCK_OFFSET_SECS`] either way ([`ConfigError::ClockOffsetOutOfRange`]
+    /// beyond).
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use qb_auth_emulator::Emulator;
+    /// use qb_auth_emulator::{ConfigError, Emulator};
     ///
     /// let emulator = Emulator::with_demo_fixtures().clock_offset(-120).start_blocking()?;
     /// let behind = SystemTime::now().duration_since(emulator.server_time())?;
@@ -604,6 +625,161 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Most connections open at once; [`DEFAULT_MAX_CONNECTIONS`] by default.
+    ///
+    /// When a new client connects and the cap is reached, the connection
+    /// that has waited longest for a request head (new, slow or idle
+    /// between requests) or for the rest of a body is shed: closed at once
+    /// between requests, or answered 503 `{"errors":["Service Unavailable"]}`
+    /// with `Connection: close` while a body is still arriving. Connections
+    /// younger than a fifth of a second and requests being served are never
+    /// shed; when nothing can be, the new client waits until a connection
+    /// closes. Slow or idle clients thus cannot keep prompt ones out.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().max_connections(1).start_blocking()?;
+    /// // A client that connects and says nothing holds the only slot...
+    /// let idle = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// std::thread::sleep(Duration::from_millis(300));
+    /// // ...until another needs it.
+    /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 401"));
+    /// assert_eq!(emulator.stats().connections_shed, 1);
+    /// let zero = Emulator::with_demo_fixtures().max_connections(0);
+    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_connections")));
+    /// drop(idle);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Most sessions held at once (live ones, and expired ones for a minute);
+    /// [`DEFAULT_MAX_SESSIONS`] by default. Memory grows with every session
+    /// (about 400 bytes each with its used nonce), so it is capped.
+    ///
+    /// At the cap, expired sessions are forgotten at once; if every session
+    /// is still live, `POST /session.json` answers 503
+    /// `{"errors":{"base":["Too many live sessions: the emulator's max_sessions is reached"]}}`
+    /// without using the request's nonce, and counts it in
+    /// [`EmulatorStats::capacity_refusals`](crate::EmulatorStats::capacity_refusals).
+    /// Destroyed and expired sessions free their place.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().max_sessions(1).start_blocking()?;
+    /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
+    /// let refused = create_session(&emulator, &[])?;
+    /// assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("max_sessions is reached"));
+    /// assert_eq!(emulator.stats().capacity_refusals, 1);
+    /// let zero = Emulator::with_demo_fixtures().max_sessions(0);
+    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_sessions")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.caps.sessions = max;
+        self
+    }
+
+    /// Most used (timestamp, nonce) pairs held for the replay check;
+    /// [`DEFAULT_MAX_NONCES`] by default. A pair is held while its
+    /// timestamp can still be accepted (up to two hours), whether or not its
+    /// session still exists.
+    ///
+    /// At the cap, pairs too old to be accepted are forgotten at once; if
+    /// that frees nothing, `POST /session.json` answers 503
+    /// `{"errors":{"base":["Too many used nonces: the emulator's max_nonces is reached"]}}`
+    /// and counts it in
+    /// [`EmulatorStats::capacity_refusals`](crate::EmulatorStats::capacity_refusals).
+    ///
+    /// ```
+    /// use qb_auth_emulator::{ConfigError, Emulator};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
+    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
+    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
+    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
+    /// #     pairs.extend_from_slice(extra);
+    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
+    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
+    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().max_nonces(2).start_blocking()?;
+    /// for _ in 0..2 {
+    ///     assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
+    /// }
+    /// let refused = create_session(&emulator, &[])?;
+    /// assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("max_nonces is reached"));
+    /// let zero = Emulator::with_demo_fixtures().max_nonces(0);
+    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_nonces")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_nonces(mut self, max: usize) -> Self {
+        self.caps.nonces = max;
+        self
+    }
+
     /// Checks the configuration without starting anything.
     ///
     /// ```
@@ -618,6 +794,18 @@ impl EmulatorBuilder {
         self.shares.validate()?;
         if self.rate_limit == Some(0) {
             return Err(ConfigError::ZeroRateLimit);
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::ZeroLimit("max_connections"));
+        }
+        if self.caps.sessions == 0 {
+            return Err(ConfigError::ZeroLimit("max_sessions"));
+        }
+        if self.caps.nonces == 0 {
+            return Err(ConfigError::ZeroLimit("max_nonces"));
+        }
+        if self.clock_offset.unsigned_abs() > MAX_CLOCK_OFFSET_SECS.unsigned_abs() {
+            return Err(ConfigError::ClockOffsetOutOfRange(self.clock_offset));
         }
         if !self.allow_non_loopback && !self.listen.ip().is_loopback() {
             return Err(ConfigError::NonLoopback(self.listen));
@@ -653,9 +841,10 @@ impl EmulatorBuilder {
             addr: self.listen,
             source,
         })?;
+        let max_connections = self.max_connections;
         let shared = Arc::new(self.into_shared(local_addr));
         let (stop, stopped) = oneshot::channel();
-        let task = server::spawn(listener, Arc::clone(&shared), stopped);
+        let task = server::spawn(listener, Arc::clone(&shared), max_connections, stopped);
         Ok(EmulatorHandle::new(
             EmulatorControl::new(shared, local_addr),
             stop,
@@ -706,6 +895,7 @@ impl EmulatorBuilder {
             base_url,
             host,
             self.body_limit,
+            self.caps,
             self.clock_offset,
             knobs,
         )

@@ -3,13 +3,14 @@
 //!
 //! ```text
 //! qb-auth emulator --listen 127.0.0.1:<PORT or 0> --app-id <ID> --auth-key <KEY>
-//!     --auth-secret <SECRET> [--user LOGIN:PASSWORD[:EMAIL]]... [--account-key KEY]
+//!     (--auth-secret <SECRET> | --auth-secret-file <PATH>) [--user LOGIN:PASSWORD[:EMAIL]]... [--account-key KEY]
 //!     [--session-ttl SECS] [--rate-limit PER_SECOND] [--clock-offset SECS]
 //!     [--allow-non-loopback]
 //! ```
 //!
 //! Every flag but `--allow-non-loopback` can come from the environment:
-//! `QB_LISTEN`, `QB_APP_ID`, `QB_AUTH_KEY`, `QB_AUTH_SECRET`, `QB_USER`
+//! `QB_LISTEN`, `QB_APP_ID`, `QB_AUTH_KEY`, `QB_AUTH_SECRET`,
+//! `QB_AUTH_SECRET_FILE`, `QB_USER`
 //! (comma-separated), `QB_ACCOUNT_KEY`, `QB_SESSION_TTL`, `QB_RATE_LIMIT`,
 //! `QB_CLOCK_OFFSET`. Users get ids 1, 2, 3… in the order given.
 //!
@@ -77,15 +78,29 @@ pub struct EmulatorArgs {
     #[arg(long, env = "QB_AUTH_KEY", value_name = "KEY")]
     pub auth_key: String,
 
-    /// The application's authorization secret.
+    /// The application's authorization secret; prefer QB_AUTH_SECRET or
+    /// --auth-secret-file, which other users cannot read in the process list.
     #[arg(
         long,
         env = "QB_AUTH_SECRET",
         value_name = "SECRET",
         hide_env_values = true,
+        required_unless_present = "auth_secret_file",
+        conflicts_with = "auth_secret_file",
         value_parser = SecretParser("--auth-secret")
     )]
-    pub auth_secret: SecretString,
+    pub auth_secret: Option<SecretString>,
+
+    /// A file holding the authorization secret (one trailing line break is
+    /// not part of it). Read when the arguments are parsed: the field holds
+    /// the secret, not the path.
+    #[arg(
+        long,
+        env = "QB_AUTH_SECRET_FILE",
+        value_name = "PATH",
+        value_parser = SecretFileParser("--auth-secret-file")
+    )]
+    pub auth_secret_file: Option<SecretString>,
 
     /// A user, repeatable (QB_USER: comma-separated). The password may
     /// contain ':' but not ','; a last ':'-part containing '@' is the email.
@@ -128,13 +143,16 @@ pub struct EmulatorArgs {
     )]
     pub rate_limit: Option<u32>,
 
-    /// Seconds the emulator's clock runs ahead of (negative: behind) this machine's.
+    /// Seconds the emulator's clock runs ahead of (negative: behind) this
+    /// machine's; at most 3153600000 (100 years) either way.
     #[arg(
         long,
         env = "QB_CLOCK_OFFSET",
         value_name = "SECS",
         default_value_t = 0,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = clap::value_parser!(i64)
+            .range(-crate::MAX_CLOCK_OFFSET_SECS..=crate::MAX_CLOCK_OFFSET_SECS)
     )]
     pub clock_offset: i64,
 
@@ -245,11 +263,14 @@ impl EmulatorArgs {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to_builder(&self) -> EmulatorBuilder {
-        let mut app = AppConfig::new(
-            self.app_id,
-            self.auth_key.clone(),
-            self.auth_secret.expose_secret(),
-        );
+        // Neither (only when built by hand) leaves the secret empty, which
+        // the builder refuses as ConfigError::Empty.
+        let secret = self
+            .auth_secret
+            .as_ref()
+            .or(self.auth_secret_file.as_ref())
+            .map_or("", |s| s.expose_secret());
+        let mut app = AppConfig::new(self.app_id, self.auth_key.clone(), secret);
         if let Some(key) = &self.account_key {
             app = app.account_key(key.expose_secret());
         }
@@ -348,7 +369,8 @@ pub async fn run(args: EmulatorArgs) -> Result<(), CliError> {
 ///     listen: "127.0.0.1:0".parse()?,
 ///     app_id: 1,
 ///     auth_key: "key".into(),
-///     auth_secret: "secret".into(),
+///     auth_secret: Some("secret".into()),
+///     auth_secret_file: None,
 ///     users: vec![UserSpec::parse("alice:pw").unwrap()],
 ///     account_key: None,
 ///     session_ttl: 7200,
@@ -419,6 +441,44 @@ impl TypedValueParser for SecretParser {
                 &format!("{} must be non-empty UTF-8 text", self.0),
             )),
         }
+    }
+}
+
+/// Reads a secret from the file a flag names. Errors name the flag and the
+/// path, never the content.
+#[derive(Debug, Clone, Copy)]
+struct SecretFileParser(&'static str);
+
+impl TypedValueParser for SecretFileParser {
+    type Value = SecretString;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<SecretString, clap::Error> {
+        let path = std::path::Path::new(value);
+        let fail = |why: &str| {
+            let mut cmd = cmd.clone();
+            cmd.error(
+                ErrorKind::ValueValidation,
+                format!("{} {}: {why}", self.0, path.display()),
+            )
+        };
+        let text = std::fs::read_to_string(path)
+            .map(SecretString::from)
+            .map_err(|e| fail(&format!("cannot read the file ({})", e.kind())))?;
+        // Editors and `echo` end the file with a line break; a signature
+        // over it would never match.
+        let secret = text.expose_secret();
+        let secret = secret
+            .strip_suffix('\n')
+            .map_or(secret, |s| s.strip_suffix('\r').unwrap_or(s));
+        if secret.trim().is_empty() {
+            return Err(fail("the file holds no secret"));
+        }
+        Ok(SecretString::from(secret))
     }
 }
 
@@ -519,6 +579,15 @@ mod tests {
         assert_eq!(args.rate_limit, Some(80));
         assert_eq!(args.clock_offset, -3700);
         assert!(parse(&["--rate-limit", "0"]).is_err());
+        let limit = crate::MAX_CLOCK_OFFSET_SECS.to_string();
+        assert_eq!(
+            parse(&["--clock-offset", &limit]).unwrap().clock_offset,
+            crate::MAX_CLOCK_OFFSET_SECS
+        );
+        for far in ["300000000000", "-300000000000", "3153600001"] {
+            let err = parse(&["--clock-offset", far]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ValueValidation, "{far}: {err}");
+        }
         assert!(parse(&["--session-ttl", "0"]).is_err());
     }
 
@@ -539,6 +608,65 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.to_string().contains("--auth-secret must be"), "{err}");
+    }
+
+    /// `--help` of `qb-auth` recommends `--auth-secret-file`; the emulator
+    /// takes it, with the same rules as the other commands.
+    #[test]
+    fn the_secret_can_come_from_a_file() {
+        let dir = std::env::temp_dir().join(format!("qb-emulator-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("secret");
+        let base = ["qb-auth", "--app-id", "7", "--auth-key", "k"];
+        let with_file = |content: &str| {
+            std::fs::write(&file, content).unwrap();
+            let args = base
+                .iter()
+                .copied()
+                .chain(["--auth-secret-file", file.to_str().unwrap()]);
+            Cli::try_parse_from(args).map(|c| c.args)
+        };
+        for (content, secret) in [
+            ("FILESECRET\n", "FILESECRET"),
+            ("FILESECRET\r\n", "FILESECRET"),
+            ("a b\n\n", "a b\n"),
+        ] {
+            let args = with_file(content).unwrap();
+            assert_eq!(
+                args.auth_secret_file.as_ref().unwrap().expose_secret(),
+                secret
+            );
+            assert!(args.auth_secret.is_none());
+            assert!(!format!("{args:?}").contains("FILESECRET"));
+            assert!(args.to_builder().validate().is_ok());
+        }
+        let empty = with_file("\n").unwrap_err();
+        assert_eq!(empty.kind(), ErrorKind::ValueValidation);
+        assert!(empty.to_string().contains("holds no secret"), "{empty}");
+        std::fs::remove_file(&file).unwrap();
+        let missing = Cli::try_parse_from(
+            base.iter()
+                .copied()
+                .chain(["--auth-secret-file", file.to_str().unwrap()]),
+        )
+        .unwrap_err();
+        assert!(
+            missing.to_string().contains("cannot read the file"),
+            "{missing}"
+        );
+        // Both, or neither: usage errors.
+        std::fs::write(&file, "x").unwrap();
+        let both = Cli::try_parse_from(base.iter().copied().chain([
+            "--auth-secret",
+            "s",
+            "--auth-secret-file",
+            file.to_str().unwrap(),
+        ]))
+        .unwrap_err();
+        assert_eq!(both.kind(), ErrorKind::ArgumentConflict);
+        let neither = Cli::try_parse_from(base).unwrap_err();
+        assert_eq!(neither.kind(), ErrorKind::MissingRequiredArgument);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

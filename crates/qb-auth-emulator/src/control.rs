@@ -115,6 +115,9 @@ impl EmulatorControl {
 
     /// Moves the emulator's clock `secs` ahead of (negative: behind) the
     /// system clock. Session expiry is unaffected (it runs on a monotonic clock).
+    /// Clamped to [`MAX_CLOCK_OFFSET_SECS`](crate::MAX_CLOCK_OFFSET_SECS) either
+    /// way (the builder refuses more; this knob, turned while serving, cannot
+    /// fail).
     ///
     /// ```
     /// use std::time::{SystemTime, UNIX_EPOCH};
@@ -154,6 +157,8 @@ impl EmulatorControl {
     /// assert_eq!(emulator.clock_offset(), 0);
     /// emulator.set_clock_offset(-90);
     /// assert_eq!(emulator.clock_offset(), -90);
+    /// emulator.set_clock_offset(i64::MIN);
+    /// assert_eq!(emulator.clock_offset(), -qb_auth_emulator::MAX_CLOCK_OFFSET_SECS);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn clock_offset(&self) -> i64 {

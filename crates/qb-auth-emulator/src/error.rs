@@ -74,6 +74,16 @@ pub enum ConfigError {
     /// A rate limit of zero requests per second.
     #[error("the rate limit must be at least 1 request per second (use no limit instead of 0)")]
     ZeroRateLimit,
+    /// A limit of zero, such as `max_connections`: nothing could be served.
+    #[error("{0} must be at least 1")]
+    ZeroLimit(&'static str),
+    /// A clock offset beyond [`MAX_CLOCK_OFFSET_SECS`](crate::MAX_CLOCK_OFFSET_SECS)
+    /// either way.
+    #[error(
+        "the clock offset must be within ±{max} seconds (100 years), not {0}",
+        max = crate::MAX_CLOCK_OFFSET_SECS
+    )]
+    ClockOffsetOutOfRange(i64),
     /// A listening address that is not loopback, without explicit consent.
     #[error(
         "refusing to listen on {0}: not a loopback address (allow it explicitly to expose the emulator)"

@@ -84,7 +84,8 @@ impl Shares {
 pub(crate) struct FaultPlan {
     queue: VecDeque<Fault>,
     shares: Shares,
-    rng: SplitMix64,
+    /// Not for anything secret: tokens come from the OS generator.
+    rng: fastrand::Rng,
 }
 
 impl FaultPlan {
@@ -92,7 +93,7 @@ impl FaultPlan {
         Self {
             queue: VecDeque::new(),
             shares,
-            rng: SplitMix64(seed),
+            rng: fastrand::Rng::with_seed(seed),
         }
     }
 
@@ -126,7 +127,7 @@ impl FaultPlan {
         if status_500 + status_503 + drop <= 0.0 {
             return None;
         }
-        let draw = self.rng.next_unit();
+        let draw = self.rng.f64();
         if draw < drop {
             Some(Fault::Drop)
         } else if draw < drop + status_500 {
@@ -136,26 +137,6 @@ impl FaultPlan {
         } else {
             None
         }
-    }
-}
-
-/// SplitMix64: tiny, fast and good enough to pick which requests fail.
-/// Not for anything secret (tokens come from the OS generator).
-#[derive(Debug, Clone)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0.0..1.0`, from the top 53 bits.
-    fn next_unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

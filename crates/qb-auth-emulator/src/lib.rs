@@ -52,38 +52,57 @@
 //! Every answer has `Date` (on the emulator's clock, offset included) and
 //! `QuickBlox-REST-API-Version: 0.1.1`; answers with a body have
 //! `Content-Type: application/json; charset=utf-8`; answers about a known
-//! token, and create-session successes, have `QB-Token-ExpirationDate`
-//! (`2017-11-29 07:11:18 UTC` format).
+//! token, and every create-session answer (errors too, as QuickBlox's 401
+//! from create-session does; the time to live after now), have
+//! `QB-Token-ExpirationDate` (`2017-11-29 07:11:18 UTC` format).
 //!
 //! ## Errors QuickBlox is known to send (same bytes)
+//!
+//! Status and body as seen in QuickBlox's own answers (see the protocol
+//! notes for the sources):
 //!
 //! | situation | status | body |
 //! | --- | --- | --- |
 //! | signature mismatch | 422 | `{"errors":{"base":["Unexpected signature"]}}` |
 //! | timestamp more than 60 minutes from the emulator's clock | 422 | `{"errors":{"base":["Bad timestamp"]}}` |
-//! | unknown application id, or wrong auth key for it | 422 | `{"errors":{"base":["No application found"]}}` |
+//! | unknown application id | 422 | `{"errors":{"base":["No application found"]}}` |
 //! | wrong login, email, password or provider token (create-session and login) | 401 | `{"errors":["Unauthorized"]}` |
 //! | unknown, destroyed or expired token | 401 | `{"errors":{"base":["Required session does not exist"]}}` |
-//! | no `QB-Token` (and no API key where one is accepted) | 401 | `{"errors":["Token is required"]}` |
-//! | a user is needed (application token on `GET /chat/Dialog.json`, logout of an application session) | 422 | `{"errors":{"base":["Forbidden. Need user."]}}` |
+//! | a user is needed (application token on `GET /chat/Dialog.json`) | 422 | `{"errors":{"base":["Forbidden. Need user."]}}` |
 //!
 //! ## Choices made where QuickBlox's behaviour is unknown
 //!
+//! These answers are ours. Where one reuses a body QuickBlox is known to
+//! send, only the body is known, not that QuickBlox sends it in this
+//! situation.
+//!
 //! | situation | status | body |
 //! | --- | --- | --- |
+//! | wrong `auth_key` for a known application id | 422 | `{"errors":{"base":["No application found"]}}` (QuickBlox's answer to this is not known) |
+//! | no `QB-Token` (and no API key where one is accepted) | 401 | `{"errors":["Token is required"]}` (the body is QuickBlox's; its status is not known) |
+//! | signature in upper case or with spaces around it | 422 | `{"errors":{"base":["Unexpected signature"]}}` (the SDKs send lowercase hex; nothing says QuickBlox forgives more, so neither do we) |
+//! | `DELETE /login.json` with an application session | 422 | `{"errors":{"base":["Forbidden. Need user."]}}` (QuickBlox's answer to this is not known) |
 //! | reused (timestamp, nonce) pair for the same application | 422 | `{"errors":{"base":["Nonce has already been used"]}}` |
 //! | rate limit exceeded | 429 | `{"errors":["Too Many Requests"]}` and `Retry-After: <seconds>` |
 //! | body over the limit (64 KiB by default) | 413 | `{"errors":["Request Entity Too Large"]}` |
 //! | missing create-session parameter | 400 | `{"errors":{"base":["Missing parameter: nonce"]}}` (names only, never values) |
-//! | invalid JSON, arrays, deeper nesting, repeated parameter | 400 | `{"errors":{"base":["<what was wrong>"]}}` |
+//! | invalid JSON, arrays, deeper nesting | 400 | `{"errors":{"base":["<what was wrong>"]}}` |
+//! | the same parameter twice, in a form or in JSON (a repeated key, or `"user[login]"` beside `"user":{"login":…}`) | 400 | `{"errors":{"base":["Duplicate parameter"]}}` |
 //! | content type other than JSON or form | 415 | as above |
 //! | unknown provider | 422 | `{"errors":{"base":["Unsupported provider"]}}` |
 //! | both `QB-Token` and `Authorization` | 400 | `{"errors":{"base":["Use either QB-Token or Authorization, not both"]}}` |
 //! | wrong API key or account key | 401 | `{"errors":["Unauthorized"]}` |
 //! | `On-Behalf-Of` not a configured user id | 422 | `{"errors":{"base":["On-Behalf-Of must be the id of an existing user"]}}` |
 //! | no `QB-Account-Key` | 401 | `{"errors":["Account key is required"]}` |
+//! | `POST /session.json` when the cap on sessions (or on used nonces) is reached and nothing expired can be forgotten | 503 | `{"errors":{"base":["Too many live sessions: the emulator's max_sessions is reached"]}}` (or `… used nonces … max_nonces …`) |
+//! | connection shed at the connection cap while its body was still arriving | 503 | `{"errors":["Service Unavailable"]}` with `Connection: close` |
 //! | injected 500 / 503 | 500 / 503 | `{"errors":["Internal Server Error"]}` / `{"errors":["Service Unavailable"]}` |
 //! | unknown path / method | 404 / 405 | `{"errors":["Not Found"]}` / `{"errors":["Method Not Allowed"]}` with `Allow` |
+//!
+//! Whitespace around `application_id`, `auth_key`, `timestamp` and `nonce`
+//! is ignored when looking them up (the signature still covers the values
+//! as sent); JSON numbers and strings are the same value (`"42"` and `42`),
+//! as QuickBlox's docs send strings and the SDKs numbers.
 //!
 //! Create-session checks run in this order: parameters present,
 //! application, rate limit, timestamp, signature, replay, user. The
@@ -113,12 +132,28 @@
 //! system clock plus a signed offset in seconds
 //! ([`EmulatorControl::set_clock_offset`]). Used nonces are kept only while
 //! their timestamp is inside the ±60-minute window, expired sessions a
-//! minute after expiry; both are pruned at most once a second.
+//! minute after expiry; both are pruned at most once a second. Both are
+//! capped ([`EmulatorBuilder::max_sessions`], 250,000 by default, and
+//! [`EmulatorBuilder::max_nonces`], 1,000,000): at a cap, whatever has
+//! expired is forgotten at once, and if that is not enough create-session
+//! answers 503 (see the table above).
+//!
+//! ## Connections
+//!
+//! HTTP/1.1 with keep-alive. A client that shuts its write side after a
+//! complete request still gets the answer. A request head must arrive
+//! within 10 seconds (idle keep-alive connections close after 10 seconds
+//! too). At most [`EmulatorBuilder::max_connections`] connections are open
+//! at once (1,024 by default); when a new client connects at the cap, the
+//! connection that has waited longest for a request head, between
+//! requests, or for the rest of a body is shed, so slow or idle clients
+//! never keep a prompt one out.
 //!
 //! ## Faults
 //!
 //! Latency, shares of 500 and 503 answers and of dropped connections (drawn
-//! from a small seeded generator, so a run repeats exactly), and
+//! from a seeded [`fastrand`](https://docs.rs/fastrand) generator, so a run
+//! repeats exactly for the same seed and the same `fastrand` release), and
 //! deterministic bursts with [`EmulatorControl::fail_next`]. A fault replaces
 //! the request: nothing is processed. A dropped connection is closed before
 //! any byte of an answer is written.
@@ -160,7 +195,8 @@ mod stats;
 
 pub use blocking::BlockingEmulator;
 pub use builder::{
-    DEFAULT_BODY_LIMIT, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder,
+    DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_NONCES, DEFAULT_MAX_SESSIONS,
+    DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder, MAX_CLOCK_OFFSET_SECS,
 };
 pub use config::{AppConfig, UserConfig};
 pub use control::{EmulatorControl, EmulatorHandle};

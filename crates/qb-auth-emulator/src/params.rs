@@ -1,11 +1,13 @@
 //! Request bodies as flat parameters: `user[login]` whether it arrived as a
 //! form field or as `{"user":{"login":...}}`.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use zeroize::Zeroize;
 
 /// The decoded parameters of one body, in arrival order. Values can hold
@@ -13,6 +15,9 @@ use zeroize::Zeroize;
 /// wiped on drop.
 pub(crate) struct Params {
     pairs: Vec<(String, String)>,
+    /// Key to position in `pairs`: duplicate checks and look-ups in constant
+    /// time, so a body of many keys costs linear time.
+    index: HashMap<String, usize>,
 }
 
 /// Why a body could not be read as parameters; each maps to one answer.
@@ -24,8 +29,10 @@ pub(crate) enum ParamsError {
     InvalidJson,
     /// A JSON array, or objects nested more than one level: 400.
     UnsupportedJsonShape,
-    /// The same parameter twice: 400. Ambiguous, so refused rather than
-    /// guessed (a client sending it has a bug worth seeing).
+    /// The same parameter twice, in a form or in JSON (a repeated key, or
+    /// `"user[login]"` beside `"user":{"login":...}`): 400. Ambiguous, so
+    /// refused rather than guessed (a client sending it has a bug worth
+    /// seeing).
     DuplicateParameter,
 }
 
@@ -71,7 +78,10 @@ impl Params {
             }
             Some(Err(_)) => return Err(ParamsError::UnsupportedContentType),
         };
-        let mut params = Self { pairs: Vec::new() };
+        let mut params = Self {
+            pairs: Vec::new(),
+            index: HashMap::new(),
+        };
         match format {
             Format::Form => {
                 for (key, value) in form_urlencoded::parse(body) {
@@ -83,47 +93,42 @@ impl Params {
         Ok(params)
     }
 
+    /// Reads one JSON object straight from the text, so that a repeated
+    /// key is seen (a parsed map would keep only the last value).
     fn read_json(&mut self, body: &[u8]) -> Result<(), ParamsError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             // An empty JSON body carries no parameters, like an empty form.
             return Ok(());
         }
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-            return Err(ParamsError::InvalidJson);
-        };
-        for (outer, value) in map {
-            match value {
-                Value::Object(inner) => {
-                    for (name, value) in inner {
-                        if let Some(text) = scalar(value)? {
-                            self.push(format!("{outer}[{name}]"), text)?;
-                        }
-                    }
-                }
-                other => {
-                    if let Some(text) = scalar(other)? {
-                        self.push(outer, text)?;
-                    }
-                }
-            }
+        let mut failure = None;
+        let mut reader = serde_json::Deserializer::from_slice(body);
+        let read = reader
+            .deserialize_map(Outer {
+                params: self,
+                failure: &mut failure,
+            })
+            .and_then(|()| reader.end());
+        match read {
+            Ok(()) => Ok(()),
+            Err(_) => Err(failure.unwrap_or(ParamsError::InvalidJson)),
         }
-        Ok(())
     }
 
     fn push(&mut self, key: String, value: String) -> Result<(), ParamsError> {
-        if self.get(&key).is_some() {
-            return Err(ParamsError::DuplicateParameter);
+        match self.index.entry(key) {
+            Entry::Occupied(_) => Err(ParamsError::DuplicateParameter),
+            Entry::Vacant(slot) => {
+                self.pairs.push((slot.key().clone(), value));
+                slot.insert(self.pairs.len() - 1);
+                Ok(())
+            }
         }
-        self.pairs.push((key, value));
-        Ok(())
     }
 
     /// The value of a flat key such as `user[login]`.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        let at = *self.index.get(key)?;
+        self.pairs.get(at).map(|(_, v)| v.as_str())
     }
 
     /// The value, unless it is missing or blank.
@@ -140,21 +145,179 @@ impl Params {
     }
 }
 
+/// The top-level JSON object: scalars become `key`, objects `key[name]`.
+struct Outer<'p> {
+    params: &'p mut Params,
+    failure: &'p mut Option<ParamsError>,
+}
+
+/// A value of the top-level object, under `key`.
+struct OuterValue<'p> {
+    params: &'p mut Params,
+    failure: &'p mut Option<ParamsError>,
+    key: String,
+}
+
+/// A value inside a nested object: scalars only.
+struct Scalar<'p> {
+    failure: &'p mut Option<ParamsError>,
+}
+
+/// Records why the JSON was refused, and stops the parse.
+fn refuse<E: de::Error>(failure: &mut Option<ParamsError>, why: ParamsError) -> E {
+    failure.get_or_insert(why);
+    E::custom(why.message())
+}
+
+impl<'de> Visitor<'de> for Outer<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(refuse(self.failure, ParamsError::DuplicateParameter));
+            }
+            map.next_value_seed(OuterValue {
+                params: self.params,
+                failure: self.failure,
+                key,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for OuterValue<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl OuterValue<'_> {
+    fn scalar<E: de::Error>(self, text: Option<String>) -> Result<(), E> {
+        match text {
+            // `null` is an absent parameter.
+            None => Ok(()),
+            Some(text) => self
+                .params
+                .push(self.key, text)
+                .map_err(|why| refuse(self.failure, why)),
+        }
+    }
+}
+
+/// The text a JSON scalar was signed as: numbers as JSON prints them.
+macro_rules! scalar_visits {
+    () => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            self.scalar(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            self.scalar(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            self.scalar(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            self.scalar(serde_json::Number::from_f64(v).map(|n| n.to_string()))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            self.scalar(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            self.scalar(Some(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            self.scalar(None)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(mut self, _seq: A) -> Result<Self::Value, A::Error> {
+            Err(refuse(self.failure(), ParamsError::UnsupportedJsonShape))
+        }
+    };
+}
+
+impl<'de> Visitor<'de> for OuterValue<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number, boolean, null or object")
+    }
+
+    scalar_visits!();
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if !seen.insert(name.clone()) {
+                return Err(refuse(self.failure, ParamsError::DuplicateParameter));
+            }
+            let value = map.next_value_seed(Scalar {
+                failure: self.failure,
+            })?;
+            if let Some(value) = value {
+                let key = format!("{}[{name}]", self.key);
+                self.params
+                    .push(key, value)
+                    .map_err(|why| refuse(self.failure, why))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl OuterValue<'_> {
+    fn failure(&mut self) -> &mut Option<ParamsError> {
+        self.failure
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Scalar<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl Scalar<'_> {
+    #[allow(clippy::unnecessary_wraps)]
+    fn scalar<E: de::Error>(self, text: Option<String>) -> Result<Option<String>, E> {
+        Ok(text)
+    }
+
+    fn failure(&mut self) -> &mut Option<ParamsError> {
+        self.failure
+    }
+}
+
+impl<'de> Visitor<'de> for Scalar<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number, boolean or null")
+    }
+
+    scalar_visits!();
+
+    fn visit_map<A: MapAccess<'de>>(mut self, _map: A) -> Result<Self::Value, A::Error> {
+        Err(refuse(self.failure(), ParamsError::UnsupportedJsonShape))
+    }
+}
+
 fn sniff(body: &[u8]) -> Format {
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => Format::Json,
         _ => Format::Form,
-    }
-}
-
-/// A JSON value as the text that was signed; `None` for `null` (absent).
-fn scalar(value: Value) -> Result<Option<String>, ParamsError> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
-        Value::Array(_) | Value::Object(_) => Err(ParamsError::UnsupportedJsonShape),
     }
 }
 
@@ -171,6 +334,9 @@ impl Drop for Params {
         for (key, value) in &mut self.pairs {
             key.zeroize();
             value.zeroize();
+        }
+        for (mut key, _) in self.index.drain() {
+            key.zeroize();
         }
     }
 }
@@ -248,6 +414,15 @@ mod tests {
             err(&json, br#"{"a[b]":1,"a":{"b":2}}"#),
             ParamsError::DuplicateParameter
         );
+        assert_eq!(
+            err(&json, br#"{"a":1,"b":2,"a":3}"#),
+            ParamsError::DuplicateParameter
+        );
+        assert_eq!(
+            err(&json, br#"{"a":{"b":1,"b":1}}"#),
+            ParamsError::DuplicateParameter
+        );
+        assert_eq!(err(&json, br#"{"a":1} {"b":2}"#), ParamsError::InvalidJson);
         assert_eq!(
             err(&headers("text/plain"), b"a=1"),
             ParamsError::UnsupportedContentType

@@ -17,6 +17,7 @@ use qb_auth_core::time::{format_expiration, format_http_date};
 use crate::answers::Answer;
 use crate::faults::Fault;
 use crate::handlers::{account, login, resources, session};
+use crate::server::{Connection, Phase};
 use crate::state::Shared;
 
 /// How long a client may take to send its body.
@@ -40,27 +41,33 @@ impl fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-/// Serves one request.
+/// Serves one request on `connection`. The body is read first (a
+/// connection still sending one may be shed to make room), then the added
+/// latency, faults and the handler run.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
+    connection: Connection,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     shared.counters.requests.inc();
-    let latency = shared.latency();
-    if !latency.is_zero() {
-        shared.counters.fault_delayed.inc();
-        tokio::time::sleep(latency).await;
-    }
+    let _serving = connection.serving();
     let (parts, body) = request.into_parts();
-    let body = match read_body(body, shared.body_limit).await {
+    let body = match read_body(body, shared.body_limit, &connection).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
             shared.counters.bodies_too_large.inc();
             return Ok(respond(&shared, Answer::too_large()));
         }
         Err(BodyError::TimedOut) => return Ok(respond(&shared, Answer::timeout())),
+        Err(BodyError::Shed) => return Ok(respond(&shared, Answer::shed())),
         Err(BodyError::Broken) => return Err(DropConnection),
     };
+    connection.set_phase(Phase::Busy);
+    let latency = shared.latency();
+    if !latency.is_zero() {
+        shared.counters.fault_delayed.inc();
+        tokio::time::sleep(latency).await;
+    }
     if let Some(fault) = shared.next_fault() {
         shared.counters.fault(fault);
         return match fault {
@@ -110,11 +117,17 @@ fn route(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
 enum BodyError {
     TooLarge,
     TimedOut,
+    /// The connection was shed to make room for another.
+    Shed,
     /// The client went away or sent a broken body: nobody to answer.
     Broken,
 }
 
-async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+async fn read_body(
+    mut body: Incoming,
+    limit: usize,
+    connection: &Connection,
+) -> Result<Bytes, BodyError> {
     let drain_cap = limit.saturating_mul(4).max(DRAIN_AT_LEAST);
     let declared = body.size_hint().exact();
     if declared.is_some_and(|len| len > drain_cap as u64) {
@@ -142,9 +155,10 @@ async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError>
             Ok(buf.freeze())
         }
     };
-    tokio::time::timeout(BODY_TIMEOUT, read)
-        .await
-        .unwrap_or(Err(BodyError::TimedOut))
+    tokio::select! {
+        read = tokio::time::timeout(BODY_TIMEOUT, read) => read.unwrap_or(Err(BodyError::TimedOut)),
+        () = connection.shed() => Err(BodyError::Shed),
+    }
 }
 
 /// Adds what every answer carries: `Date` on the emulator's clock, the

@@ -127,13 +127,19 @@ impl Sessions {
         }
     }
 
-    /// Forgets sessions that expired more than [`EXPIRED_GRACE`] ago.
-    pub(crate) fn prune(&mut self, now: Instant, ttl: Duration) {
+    /// Forgets sessions that expired more than [`EXPIRED_GRACE`] ago, or
+    /// every expired one when `keep_recent` is false (to make room at the cap).
+    pub(crate) fn prune(&mut self, now: Instant, ttl: Duration, keep_recent: bool) {
         self.by_token
             .retain(|_, record| match record.liveness(now, ttl) {
                 Liveness::Live(_) => true,
-                Liveness::Expired(ago) => ago < EXPIRED_GRACE,
+                Liveness::Expired(ago) => keep_recent && ago < EXPIRED_GRACE,
             });
+    }
+
+    /// Sessions held: live ones and those expired less than a minute ago.
+    pub(crate) fn held(&self) -> usize {
+        self.by_token.len()
     }
 
     pub(crate) fn live_count(&self, now: Instant, ttl: Duration) -> u64 {
@@ -154,24 +160,36 @@ impl Sessions {
 #[derive(Debug, Default)]
 pub(crate) struct NonceLedger {
     per_app: HashMap<u64, BTreeMap<i64, HashSet<NonceValue>>>,
+    /// Pairs held, across applications.
+    held: usize,
 }
 
 impl NonceLedger {
     /// Records the pair; `false` when it was already used.
     pub(crate) fn use_once(&mut self, app_id: u64, ts: i64, nonce: NonceValue) -> bool {
-        self.per_app
+        let fresh = self
+            .per_app
             .entry(app_id)
             .or_default()
             .entry(ts)
             .or_default()
-            .insert(nonce)
+            .insert(nonce);
+        self.held += usize::from(fresh);
+        fresh
+    }
+
+    /// Pairs held: those whose timestamp can still be accepted.
+    pub(crate) fn held(&self) -> usize {
+        self.held
     }
 
     /// Forgets pairs with a timestamp before `oldest_acceptable`: those are
     /// rejected as "Bad timestamp" before any replay check.
     pub(crate) fn prune(&mut self, oldest_acceptable: i64) {
         for by_ts in self.per_app.values_mut() {
-            *by_ts = by_ts.split_off(&oldest_acceptable);
+            let kept = by_ts.split_off(&oldest_acceptable);
+            self.held -= by_ts.values().map(HashSet::len).sum::<usize>();
+            *by_ts = kept;
         }
         self.per_app.retain(|_, by_ts| !by_ts.is_empty());
     }
@@ -198,9 +216,9 @@ mod tests {
         assert!(ledger.use_once(2, 100, NonceValue::parse("7")));
         assert!(ledger.use_once(1, 101, NonceValue::parse("7")));
         assert!(ledger.use_once(1, 200, NonceValue::parse("abc")));
-        assert_eq!(ledger.len(), 4);
+        assert_eq!((ledger.len(), ledger.held()), (4, 4));
         ledger.prune(150);
-        assert_eq!(ledger.len(), 1);
+        assert_eq!((ledger.len(), ledger.held()), (1, 1));
         assert!(!ledger.use_once(1, 200, NonceValue::parse("abc")));
     }
 
@@ -214,6 +232,7 @@ mod tests {
         sessions.insert("tok".into(), record);
         let at = |s| t0 + Duration::from_secs(s);
         let rec = sessions.get_mut("tok").unwrap();
+        let rec_copy = rec.clone();
         assert_eq!(
             rec.liveness(at(4), ttl),
             Liveness::Live(Duration::from_secs(6))
@@ -228,9 +247,12 @@ mod tests {
             Liveness::Expired(Duration::from_secs(2))
         );
         assert_eq!(sessions.live_count(at(20), ttl), 0);
-        sessions.prune(at(20), ttl);
-        assert_eq!(sessions.len(), 1, "kept during the grace period");
-        sessions.prune(at(200), ttl);
+        sessions.prune(at(20), ttl, true);
+        assert_eq!(sessions.held(), 1, "kept during the grace period");
+        sessions.prune(at(20), ttl, false);
+        assert_eq!(sessions.held(), 0, "unless room is needed");
+        sessions.insert("tok".into(), rec_copy);
+        sessions.prune(at(200), ttl, true);
         assert_eq!(sessions.len(), 0);
     }
 
@@ -249,7 +271,7 @@ mod tests {
             matches!(rec.liveness(t0, ttl), Liveness::Expired(_)),
             "touching cannot revive"
         );
-        sessions.prune(t0 + EXPIRED_GRACE * 2, ttl);
+        sessions.prune(t0 + EXPIRED_GRACE * 2, ttl, true);
         assert_eq!(sessions.len(), 0);
     }
 }

@@ -20,6 +20,16 @@ pub(crate) const TIMESTAMP_WINDOW_SECS: i64 = 60 * 60;
 
 /// Sweeps of expired sessions and old nonces run at most this often.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// At a cap, sweeps to make room run at most this often, so that a flood
+/// of refused requests costs little.
+const SWEEP_AT_CAP_EVERY: Duration = Duration::from_millis(100);
+
+/// Which cap refused a create-session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Full {
+    Sessions,
+    Nonces,
+}
 
 /// The knobs that can change while the emulator runs.
 #[derive(Debug)]
@@ -39,6 +49,51 @@ pub(crate) struct Registry {
     /// entry per configured user.
     pub(crate) user_last_request: HashMap<u64, SystemTime>,
     last_sweep: Instant,
+    /// The last sweep made to find room at a cap (the regular sweep keeps
+    /// recently expired sessions, this one does not).
+    last_cap_sweep: Option<Instant>,
+}
+
+impl Registry {
+    /// Room for one more session and one more used nonce, under the caps.
+    /// At a cap, first forgets what no answer needs: every expired session
+    /// (even within its minute of grace) and nonces too old to be accepted.
+    pub(crate) fn make_room(
+        &mut self,
+        caps: Caps,
+        ttl: Duration,
+        oldest_acceptable: i64,
+    ) -> Result<(), Full> {
+        let full = |r: &Self| {
+            if r.sessions.held() >= caps.sessions {
+                Some(Full::Sessions)
+            } else if r.nonces.held() >= caps.nonces {
+                Some(Full::Nonces)
+            } else {
+                None
+            }
+        };
+        if full(self).is_none() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let due = self
+            .last_cap_sweep
+            .is_none_or(|at| now.saturating_duration_since(at) >= SWEEP_AT_CAP_EVERY);
+        if due {
+            self.last_cap_sweep = Some(now);
+            self.sessions.prune(now, ttl, false);
+            self.nonces.prune(oldest_acceptable);
+        }
+        full(self).map_or(Ok(()), Err)
+    }
+}
+
+/// The caps on what the emulator holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Caps {
+    pub(crate) sessions: usize,
+    pub(crate) nonces: usize,
 }
 
 #[derive(Debug)]
@@ -49,6 +104,7 @@ pub(crate) struct Shared {
     /// The bare host, as `account_settings` reports `chat_endpoint`.
     pub(crate) host: String,
     pub(crate) body_limit: usize,
+    pub(crate) caps: Caps,
     /// When the emulator started, on its own clock: users' `created_at`.
     pub(crate) started_at: SystemTime,
     pub(crate) counters: Counters,
@@ -70,15 +126,19 @@ impl Shared {
         base_url: String,
         host: String,
         body_limit: usize,
+        caps: Caps,
         clock_offset: i64,
         knobs: Knobs,
     ) -> Self {
+        let max = crate::MAX_CLOCK_OFFSET_SECS;
+        let clock_offset = clock_offset.clamp(-max, max);
         let started_at = shift(SystemTime::now(), clock_offset);
         Self {
             directory,
             base_url,
             host,
             body_limit,
+            caps,
             started_at,
             counters: Counters::default(),
             clock_offset: AtomicI64::new(clock_offset),
@@ -88,6 +148,7 @@ impl Shared {
                 nonces: NonceLedger::default(),
                 user_last_request: HashMap::new(),
                 last_sweep: Instant::now(),
+                last_cap_sweep: None,
             }),
             limiter: Mutex::new(RateLimiter::default()),
         }
@@ -102,8 +163,11 @@ impl Shared {
         self.clock_offset.load(Ordering::Relaxed)
     }
 
+    /// Clamped to the documented range, so the clock stays formattable.
     pub(crate) fn set_clock_offset(&self, secs: i64) {
-        self.clock_offset.store(secs, Ordering::Relaxed);
+        let max = crate::MAX_CLOCK_OFFSET_SECS;
+        self.clock_offset
+            .store(secs.clamp(-max, max), Ordering::Relaxed);
     }
 
     pub(crate) fn knobs(&self) -> MutexGuard<'_, Knobs> {
@@ -155,7 +219,7 @@ impl Shared {
             return;
         }
         registry.last_sweep = now;
-        registry.sessions.prune(now, ttl);
+        registry.sessions.prune(now, ttl, true);
         registry.nonces.prune(oldest);
     }
 

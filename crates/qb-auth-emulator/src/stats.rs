@@ -56,6 +56,13 @@ pub struct EmulatorStats {
     pub bodies_too_large: u64,
     /// 400 or 415 for a body that could not be read as parameters.
     pub malformed_requests: u64,
+    /// Connections closed to make room for a new one when the connection
+    /// cap was reached: the one that had waited longest for its request head,
+    /// between requests, or for the rest of its body.
+    pub connections_shed: u64,
+    /// Create-session requests refused with 503 because the cap on live
+    /// sessions or on used nonces was reached.
+    pub capacity_refusals: u64,
     /// Injected faults, by kind.
     pub faults: FaultStats,
 }
@@ -153,6 +160,8 @@ pub(crate) struct Counters {
     pub(crate) rate_limited: Counter,
     pub(crate) bodies_too_large: Counter,
     pub(crate) malformed_requests: Counter,
+    pub(crate) connections_shed: Counter,
+    pub(crate) capacity_refusals: Counter,
     pub(crate) fault_500: Counter,
     pub(crate) fault_503: Counter,
     pub(crate) fault_429: Counter,
@@ -191,6 +200,8 @@ impl Counters {
             rate_limited: self.rate_limited.get(),
             bodies_too_large: self.bodies_too_large.get(),
             malformed_requests: self.malformed_requests.get(),
+            connections_shed: self.connections_shed.get(),
+            capacity_refusals: self.capacity_refusals.get(),
             faults: FaultStats {
                 status_500: self.fault_500.get(),
                 status_503: self.fault_503.get(),

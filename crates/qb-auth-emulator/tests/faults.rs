@@ -230,3 +230,31 @@ fn clock_offset_moves_date_and_the_timestamp_window() {
     let behind = SystemTime::now().duration_since(date).unwrap().as_secs();
     assert!((599..=601).contains(&behind), "{behind}");
 }
+
+/// A huge offset once made every answer panic while writing `Date` (year
+/// 11,476); the knob is clamped to 100 years and every answer still comes.
+#[test]
+fn a_huge_clock_offset_is_clamped_and_answers_still_come() {
+    let emulator = demo();
+    let max = qb_auth_emulator::MAX_CLOCK_OFFSET_SECS;
+    emulator.set_clock_offset(300_000_000_000);
+    assert_eq!(emulator.clock_offset(), max);
+    let reply = send(emulator.local_addr(), "GET", "/users.json", &USERS_KEY, b"");
+    assert_eq!(reply.status, 200);
+    let date = parse_http_date(reply.header("date").unwrap()).unwrap();
+    let ahead = date.duration_since(SystemTime::now()).unwrap().as_secs();
+    assert!((max - 2..=max + 1).contains(&(ahead as i64)), "{ahead}");
+
+    // A hundred years back is before 1970: `Date` cannot say less than the epoch.
+    emulator.set_clock_offset(-300_000_000_000);
+    assert_eq!(emulator.clock_offset(), -max);
+    let reply = send(emulator.local_addr(), "GET", "/users.json", &USERS_KEY, b"");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("date"), Some("Thu, 01 Jan 1970 00:00:00 GMT"));
+
+    let far = Emulator::with_demo_fixtures().clock_offset(300_000_000_000);
+    assert_eq!(
+        far.validate(),
+        Err(ConfigError::ClockOffsetOutOfRange(300_000_000_000))
+    );
+}

@@ -63,6 +63,36 @@ fn bodies_over_the_limit_get_413() {
     still_serving(&emulator);
 }
 
+/// A body of many distinct keys costs linear time: 60,000 signed keys in
+/// half a megabyte are answered well within the client's patience, beside a
+/// normal request. (The duplicate check was quadratic: 17,376 keys took
+/// 410 ms of CPU, this body minutes.)
+#[test]
+fn a_body_of_many_keys_is_answered_quickly() {
+    let emulator = Emulator::with_demo_fixtures()
+        .body_limit(1 << 20)
+        .start_blocking()
+        .unwrap();
+    let addr = emulator.local_addr();
+    let names: Vec<String> = (0..60_000).map(|i| format!("k{i:05}")).collect();
+    let extra: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
+    let ts = common::unix_now(emulator.server_time());
+    let body = common::form_body(&common::signed_pairs(
+        DEMO,
+        ts,
+        common::fresh_nonce(),
+        &extra,
+    ));
+    assert!(body.len() > 400_000, "{} bytes", body.len());
+    let started = std::time::Instant::now();
+    let reply = send(addr, "POST", "/session.json", &[FORM], &body);
+    let took = started.elapsed();
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    // Milliseconds in a release build; generous for a debug build on two busy cores.
+    assert!(took < std::time::Duration::from_secs(8), "{took:?}");
+    still_serving(&emulator);
+}
+
 #[test]
 fn a_smaller_limit_can_be_configured() {
     let emulator = Emulator::with_demo_fixtures()
@@ -223,4 +253,64 @@ fn keep_alive_connections_serve_several_requests() {
         "{text}"
     );
     assert_eq!(emulator.stats().requests, 3);
+}
+
+/// Sessions and used nonces are capped, with a documented 503 at the cap;
+/// destroyed or expired sessions free their place, and nothing is used up
+/// by a refused request.
+#[test]
+fn sessions_and_nonces_are_capped() {
+    let emulator = Emulator::with_demo_fixtures()
+        .max_sessions(3)
+        .session_ttl(std::time::Duration::from_secs(1))
+        .start_blocking()
+        .unwrap();
+    let addr = emulator.local_addr();
+    let tokens: Vec<String> = (0..3)
+        .map(|_| create_session(addr, DEMO, emulator.server_time(), &[]).token())
+        .collect();
+    const SESSIONS_FULL: &str =
+        r#"{"errors":{"base":["Too many live sessions: the emulator's max_sessions is reached"]}}"#;
+    for _ in 0..5 {
+        create_session(addr, DEMO, emulator.server_time(), &[]).assert(503, SESSIONS_FULL);
+    }
+    assert_eq!(emulator.stats().capacity_refusals, 5);
+    // A destroyed session frees its place at once.
+    let destroyed = send(
+        addr,
+        "DELETE",
+        "/session.json",
+        &[("QB-Token", &tokens[0])],
+        b"",
+    );
+    assert_eq!(destroyed.status, 200);
+    assert_eq!(
+        create_session(addr, DEMO, emulator.server_time(), &[]).status,
+        201
+    );
+    // Expired ones free theirs without waiting for the sweep's minute of grace.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    for _ in 0..3 {
+        assert_eq!(
+            create_session(addr, DEMO, emulator.server_time(), &[]).status,
+            201
+        );
+    }
+    assert_eq!(emulator.stats().sessions_created, 7);
+
+    let nonces = Emulator::with_demo_fixtures()
+        .max_nonces(2)
+        .start_blocking()
+        .unwrap();
+    let addr = nonces.local_addr();
+    for _ in 0..2 {
+        assert_eq!(
+            create_session(addr, DEMO, nonces.server_time(), &[]).status,
+            201
+        );
+    }
+    create_session(addr, DEMO, nonces.server_time(), &[]).assert(
+        503,
+        r#"{"errors":{"base":["Too many used nonces: the emulator's max_nonces is reached"]}}"#,
+    );
 }

@@ -14,6 +14,9 @@ const APPLICATION_ID: u64 = 76730;
 const AUTH_KEY: &str = "bench-auth-key";
 const AUTH_SECRET: &str = "bench-auth-secret";
 
+/// Sessions and used nonces the emulator may hold during a run.
+const BENCH_CAP: usize = 20_000_000;
+
 /// Two worker threads per side: each side can use both cores, and they
 /// compete for them as a client and a server on one small machine do.
 const WORKERS: usize = 2;
@@ -38,6 +41,10 @@ impl Stage {
             .block_on(
                 Emulator::builder()
                     .app(AppConfig::new(APPLICATION_ID, AUTH_KEY, AUTH_SECRET))
+                    // A run creates hundreds of thousands of sessions, each
+                    // with its nonce: far past the emulator's default caps.
+                    .max_sessions(BENCH_CAP)
+                    .max_nonces(BENCH_CAP)
                     .start(),
             )
             .map_err(|e| format!("the emulator did not start: {e}"))?;

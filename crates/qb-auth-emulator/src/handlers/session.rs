@@ -22,7 +22,19 @@ const REQUIRED: [&str; 5] = [
 
 /// `POST /session.json`. Checks run in this order: parameters present,
 /// application, rate limit, timestamp, signature, replay, user.
+///
+/// Every answer carries `QB-Token-ExpirationDate`, errors included: QuickBlox
+/// sends it on a 401 from create-session too (the time to live after now).
 pub(crate) fn create(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer {
+    let answer = create_or_refuse(shared, headers, body);
+    if answer.token_expiry.is_some() {
+        answer
+    } else {
+        answer.with_expiry(later(shared.server_now(), shared.session_ttl()))
+    }
+}
+
+fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer {
     let params = match Params::decode(headers, body) {
         Ok(params) => params,
         Err(err) => return malformed(shared, err),
@@ -58,8 +70,15 @@ pub(crate) fn create(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answe
         }
     };
 
-    let claimed = field("signature");
+    // Exactly as the SDKs write it: lowercase hex, nothing around it. An
+    // upper-case or padded signature is a client bug that QuickBlox is not
+    // known to forgive, so it is "Unexpected signature" here.
+    let claimed = params.get("signature").unwrap_or_default();
+    let lowercase_hex = claimed
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     let algorithm = match claimed.len() {
+        _ if !lowercase_hex => None,
         40 => Some(HashAlgorithm::Sha1),
         64 if app.accept_sha256 => Some(HashAlgorithm::Sha256),
         _ => None,
@@ -73,8 +92,19 @@ pub(crate) fn create(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answe
     }
 
     let nonce = NonceValue::parse(field("nonce"));
+    let ttl = shared.session_ttl();
+    let oldest = unix_secs(server_now) - TIMESTAMP_WINDOW_SECS;
+    let mut registry = shared.registry();
+    // Checked before the nonce is used, so a refused request used nothing.
+    if let Err(full) = registry.make_room(shared.caps, ttl, oldest) {
+        drop(registry);
+        shared.counters.capacity_refusals.inc();
+        return Answer::capacity(full);
+    }
     // The pair counts as used from here on, even if the user check fails.
-    if !shared.registry().nonces.use_once(app.id, ts, nonce.clone()) {
+    let fresh = registry.nonces.use_once(app.id, ts, nonce.clone());
+    drop(registry);
+    if !fresh {
         shared.counters.replays_rejected.inc();
         return Answer::nonce_reused();
     }
@@ -91,7 +121,6 @@ pub(crate) fn create(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answe
     let Some(token) = new_token() else {
         return Answer::internal_error();
     };
-    let ttl = shared.session_ttl();
     let mut registry = shared.registry();
     let id = registry.sessions.next_id();
     let record = SessionRecord::new(id, app.id, user_id, nonce, ts, server_now, Instant::now());
