@@ -183,6 +183,8 @@ mod control;
 mod error;
 mod faults;
 pub mod fixtures;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod handlers;
 mod identity;
 mod params;
