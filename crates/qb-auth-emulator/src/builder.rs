@@ -131,58 +131,12 @@ impl Default for EmulatorBuilder {
 
 impl EmulatorBuilder {
     /// Adds an application.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{AppConfig, ConfigError, Emulator};
-    ///
-    /// let builder = Emulator::builder()
-    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
-    ///     .app(AppConfig::new(67890, "other-key", "other-secret"));
-    /// assert_eq!(builder.validate(), Ok(()));
-    /// let twice = builder.app(AppConfig::new(12345, "again", "again"));
-    /// assert_eq!(twice.validate(), Err(ConfigError::DuplicateApp(12345)));
-    /// ```
     pub fn app(mut self, app: AppConfig) -> Self {
         self.directory.apps.push(app);
         self
     }
 
     /// Adds a user.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{AppConfig, Emulator, UserConfig};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
-    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
-    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
-    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
-    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
-    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
-    /// #     pairs.extend_from_slice(extra);
-    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
-    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
-    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
-    /// # }
-    ///
-    /// let emulator = Emulator::builder()
-    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
-    ///     .user(UserConfig::new(1001, "alice", "p@ss word&1=2"))
-    ///     .start_blocking()?;
-    /// let alice = [("user[login]", "alice"), ("user[password]", "p@ss word&1=2")];
-    /// let answer = create_session(&emulator, &alice)?;
-    /// assert!(answer.starts_with("HTTP/1.1 201") && answer.contains(r#""user_id":1001"#));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn user(mut self, user: UserConfig) -> Self {
         self.directory.users.push(user);
         self.directory.users.sort_by_key(|u| u.id);
@@ -351,17 +305,6 @@ impl EmulatorBuilder {
     }
 
     /// Where to listen; `127.0.0.1:0` (any free port) by default.
-    ///
-    /// ```
-    /// use std::net::SocketAddr;
-    /// use qb_auth_emulator::Emulator;
-    ///
-    /// let any_port: SocketAddr = "127.0.0.1:0".parse()?;
-    /// let emulator = Emulator::with_demo_fixtures().listen(any_port).start_blocking()?;
-    /// assert!(emulator.local_addr().ip().is_loopback());
-    /// assert_ne!(emulator.local_addr().port(), 0, "a free port was picked");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
         self
@@ -370,58 +313,12 @@ impl EmulatorBuilder {
     /// Allows a listening address that is not loopback. Off by default: the
     /// emulator accepts well-known test credentials and must not be exposed
     /// by accident.
-    ///
-    /// ```
-    /// use std::net::SocketAddr;
-    /// use qb_auth_emulator::{ConfigError, Emulator};
-    ///
-    /// let everywhere: SocketAddr = "0.0.0.0:8080".parse()?;
-    /// let builder = Emulator::with_demo_fixtures().listen(everywhere);
-    /// assert_eq!(builder.validate(), Err(ConfigError::NonLoopback(everywhere)));
-    /// assert_eq!(builder.allow_non_loopback(true).validate(), Ok(()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn allow_non_loopback(mut self, allow: bool) -> Self {
         self.allow_non_loopback = allow;
         self
     }
 
     /// How long a session lives after its last use; 2 hours by default.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_emulator::Emulator;
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
-    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
-    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
-    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
-    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
-    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
-    /// #     pairs.extend_from_slice(extra);
-    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
-    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
-    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
-    /// # }
-    ///
-    /// let ttl = Duration::from_secs(1);
-    /// let emulator = Emulator::with_demo_fixtures().session_ttl(ttl).start_blocking()?;
-    /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
-    /// assert_eq!(emulator.stats().active_sessions, 1);
-    /// std::thread::sleep(ttl + Duration::from_millis(100));
-    /// assert_eq!(emulator.stats().active_sessions, 0, "expired after a second unused");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn session_ttl(mut self, ttl: Duration) -> Self {
         self.session_ttl = ttl;
         self
@@ -429,30 +326,6 @@ impl EmulatorBuilder {
 
     /// Requests per second each application may make (session creation and
     /// token or API-key calls); `None`, the default, for no limit.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{ConfigError, Emulator};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().rate_limit(Some(1)).start_blocking()?;
-    /// let api_key = ["Authorization: ApiKey demo-api-key"];
-    /// assert!(http(&emulator, "GET /users.json", &api_key, "")?.starts_with("HTTP/1.1 200"));
-    /// let limited = http(&emulator, "GET /users.json", &api_key, "")?;
-    /// assert!(limited.starts_with("HTTP/1.1 429") && limited.contains("retry-after: 1"));
-    /// let zero = Emulator::with_demo_fixtures().rate_limit(Some(0));
-    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroRateLimit));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
         self.rate_limit = per_second;
         self
@@ -461,75 +334,18 @@ impl EmulatorBuilder {
     /// Seconds the emulator's clock runs ahead (negative: behind) of the system clock,
     /// at most [`MAX_CLOCK_OFFSET_SECS`] either way ([`ConfigError::ClockOffsetOutOfRange`]
     /// beyond).
-    ///
-    /// ```
-    /// use std::time::SystemTime;
-    /// use qb_auth_emulator::{ConfigError, Emulator};
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().clock_offset(-120).start_blocking()?;
-    /// let behind = SystemTime::now().duration_since(emulator.server_time())?;
-    /// assert!((119..=120).contains(&behind.as_secs()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn clock_offset(mut self, secs: i64) -> Self {
         self.clock_offset = secs;
         self
     }
 
     /// Delay added before every answer.
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    /// use qb_auth_emulator::Emulator;
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let latency = Duration::from_millis(100);
-    /// let emulator = Emulator::with_demo_fixtures().latency(latency).start_blocking()?;
-    /// let started = Instant::now();
-    /// http(&emulator, "GET /users.json", &[], "")?;
-    /// assert!(started.elapsed() >= latency);
-    /// assert_eq!(emulator.stats().faults.delayed, 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
         self
     }
 
     /// Shares of requests answered 500 and 503 (each `0.0..=1.0`).
-    ///
-    /// ```
-    /// use qb_auth_emulator::{ConfigError, Emulator};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().error_shares(0.0, 1.0).start_blocking()?;
-    /// let answer = http(&emulator, "GET /users.json", &[], "")?;
-    /// assert!(answer.starts_with("HTTP/1.1 503"));
-    /// assert!(answer.ends_with(r#"{"errors":["Service Unavailable"]}"#));
-    /// let too_much = Emulator::with_demo_fixtures().error_shares(0.6, 0.6);
-    /// assert!(matches!(too_much.validate(), Err(ConfigError::InvalidShares { .. })));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn error_shares(mut self, status_500: f64, status_503: f64) -> Self {
         self.shares.status_500 = status_500;
         self.shares.status_503 = status_503;
@@ -537,28 +353,6 @@ impl EmulatorBuilder {
     }
 
     /// Share of connections dropped before the answer.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().drop_share(1.0).start_blocking()?;
-    /// // Closed (or reset) before any byte of an answer.
-    /// let answer = http(&emulator, "GET /users.json", &[], "").unwrap_or_default();
-    /// assert_eq!(answer, "");
-    /// assert_eq!(emulator.stats().faults.dropped, 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn drop_share(mut self, share: f64) -> Self {
         self.shares.drop = share;
         self
@@ -566,60 +360,12 @@ impl EmulatorBuilder {
 
     /// Seed of the generator that picks which requests fail, for runs that
     /// repeat exactly. Tokens never come from it.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let statuses = |seed| -> Result<Vec<String>, Box<dyn std::error::Error>> {
-    ///     let emulator = Emulator::with_demo_fixtures().error_shares(0.5, 0.0).seed(seed);
-    ///     let emulator = emulator.start_blocking()?;
-    ///     let status = || Ok(http(&emulator, "GET /users.json", &[], "")?[9..12].to_owned());
-    ///     (0..8).map(|_| status()).collect()
-    /// };
-    /// let first = statuses(7)?;
-    /// assert_eq!(first, statuses(7)?, "the same seed fails the same requests");
-    /// assert!(first.contains(&"500".to_owned()) && first.contains(&"401".to_owned()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
 
     /// Largest request body accepted; larger ones get 413. 64 KiB by default.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().body_limit(16).start_blocking()?;
-    /// let json = ["Content-Type: application/json"];
-    /// let answer = http(&emulator, "POST /session.json", &json, &"x".repeat(17))?;
-    /// assert!(answer.starts_with("HTTP/1.1 413"));
-    /// assert_eq!(emulator.stats().bodies_too_large, 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
@@ -635,45 +381,6 @@ impl EmulatorBuilder {
     /// younger than a fifth of a second and requests being served are never
     /// shed; when nothing can be, the new client waits until a connection
     /// closes. Slow or idle clients thus cannot keep prompt ones out.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_emulator::{ConfigError, Emulator};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
-    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
-    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
-    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
-    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
-    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
-    /// #     pairs.extend_from_slice(extra);
-    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
-    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
-    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().max_connections(1).start_blocking()?;
-    /// // A client that connects and says nothing holds the only slot...
-    /// let idle = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// std::thread::sleep(Duration::from_millis(300));
-    /// // ...until another needs it.
-    /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 401"));
-    /// assert_eq!(emulator.stats().connections_shed, 1);
-    /// let zero = Emulator::with_demo_fixtures().max_connections(0);
-    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_connections")));
-    /// drop(idle);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
         self
@@ -689,41 +396,6 @@ impl EmulatorBuilder {
     /// without using the request's nonce, and counts it in
     /// [`EmulatorStats::capacity_refusals`](crate::EmulatorStats::capacity_refusals).
     /// Destroyed and expired sessions free their place.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{ConfigError, Emulator};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
-    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
-    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
-    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
-    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
-    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
-    /// #     pairs.extend_from_slice(extra);
-    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
-    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
-    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().max_sessions(1).start_blocking()?;
-    /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
-    /// let refused = create_session(&emulator, &[])?;
-    /// assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("max_sessions is reached"));
-    /// assert_eq!(emulator.stats().capacity_refusals, 1);
-    /// let zero = Emulator::with_demo_fixtures().max_sessions(0);
-    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_sessions")));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn max_sessions(mut self, max: usize) -> Self {
         self.caps.sessions = max;
         self
@@ -739,42 +411,6 @@ impl EmulatorBuilder {
     /// `{"errors":{"base":["Too many used nonces: the emulator's max_nonces is reached"]}}`
     /// and counts it in
     /// [`EmulatorStats::capacity_refusals`](crate::EmulatorStats::capacity_refusals).
-    ///
-    /// ```
-    /// use qb_auth_emulator::{ConfigError, Emulator};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
-    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
-    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
-    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
-    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
-    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
-    /// #     pairs.extend_from_slice(extra);
-    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
-    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
-    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().max_nonces(2).start_blocking()?;
-    /// for _ in 0..2 {
-    ///     assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
-    /// }
-    /// let refused = create_session(&emulator, &[])?;
-    /// assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("max_nonces is reached"));
-    /// let zero = Emulator::with_demo_fixtures().max_nonces(0);
-    /// assert_eq!(zero.validate(), Err(ConfigError::ZeroLimit("max_nonces")));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn max_nonces(mut self, max: usize) -> Self {
         self.caps.nonces = max;
         self

@@ -54,60 +54,12 @@ impl AppConfig {
     }
 
     /// Accepts `Authorization: ApiKey <key>` for this application.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{AppConfig, Emulator};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::builder()
-    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ").api_key("my-api-key"))
-    ///     .start_blocking()?;
-    /// let answer = http(&emulator, "GET /users.json", &["Authorization: ApiKey my-api-key"], "")?;
-    /// assert!(answer.starts_with("HTTP/1.1 200"));
-    /// assert_eq!(emulator.stats().api_key_requests, 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
         self
     }
 
     /// Answers `GET /account_settings.json` for `QB-Account-Key: <key>`.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{AppConfig, Emulator};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let app = AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ");
-    /// let emulator = Emulator::builder()
-    ///     .app(app.account_key("my-account-key"))
-    ///     .start_blocking()?;
-    /// let account_key = ["QB-Account-Key: my-account-key"];
-    /// let answer = http(&emulator, "GET /account_settings.json", &account_key, "")?;
-    /// assert!(answer.starts_with("HTTP/1.1 200"));
-    /// assert!(answer.contains(&format!(r#""api_endpoint":"{}""#, emulator.base_url())));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn account_key(mut self, key: impl Into<String>) -> Self {
         self.account_key = Some(SecretString::from(key.into()));
         self
@@ -116,64 +68,17 @@ impl AppConfig {
     /// Also accepts HMAC-SHA256 signatures (64 hex characters). Off by
     /// default: QuickBlox has not confirmed that its server accepts them, so
     /// the emulator answers "Unexpected signature" unless told otherwise.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{AppConfig, Emulator};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    /// # fn create_session_sha256(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
-    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
-    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
-    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
-    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
-    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
-    /// #     pairs.extend_from_slice(extra);
-    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha256);
-    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
-    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
-    /// # }
-    ///
-    /// let app = AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ");
-    /// let strict = Emulator::builder().app(app.clone()).start_blocking()?;
-    /// let answer = create_session_sha256(&strict, &[])?;
-    /// assert!(answer.ends_with(r#"{"errors":{"base":["Unexpected signature"]}}"#));
-    /// let lenient = Emulator::builder().app(app.accept_sha256(true)).start_blocking()?;
-    /// assert!(create_session_sha256(&lenient, &[])?.starts_with("HTTP/1.1 201"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn accept_sha256(mut self, accept: bool) -> Self {
         self.accept_sha256 = accept;
         self
     }
 
     /// The application id.
-    ///
-    /// ```
-    /// use qb_auth_emulator::AppConfig;
-    ///
-    /// assert_eq!(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ").id(), 12345);
-    /// ```
     pub fn id(&self) -> u64 {
         self.id
     }
 
     /// The authorization key.
-    ///
-    /// ```
-    /// use qb_auth_emulator::AppConfig;
-    ///
-    /// let app = AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ");
-    /// assert_eq!(app.auth_key(), "AbCdEfGh-12345");
-    /// ```
     pub fn auth_key(&self) -> &str {
         &self.auth_key
     }
@@ -238,92 +143,23 @@ impl UserConfig {
     }
 
     /// Lets the user also log in by email (compared without regard to ASCII case).
-    ///
-    /// ```
-    /// use qb_auth_emulator::{AppConfig, Emulator, UserConfig};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    /// # fn create_session(emulator: &qb_auth_emulator::EmulatorControl, extra: &[(&str, &str)]) -> Result<String, Box<dyn std::error::Error>> {
-    /// #     use qb_auth_core::signature::{sign_pairs, HashAlgorithm};
-    /// #     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(4242);
-    /// #     let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
-    /// #     let timestamp = emulator.server_time().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
-    /// #     let mut pairs = vec![("application_id", "12345"), ("auth_key", "AbCdEfGh-12345"), ("nonce", &*nonce), ("timestamp", &*timestamp)];
-    /// #     pairs.extend_from_slice(extra);
-    /// #     let signature = sign_pairs(&"s3cr3t-Key_XYZ".into(), pairs.iter().copied(), HashAlgorithm::Sha1);
-    /// #     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).append_pair("signature", signature.as_str()).finish();
-    /// #     Ok(http(emulator, "POST /session.json", &["Content-Type: application/x-www-form-urlencoded"], &body)?)
-    /// # }
-    ///
-    /// let emulator = Emulator::builder()
-    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ"))
-    ///     .user(UserConfig::new(1001, "alice", "p@ss word&1=2").email("alice@example.com"))
-    ///     .start_blocking()?;
-    /// let by_email = [("user[email]", "Alice@Example.com"), ("user[password]", "p@ss word&1=2")];
-    /// assert!(create_session(&emulator, &by_email)?.contains(r#""user_id":1001"#));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
     }
 
     /// The `full_name` shown in user answers.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{AppConfig, Emulator, UserConfig};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::builder()
-    ///     .app(AppConfig::new(12345, "AbCdEfGh-12345", "s3cr3t-Key_XYZ").api_key("my-api-key"))
-    ///     .user(UserConfig::new(1001, "alice", "p@ss word&1=2").full_name("Alice Example"))
-    ///     .start_blocking()?;
-    /// let answer = http(&emulator, "GET /users.json", &["Authorization: ApiKey my-api-key"], "")?;
-    /// assert!(answer.contains(r#""full_name":"Alice Example""#));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn full_name(mut self, name: impl Into<String>) -> Self {
         self.full_name = Some(name.into());
         self
     }
 
     /// The user id.
-    ///
-    /// ```
-    /// use qb_auth_emulator::UserConfig;
-    ///
-    /// assert_eq!(UserConfig::new(1001, "alice", "p@ss word&1=2").id(), 1001);
-    /// ```
     pub fn id(&self) -> u64 {
         self.id
     }
 
     /// The login.
-    ///
-    /// ```
-    /// use qb_auth_emulator::UserConfig;
-    ///
-    /// assert_eq!(UserConfig::new(1001, "alice", "p@ss word&1=2").login(), "alice");
-    /// ```
     pub fn login(&self) -> &str {
         &self.login
     }

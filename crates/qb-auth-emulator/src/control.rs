@@ -41,74 +41,22 @@ impl EmulatorControl {
     }
 
     /// `http://127.0.0.1:<port>`, without a trailing slash.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-    /// assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
-    /// assert_eq!(emulator.base_url(), format!("http://{}", emulator.local_addr()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
     }
 
     /// The address the emulator listens on.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-    /// assert!(emulator.local_addr().ip().is_loopback());
-    /// let stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// assert_eq!(stream.peer_addr()?, emulator.local_addr());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// A snapshot of the counters.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-    /// let answer = http(&emulator, "GET /users.json", &[], "")?;
-    /// assert!(answer.ends_with(r#"{"errors":["Token is required"]}"#));
-    /// let stats = emulator.stats();
-    /// assert_eq!((stats.requests, stats.missing_token_rejections), (1, 1));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn stats(&self) -> EmulatorStats {
         self.shared.stats()
     }
 
     /// The emulator's clock now: the system clock plus the clock offset.
     /// It is what `Date` says and what timestamps are checked against.
-    ///
-    /// ```
-    /// use std::time::SystemTime;
-    /// use qb_auth_emulator::Emulator;
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-    /// emulator.set_clock_offset(3600);
-    /// let ahead = emulator.server_time().duration_since(SystemTime::now())?;
-    /// assert!((3599..=3600).contains(&ahead.as_secs()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn server_time(&self) -> SystemTime {
         self.shared.server_now()
     }
@@ -149,18 +97,6 @@ impl EmulatorControl {
     }
 
     /// The current clock offset in seconds.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-    /// assert_eq!(emulator.clock_offset(), 0);
-    /// emulator.set_clock_offset(-90);
-    /// assert_eq!(emulator.clock_offset(), -90);
-    /// emulator.set_clock_offset(i64::MIN);
-    /// assert_eq!(emulator.clock_offset(), -qb_auth_emulator::MAX_CLOCK_OFFSET_SECS);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn clock_offset(&self) -> i64 {
         self.shared.clock_offset()
     }
@@ -300,29 +236,6 @@ impl EmulatorControl {
     }
 
     /// Forgets queued faults and sets every share back to zero. Latency is kept.
-    ///
-    /// ```
-    /// use qb_auth_emulator::{Emulator, Fault};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
-    /// emulator.fail_next(10, Fault::Status500);
-    /// emulator.set_error_shares(0.5, 0.5)?;
-    /// emulator.clear_faults();
-    /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 401"));
-    /// assert_eq!(emulator.stats().faults.total(), 0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn clear_faults(&self) {
         self.shared.knobs().faults.clear();
     }
@@ -490,19 +403,6 @@ impl EmulatorHandle {
     }
 
     /// A clonable control that can move into other tasks or threads.
-    ///
-    /// ```
-    /// use qb_auth_emulator::Emulator;
-    ///
-    /// # tokio::runtime::Runtime::new()?.block_on(async {
-    /// let emulator = Emulator::with_demo_fixtures().start().await?;
-    /// let control = emulator.control();
-    /// tokio::spawn(async move { control.set_clock_offset(30) }).await?;
-    /// assert_eq!(emulator.clock_offset(), 30);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// # })?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn control(&self) -> EmulatorControl {
         self.control.clone()
     }

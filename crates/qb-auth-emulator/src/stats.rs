@@ -107,33 +107,6 @@ pub struct FaultStats {
 
 impl FaultStats {
     /// Injected answers and drops (delays are not failures and not counted).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_emulator::{Emulator, Fault};
-    /// # use std::io::{Read, Write};
-    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
-    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
-    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
-    /// #     let length = body.len();
-    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
-    /// #     let mut answer = String::new();
-    /// #     stream.read_to_string(&mut answer)?;
-    /// #     Ok(answer)
-    /// # }
-    ///
-    /// let emulator = Emulator::with_demo_fixtures().latency(Duration::from_millis(1));
-    /// let emulator = emulator.start_blocking()?;
-    /// emulator.fail_next(1, Fault::Status500);
-    /// emulator.fail_next(1, Fault::Status429 { retry_after_secs: 1 });
-    /// for _ in 0..3 {
-    ///     http(&emulator, "GET /users.json", &[], "")?;
-    /// }
-    /// let faults = emulator.stats().faults;
-    /// assert_eq!((faults.total(), faults.delayed), (2, 3), "delays are not failures");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub const fn total(&self) -> u64 {
         self.status_500 + self.status_503 + self.status_429 + self.dropped
     }

@@ -42,20 +42,6 @@ impl AccountSettings {
     /// `api_endpoint` as an [`Endpoint`] (a bare host gets `https`);
     /// `None` when absent or unusable, plain `http://` to a host that is not
     /// loopback included. [`AccountSettings::try_endpoint`] says why.
-    ///
-    /// ```
-    /// use qb_auth_core::AccountSettings;
-    ///
-    /// let mut settings = AccountSettings::default();
-    /// assert_eq!(settings.endpoint(), None);
-    /// settings.api_endpoint = Some("apiexample.quickblox.com".into());
-    /// let endpoint = settings.endpoint().expect("a bare host is usable");
-    /// assert_eq!(endpoint.as_str(), "https://apiexample.quickblox.com");
-    /// settings.api_endpoint = Some("ftp://apiexample.quickblox.com".into());
-    /// assert_eq!(settings.endpoint(), None);
-    /// settings.api_endpoint = Some("http://apiexample.quickblox.com".into());
-    /// assert_eq!(settings.endpoint(), None);
-    /// ```
     pub fn endpoint(&self) -> Option<Endpoint> {
         self.try_endpoint().ok()
     }

@@ -10,7 +10,9 @@ use crate::time::parse_rfc3339;
 /// A QuickBlox session: its token and what the server said about it.
 ///
 /// Serialises with serde (token included, on purpose) so a process can save
-/// it and restore it after a restart. `Debug` redacts the token.
+/// it and restore it after a restart; times are RFC 3339 strings in UTC
+/// (`"2024-05-01T12:00:00Z"`), and the `{"secs_since_epoch", ..}` objects
+/// earlier versions wrote are still read. `Debug` redacts the token.
 ///
 /// ```
 /// use qb_auth_core::{Session, SessionToken};
@@ -37,10 +39,13 @@ pub struct Session {
     /// The timestamp the session was created with.
     pub ts: Option<i64>,
     /// When the session was created.
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub created_at: Option<SystemTime>,
     /// When the session was last updated.
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub updated_at: Option<SystemTime>,
     /// `QB-Token-ExpirationDate` of the answer that carried the session.
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub expires_at: Option<SystemTime>,
 }
 
