@@ -39,7 +39,7 @@ async fn a_session_near_expiry_is_renewed_ahead<A: Adapter>() {
     assert_eq!(stats.expired_rejections + stats.unknown_token_rejections, 0);
 }
 
-for_each_transport!(30 => a_session_near_expiry_is_renewed_ahead);
+for_each_transport!(30 => a_session_near_expiry_is_renewed_ahead, the_token_goes_only_to_its_own_host);
 
 /// A task cancelled in the middle of a renewal hands its ticket back, so
 /// the next caller renews at once instead of waiting for the renewal
@@ -77,4 +77,40 @@ async fn a_cancelled_renewal_is_handed_back() {
         assert_eq!(events.count("created"), 1, "{:?}", events.names());
     })
     .await;
+}
+
+/// A managed session sends its token only to its own API host: a request
+/// for a second local server (another emulator, which would answer 401 to
+/// a token it never issued) is refused before it is sent, and never
+/// touches the session.
+async fn the_token_goes_only_to_its_own_host<A: Adapter>() {
+    let emulator = start(Emulator::with_demo_fixtures()).await;
+    let elsewhere = start(Emulator::with_demo_fixtures()).await;
+    let ep = endpoint(&emulator);
+    let options = ManagedOptions::default();
+    let events = options.events.clone();
+    let managed = A::new(&ep, &Options::default())
+        .managed(Source::credentials(&app(), alice()), options)
+        .unwrap();
+    let token = managed.token().await.unwrap();
+
+    let foreign = dialogs(&endpoint(&elsewhere));
+    let refused = managed.send(foreign).await.unwrap_err();
+    assert!(
+        matches!(refused, qb_auth_tests::Failure::ForeignHost),
+        "{}: {refused:?}",
+        A::NAME
+    );
+    assert_eq!(
+        elsewhere.stats().requests,
+        0,
+        "nothing reached the other host"
+    );
+    assert_eq!(
+        managed.token().await.unwrap(),
+        token,
+        "the session is untouched"
+    );
+    assert_eq!(events.count("invalidated"), 0, "{:?}", events.names());
+    assert_eq!(emulator.stats().sessions_created, 1);
 }

@@ -1,9 +1,12 @@
 //! A full run over both transports with every secret in play, capturing
-//! all tracing output (TRACE, span fields included) and the `Debug` of
-//! clients, sessions, events and errors: none of the secrets may appear.
+//! all tracing output (TRACE, span fields included), every `log` record
+//! (TRACE, with `ureq_proto` at DEBUG as the ureq adapter's docs say) and
+//! the `Debug` of clients, sessions, events and errors: none of the secrets
+//! may appear. With `ureq_proto` at TRACE, whose byte dumps no setting of
+//! ureq turns off, the ureq adapter says so once.
 
 use std::io::Write;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use qb_auth_core::lifecycle::SessionCredentials;
@@ -35,6 +38,47 @@ impl Write for Capture {
 impl Capture {
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+/// Every `log` record, as `LEVEL target: message`.
+struct LogCapture {
+    lines: Mutex<Vec<String>>,
+    /// Whether `ureq_proto` may log at TRACE (its byte dumps).
+    byte_dumps: AtomicBool,
+}
+
+static LOG: LogCapture = LogCapture {
+    lines: Mutex::new(Vec::new()),
+    byte_dumps: AtomicBool::new(false),
+};
+
+impl log::Log for LogCapture {
+    fn enabled(&self, meta: &log::Metadata<'_>) -> bool {
+        !meta.target().starts_with("ureq_proto")
+            || meta.level() <= log::Level::Debug
+            || self.byte_dumps.load(Ordering::Relaxed)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let line = format!("{} {}: {}", record.level(), record.target(), record.args());
+            self.lines
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+impl LogCapture {
+    fn text(&self) -> String {
+        self.lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .join("\n")
     }
 }
 
@@ -165,6 +209,8 @@ async fn no_secret_in_tracing_or_debug_output() {
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber here");
+    log::set_logger(&LOG).expect("the only logger here");
+    log::set_max_level(log::LevelFilter::Trace);
 
     let mut shown = Shown::default();
     bounded(120, async {
@@ -174,6 +220,10 @@ async fn no_secret_in_tracing_or_debug_output() {
     .await;
 
     let traced = capture.text();
+    let logged = LOG.text();
+    // ureq's own records arrived, and none warned of byte dumps.
+    assert!(logged.contains(" ureq"), "no ureq log records captured");
+    assert!(!logged.contains("TRACE logging is on for ureq_proto"));
     // The capture really holds the spans and their fields.
     for expected in [
         "qb_auth.operation",
@@ -195,7 +245,7 @@ async fn no_secret_in_tracing_or_debug_output() {
         shown.tokens.len()
     );
 
-    let everything = format!("{traced}\n{}", shown.debug.join("\n"));
+    let everything = format!("{traced}\n{logged}\n{}", shown.debug.join("\n"));
     let mut secrets = vec![
         fixtures::AUTH_SECRET.to_owned(),
         fixtures::ALICE_PASSWORD.to_owned(),
@@ -218,4 +268,24 @@ async fn no_secret_in_tracing_or_debug_output() {
             secret.len()
         );
     }
+
+    bounded(60, byte_dumps_are_reported_once()).await;
+}
+
+/// Run after the capture above (tests in one binary share the logger, so
+/// this is a step of that test, not a test of its own).
+async fn byte_dumps_are_reported_once() {
+    LOG.byte_dumps.store(true, Ordering::Relaxed);
+    let before = LOG
+        .text()
+        .matches("TRACE logging is on for ureq_proto")
+        .count();
+    let mut shown = Shown::default();
+    full_run::<Ureq>(&mut shown).await;
+    let after = LOG
+        .text()
+        .matches("TRACE logging is on for ureq_proto")
+        .count();
+    assert_eq!(after - before, 1, "one warning, however many requests");
+    LOG.byte_dumps.store(false, Ordering::Relaxed);
 }
