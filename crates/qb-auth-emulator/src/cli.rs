@@ -295,7 +295,7 @@ impl EmulatorArgs {
 /// Why `qb-auth emulator` stopped with an error.
 ///
 /// ```
-/// use qb_auth_emulator::cli::{run_until, CliError, EmulatorArgs};
+/// use qb_auth_emulator::cli::{run_until, RunError, EmulatorArgs};
 /// use qb_auth_emulator::{ConfigError, StartError};
 /// # use clap::Parser;
 /// # #[derive(Parser)]
@@ -310,13 +310,13 @@ impl EmulatorArgs {
 /// ])?.emulator;
 /// let mut out = Vec::new();
 /// let result = tokio::runtime::Runtime::new()?.block_on(run_until(args, &mut out, async {}));
-/// assert!(matches!(result, Err(CliError::Start(StartError::Config(ConfigError::NonLoopback(_))))));
+/// assert!(matches!(result, Err(RunError::Start(StartError::Config(ConfigError::NonLoopback(_))))));
 /// assert!(out.is_empty(), "nothing announced");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum CliError {
+pub enum RunError {
     /// The emulator could not start.
     #[error(transparent)]
     Start(#[from] StartError),
@@ -332,7 +332,7 @@ pub enum CliError {
 /// first line of stdout, and serves until SIGINT or SIGTERM.
 ///
 /// ```
-/// use qb_auth_emulator::cli::{run, CliError, EmulatorArgs};
+/// use qb_auth_emulator::cli::{run, RunError, EmulatorArgs};
 /// # use clap::Parser;
 /// # #[derive(Parser)]
 /// # struct Cli {
@@ -347,14 +347,14 @@ pub enum CliError {
 ///     "--auth-secret", "s3cr3t-Key_XYZ",
 /// ])?.emulator;
 /// let err = tokio::runtime::Runtime::new()?.block_on(run(args)).unwrap_err();
-/// assert!(matches!(err, CliError::Start(_)));
+/// assert!(matches!(err, RunError::Start(_)));
 /// assert!(err.to_string().starts_with("invalid emulator configuration: refusing to listen on"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub async fn run(args: EmulatorArgs) -> Result<(), CliError> {
+pub async fn run(args: EmulatorArgs) -> Result<(), RunError> {
     // Watch signals before announcing, so a signal sent right after the
     // line is seen is not lost.
-    let terminated = termination().map_err(CliError::Signal)?;
+    let terminated = termination().map_err(RunError::Signal)?;
     run_until(args, io::stdout(), terminated).await
 }
 
@@ -384,7 +384,7 @@ pub async fn run(args: EmulatorArgs) -> Result<(), CliError> {
 /// assert!(line.starts_with("listening on http://127.0.0.1:") && line.ends_with('\n'));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub async fn run_until<W, F>(args: EmulatorArgs, mut out: W, until: F) -> Result<(), CliError>
+pub async fn run_until<W, F>(args: EmulatorArgs, mut out: W, until: F) -> Result<(), RunError>
 where
     W: Write,
     F: Future<Output = ()>,
@@ -394,7 +394,7 @@ where
         writeln!(out, "listening on {}", emulator.base_url()).and_then(|()| out.flush());
     if let Err(err) = announced {
         emulator.shutdown().await;
-        return Err(CliError::Output(err));
+        return Err(RunError::Output(err));
     }
     until.await;
     emulator.shutdown().await;

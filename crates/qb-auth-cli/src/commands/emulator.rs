@@ -18,7 +18,7 @@ pub(super) fn run(args: EmulatorArgs) -> Result<(), CliError> {
         })?;
     runtime.block_on(cli::run(args)).map_err(|e| {
         // A refused configuration is the user's to fix, like any usage error.
-        let usage = matches!(&e, cli::CliError::Start(StartError::Config(_)));
+        let usage = matches!(&e, cli::RunError::Start(StartError::Config(_)));
         CliError::Emulator {
             message: e.to_string(),
             usage,
