@@ -66,6 +66,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod aliases;
 mod api_key;
 mod builder;
 mod call;

@@ -76,18 +76,4 @@ pub use qb_auth_client::{
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};
 
-use qb_auth_client::Async;
-
-/// The client over reqwest: one-shot calls, [`Client::managed`] sessions
-/// and [`Client::with_api_key`].
-pub type Client = qb_auth_client::Client<Async<Reqwest>>;
-/// Configures a [`Client`].
-pub type ClientBuilder = qb_auth_client::ClientBuilder<Async<Reqwest>>;
-/// A session kept valid for every task that shares it.
-pub type ManagedSession = qb_auth_client::ManagedSession<Async<Reqwest>>;
-/// Configures a [`ManagedSession`].
-pub type ManagedSessionBuilder = qb_auth_client::ManagedSessionBuilder<Async<Reqwest>>;
-/// Requests with an API key instead of a session.
-pub type ApiKeyClient = qb_auth_client::ApiKeyClient<Async<Reqwest>>;
-/// Where a [`ManagedSession`] gets its tokens.
-pub type SessionSource = qb_auth_client::SessionSource<dyn TokenProvider>;
+qb_auth_client::client_types!(Async<Reqwest>, TokenProvider);

@@ -103,7 +103,7 @@ fn is_not_http(err: &reqwest::Error) -> bool {
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
-            return hyper.is_parse() || hyper.is_parse_too_large();
+            return hyper.is_parse();
         }
         source = cause.source();
     }

@@ -76,18 +76,4 @@ pub use qb_auth_client::{
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};
 
-use qb_auth_client::Blocking;
-
-/// The client over ureq: one-shot calls, [`Client::managed`] sessions and
-/// [`Client::with_api_key`].
-pub type Client = qb_auth_client::Client<Blocking<Ureq>>;
-/// Configures a [`Client`].
-pub type ClientBuilder = qb_auth_client::ClientBuilder<Blocking<Ureq>>;
-/// A session kept valid for every thread that shares it.
-pub type ManagedSession = qb_auth_client::ManagedSession<Blocking<Ureq>>;
-/// Configures a [`ManagedSession`].
-pub type ManagedSessionBuilder = qb_auth_client::ManagedSessionBuilder<Blocking<Ureq>>;
-/// Requests with an API key instead of a session.
-pub type ApiKeyClient = qb_auth_client::ApiKeyClient<Blocking<Ureq>>;
-/// Where a [`ManagedSession`] gets its tokens.
-pub type SessionSource = qb_auth_client::SessionSource<dyn BlockingTokenProvider>;
+qb_auth_client::client_types!(Blocking<Ureq>, BlockingTokenProvider);
