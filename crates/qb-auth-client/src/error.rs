@@ -101,3 +101,69 @@ impl Error {
         self.api_error().map(ApiError::status)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use qb_auth_core::lifecycle::AttemptError;
+    use qb_auth_core::{Operation, TransportErrorKind, parse_session};
+
+    use super::*;
+
+    /// Each message of the error and its sources, as `{:#}` or a
+    /// `Caused by:` list prints them.
+    fn chain(err: &Error) -> Vec<String> {
+        let mut lines = vec![err.to_string()];
+        let mut source = err.source();
+        while let Some(cause) = source {
+            lines.push(cause.to_string());
+            source = cause.source();
+        }
+        lines
+    }
+
+    #[test]
+    fn no_message_is_printed_twice_in_an_error_chain() {
+        let answer = http::Response::builder()
+            .status(401)
+            .body(br#"{"errors":["Unauthorized"]}"#.to_vec())
+            .unwrap();
+        let api = parse_session(&answer, Operation::CreateUserSession).unwrap_err();
+        let refused = std::io::Error::other("connection refused by peer");
+        let errors = [
+            Error::from(api.clone()),
+            Error::from(TransportError::new(TransportErrorKind::Connect, refused)),
+            Error::from(RenewalError::AttemptsExhausted {
+                attempts: 3,
+                last: AttemptError::Api(api),
+            }),
+        ];
+        for err in &errors {
+            let lines = chain(err);
+            for (i, line) in lines.iter().enumerate() {
+                for later in &lines[i + 1..] {
+                    assert!(!line.contains(later.as_str()), "{lines:?}");
+                }
+            }
+        }
+        assert_eq!(
+            chain(&errors[1]),
+            ["could not connect", "connection refused by peer"]
+        );
+    }
+
+    #[test]
+    fn a_typed_transport_error_survives_a_renewal() {
+        let timeout = TransportError::from_kind(TransportErrorKind::Timeout);
+        let err = Error::from(RenewalError::AttemptsExhausted {
+            attempts: 3,
+            last: AttemptError::Transport(timeout),
+        });
+        assert_eq!(
+            err.transport_error().map(TransportError::kind),
+            Some(&TransportErrorKind::Timeout)
+        );
+        assert!(err.is_retryable());
+    }
+}
