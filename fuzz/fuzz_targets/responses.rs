@@ -18,8 +18,6 @@
 
 #![no_main]
 
-use std::time::UNIX_EPOCH;
-
 use http::{HeaderName, HeaderValue, Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
 use qb_auth_core::{
