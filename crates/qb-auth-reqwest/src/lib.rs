@@ -12,6 +12,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use qb_auth_reqwest::qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+//! use qb_auth_reqwest::http;
 //! use qb_auth_reqwest::{Client, SessionSource};
 //!
 //! # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
@@ -45,11 +46,18 @@
 //! comes back as an answer. Or bring your own `reqwest::Client`, started
 //! from [`reqwest_builder`].
 //!
-//! TLS: the default `rustls` feature uses rustls with the ring provider
-//! (as ureq does, so no aws-lc is built) and the platform's certificate
-//! verifier, passed to reqwest directly (no process-wide provider is
-//! installed). The `native-tls` feature, alone, uses the platform's TLS
-//! library. Certificate verification is never turned off.
+//! TLS, chosen to fit a program that already uses reqwest (one crypto
+//! library, and its own clients keep working):
+//!
+//! | feature | TLS | for a program whose reqwest has |
+//! | --- | --- | --- |
+//! | `rustls` (default) | rustls as reqwest's default sets it up: aws-lc-rs, the platform's verifier | reqwest's default features |
+//! | `rustls-ring` | rustls on ring with the platform's verifier, handed to reqwest per client (no process-wide provider installed) | `rustls-no-provider` and rustls on ring |
+//! | `native-tls` (with `default-features = false`) | the platform's library and roots | `native-tls` |
+//!
+//! `rustls-ring` wins over `rustls` when both are on. `qb-auth-ureq` checks
+//! certificates the same way (platform verifier with rustls). Certificate
+//! verification is never turned off.
 //!
 //! ## Tracing
 //!
@@ -63,6 +71,7 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod tls;
 mod transport;

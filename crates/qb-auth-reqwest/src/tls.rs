@@ -1,13 +1,18 @@
 //! TLS for clients this crate builds.
 //!
-//! With the `rustls` feature, rustls runs on the ring provider (the one ureq
-//! uses, so both adapters share it and nothing builds aws-lc) and verifies
-//! certificates with the platform verifier. The configuration is handed to
-//! reqwest directly, so no process-wide provider is installed.
+//! - `rustls` (default): rustls exactly as reqwest's own default TLS sets it
+//!   up (aws-lc-rs, the platform's verifier), chosen per client with
+//!   `tls_backend_rustls`. A program on reqwest's defaults builds no second
+//!   crypto library, and its own clients, with or without reqwest's
+//!   defaults, still have a provider to start with.
+//! - `rustls-ring`: rustls on the ring provider with the platform's
+//!   verifier, handed to reqwest per client, so no process-wide provider is
+//!   needed or installed and aws-lc-rs is never built. Wins over `rustls`.
+//! - `native-tls` alone: the platform's library, chosen per client.
 
 use qb_auth_core::TransportError;
 
-#[cfg(feature = "rustls")]
+#[cfg(feature = "rustls-ring")]
 pub(crate) fn configure(
     builder: reqwest::ClientBuilder,
 ) -> Result<reqwest::ClientBuilder, TransportError> {
@@ -25,9 +30,26 @@ pub(crate) fn configure(
     Ok(builder.tls_backend_preconfigured(config))
 }
 
-/// Without `rustls`, reqwest's own backend (native TLS when that feature is
-/// on) is used as reqwest configures it.
-#[cfg(not(feature = "rustls"))]
+#[cfg(all(feature = "rustls", not(feature = "rustls-ring")))]
+pub(crate) fn configure(
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::ClientBuilder, TransportError> {
+    Ok(builder.tls_backend_rustls())
+}
+
+#[cfg(all(
+    feature = "native-tls",
+    not(any(feature = "rustls", feature = "rustls-ring"))
+))]
+pub(crate) fn configure(
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::ClientBuilder, TransportError> {
+    Ok(builder.tls_backend_native())
+}
+
+/// Without a TLS feature, reqwest's own backend (if any) is used as reqwest
+/// configures it; `http://` on loopback (the emulator) always works.
+#[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
 pub(crate) fn configure(
     builder: reqwest::ClientBuilder,
 ) -> Result<reqwest::ClientBuilder, TransportError> {

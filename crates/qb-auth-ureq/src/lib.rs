@@ -11,6 +11,7 @@
 //!
 //! ```
 //! use qb_auth_ureq::qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+//! use qb_auth_ureq::http;
 //! use qb_auth_ureq::{Client, SessionSource};
 //!
 //! # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start_blocking()?;
@@ -43,9 +44,12 @@
 //! carry `QB-Token` elsewhere; a 3xx comes back as an answer), also on an
 //! agent you bring yourself.
 //!
-//! TLS: the default `rustls` feature uses rustls with the ring provider and
-//! the Mozilla roots; the `native-tls` feature, alone, uses the platform's
-//! TLS library. Certificate verification is never turned off.
+//! TLS: the default `rustls` feature uses rustls as ureq's own default does
+//! (the ring provider), so a program on ureq's defaults builds no second
+//! crypto library; the `native-tls` feature, alone, uses the platform's TLS
+//! library. Both check certificates against the platform's trust store
+//! (rustls through the platform verifier), as `qb-auth-reqwest` does.
+//! Certificate verification is never turned off.
 //!
 //! ## Logging: one filter to set
 //!
@@ -63,6 +67,7 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod tls;
 mod transport;

@@ -1,6 +1,9 @@
-//! TLS for agents this crate builds: rustls (ring, Mozilla roots) by
-//! default, the platform's library with the `native-tls` feature alone.
-//! Verification is never switched off.
+//! TLS for agents this crate builds: rustls (ureq's default, the ring
+//! provider) by default, the platform's library with the `native-tls`
+//! feature alone. Either way certificates are checked against the
+//! platform's trust store, as in qb-auth-reqwest: rustls through the
+//! platform verifier, native TLS with its built-in roots. Verification is
+//! never switched off.
 
 use ureq::config::ConfigBuilder;
 use ureq::typestate::AgentScope;
@@ -10,6 +13,7 @@ pub(crate) fn configure(builder: ConfigBuilder<AgentScope>) -> ConfigBuilder<Age
     builder.tls_config(
         ureq::tls::TlsConfig::builder()
             .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
             .build(),
     )
 }
@@ -19,6 +23,7 @@ pub(crate) fn configure(builder: ConfigBuilder<AgentScope>) -> ConfigBuilder<Age
     builder.tls_config(
         ureq::tls::TlsConfig::builder()
             .provider(ureq::tls::TlsProvider::NativeTls)
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
             .build(),
     )
 }
