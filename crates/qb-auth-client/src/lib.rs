@@ -15,8 +15,8 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use qb_auth_client::{AsyncClient, Response, SessionSource, Transport};
-//! use qb_auth_core::{AppCredentials, HttpRequest, SecretString, TransportError};
+//! use qb_auth_client::{http, AsyncClient, Response, SessionSource, Transport};
+//! use qb_auth_client::qb_auth_core::{AppCredentials, HttpRequest, SecretString, TransportError};
 //!
 //! /// A transport that answers from memory: any HTTP client fits here.
 //! struct Canned;
@@ -65,6 +65,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Without a front end (`async` or `blocking`) the shared driver has no
+// caller; that build exists only as a dependency of one with a feature on.
+#![cfg_attr(not(any(feature = "async", feature = "blocking")), allow(dead_code))]
 
 mod aliases;
 mod api_key;
@@ -92,6 +95,10 @@ pub use blocking::{BlockingClient, BlockingTokenProvider};
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::Error;
+/// The `http` crate whose `Request` and `Response` the client sends and
+/// returns, so that code depending only on this crate can name them.
+#[doc(no_inline)]
+pub use http;
 pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource};
 pub use mode::{Async, Blocking, Mode};
 pub use qb_auth_core;

@@ -11,8 +11,8 @@
 //! from your own.
 //!
 //! ```
-//! use qb_auth_core::{parse_session, AppCredentials, CreateSession, Endpoint, Identity, Nonce,
-//!     Operation, SecretString, SigningInput};
+//! use qb_auth_core::{http, parse_session, AppCredentials, CreateSession, Endpoint, Identity,
+//!     Nonce, Operation, SecretString, SigningInput};
 //!
 //! let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
 //! let signed = CreateSession::new(
@@ -51,6 +51,7 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod credentials;
 mod described;
@@ -71,17 +72,28 @@ pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};
 pub use endpoint::Endpoint;
 pub use error::{BuildError, BuildErrorKind};
 #[cfg(feature = "getrandom")]
+#[cfg_attr(docsrs, doc(cfg(feature = "getrandom")))]
 pub use nonce::OsNonces;
 pub use nonce::{Nonce, NonceSource, SequentialNonces, SigningInput, unix_seconds};
+#[doc(inline)]
 pub use request::{
     ApiKey, Body, BodyFormat, CreateSession, HttpRequest, SignedRequest, account_settings,
     authorize, authorize_api_key, destroy_session, get_session, login, logout,
 };
+#[doc(inline)]
 pub use response::{
     AccountSettings, ApiError, ErrorKind, Operation, Retry, RetryAfter, Session, User,
     check_status, parse_account_settings, parse_session, parse_user, server_date, token_expiration,
 };
+#[doc(inline)]
 pub use secrecy::{ExposeSecret, SecretString};
 pub use secret::SessionToken;
+#[doc(inline)]
 pub use signature::{HashAlgorithm, Signature};
 pub use transport_error::{TransportError, TransportErrorKind};
+
+/// The `http` crate whose [`Request`](http::Request) and
+/// [`Response`](http::Response) this crate builds and reads, so that code
+/// depending only on `qb-auth-core` can name them as `qb_auth_core::http`.
+#[doc(no_inline)]
+pub use http;

@@ -57,6 +57,7 @@ impl Nonce {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "getrandom")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "getrandom")))]
     pub fn random() -> Result<Self, getrandom::Error> {
         loop {
             // Dropping the top bit gives 0..2^31; zero is redrawn, so every
@@ -117,6 +118,7 @@ pub trait NonceSource: Send + Sync + fmt::Debug {
 /// # Ok::<(), qb_auth_core::BuildError>(())
 /// ```
 #[cfg(feature = "getrandom")]
+#[cfg_attr(docsrs, doc(cfg(feature = "getrandom")))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OsNonces;
 
@@ -199,6 +201,7 @@ impl SigningInput {
 
     /// The system clock and an OS-random nonce: the convenience constructor.
     #[cfg(feature = "getrandom")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "getrandom")))]
     pub fn now() -> Result<Self, BuildError> {
         Self::now_corrected(SystemTime::now(), 0, &OsNonces)
     }

@@ -28,7 +28,7 @@
 //!
 //! Three ways to use it: this library ([`Emulator::builder`], then
 //! [`EmulatorBuilder::start`] or [`EmulatorBuilder::start_blocking`]); the
-//! `qb-auth emulator` command (the [`cli`] module, behind the `cli`
+//! `qb-auth emulator` command (the `cli` module, behind the `cli`
 //! feature); and the demo of the `qb-auth` CLI, which uses the
 //! [demo fixtures](fixtures).
 //!
@@ -172,11 +172,13 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod answers;
 mod blocking;
 mod builder;
 #[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;
 mod config;
 mod control;
@@ -184,6 +186,7 @@ mod error;
 mod faults;
 pub mod fixtures;
 #[cfg(feature = "fuzzing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fuzzing")))]
 pub mod fuzzing;
 mod handlers;
 mod identity;
