@@ -4,7 +4,9 @@
 //! with PASS or MISS for each target of issue 7, and with `--record` writes
 //! the results into `docs/benchmarks.md`. `cargo xtask docs` checks that
 //! every public item of the library crates is documented and every entry
-//! point has an example.
+//! point has an example. `cargo xtask front-pages` and `cargo xtask
+//! tls-combinations` build small programs outside the workspace (see
+//! `scratch.rs`).
 
 #![forbid(unsafe_code)]
 
@@ -15,6 +17,7 @@ mod js_sdk;
 mod machine;
 mod record;
 mod report;
+mod scratch;
 mod targets;
 
 use std::path::PathBuf;
@@ -36,6 +39,12 @@ enum Command {
     Bench(BenchArgs),
     /// Check that every public item of the library crates has an example.
     Docs,
+    /// Check that each library crate's front-page example compiles with only
+    /// that crate as a dependency.
+    FrontPages,
+    /// Build and run qb-auth-reqwest beside a user's own reqwest in each
+    /// common TLS set-up: one crypto library, no panic.
+    TlsCombinations,
     /// The end-to-end part alone, printed as JSON. `bench` runs this in a
     /// release build of itself, because `cargo xtask` is a debug build.
     #[command(hide = true)]
@@ -79,6 +88,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Bench(args) => bench(&args),
         Command::Docs => docs::run(&workspace_root()),
+        Command::FrontPages => scratch::front_pages(&workspace_root()),
+        Command::TlsCombinations => scratch::tls_combinations(&workspace_root()),
         Command::E2e(args) => {
             let js_sdk = args
                 .js_sdk_dir
