@@ -4,7 +4,8 @@
 //!
 //! - `cargo xtask front-pages`: the example on each library crate's docs.rs
 //!   front page compiles with only that crate in `[dependencies]` (and tokio
-//!   where the example starts a runtime itself).
+//!   where the example starts a runtime itself), and the program in its
+//!   README (its crates.io page) with exactly the TOML the README shows.
 //! - `cargo xtask tls-combinations`: `qb-auth-reqwest` beside the user's own
 //!   reqwest in each common TLS set-up builds one crypto library and makes
 //!   TLS-configured clients, the user's and its own, without panicking.
@@ -71,7 +72,64 @@ pub(crate) fn front_pages(root: &Path) -> Result<(), String> {
             started.elapsed().as_secs_f64()
         );
     }
+    for (krate, _, _) in FRONT_PAGES {
+        readme_example(root, &scratch, krate)?;
+    }
     Ok(())
+}
+
+/// The crate's README (its crates.io page): its complete program compiles
+/// with exactly the dependencies its TOML block lists, the `qb-auth-*` ones
+/// pointed at the workspace. A README without a program has nothing to build.
+fn readme_example(root: &Path, scratch: &Scratch, krate: &str) -> Result<(), String> {
+    let path = root.join("crates").join(krate).join("README.md");
+    let readme = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let Some(program) = fenced(&readme, "rust").filter(|code| code.contains("fn main")) else {
+        println!("ok: {krate}'s README has no program to build");
+        return Ok(());
+    };
+    let toml = fenced(&readme, "toml")
+        .ok_or_else(|| format!("{}: a program but no TOML block", path.display()))?;
+    let mut dependencies = String::from("[dependencies]\n");
+    for line in toml.lines() {
+        let line = line.split(" #").next().unwrap_or(line).trim_end();
+        if line.is_empty() || line.starts_with('[') {
+            continue;
+        }
+        let (name, spec) = line
+            .split_once(" = ")
+            .ok_or_else(|| format!("{}: not a dependency line: {line}", path.display()))?;
+        if name.starts_with("qb-auth-") {
+            let features = spec
+                .split_once("features")
+                .map(|(_, rest)| format!(", features{}", rest.trim_end_matches('}').trim_end()))
+                .unwrap_or_default();
+            let local = root.join("crates").join(name).display().to_string();
+            let _ = writeln!(dependencies, "{name} = {{ path = {local:?}{features} }}");
+        } else {
+            let _ = writeln!(dependencies, "{line}");
+        }
+    }
+    let dir = scratch.project(&format!("readme-{krate}"), &dependencies, &program)?;
+    scratch.fetch(&dir)?;
+    scratch.cargo(&dir, &["check", "--quiet"])?;
+    println!("ok: {krate}'s README program compiles with exactly its TOML's dependencies");
+    Ok(())
+}
+
+/// The first block fenced as ```` ```lang ````.
+fn fenced(markdown: &str, lang: &str) -> Option<String> {
+    let mut lines = markdown.lines();
+    lines.find(|line| line.trim_end() == format!("```{lang}"))?;
+    let mut code = String::new();
+    for line in lines {
+        if line.starts_with("```") {
+            return Some(code);
+        }
+        code.push_str(line);
+        code.push('\n');
+    }
+    None
 }
 
 /// The first fenced code block of the crate-level docs (`//!` lines).
@@ -370,6 +428,18 @@ mod tests {
         let program = standalone("let a = 1;\n# Ok::<(), Box<dyn std::error::Error>>(())\n");
         assert!(program.starts_with("fn main() -> Result<(), Box<dyn std::error::Error>> {\n"));
         assert!(program.ends_with("Ok::<(), Box<dyn std::error::Error>>(())\n}\n"));
+    }
+
+    #[test]
+    fn a_readme_block_is_found_by_its_language() {
+        let readme =
+            "# x\n\n```toml\n[dependencies]\na = \"1\"\n```\n\n```rust\nfn main() {}\n```\n";
+        assert_eq!(
+            fenced(readme, "toml").as_deref(),
+            Some("[dependencies]\na = \"1\"\n")
+        );
+        assert_eq!(fenced(readme, "rust").as_deref(), Some("fn main() {}\n"));
+        assert_eq!(fenced(readme, "sh"), None);
     }
 
     #[test]
