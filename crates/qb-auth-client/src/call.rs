@@ -14,7 +14,7 @@ use qb_auth_core::{
     authorize_api_key, check_status, parse_account_settings, parse_session, parse_user,
 };
 
-use crate::client::ClientSettings;
+use crate::settings::ClientSettings;
 use crate::transport::Response as Answer;
 use crate::{Error, trace};
 

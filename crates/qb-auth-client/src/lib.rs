@@ -74,6 +74,7 @@ mod client;
 mod error;
 mod managed;
 mod mode;
+mod settings;
 mod trace;
 mod transport;
 
@@ -86,12 +87,16 @@ pub mod blocking;
 
 pub use api_key::ApiKeyClient;
 #[cfg(feature = "async")]
-pub use asynchronous::{AsyncClient, BoxFuture, TokenProvider};
+pub use asynchronous::AsyncClient;
 #[cfg(feature = "blocking")]
-pub use blocking::{BlockingClient, BlockingTokenProvider};
+pub use blocking::BlockingClient;
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::Error;
+#[cfg(feature = "blocking")]
+pub use managed::BlockingTokenProvider;
+#[cfg(feature = "async")]
+pub use managed::{BoxFuture, TokenProvider};
 pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource};
 pub use mode::{Async, Blocking, Mode};
 pub use qb_auth_core;
