@@ -27,7 +27,7 @@ type ReadFn<T, E> = fn(Answer, Operation) -> Result<T, E>;
 ///
 /// `E` is what the call fails with: [`Error`] for a client's calls, an
 /// [`AttemptError`] for a managed session's renewal.
-#[must_use = "a call does nothing until an adapter sends its request"]
+#[must_use = "a call does nothing until the client sends its request"]
 pub(crate) struct Call<T, E = Error> {
     request: HttpRequest,
     attempt: u32,

@@ -1,7 +1,7 @@
 //! TLS for clients this crate builds.
 //!
 //! With the `rustls` feature, rustls runs on the ring provider (the one ureq
-//! uses, so both adapters share it and nothing builds aws-lc) and verifies
+//! uses, so both transports share it and nothing builds aws-lc) and verifies
 //! certificates with the platform verifier. The configuration is handed to
 //! reqwest directly, so no process-wide provider is installed.
 
