@@ -74,6 +74,7 @@ pub trait Mode: Clone + Send + Sync + 'static + sealed::Sealed {
 }
 
 mod sealed {
+    /// Keeps [`Mode`](super::Mode) to this crate's two modes.
     pub trait Sealed {}
 }
 
