@@ -51,7 +51,7 @@ pub(crate) enum OutputFormat {
     /// Aligned lines for people.
     #[default]
     Text,
-    /// One JSON object on stdout, for scripts.
+    /// One JSON object on stdout, for scripts; an error too.
     Json,
 }
 
@@ -277,6 +277,48 @@ pub(crate) fn done(
         ),
         OutputFormat::Text => writeln!(out, "{message}"),
     }
+}
+
+/// The `--output json` form of a failure: `{"error":{...}}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorReport {
+    error: ErrorBody,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    /// A stable snake_case name: `usage`, `network`, `unexpected_signature`, ...
+    kind: &'static str,
+    /// The HTTP status of an error answer; `null` when none came.
+    status: Option<u16>,
+    /// What the text form prints after `error: `.
+    message: String,
+    /// What to do next, lines joined by `\n`; `null` when there is no advice.
+    hint: Option<String>,
+}
+
+impl ErrorReport {
+    pub(crate) fn new(
+        kind: &'static str,
+        status: Option<u16>,
+        message: String,
+        hints: &[String],
+    ) -> Self {
+        Self {
+            error: ErrorBody {
+                kind,
+                status,
+                message,
+                hint: (!hints.is_empty()).then(|| hints.join("\n")),
+            },
+        }
+    }
+}
+
+/// Prints a failure as one JSON line.
+pub(crate) fn error_json(out: &mut dyn Write, report: &ErrorReport) -> io::Result<()> {
+    json(out, report)?;
+    out.flush()
 }
 
 fn json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
