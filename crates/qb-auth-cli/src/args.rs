@@ -33,8 +33,8 @@ use crate::secrets::parse_secret;
     after_help = exit::HELP
 )]
 pub(crate) struct Cli {
-    /// Print what happens on stderr: requests, attempts, renewals and their
-    /// timings (-vv: also each step inside). Never a secret.
+    /// Print what happens on stderr: each request and attempt, renewals, and their
+    /// timings (-vv: trace detail too). Never a secret.
     #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet")]
     pub(crate) verbose: u8,
 
