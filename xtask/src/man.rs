@@ -1,6 +1,6 @@
 //! `cargo xtask man`: the `qb-auth` man pages, written by the CLI itself.
 //!
-//! The pages come from the binary's hidden `qb-auth __man DIR`, so they are
+//! The pages come from the binary's unlisted `qb-auth __man DIR`, so they are
 //! rendered from the very `clap::Command` the binary parses with, and the
 //! CLI stays a binary crate (no library target to keep stable or publish).
 //! CI regenerates them into a temporary directory and diffs them against

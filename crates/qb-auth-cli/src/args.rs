@@ -89,9 +89,6 @@ pub(crate) enum Command {
     /// `qb-auth completions fish > ~/.config/fish/completions/qb-auth.fish`,
     /// or in PowerShell `qb-auth completions powershell | Out-String | Invoke-Expression`.
     Completions(CompletionsArgs),
-    /// Write the man pages into a directory (used by `cargo xtask man`).
-    #[command(name = "__man", hide = true)]
-    Man(ManArgs),
 }
 
 /// `completions`.
@@ -100,13 +97,6 @@ pub(crate) struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub(crate) shell: Shell,
-}
-
-/// `__man`.
-#[derive(Debug, Args)]
-pub(crate) struct ManArgs {
-    /// The directory to write `qb-auth.1` and one page per subcommand into.
-    pub(crate) dir: PathBuf,
 }
 
 impl Command {
@@ -118,9 +108,7 @@ impl Command {
             | Self::Logout(args) => args.server.output,
             Self::Login(args) => args.server.output,
             Self::AccountSettings(args) => args.server.output,
-            Self::Emulator(_) | Self::Demo(_) | Self::Completions(_) | Self::Man(_) => {
-                OutputFormat::Text
-            }
+            Self::Emulator(_) | Self::Demo(_) | Self::Completions(_) => OutputFormat::Text,
         }
     }
 

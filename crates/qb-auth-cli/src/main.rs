@@ -23,6 +23,25 @@ use crate::exit::{CliError, Code};
 use crate::output::{ErrorReport, OutputFormat, terminal_safe};
 
 fn main() -> ExitCode {
+    // `qb-auth __man DIR` writes the man pages for `cargo xtask man`. It is
+    // read before clap so that no help, completion or man page offers it
+    // (clap_complete lists hidden subcommands).
+    let mut words = std::env::args_os().skip(1);
+    if words.next().is_some_and(|w| w == "__man") {
+        return match (words.next(), words.next()) {
+            (Some(dir), None) => match commands::man(dir.as_ref()) {
+                Ok(()) => Code::Success.into(),
+                Err(e) => {
+                    print_error(&e.to_string(), &[], false);
+                    e.code().into()
+                }
+            },
+            _ => {
+                print_error("usage: qb-auth __man DIR", &[], false);
+                Code::Usage.into()
+            }
+        };
+    }
     let matches = match args::Cli::command().try_get_matches() {
         Ok(matches) => matches,
         Err(e) => return usage_error(&e),

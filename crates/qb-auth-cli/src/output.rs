@@ -7,7 +7,7 @@
 //! Text from a server (tokens, user fields, hosts, error messages) goes
 //! through [`terminal_safe`] before it reaches a terminal, so an answer
 //! cannot retitle the window, clear the screen or fake lines; JSON output
-//! escapes control characters by itself.
+//! writes the same characters as `\u` escapes.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -321,9 +321,27 @@ pub(crate) fn error_json(out: &mut dyn Write, report: &ErrorReport) -> io::Resul
     out.flush()
 }
 
+/// One JSON line. serde_json escapes C0 controls only; DEL, C1 controls
+/// and bidirectional marks from a server are escaped here too (`\u009b`),
+/// so the line is as safe on a terminal as text output, and parses to the
+/// same value.
 fn json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
-    writeln!(out)
+    let text = serde_json::to_string(value)?;
+    let unsafe_char = |c: char| c.is_control() || is_bidi_control(c);
+    if text.contains(unsafe_char) {
+        let mut safe = String::with_capacity(text.len() + 16);
+        for c in text.chars() {
+            if unsafe_char(c) {
+                // Outside strings JSON has only printable ASCII, so c is in one.
+                let _ = write!(safe, "\\u{:04x}", u32::from(c));
+            } else {
+                safe.push(c);
+            }
+        }
+        writeln!(out, "{safe}")
+    } else {
+        writeln!(out, "{text}")
+    }
 }
 
 fn table(out: &mut dyn Write, rows: &[(&str, String)]) -> io::Result<()> {
@@ -420,6 +438,32 @@ mod tests {
         assert!(text.contains("&user[login]=alice&user[password]=***\n"));
         assert!(text.contains("signature (hmac-sha1): 56a1c07a5dfb9dbe0948aa93c2b79a01eb33a177"));
         assert!(text.starts_with("POST https://api.quickblox.com/session.json\n"));
+    }
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on_and_keeps_the_value() {
+        let report = ErrorReport::new(
+            "unexpected_response",
+            Some(400),
+            "bad \u{1b}[2J \u{9b}31m \u{202e}gnp.exe \u{7f}".into(),
+            &["first".into(), "second".into()],
+        );
+        let text = render(|o| error_json(o, &report));
+        assert!(
+            !text.contains(['\u{1b}', '\u{9b}', '\u{202e}', '\u{7f}']),
+            "{text:?}"
+        );
+        assert!(text.contains(r"\u009b31m \u202egnp.exe \u007f"), "{text}");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"error": {
+                "kind": "unexpected_response",
+                "status": 400,
+                "message": "bad \u{1b}[2J \u{9b}31m \u{202e}gnp.exe \u{7f}",
+                "hint": "first\nsecond",
+            }})
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod login;
 mod session;
 
 use std::io::Write;
+use std::path::Path;
 
 use std::time::Duration;
 
@@ -37,11 +38,14 @@ pub(crate) fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError>
             clap_complete::generate(args.shell, &mut Cli::command(), "qb-auth", &mut script);
             Ok(out.write_all(&script)?)
         }
-        Command::Man(args) => {
-            std::fs::create_dir_all(&args.dir)?;
-            Ok(clap_mangen::generate_to(Cli::command(), &args.dir)?)
-        }
     }
+}
+
+/// Writes `qb-auth.1` and one page per subcommand into `dir`, for
+/// `cargo xtask man`.
+pub(crate) fn man(dir: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir)?;
+    Ok(clap_mangen::generate_to(Cli::command(), dir)?)
 }
 
 /// The application's credentials, asking for the secret when it is missing.
