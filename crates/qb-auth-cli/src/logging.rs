@@ -16,13 +16,14 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use crate::output::terminal_safe;
 
-/// Installs the subscriber: warnings by default, errors only with `-q`,
-/// each request, attempt and renewal with its timing at `-v` (debug), and
-/// trace at `-vv`.
-pub(crate) fn init(verbose: u8, quiet: bool) {
+/// Installs the subscriber: warnings by default (errors only where
+/// `warnings` is false), errors only with `-q`, each request, attempt and
+/// renewal with its timing at `-v` (debug), and trace at `-vv`.
+pub(crate) fn init(verbose: u8, quiet: bool, warnings: bool) {
     let level = match (quiet, verbose) {
         (true, _) => LevelFilter::ERROR,
-        (false, 0) => LevelFilter::WARN,
+        (false, 0) if warnings => LevelFilter::WARN,
+        (false, 0) => LevelFilter::ERROR,
         (false, 1) => LevelFilter::DEBUG,
         (false, _) => LevelFilter::TRACE,
     };

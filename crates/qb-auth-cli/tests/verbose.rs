@@ -6,6 +6,8 @@ mod common;
 
 use std::process::Command;
 
+use qb_auth_emulator::fixtures;
+
 use common::{
     ACCOUNT_KEY, APP_ID, AUTH_KEY, AUTH_SECRET, EmulatorProcess, LOGIN, PASSWORD, assert_code,
     json, qb_auth, run, stderr,
@@ -82,6 +84,49 @@ fn verbose_output_shows_each_exchange_and_no_secret() {
             assert!(!log.contains(secret), "{transport}: {secret:?} in\n{log}");
         }
     }
+}
+
+#[test]
+fn the_demo_with_verbose_shows_renewals_and_no_secret() {
+    let output = run(qb_auth().args(["-v", "demo"]));
+    assert_code(&output, 0);
+    let log = stderr(&output);
+    for expected in [
+        "qb_auth.renewal{attempt=1",
+        "session created",
+        "renewal attempt failed",
+        "clock offset measured offset_secs=5400",
+        "time.busy=",
+    ] {
+        assert!(log.contains(expected), "no {expected:?} in\n{log}");
+    }
+    for secret in [
+        fixtures::AUTH_SECRET,
+        fixtures::ACCOUNT_KEY,
+        fixtures::API_KEY,
+        fixtures::ALICE_PASSWORD,
+        "p%40ss+word%261%3D2",
+        "p%40ss%20word%261%3D2",
+        fixtures::BOB_PASSWORD,
+        fixtures::FACEBOOK_TOKEN,
+        fixtures::TWITTER_TOKEN,
+        fixtures::TWITTER_SECRET,
+        fixtures::FIREBASE_ACCESS_TOKEN,
+    ] {
+        assert!(!log.contains(secret), "{secret:?} in\n{log}");
+    }
+    // Session tokens and signatures are long hex runs; none is logged.
+    let longest_hex = log
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest_hex < 24, "a token-like hex run in\n{log}");
+
+    // Without -v the demo's provoked failures stay in its table.
+    let output = run(qb_auth().arg("demo"));
+    assert_code(&output, 0);
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
 }
 
 #[test]
