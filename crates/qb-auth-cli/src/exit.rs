@@ -109,9 +109,7 @@ impl CliError {
             Self::Output(_) | Self::Emulator { .. } | Self::Demo(_) => Code::Failure,
         }
     }
-}
 
-impl CliError {
     /// A stable name of the failure for `--output json`: snake_case, the API
     /// error's kind for an error answer.
     pub(crate) fn kind(&self) -> &'static str {
@@ -307,6 +305,28 @@ mod tests {
             assert_eq!(error.code(), Code::Network, "{kind}");
             assert!(error.to_string().contains("could not reach"), "{error}");
         }
+    }
+
+    #[test]
+    fn json_kinds_name_what_failed() {
+        assert_eq!(
+            network(TransportErrorKind::Protocol).kind(),
+            "not_quickblox"
+        );
+        assert_eq!(network(TransportErrorKind::Timeout).kind(), "timeout");
+        assert_eq!(network(TransportErrorKind::Connect).kind(), "network");
+        assert_eq!(network(TransportErrorKind::Connect).status(), None);
+        assert_eq!(
+            api_kind(ErrorKind::UnexpectedSignature),
+            "unexpected_signature"
+        );
+        assert_eq!(
+            api_kind(ErrorKind::ForbiddenNeedUser),
+            "forbidden_need_user"
+        );
+        assert_eq!(api_kind(ErrorKind::Unexpected), "unexpected_response");
+        let error = CliError::Demo("2 of 28 demo steps failed".into());
+        assert_eq!((error.kind(), error.status()), ("demo", None));
     }
 
     #[test]

@@ -71,8 +71,12 @@ fn main() -> ExitCode {
             // stdout failed already when the output is the error: say so on
             // stderr rather than try it again.
             let json = format == OutputFormat::Json && !matches!(error, CliError::Output(_));
-            let report = ErrorReport::new(error.kind(), error.status(), error.to_string(), &hints);
-            if !(json && output::error_json(&mut out, &report).is_ok()) {
+            let printed = json && {
+                let report =
+                    ErrorReport::new(error.kind(), error.status(), error.to_string(), &hints);
+                output::error_json(&mut out, &report).is_ok()
+            };
+            if !printed {
                 print_error(&error.to_string(), &hints, cli.quiet);
             }
             error.code().into()
