@@ -4,7 +4,7 @@
 //! variable's value in `--help`.
 //!
 //! Flags that change what one run does rather than configure it (see
-//! [`NOT_FROM_ENV`]) have no variable: a `QB_DRY_RUN` left in a shell would
+//! `NOT_FROM_ENV`) have no variable: a `QB_DRY_RUN` left in a shell would
 //! otherwise turn every later command into a dry run without a word.
 
 use std::ffi::OsString;

@@ -53,8 +53,8 @@ impl Nonce {
     /// The official JavaScript SDK draws nonces from `0..9999`, so one of its
     /// requests in ten thousand is signed with `nonce=0`; reproducing it
     /// byte for byte needs that value. The signature is over the decimal
-    /// text, and QuickBlox is not known to refuse `0`. Nonces this library
-    /// draws itself never are `0` ([`Nonce::new`], [`Nonce::random`]).
+    /// text, and QuickBlox is not known to refuse `0`. The nonces this
+    /// library makes itself are never `0` ([`Nonce::new`], `Nonce::random`).
     ///
     /// ```
     /// use qb_auth_core::{BuildErrorKind, Nonce};
