@@ -44,19 +44,37 @@ struct SafeStderr;
 
 impl Write for SafeStderr {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        // The fmt layer writes one whole event (ending in a line break) at a time.
-        let text = String::from_utf8_lossy(buf);
-        let (line, end) = match text.strip_suffix('\n') {
-            Some(line) => (line, "\n"),
-            None => (&*text, ""),
-        };
-        let mut err = io::stderr().lock();
-        err.write_all(terminal_safe(line).as_bytes())?;
-        err.write_all(end.as_bytes())?;
+        io::stderr().lock().write_all(safe_event(buf).as_bytes())?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         io::stderr().flush()
+    }
+}
+
+/// One formatted event made safe for a terminal: every control character
+/// escaped but the line break that ends it. The fmt layer writes one whole
+/// event at a time, so a line break inside one came from a field's value.
+fn safe_event(buf: &[u8]) -> String {
+    let text = String::from_utf8_lossy(buf);
+    match text.strip_suffix('\n') {
+        Some(line) => format!("{}\n", terminal_safe(line)),
+        None => terminal_safe(&text).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_quoting_a_server_cannot_drive_the_terminal_or_fake_lines() {
+        let event = "WARN renewal failed error=Bad \u{1b}]0;PWNED\u{7}\nERROR fake \u{9b}2J\n";
+        assert_eq!(
+            safe_event(event.as_bytes()),
+            "WARN renewal failed error=Bad \\u{1b}]0;PWNED\\u{7}\\nERROR fake \\u{9b}2J\n"
+        );
+        assert_eq!(safe_event(b"no line break"), "no line break");
     }
 }
