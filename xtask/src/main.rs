@@ -4,7 +4,7 @@
 //! with PASS or MISS for each target of issue 7, and with `--record` writes
 //! the results into `docs/benchmarks.md`. `cargo xtask docs` checks that
 //! every public item of the library crates is documented and every entry
-//! point has an example.
+//! point has an example. `cargo xtask man` writes the `qb-auth` man pages.
 
 #![forbid(unsafe_code)]
 
@@ -13,6 +13,7 @@ mod docs;
 mod e2e;
 mod js_sdk;
 mod machine;
+mod man;
 mod record;
 mod report;
 mod targets;
@@ -36,6 +37,8 @@ enum Command {
     Bench(BenchArgs),
     /// Check that every public item of the library crates has an example.
     Docs,
+    /// Write the qb-auth man pages (crates/qb-auth-cli/man by default).
+    Man(ManArgs),
     /// The end-to-end part alone, printed as JSON. `bench` runs this in a
     /// release build of itself, because `cargo xtask` is a debug build.
     #[command(hide = true)]
@@ -62,6 +65,13 @@ struct BenchArgs {
 }
 
 #[derive(Debug, Args)]
+struct ManArgs {
+    /// Write them here instead, for example to compare with the committed ones.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct E2eArgs {
     /// Shorter measurements.
     #[arg(long)]
@@ -79,6 +89,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Bench(args) => bench(&args),
         Command::Docs => docs::run(&workspace_root()),
+        Command::Man(args) => man::run(&workspace_root(), args.out_dir),
         Command::E2e(args) => {
             let js_sdk = args
                 .js_sdk_dir
