@@ -56,7 +56,7 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/lib.rs: //!",
     "crates/qb-auth-client/src/transport.rs: Transport",
     "crates/qb-auth-client/src/transport.rs: BlockingTransport",
-    "crates/qb-auth-client/src/asynchronous.rs: TokenProvider",
+    "crates/qb-auth-client/src/managed/providers.rs: asynchronous::TokenProvider",
     "crates/qb-auth-client/src/asynchronous.rs: Client::create_session",
     "crates/qb-auth-client/src/asynchronous.rs: Client::get_session",
     "crates/qb-auth-client/src/asynchronous.rs: Client::login",
@@ -64,7 +64,7 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::token",
     "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::send",
     "crates/qb-auth-client/src/asynchronous.rs: ApiKeyClient::send",
-    "crates/qb-auth-client/src/blocking.rs: BlockingTokenProvider",
+    "crates/qb-auth-client/src/managed/providers.rs: blocking::BlockingTokenProvider",
     "crates/qb-auth-client/src/blocking.rs: Client::create_session",
     "crates/qb-auth-client/src/blocking.rs: Client::get_session",
     "crates/qb-auth-client/src/blocking.rs: Client::login",
@@ -198,8 +198,9 @@ fn visit(shown: &str, items: &[Item], prefix: &str, out: &mut Vec<Doc>) {
             Item::Trait(t) => (&t.attrs, &t.vis, &t.ident, false),
             Item::Type(t) => (&t.attrs, &t.vis, &t.ident, false),
             Item::Const(c) => (&c.attrs, &c.vis, &c.ident, false),
-            // A module in a file of its own is documented there (`//!`).
-            Item::Mod(m) if !is_test(&m.attrs) && matches!(m.vis, Visibility::Public(_)) => {
+            // A module in a file of its own is documented there (`//!`); the
+            // public items of a private inline module may be re-exported.
+            Item::Mod(m) if !is_test(&m.attrs) => {
                 let Some((_, inner)) = &m.content else {
                     continue;
                 };

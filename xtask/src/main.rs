@@ -4,9 +4,9 @@
 //! with PASS or MISS for each target of issue 7, and with `--record` writes
 //! the results into `docs/benchmarks.md`. `cargo xtask docs` checks that
 //! every public item of the library crates is documented and every entry
-//! point has an example. `cargo xtask front-pages` and `cargo xtask
-//! tls-combinations` build small programs outside the workspace (see
-//! `scratch.rs`).
+//! point has an example. `cargo xtask man` writes the `qb-auth` man pages.
+//! `cargo xtask front-pages` and `cargo xtask tls-combinations` build small
+//! programs outside the workspace (see `scratch.rs`).
 
 #![forbid(unsafe_code)]
 
@@ -15,6 +15,7 @@ mod docs;
 mod e2e;
 mod js_sdk;
 mod machine;
+mod man;
 mod record;
 mod report;
 mod scratch;
@@ -39,6 +40,8 @@ enum Command {
     Bench(BenchArgs),
     /// Check that every public item of the library crates has an example.
     Docs,
+    /// Write the qb-auth man pages (crates/qb-auth-cli/man by default).
+    Man(ManArgs),
     /// Check that each library crate's front-page example compiles with only
     /// that crate as a dependency.
     FrontPages,
@@ -71,6 +74,13 @@ struct BenchArgs {
 }
 
 #[derive(Debug, Args)]
+struct ManArgs {
+    /// Write them here instead, for example to compare with the committed ones.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct E2eArgs {
     /// Shorter measurements.
     #[arg(long)]
@@ -88,6 +98,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Bench(args) => bench(&args),
         Command::Docs => docs::run(&workspace_root()),
+        Command::Man(args) => man::run(&workspace_root(), args.out_dir),
         Command::FrontPages => scratch::front_pages(&workspace_root()),
         Command::TlsCombinations => scratch::tls_combinations(&workspace_root()),
         Command::E2e(args) => {

@@ -258,7 +258,7 @@ pub(crate) fn text(measured: &Measured<'_>, verdicts: &[Verdict]) -> String {
         out.push_str(&text_table(JS_HEAD, &js));
         out.push('\n');
     }
-    out.push_str("TARGETS (issue 7)\n\n");
+    out.push_str("TARGETS (issues 7 and 12; absolute times and rates need an idle machine)\n\n");
     for verdict in verdicts {
         let _ = writeln!(
             out,

@@ -1,4 +1,4 @@
-//! The targets of issue 7, checked against what a run measured.
+//! The targets of issues 7 and 12, checked against what a run measured.
 
 use crate::core_bench::CoreRow;
 use crate::report::Measured;
@@ -25,6 +25,10 @@ pub(crate) const LIFECYCLE_NS: f64 = 100.0;
 pub(crate) const SESSIONS_PER_SEC: f64 = 10_000.0;
 /// The longest 1,000 callers on an expired session may wait, all together.
 pub(crate) const ALL_SERVED_MS: f64 = 50.0;
+/// The longest the slowest 1% of 1,000 tasks creating a session at once may wait.
+pub(crate) const BURST_P99_MS: f64 = 1000.0;
+/// The fewest sessions a second the emulator serves (reqwest, 32 in flight).
+pub(crate) const EMULATOR_SESSIONS_PER_SEC: f64 = 20_000.0;
 
 /// The target a core row is held to, if any, and whether it meets it.
 pub(crate) fn core_row_check(row: &CoreRow) -> Option<(String, bool)> {
@@ -137,6 +141,29 @@ pub(crate) fn evaluate(measured: &Measured<'_>) -> Vec<Verdict> {
             ),
             pass: renewal.one_renewal_each() && renewal.worst_ms() <= ALL_SERVED_MS,
         });
+    }
+    if let Some(e2e) = measured.e2e {
+        let burst = &e2e.burst;
+        if !burst.rounds.is_empty() {
+            verdicts.push(Verdict {
+                target: "1,000 reqwest tasks creating a session each at once: p99 under 1 s",
+                measured: format!(
+                    "p50 {:.1} ms, p99 {:.1} ms over {} rounds, {} errors",
+                    burst.quantile_ms(0.5),
+                    burst.quantile_ms(0.99),
+                    burst.rounds.len(),
+                    burst.errors
+                ),
+                pass: burst.quantile_ms(0.99) < BURST_P99_MS && burst.errors == 0,
+            });
+        }
+        if let Some(run) = e2e.run("reqwest_32") {
+            verdicts.push(Verdict {
+                target: "the emulator serves at least 20,000 sessions/s (reqwest, 32 in flight)",
+                measured: format!("{:.0} sessions/s", run.per_sec()),
+                pass: run.per_sec() >= EMULATOR_SESSIONS_PER_SEC,
+            });
+        }
     }
     let js = measured.js_pairs();
     if !js.is_empty() {

@@ -1,11 +1,17 @@
-//! The command line: every subcommand and flag, each flag also readable
-//! from `QB_<FLAG_NAME>`. Secrets are `SecretString` from the moment clap
-//! parses them, have no defaults, and never show their variable's value in
-//! `--help`.
+//! The command line: every subcommand and flag, each configuration flag
+//! also readable from `QB_<FLAG_NAME>`. Secrets are `SecretString` from the
+//! moment clap parses them, have no defaults, and never show their
+//! variable's value in `--help`.
+//!
+//! Flags that change what one run does rather than configure it (see
+//! `NOT_FROM_ENV`) have no variable: a `QB_DRY_RUN` left in a shell would
+//! otherwise turn every later command into a dry run without a word.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, ArgMatches, Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, SecretString};
 
 use crate::exit;
@@ -27,9 +33,34 @@ use crate::secrets::parse_secret;
     after_help = exit::HELP
 )]
 pub(crate) struct Cli {
+    /// Print what happens on stderr: each request and attempt, renewals, and their
+    /// timings (-vv: trace detail too). Never a secret.
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet")]
+    pub(crate) verbose: u8,
+
+    /// Print nothing on stderr but the error itself: no warnings, no hints.
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
+
+/// Long flags that have no `QB_*` variable, because they act on one run
+/// instead of configuring every run: `--dry-run` (a leftover would silently
+/// stop every request), `--nonce` and `--timestamp` (a leftover would sign
+/// every request with one nonce or an old time), `--verbose` and `--quiet`,
+/// and the emulator's `--allow-non-loopback` (exposing it must be asked for
+/// on its own command line).
+#[cfg(test)]
+pub(crate) const NOT_FROM_ENV: [&str; 6] = [
+    "dry-run",
+    "nonce",
+    "timestamp",
+    "verbose",
+    "quiet",
+    "allow-non-loopback",
+];
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -51,9 +82,36 @@ pub(crate) enum Command {
     /// Run every identity over both transports against an embedded emulator.
     #[command(after_help = exit::HELP)]
     Demo(DemoArgs),
+    /// Print a shell completion script on stdout.
+    ///
+    /// For example: `qb-auth completions bash > ~/.local/share/bash-completion/completions/qb-auth`,
+    /// `qb-auth completions zsh > ~/.zfunc/_qb-auth`,
+    /// `qb-auth completions fish > ~/.config/fish/completions/qb-auth.fish`,
+    /// or in PowerShell `qb-auth completions powershell | Out-String | Invoke-Expression`.
+    Completions(CompletionsArgs),
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub(crate) shell: Shell,
 }
 
 impl Command {
+    /// `--output` of the commands that have it; text for the others.
+    pub(crate) fn output_format(&self) -> OutputFormat {
+        match self {
+            Self::Session(SessionCommand::Create(args)) => args.server.output,
+            Self::Session(SessionCommand::Get(args) | SessionCommand::Destroy(args))
+            | Self::Logout(args) => args.server.output,
+            Self::Login(args) => args.server.output,
+            Self::AccountSettings(args) => args.server.output,
+            Self::Emulator(_) | Self::Demo(_) | Self::Completions(_) => OutputFormat::Text,
+        }
+    }
+
     /// Tells the identity flags which of their values came from `QB_*`
     /// variables (see `identity_args`); `matches` are the whole command line's.
     pub(crate) fn note_sources(&mut self, matches: &ArgMatches) {
@@ -67,6 +125,27 @@ impl Command {
             _ => {}
         }
     }
+}
+
+/// Whether a command line clap refused asked for JSON output: its last
+/// `--output` (a flag beats its variable), else `QB_OUTPUT`. Read from the
+/// raw words because the refusal left no parsed arguments to ask.
+pub(crate) fn json_requested(
+    args: impl IntoIterator<Item = OsString>,
+    env: Option<OsString>,
+) -> bool {
+    let mut given = None;
+    let mut words = args.into_iter().skip(1);
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        } else if word == "--output" {
+            given = words.next();
+        } else if let Some(value) = word.to_str().and_then(|w| w.strip_prefix("--output=")) {
+            given = Some(value.into());
+        }
+    }
+    given.or(env).is_some_and(|v| v == "json")
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,17 +257,19 @@ pub(crate) struct SigningArgs {
     #[arg(long, env = "QB_HASH", value_enum, default_value_t = HashArg::Sha1)]
     pub(crate) hash: HashArg,
 
-    /// Sign with this nonce instead of a random one (to reproduce a request).
-    #[arg(long, env = "QB_NONCE", value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=i64::from(i32::MAX)))]
+    /// Sign with this nonce instead of a random one, to reproduce a request
+    /// (0 included: the JavaScript SDK draws from 0..9999). Not read from the environment.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(i32::MAX)))]
     pub(crate) nonce: Option<u32>,
 
-    /// Sign with this Unix time instead of the clock (to reproduce a request).
-    #[arg(long, env = "QB_TIMESTAMP", value_name = "UNIX_SECONDS")]
+    /// Sign with this Unix time instead of the clock, to reproduce a request.
+    /// Not read from the environment.
+    #[arg(long, value_name = "UNIX_SECONDS")]
     pub(crate) timestamp: Option<u64>,
 
-    /// Print the request that would be sent, and send nothing.
-    #[arg(long, env = "QB_DRY_RUN")]
+    /// Print the request that would be sent, and send nothing. Not read from the environment.
+    #[arg(long)]
     pub(crate) dry_run: bool,
 }
 
@@ -218,7 +299,9 @@ pub(crate) struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub(crate) timeout: u64,
 
-    /// How results are printed.
+    /// How results are printed. With json, an error is printed on stdout too, as
+    /// {"error":{"kind","status","message","hint"}}, so a script reads one stream; the exit
+    /// code is the same as with text.
     #[arg(long, env = "QB_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) output: OutputFormat,
 }
@@ -290,13 +373,39 @@ mod tests {
     }
 
     #[test]
-    fn every_flag_has_its_qb_variable() {
+    fn json_is_requested_by_the_last_output_flag_or_else_the_variable() {
+        let words = |w: &[&str]| -> Vec<OsString> {
+            std::iter::once("qb-auth")
+                .chain(w.iter().copied())
+                .map(OsString::from)
+                .collect()
+        };
+        let json = Some(OsString::from("json"));
+        assert!(json_requested(
+            words(&["session", "--output", "json"]),
+            None
+        ));
+        assert!(json_requested(words(&["--output=json"]), None));
+        assert!(json_requested(words(&["session", "get"]), json.clone()));
+        assert!(!json_requested(words(&["--output", "text"]), json));
+        assert!(!json_requested(
+            words(&["--output", "json", "--output=text"]),
+            None
+        ));
+        assert!(!json_requested(words(&["--", "--output", "json"]), None));
+        assert!(!json_requested(words(&["session", "get"]), None));
+    }
+
+    #[test]
+    fn every_configuration_flag_has_its_qb_variable_and_no_action_flag_has_one() {
         fn check(cmd: &clap::Command) {
             for arg in cmd.get_arguments() {
                 let Some(long) = arg.get_long() else { continue };
-                // Exposing the emulator beyond loopback must be asked for
-                // on the command line itself, so that flag has no variable.
-                if matches!(long, "help" | "version" | "allow-non-loopback") {
+                if matches!(long, "help" | "version") {
+                    continue;
+                }
+                if NOT_FROM_ENV.contains(&long) {
+                    assert_eq!(arg.get_env(), None, "--{long} of `{}`", cmd.get_name());
                     continue;
                 }
                 let expected = format!("QB_{}", long.to_uppercase().replace('-', "_"));
@@ -312,5 +421,21 @@ mod tests {
             }
         }
         check(&Cli::command());
+        // Every flag named as not from the environment exists, so the list
+        // cannot keep a name the command line lost.
+        fn longs(cmd: &clap::Command, into: &mut Vec<String>) {
+            into.extend(
+                cmd.get_arguments()
+                    .filter_map(|a| a.get_long().map(str::to_owned)),
+            );
+            for sub in cmd.get_subcommands() {
+                longs(sub, into);
+            }
+        }
+        let mut all = Vec::new();
+        longs(&Cli::command(), &mut all);
+        for long in NOT_FROM_ENV {
+            assert!(all.iter().any(|l| l == long), "--{long} is not a flag");
+        }
     }
 }

@@ -53,11 +53,15 @@ Exit codes:
   6  other API error: rate limited, not found, validation failed, unexpected answer
 
 Every --flag-name can also be set as the environment variable QB_FLAG_NAME
-(QB_APP_ID, QB_AUTH_KEY, QB_AUTH_SECRET, QB_PASSWORD, QB_TOKEN, QB_ENDPOINT, ...),
-except the emulator's --allow-non-loopback; a flag beats its variable. Pass
-secrets that way (or with --auth-secret-file), not as flags that other users can
-read in the process list; a missing secret is asked for without echo when stdin
-is a terminal.";
+(QB_APP_ID, QB_AUTH_KEY, QB_AUTH_SECRET, QB_PASSWORD, QB_TOKEN, QB_ENDPOINT, ...);
+a flag beats its variable. Flags that act on one run are never read from the
+environment: --dry-run, --nonce, --timestamp, --verbose, --quiet and the
+emulator's --allow-non-loopback. Pass secrets through variables (or with
+--auth-secret-file), not as flags that other users can read in the process list;
+a missing secret is asked for without echo when stdin is a terminal.
+
+With --output json, an error is one JSON object on stdout,
+{\"error\":{\"kind\",\"status\",\"message\",\"hint\"}}, and the exit code is as above.";
 
 /// Everything that can make a command fail.
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +108,52 @@ impl CliError {
             Self::Emulator { usage: true, .. } => Code::Usage,
             Self::Output(_) | Self::Emulator { .. } | Self::Demo(_) => Code::Failure,
         }
+    }
+
+    /// A stable name of the failure for `--output json`: snake_case, the API
+    /// error's kind for an error answer.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Self::Identity(_) | Self::Secret(_) | Self::Build(_) => "usage",
+            Self::Api(failure) => api_kind(failure.error.kind()),
+            Self::Network(failure) if failure.bad_answer() => "not_quickblox",
+            Self::Network(failure) if failure.timed_out() => "timeout",
+            Self::Network(_) => "network",
+            Self::Output(_) => "output",
+            Self::Emulator { usage: true, .. } => "usage",
+            Self::Emulator { .. } => "emulator",
+            Self::Demo(_) => "demo",
+        }
+    }
+
+    /// The HTTP status of an error answer.
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api(failure) => Some(failure.error.status().as_u16()),
+            _ => None,
+        }
+    }
+}
+
+/// The `--output json` name of an error answer's kind.
+fn api_kind(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::UnexpectedSignature => "unexpected_signature",
+        ErrorKind::BadTimestamp => "bad_timestamp",
+        ErrorKind::NoApplicationFound => "no_application_found",
+        ErrorKind::InvalidCredentials => "invalid_credentials",
+        ErrorKind::SessionExpired => "session_expired",
+        ErrorKind::TokenRequired => "token_required",
+        ErrorKind::Unauthorized => "unauthorized",
+        ErrorKind::ForbiddenNeedUser => "forbidden_need_user",
+        ErrorKind::Forbidden => "forbidden",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::Validation => "validation",
+        ErrorKind::RateLimited => "rate_limited",
+        ErrorKind::ServerError => "server_error",
+        ErrorKind::MalformedResponse => "malformed_response",
+        // Unexpected, and any kind the core adds later.
+        _ => "unexpected_response",
     }
 }
 
@@ -255,6 +305,28 @@ mod tests {
             assert_eq!(error.code(), Code::Network, "{kind}");
             assert!(error.to_string().contains("could not reach"), "{error}");
         }
+    }
+
+    #[test]
+    fn json_kinds_name_what_failed() {
+        assert_eq!(
+            network(TransportErrorKind::Protocol).kind(),
+            "not_quickblox"
+        );
+        assert_eq!(network(TransportErrorKind::Timeout).kind(), "timeout");
+        assert_eq!(network(TransportErrorKind::Connect).kind(), "network");
+        assert_eq!(network(TransportErrorKind::Connect).status(), None);
+        assert_eq!(
+            api_kind(ErrorKind::UnexpectedSignature),
+            "unexpected_signature"
+        );
+        assert_eq!(
+            api_kind(ErrorKind::ForbiddenNeedUser),
+            "forbidden_need_user"
+        );
+        assert_eq!(api_kind(ErrorKind::Unexpected), "unexpected_response");
+        let error = CliError::Demo("2 of 28 demo steps failed".into());
+        assert_eq!((error.kind(), error.status()), ("demo", None));
     }
 
     #[test]

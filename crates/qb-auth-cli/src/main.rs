@@ -9,6 +9,7 @@ mod commands;
 mod exit;
 mod hints;
 mod identity_args;
+mod logging;
 mod output;
 mod secrets;
 mod transport;
@@ -18,14 +19,43 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::exit::Code;
-use crate::output::terminal_safe;
+use crate::exit::{CliError, Code};
+use crate::output::{ErrorReport, OutputFormat, terminal_safe};
 
 fn main() -> ExitCode {
-    // clap prints its own usage errors and exits with 2, help and version with 0.
-    let matches = args::Cli::command().get_matches();
-    let mut cli = args::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // `qb-auth __man DIR` writes the man pages for `cargo xtask man`. It is
+    // read before clap so that no help, completion or man page offers it
+    // (clap_complete lists hidden subcommands).
+    let mut words = std::env::args_os().skip(1);
+    if words.next().is_some_and(|w| w == "__man") {
+        return match (words.next(), words.next()) {
+            (Some(dir), None) => match commands::man(dir.as_ref()) {
+                Ok(()) => Code::Success.into(),
+                Err(e) => {
+                    print_error(&e.to_string(), &[], false);
+                    e.code().into()
+                }
+            },
+            _ => {
+                print_error("usage: qb-auth __man DIR", &[], false);
+                Code::Usage.into()
+            }
+        };
+    }
+    let matches = match args::Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => return usage_error(&e),
+    };
+    let mut cli = match args::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     cli.command.note_sources(&matches);
+    // The demo provokes failures (a skewed clock) and reports them in its
+    // table: the library's warnings about them are for -v only.
+    let warnings = !matches!(cli.command, args::Command::Demo(_));
+    logging::init(cli.verbose, cli.quiet, warnings);
+    let format = cli.command.output_format();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = commands::run(cli.command, &mut out).and_then(|()| Ok(out.flush()?));
@@ -33,18 +63,66 @@ fn main() -> ExitCode {
         Ok(()) => Code::Success.into(),
         // Whoever read stdout has gone (`qb-auth demo | head`): nobody is
         // left to tell, so fail without a message.
-        Err(exit::CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
             Code::Failure.into()
         }
         Err(error) => {
-            let mut err = std::io::stderr().lock();
-            // Messages quote the server's words: escape what a terminal
-            // would act on. Nothing more can be done if stderr is gone too.
-            let _ = writeln!(err, "error: {}", terminal_safe(&error.to_string()));
-            for line in hints::next_steps(&error) {
-                let _ = writeln!(err, "  {}", terminal_safe(&line));
+            let hints = hints::next_steps(&error);
+            // stdout failed already when the output is the error: say so on
+            // stderr rather than try it again.
+            let json = format == OutputFormat::Json && !matches!(error, CliError::Output(_));
+            let printed = json && {
+                let report =
+                    ErrorReport::new(error.kind(), error.status(), error.to_string(), &hints);
+                output::error_json(&mut out, &report).is_ok()
+            };
+            if !printed {
+                print_error(&error.to_string(), &hints, cli.quiet);
             }
             error.code().into()
         }
     }
+}
+
+/// Prints an error and its hints (unless `--quiet`) on stderr.
+fn print_error(message: &str, hints: &[String], quiet: bool) {
+    let mut err = std::io::stderr().lock();
+    // Messages quote the server's words: escape what a terminal would act
+    // on. Nothing more can be done if stderr is gone too.
+    let _ = writeln!(err, "error: {}", terminal_safe(message));
+    if !quiet {
+        for line in hints {
+            let _ = writeln!(err, "  {}", terminal_safe(line));
+        }
+    }
+}
+
+/// clap refused the command line (or was asked for help or the version).
+/// With `--output json` on the command line or in `QB_OUTPUT` the refusal
+/// is a JSON error on stdout like any other; help and version are printed
+/// as clap prints them.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) || !args::json_requested(std::env::args_os(), std::env::var_os("QB_OUTPUT"))
+    {
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let message = lines
+        .next()
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_owned())
+        .unwrap_or_default();
+    let hints: Vec<String> = lines.map(str::to_owned).collect();
+    let report = ErrorReport::new("usage", None, message, &hints);
+    let mut out = std::io::stdout().lock();
+    if output::error_json(&mut out, &report).is_err() {
+        error.exit();
+    }
+    Code::Usage.into()
 }

@@ -7,7 +7,7 @@
 //! Text from a server (tokens, user fields, hosts, error messages) goes
 //! through [`terminal_safe`] before it reaches a terminal, so an answer
 //! cannot retitle the window, clear the screen or fake lines; JSON output
-//! escapes control characters by itself.
+//! writes the same characters as `\u` escapes.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -51,7 +51,7 @@ pub(crate) enum OutputFormat {
     /// Aligned lines for people.
     #[default]
     Text,
-    /// One JSON object on stdout, for scripts.
+    /// One JSON object on stdout, for scripts; an error too.
     Json,
 }
 
@@ -279,9 +279,69 @@ pub(crate) fn done(
     }
 }
 
+/// The `--output json` form of a failure: `{"error":{...}}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorReport {
+    error: ErrorBody,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    /// A stable snake_case name: `usage`, `network`, `unexpected_signature`, ...
+    kind: &'static str,
+    /// The HTTP status of an error answer; `null` when none came.
+    status: Option<u16>,
+    /// What the text form prints after `error: `.
+    message: String,
+    /// What to do next, lines joined by `\n`; `null` when there is no advice.
+    hint: Option<String>,
+}
+
+impl ErrorReport {
+    pub(crate) fn new(
+        kind: &'static str,
+        status: Option<u16>,
+        message: String,
+        hints: &[String],
+    ) -> Self {
+        Self {
+            error: ErrorBody {
+                kind,
+                status,
+                message,
+                hint: (!hints.is_empty()).then(|| hints.join("\n")),
+            },
+        }
+    }
+}
+
+/// Prints a failure as one JSON line.
+pub(crate) fn error_json(out: &mut dyn Write, report: &ErrorReport) -> io::Result<()> {
+    json(out, report)?;
+    out.flush()
+}
+
+/// One JSON line. serde_json escapes C0 controls only; DEL, C1 controls
+/// and bidirectional marks from a server are escaped here too (`\u009b`),
+/// so the line is as safe on a terminal as text output, and parses to the
+/// same value.
 fn json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
-    writeln!(out)
+    let text = serde_json::to_string(value)?;
+    let unsafe_char = |c: char| c.is_control() || is_bidi_control(c);
+    if text.contains(unsafe_char) {
+        let mut safe = String::with_capacity(text.len() + 16);
+        for c in text.chars() {
+            if unsafe_char(c) {
+                // Outside strings JSON has only printable ASCII, so c is in one.
+                let _ = write!(safe, "\\u{:04x}", u32::from(c));
+            } else {
+                safe.push(c);
+            }
+        }
+        writeln!(out, "{safe}")
+    } else {
+        writeln!(out, "{text}")
+    }
 }
 
 fn table(out: &mut dyn Write, rows: &[(&str, String)]) -> io::Result<()> {
@@ -378,6 +438,32 @@ mod tests {
         assert!(text.contains("&user[login]=alice&user[password]=***\n"));
         assert!(text.contains("signature (hmac-sha1): 56a1c07a5dfb9dbe0948aa93c2b79a01eb33a177"));
         assert!(text.starts_with("POST https://api.quickblox.com/session.json\n"));
+    }
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on_and_keeps_the_value() {
+        let report = ErrorReport::new(
+            "unexpected_response",
+            Some(400),
+            "bad \u{1b}[2J \u{9b}31m \u{202e}gnp.exe \u{7f}".into(),
+            &["first".into(), "second".into()],
+        );
+        let text = render(|o| error_json(o, &report));
+        assert!(
+            !text.contains(['\u{1b}', '\u{9b}', '\u{202e}', '\u{7f}']),
+            "{text:?}"
+        );
+        assert!(text.contains(r"\u009b31m \u202egnp.exe \u007f"), "{text}");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"error": {
+                "kind": "unexpected_response",
+                "status": 400,
+                "message": "bad \u{1b}[2J \u{9b}31m \u{202e}gnp.exe \u{7f}",
+                "hint": "first\nsecond",
+            }})
+        );
     }
 
     #[test]

@@ -213,16 +213,16 @@ fn a_dry_run_reads_the_secret_from_a_file_and_honours_sha256() {
 }
 
 #[test]
-fn flags_come_from_the_environment_too() {
+fn configuration_comes_from_the_environment_too() {
+    // What to do on this run (--dry-run, --nonce, --timestamp) is typed;
+    // everything that configures it comes from QB_* variables.
     let output = run(qb_auth()
-        .args(["session", "create"])
-        .env("QB_DRY_RUN", "true")
+        .args(["session", "create", "--dry-run"])
+        .args(["--nonce", "4242", "--timestamp", "1700000000"])
         .env("QB_OUTPUT", "json")
         .env("QB_APP_ID", "12345")
         .env("QB_AUTH_KEY", "AbCdEfGh-12345")
         .env("QB_AUTH_SECRET", "s3cr3t-Key_XYZ")
-        .env("QB_NONCE", "4242")
-        .env("QB_TIMESTAMP", "1700000000")
         .env("QB_EMAIL", "alice@example.com")
         .env("QB_PASSWORD", "secret")
         .env("QB_BODY", "form")

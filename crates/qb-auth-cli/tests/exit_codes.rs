@@ -53,7 +53,7 @@ fn usage_errors_exit_2_with_a_reason() {
             &["--provider", "twitter", "--provider-token", "t"],
             "provider secret is missing",
         ),
-        (&["--nonce", "0"], "--nonce"),
+        (&["--nonce", "2147483648"], "--nonce"),
         (
             &["--endpoint", "ftp://example.com"],
             "scheme must be https or http",

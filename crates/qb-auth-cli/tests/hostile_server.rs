@@ -207,6 +207,32 @@ fn an_error_message_cannot_drive_the_terminal() {
 }
 
 #[test]
+fn an_error_message_cannot_drive_the_terminal_through_json_or_verbose_output() {
+    // C1 controls (U+009B is a CSI of its own) and a bidi override, which
+    // serde_json leaves as they are, beside the C0 escapes it does escape.
+    let body = format!(r#"{{"errors":{{"base":["Bad things {HOSTILE} \u009b2J \u202eevil"]}}}}"#);
+    let url = server(json_answer("422 Unprocessable Entity", "", &body));
+    for transport in TRANSPORTS {
+        let output = run(create_at(&url, transport).args(["--output", "json", "-v"]));
+        assert_code(&output, OTHER_API);
+        let (out, err) = (stdout(&output), stderr(&output));
+        for stream in [&out, &err] {
+            assert!(
+                !stream.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
+                "{transport}: {stream:?}"
+            );
+        }
+        let value = common::json(&output);
+        let message = value["error"]["message"].as_str().expect("a message");
+        assert!(
+            message.contains("Bad things \u{1b}]0;PWNED\u{7}\u{1b}[2J \u{9b}2J \u{202e}evil"),
+            "{transport}: the value must survive the escaping: {message:?}"
+        );
+        assert_eq!(value["error"]["status"], 422, "{transport}");
+    }
+}
+
+#[test]
 fn a_token_with_escapes_is_printed_escaped_as_text_and_as_json() {
     let body =
         format!(r#"{{"session":{{"token":"tok{HOSTILE}","application_id":1,"user_id":0}}}}"#);

@@ -7,10 +7,6 @@
 //! The examples run against the emulator on loopback through
 //! `qb-auth-reqwest`, whose `Client` is `AsyncClient<Reqwest>`.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use qb_auth_core::lifecycle::ProviderError;
 use qb_auth_core::{
     AccountSettings, AppCredentials, Body, Identity, Session, SessionToken, SigningInput, User,
 };
@@ -18,55 +14,10 @@ use qb_auth_core::{
 use crate::call::Call;
 use crate::mode::{Async, Mode};
 use crate::transport::{Response, Transport};
-use crate::{ApiKeyClient, Client, Error, ManagedSession, SessionSource};
+use crate::{ApiKeyClient, Client, Error, ManagedSession};
 
 /// A client over an async [`Transport`].
 pub type AsyncClient<T> = Client<Async<T>>;
-
-/// A boxed future, as [`TokenProvider::session`] returns it.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Mints sessions elsewhere: a backend that holds the application's secret
-/// creates the session and hands this process only the token.
-///
-/// Asked once per renewal attempt, never under a lock. Implemented for
-/// async closures returning `Result<Session, ProviderError>`:
-///
-/// ```
-/// use qb_auth_core::lifecycle::ProviderError;
-/// use qb_auth_core::{Session, SessionToken};
-/// use qb_auth_reqwest::SessionSource;
-///
-/// let source = SessionSource::token_provider(|| async {
-///     // e.g. GET https://backend.example/quickblox-token
-///     Ok::<_, ProviderError>(Session::new(SessionToken::new("minted-by-backend")))
-/// });
-/// # let _ = source;
-/// ```
-pub trait TokenProvider: Send + Sync {
-    /// A new session (at least its token; set `expires_at` when the backend
-    /// says when it expires, otherwise the policy's default lifetime
-    /// applies).
-    fn session(&self) -> BoxFuture<'_, Result<Session, ProviderError>>;
-}
-
-impl<F, Fut> TokenProvider for F
-where
-    F: Fn() -> Fut + Send + Sync,
-    Fut: Future<Output = Result<Session, ProviderError>> + Send + 'static,
-{
-    fn session(&self) -> BoxFuture<'_, Result<Session, ProviderError>> {
-        Box::pin(self())
-    }
-}
-
-impl SessionSource<dyn TokenProvider> {
-    /// Ask `provider` for each new session (a backend that mints them), so
-    /// no secret ships with this process.
-    pub fn token_provider(provider: impl TokenProvider + 'static) -> Self {
-        Self::from_provider(std::sync::Arc::new(provider))
-    }
-}
 
 impl<T: Transport> Client<Async<T>> {
     /// A client with default settings over `transport`, as you set it up

@@ -11,7 +11,6 @@
 //! `qb-auth-ureq`, whose `Client` is `BlockingClient<Ureq>`.
 
 use pollster::block_on;
-use qb_auth_core::lifecycle::ProviderError;
 use qb_auth_core::{
     AccountSettings, AppCredentials, Body, Identity, Session, SessionToken, SigningInput, User,
 };
@@ -19,52 +18,10 @@ use qb_auth_core::{
 use crate::call::Call;
 use crate::mode::{Blocking, Mode};
 use crate::transport::{BlockingTransport, Response};
-use crate::{ApiKeyClient, Client, Error, ManagedSession, SessionSource};
+use crate::{ApiKeyClient, Client, Error, ManagedSession};
 
 /// A client over a [`BlockingTransport`].
 pub type BlockingClient<T> = Client<Blocking<T>>;
-
-/// Mints sessions elsewhere, blocking: a backend that holds the
-/// application's secret creates the session and hands this process only
-/// the token.
-///
-/// Asked once per renewal attempt, never under a lock. Implemented for
-/// closures returning `Result<Session, ProviderError>`:
-///
-/// ```
-/// use qb_auth_core::lifecycle::ProviderError;
-/// use qb_auth_core::{Session, SessionToken};
-/// use qb_auth_ureq::SessionSource;
-///
-/// let source = SessionSource::token_provider(|| {
-///     // e.g. GET https://backend.example/quickblox-token
-///     Ok::<_, ProviderError>(Session::new(SessionToken::new("minted-by-backend")))
-/// });
-/// # let _ = source;
-/// ```
-pub trait BlockingTokenProvider: Send + Sync {
-    /// A new session (at least its token; set `expires_at` when the backend
-    /// says when it expires, otherwise the policy's default lifetime
-    /// applies).
-    fn session(&self) -> Result<Session, ProviderError>;
-}
-
-impl<F> BlockingTokenProvider for F
-where
-    F: Fn() -> Result<Session, ProviderError> + Send + Sync,
-{
-    fn session(&self) -> Result<Session, ProviderError> {
-        self()
-    }
-}
-
-impl SessionSource<dyn BlockingTokenProvider> {
-    /// Ask `provider` for each new session (a backend that mints them), so
-    /// no secret ships with this process.
-    pub fn token_provider(provider: impl BlockingTokenProvider + 'static) -> Self {
-        Self::from_provider(std::sync::Arc::new(provider))
-    }
-}
 
 impl<T: BlockingTransport> Client<Blocking<T>> {
     /// A client with default settings over `transport`, as you set it up

@@ -9,8 +9,9 @@ use qb_auth_core::{
 };
 
 use crate::Error;
-use crate::client::{Client, ClientSettings};
+use crate::client::Client;
 use crate::mode::Mode;
+use crate::settings::ClientSettings;
 use crate::transport::{HttpOptions, ProxySetting};
 
 /// Configures a [`Client`]: what it signs with, where it sends, and either

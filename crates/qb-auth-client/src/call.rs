@@ -14,7 +14,7 @@ use qb_auth_core::{
     authorize_api_key, check_status, parse_account_settings, parse_session, parse_user,
 };
 
-use crate::client::ClientSettings;
+use crate::settings::ClientSettings;
 use crate::transport::Response as Answer;
 use crate::{Error, trace};
 
@@ -27,7 +27,7 @@ type ReadFn<T, E> = fn(Answer, Operation) -> Result<T, E>;
 ///
 /// `E` is what the call fails with: [`Error`] for a client's calls, an
 /// [`AttemptError`] for a managed session's renewal.
-#[must_use = "a call does nothing until an adapter sends its request"]
+#[must_use = "a call does nothing until the client sends its request"]
 pub(crate) struct Call<T, E = Error> {
     request: HttpRequest,
     attempt: u32,

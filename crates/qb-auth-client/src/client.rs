@@ -1,13 +1,12 @@
 //! The client: settings, a transport, and the one path every request takes.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::Uri;
 use qb_auth_core::{
-    AccountSettings, ApiKey, BodyFormat, BuildError, BuildErrorKind, Endpoint, HashAlgorithm,
-    HttpRequest, NonceSource, OsNonces, SigningInput, TransportError,
+    AccountSettings, ApiKey, BodyFormat, BuildError, BuildErrorKind, Endpoint, HttpRequest,
+    SigningInput, TransportError,
 };
 use tracing::Instrument;
 
@@ -15,7 +14,8 @@ use crate::api_key::ApiKeyClient;
 use crate::builder::ClientBuilder;
 use crate::call::Call;
 use crate::mode::Mode;
-use crate::transport::{DEFAULT_MAX_BODY, Response};
+use crate::settings::ClientSettings;
+use crate::transport::Response;
 use crate::{Error, trace};
 
 /// A QuickBlox API client over a transport: one-shot calls, managed
@@ -33,40 +33,6 @@ use crate::{Error, trace};
 pub struct Client<M> {
     pub(crate) io: M,
     pub(crate) settings: ClientSettings,
-}
-
-/// What a client signs and reads with, apart from its transport.
-#[derive(Clone)]
-pub(crate) struct ClientSettings {
-    pub(crate) endpoint: Endpoint,
-    pub(crate) body_format: BodyFormat,
-    pub(crate) hash: HashAlgorithm,
-    pub(crate) nonces: Arc<dyn NonceSource>,
-    pub(crate) max_body: u64,
-}
-
-impl Default for ClientSettings {
-    fn default() -> Self {
-        Self {
-            endpoint: Endpoint::default(),
-            body_format: BodyFormat::default(),
-            hash: HashAlgorithm::default(),
-            nonces: Arc::new(OsNonces),
-            max_body: DEFAULT_MAX_BODY,
-        }
-    }
-}
-
-impl fmt::Debug for ClientSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientSettings")
-            .field("endpoint", &self.endpoint)
-            .field("body_format", &self.body_format)
-            .field("hash", &self.hash)
-            .field("nonces", &self.nonces)
-            .field("max_body", &self.max_body)
-            .finish()
-    }
 }
 
 impl<M: Clone> Clone for Client<M> {

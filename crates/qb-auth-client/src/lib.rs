@@ -83,6 +83,7 @@ mod client;
 mod error;
 mod managed;
 mod mode;
+mod settings;
 mod trace;
 mod transport;
 
@@ -95,9 +96,9 @@ pub mod blocking;
 
 pub use api_key::ApiKeyClient;
 #[cfg(feature = "async")]
-pub use asynchronous::{AsyncClient, BoxFuture, TokenProvider};
+pub use asynchronous::AsyncClient;
 #[cfg(feature = "blocking")]
-pub use blocking::{BlockingClient, BlockingTokenProvider};
+pub use blocking::BlockingClient;
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::Error;
@@ -105,6 +106,10 @@ pub use error::Error;
 /// returns, so that code depending only on this crate can name them.
 #[doc(no_inline)]
 pub use http;
+#[cfg(feature = "blocking")]
+pub use managed::BlockingTokenProvider;
+#[cfg(feature = "async")]
+pub use managed::{BoxFuture, TokenProvider};
 pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource};
 pub use mode::{Async, Blocking, Mode};
 pub use qb_auth_core;

@@ -74,6 +74,7 @@ pub trait Mode: Clone + Send + Sync + 'static + sealed::Sealed {
 }
 
 mod sealed {
+    /// Keeps [`Mode`](super::Mode) to this crate's two modes.
     pub trait Sealed {}
 }
 
@@ -129,7 +130,7 @@ mod async_mode {
     use std::task::Poll;
 
     use super::*;
-    use crate::asynchronous::TokenProvider;
+    use crate::managed::TokenProvider;
     use crate::transport::Transport;
 
     /// A generation counter with tokio's runtime-free `Notify` to wake
@@ -201,7 +202,7 @@ mod blocking_mode {
     use std::sync::{Condvar, Mutex, PoisonError};
 
     use super::*;
-    use crate::blocking::BlockingTokenProvider;
+    use crate::managed::BlockingTokenProvider;
     use crate::transport::BlockingTransport;
 
     /// A generation counter under a mutex, with a `Condvar` to wake the

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{BuildError, BuildErrorKind};
 
-/// A create-session nonce in `1..=2^31-1`.
+/// A create-session nonce in `1..=2^31-1` (or `0`, see [`Nonce::reproduce`]).
 ///
 /// QuickBlox rejects a reused `(timestamp, nonce)` pair. The official SDKs
 /// draw from `0..9999`, which collides within one second once a fleet creates
@@ -44,6 +44,33 @@ impl Nonce {
             Err(BuildError::new(BuildErrorKind::NonceOutOfRange(u64::from(
                 value,
             ))))
+        }
+    }
+
+    /// A nonce another client may have drawn, to reproduce its request:
+    /// like [`Nonce::new`], but `0` is admitted too.
+    ///
+    /// The official JavaScript SDK draws nonces from `0..9999`, so one of its
+    /// requests in ten thousand is signed with `nonce=0`; reproducing it
+    /// byte for byte needs that value. The signature is over the decimal
+    /// text, and QuickBlox is not known to refuse `0`. The nonces this
+    /// library makes itself are never `0` ([`Nonce::new`], `Nonce::random`).
+    ///
+    /// ```
+    /// use qb_auth_core::{BuildErrorKind, Nonce};
+    ///
+    /// assert_eq!(Nonce::reproduce(0)?.get(), 0);
+    /// assert_eq!(Nonce::reproduce(9999)?, Nonce::new(9999)?);
+    /// assert_eq!(
+    ///     Nonce::reproduce(1 << 31).unwrap_err().kind(),
+    ///     &BuildErrorKind::NonceOutOfRange(1 << 31)
+    /// );
+    /// # Ok::<(), qb_auth_core::BuildError>(())
+    /// ```
+    pub fn reproduce(value: u32) -> Result<Self, BuildError> {
+        match value {
+            0 => Ok(Self(0)),
+            other => Self::new(other),
         }
     }
 

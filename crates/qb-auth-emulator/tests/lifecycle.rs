@@ -17,6 +17,30 @@ fn refuses_connections(addr: SocketAddr) -> bool {
     TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err()
 }
 
+/// Whether the emulator behind `control` no longer serves `addr`. Other
+/// tests bind port 0 in parallel and the kernel hands a freed port out
+/// again, so a connection that succeeds may be someone else's: it proves
+/// nothing unless this emulator counted the request sent over it.
+async fn stopped(addr: SocketAddr, control: &qb_auth_emulator::EmulatorControl) -> bool {
+    if refuses_connections(addr) {
+        return true;
+    }
+    let before = control.stats().requests;
+    let _ = tokio::time::timeout(common::IO_TIMEOUT, try_get_users(addr)).await;
+    control.stats().requests == before
+}
+
+/// `GET /users.json`, whoever answers, if anyone does.
+async fn try_get_users(addr: SocketAddr) -> io::Result<String> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream
+        .write_all(b"GET /users.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await?;
+    Ok(answer)
+}
+
 async fn get_users(addr: SocketAddr) -> String {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream
@@ -44,7 +68,7 @@ async fn async_handle_serves_then_shuts_down_cleanly() {
     );
     let control = emulator.control();
     emulator.shutdown().await;
-    assert!(refuses_connections(addr));
+    assert!(stopped(addr, &control).await);
     // Counters stay readable after shutdown.
     assert_eq!(control.stats().requests, 1);
     assert_eq!(control.stats().missing_token_rejections, 1);
@@ -58,21 +82,27 @@ async fn shutdown_lets_a_request_in_flight_finish() {
         .await
         .unwrap();
     let addr = emulator.local_addr();
+    let control = emulator.control();
     let in_flight = tokio::spawn(get_users(addr));
     common::eventually("the request to arrive", || emulator.stats().requests == 1);
     emulator.shutdown().await;
     let answer = in_flight.await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
-    assert!(refuses_connections(addr));
+    assert!(stopped(addr, &control).await);
 }
 
 #[test]
 fn blocking_emulator_stops_when_dropped() {
     let emulator = Emulator::with_demo_fixtures().start_blocking().unwrap();
     let addr = emulator.local_addr();
+    let control = emulator.control();
     assert!(!refuses_connections(addr));
     drop(emulator);
-    assert!(refuses_connections(addr));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    assert!(runtime.block_on(stopped(addr, &control)));
 }
 
 #[test]
@@ -173,7 +203,20 @@ async fn cli_prints_exactly_the_listening_line_once_accepting() {
         .expect("shuts down in time")
         .unwrap()
         .unwrap();
-    assert!(refuses_connections(addr));
+    // The port may serve another test's emulator by now; none has "acct".
+    if !refuses_connections(addr) {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /account_settings.json HTTP/1.1\r\nHost: x\r\nQB-Account-Key: acct\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer).await;
+        assert!(
+            !answer.starts_with("HTTP/1.1 200"),
+            "still served: {answer}"
+        );
+    }
     assert_eq!(
         out.0
             .lock()

@@ -15,6 +15,7 @@
 //! HTTP stack does on this machine in the same minute. It is a reference,
 //! not a strict floor: the emulator's work differs between the two calls.
 
+mod burst;
 mod cpu;
 mod node;
 mod renewal;
@@ -29,6 +30,7 @@ use std::time::Duration;
 use qb_auth_core::{Identity, Session};
 use serde::{Deserialize, Serialize};
 
+pub(crate) use burst::Burst;
 pub(crate) use renewal::Renewal;
 pub(crate) use throughput::Throughput;
 
@@ -49,6 +51,9 @@ pub(crate) struct EndToEnd {
     #[serde(default)]
     pub(crate) js_sdk: Vec<Throughput>,
     pub(crate) renewal: Renewal,
+    /// 1,000 tasks creating a session each at once.
+    #[serde(default)]
+    pub(crate) burst: Burst,
 }
 
 impl EndToEnd {
@@ -151,10 +156,16 @@ fn measure(quick: bool, js_sdk: Option<&Installed>) -> Result<EndToEnd, String> 
         renewal::CALLERS
     );
     let renewal = on_new_stage(|stage| renewal::run(stage, renewal_rounds))?;
+    eprintln!(
+        "e2e: {} tasks creating a session each at once...",
+        burst::TASKS
+    );
+    let burst = on_new_stage(|stage| burst::run(stage, renewal_rounds))?;
     Ok(EndToEnd {
         pairs,
         js_sdk,
         renewal,
+        burst,
     })
 }
 
@@ -339,5 +350,6 @@ pub(crate) fn renewal_for_tests(rounds: &[(f64, u64, usize, usize)]) -> EndToEnd
                 )
                 .collect(),
         },
+        burst: Burst::default(),
     }
 }

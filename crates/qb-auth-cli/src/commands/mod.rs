@@ -8,12 +8,14 @@ mod login;
 mod session;
 
 use std::io::Write;
+use std::path::Path;
 
 use std::time::Duration;
 
+use clap::CommandFactory;
 use qb_auth_core::{AppCredentials, ExposeSecret, SessionToken};
 
-use crate::args::{AppArgs, Command, ServerArgs, SessionCommand, TokenArgs};
+use crate::args::{AppArgs, Cli, Command, ServerArgs, SessionCommand, TokenArgs};
 use crate::exit::CliError;
 use crate::secrets::{Needed, require, require_with_file};
 use crate::transport::ClientSetup;
@@ -29,7 +31,21 @@ pub(crate) fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError>
         Command::AccountSettings(args) => account::settings(&args, out),
         Command::Emulator(args) => emulator::run(args),
         Command::Demo(args) => demo::run(&args, out),
+        Command::Completions(args) => {
+            // Rendered whole first: clap_complete panics when a write fails,
+            // and a closed pipe here is an error like any other output's.
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "qb-auth", &mut script);
+            Ok(out.write_all(&script)?)
+        }
     }
+}
+
+/// Writes `qb-auth.1` and one page per subcommand into `dir`, for
+/// `cargo xtask man`.
+pub(crate) fn man(dir: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir)?;
+    Ok(clap_mangen::generate_to(Cli::command(), dir)?)
 }
 
 /// The application's credentials, asking for the secret when it is missing.

@@ -90,7 +90,9 @@ pub(super) fn destroy(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), C
 /// `--nonce` and `--timestamp` when given, otherwise an OS nonce and the clock.
 fn signing_input(args: &SigningArgs) -> Result<SigningInput, CliError> {
     let nonce = match args.nonce {
-        Some(n) => Nonce::new(n)?,
+        // A nonce given to reproduce a request may be 0, which the official
+        // JavaScript SDK draws (0..9999) and Nonce::new refuses.
+        Some(n) => Nonce::reproduce(n)?,
         None => OsNonces.next_nonce()?,
     };
     let timestamp = args

@@ -8,6 +8,7 @@
 mod guard;
 mod hooks;
 mod lifecycle;
+mod providers;
 mod source;
 
 use std::fmt;
@@ -29,6 +30,10 @@ use crate::{Client, Error, trace};
 use guard::RenewalGuard;
 use lifecycle::{ManagedOptions, SharedLifecycle};
 
+#[cfg(feature = "blocking")]
+pub use providers::BlockingTokenProvider;
+#[cfg(feature = "async")]
+pub use providers::{BoxFuture, TokenProvider};
 pub use source::SessionSource;
 
 /// Configures a [`ManagedSession`]; from [`Client::managed`].
