@@ -2,14 +2,11 @@
 //! text, act on the terminal through its words, or get an exit code other
 //! than the one `--help` gives for its kind of misbehaviour, whichever
 //! transport carries the request. The servers are tiny loopback listeners
-//! written here, each answering the same bytes to every request.
+//! (`common::canned_server`), each answering the same bytes to every request.
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{assert_code, qb_auth, run, stderr, stdout};
 
@@ -26,52 +23,7 @@ const HUGE_HEADER: usize = 1024 * 1024;
 /// A loopback server that answers every request with `answer` for a minute
 /// (then stops by itself); its base URL.
 fn server(answer: Vec<u8>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    listener
-        .set_nonblocking(true)
-        .expect("nonblocking listener");
-    let url = format!("http://{}", listener.local_addr().expect("local addr"));
-    thread::spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            match listener.accept() {
-                Ok((stream, _)) => serve(stream, &answer),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    thread::sleep(Duration::from_millis(5));
-                }
-                Err(_) => return,
-            }
-        }
-    });
-    url
-}
-
-/// Reads one request (head and `content-length` body), writes `answer`
-/// whatever the client does with it, and closes.
-fn serve(mut stream: TcpStream, answer: &[u8]) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    // The client may hang up part way (that is the point); nothing to do then.
-    let _ = stream.write_all(answer);
-    let _ = stream.flush();
+    common::canned_server(answer, Duration::from_secs(60))
 }
 
 /// A whole HTTP/1.1 answer with a JSON body.

@@ -178,7 +178,7 @@ impl Drop for EmulatorProcess {
 
 /// A loopback server that answers every request with `response` (a whole
 /// HTTP/1.1 answer) until `lifetime` runs out; returns its base URL.
-pub fn canned_server(response: &'static str, lifetime: Duration) -> String {
+pub fn canned_server(response: impl AsRef<[u8]> + Send + 'static, lifetime: Duration) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     listener
         .set_nonblocking(true)
@@ -188,7 +188,7 @@ pub fn canned_server(response: &'static str, lifetime: Duration) -> String {
         let deadline = Instant::now() + lifetime;
         while Instant::now() < deadline {
             match listener.accept() {
-                Ok((stream, _)) => answer(stream, response),
+                Ok((stream, _)) => answer(stream, response.as_ref()),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     thread::sleep(Duration::from_millis(5));
                 }
@@ -199,9 +199,12 @@ pub fn canned_server(response: &'static str, lifetime: Duration) -> String {
     url
 }
 
-fn answer(mut stream: TcpStream, response: &str) {
+/// Reads one request (head and a Content-Length body), writes `response`
+/// whatever the client does with it, and closes.
+fn answer(mut stream: TcpStream, response: &[u8]) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     // Read the head and a Content-Length body, then answer and close.
     let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
     let mut length = 0usize;
@@ -220,7 +223,8 @@ fn answer(mut stream: TcpStream, response: &str) {
     }
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
-    let _ = stream.write_all(response.as_bytes());
+    // The client may hang up part way (that is the point of some tests).
+    let _ = stream.write_all(response);
     let _ = stream.flush();
 }
 
