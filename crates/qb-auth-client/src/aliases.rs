@@ -10,10 +10,12 @@
 /// # mod example {
 /// # use std::time::Duration;
 /// # use qb_auth_client::{Response, Transport};
-/// # use qb_auth_core::{HttpRequest, TransportError};
+/// # use qb_auth_core::{HttpRequest, TransportError, TransportErrorKind};
 /// # pub struct MyHttp;
 /// # impl Transport for MyHttp {
-/// #     async fn send(&self, _: HttpRequest, _: u64) -> Result<Response, TransportError> { unimplemented!() }
+/// #     async fn send(&self, _: HttpRequest, _: u64) -> Result<Response, TransportError> {
+/// #         Err(TransportError::from_kind(TransportErrorKind::Other))
+/// #     }
 /// #     async fn sleep(&self, _: Duration) {}
 /// # }
 /// qb_auth_client::client_types!(Async<MyHttp>, qb_auth_client::TokenProvider);
