@@ -6,7 +6,7 @@ use std::fmt;
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
-use crate::credentials::IdentityInner;
+use crate::params::Params;
 
 use super::provider::SessionCredentials;
 
@@ -22,37 +22,11 @@ impl CredentialsDigest {
         hash.add(&creds.app.application_id().to_be_bytes());
         hash.add(creds.app.auth_key().as_bytes());
         hash.add(creds.app.auth_secret().expose_secret().as_bytes());
-        match &creds.identity.0 {
-            IdentityInner::Application => hash.add(b"application"),
-            IdentityInner::Login { login, password } => {
-                hash.add(b"login");
-                hash.add(login.as_bytes());
-                hash.add(password.expose_secret().as_bytes());
-            }
-            IdentityInner::Email { email, password } => {
-                hash.add(b"email");
-                hash.add(email.as_bytes());
-                hash.add(password.expose_secret().as_bytes());
-            }
-            IdentityInner::Social {
-                provider,
-                token,
-                secret,
-                scope,
-            } => {
-                hash.add(provider.as_str().as_bytes());
-                hash.add(token.expose_secret().as_bytes());
-                hash.optional(secret.as_ref().map(|s| s.expose_secret().as_bytes()));
-                hash.optional(scope.as_ref().map(String::as_bytes));
-            }
-            IdentityInner::FirebasePhone {
-                project_id,
-                access_token,
-            } => {
-                hash.add(b"firebase_phone");
-                hash.add(project_id.as_bytes());
-                hash.add(access_token.expose_secret().as_bytes());
-            }
+        // The identity's fields as its requests carry them: one walk of
+        // the identity kinds, shared with the request builders.
+        for (key, value) in Params::login(&creds.identity.0).pairs() {
+            hash.add(key.flat.as_bytes());
+            hash.add(value.as_bytes());
         }
         Self(hash.0.finalize().into())
     }
@@ -72,16 +46,6 @@ impl Fields {
     fn add(&mut self, field: &[u8]) {
         self.0.update((field.len() as u64).to_be_bytes());
         self.0.update(field);
-    }
-
-    fn optional(&mut self, field: Option<&[u8]>) {
-        match field {
-            Some(field) => {
-                self.0.update([1]);
-                self.add(field);
-            }
-            None => self.0.update([0]),
-        }
     }
 }
 
@@ -106,10 +70,20 @@ mod tests {
             creds("secret", Identity::email("alice", "pw").unwrap()),
             creds("secret", Identity::application()),
             creds("secret", Identity::login("alic", "epw").unwrap()),
+            creds("secret", Identity::twitter("tok", "sec").unwrap()),
         ];
         for (i, other) in changed.iter().enumerate() {
             assert_ne!(base, CredentialsDigest::of(other), "case {i}");
         }
         assert_eq!(format!("{base:?}"), "CredentialsDigest(..)");
+        let twitter = |secret| creds("secret", Identity::twitter("tok", secret).unwrap());
+        assert_ne!(
+            CredentialsDigest::of(&twitter("a")),
+            CredentialsDigest::of(&twitter("b"))
+        );
+        assert_ne!(
+            CredentialsDigest::of(&twitter("a")),
+            CredentialsDigest::of(&creds("secret", Identity::facebook("tok").unwrap()))
+        );
     }
 }
