@@ -44,7 +44,7 @@ impl<M: Mode> ClientBuilder<M> {
     /// The API endpoint (`https://api.quickblox.com` by default, or your
     /// account's own host; `http://` only on loopback).
     pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
-        self.settings.endpoint = endpoint;
+        self.settings.set_endpoint(endpoint);
         self
     }
 

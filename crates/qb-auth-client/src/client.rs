@@ -83,7 +83,7 @@ impl<M: Mode> Client<M> {
     /// The same client (same transport and settings) for another endpoint.
     pub fn with_endpoint(&self, endpoint: Endpoint) -> Self {
         let mut client = self.clone();
-        client.settings.endpoint = endpoint;
+        client.settings.set_endpoint(endpoint);
         client
     }
 
@@ -118,14 +118,13 @@ impl<M: Mode> Client<M> {
     /// Refuses a request that is not for this client's API host, before a
     /// token or key is attached to it.
     pub(crate) fn check_own_host<B>(&self, request: &http::Request<B>) -> Result<(), Error> {
-        let expected = self.settings.endpoint.as_str();
-        match expected.parse::<Uri>() {
-            Ok(own) if same_origin(&own, request.uri()) => Ok(()),
-            _ => Err(Error::ForeignHost {
-                host: origin(request.uri()),
-                expected: expected.to_owned(),
-            }),
+        if same_origin(&self.settings.origin, request.uri()) {
+            return Ok(());
         }
+        Err(Error::ForeignHost {
+            host: origin(request.uri()),
+            expected: self.settings.endpoint.as_str().to_owned(),
+        })
     }
 
     /// Sends one call and reads its answer, in the call's span.
@@ -183,20 +182,22 @@ impl<M> fmt::Debug for Client<M> {
 }
 
 /// Scheme, host and port, with the scheme's default port filled in.
-fn origin_parts(uri: &Uri) -> Option<(&str, String, u16)> {
+fn origin_parts(uri: &Uri) -> Option<(&str, &str, u16)> {
     let scheme = uri.scheme_str()?;
-    let host = uri.host()?.to_ascii_lowercase();
     let port = uri.port_u16().or(match scheme {
         "https" => Some(443),
         "http" => Some(80),
         _ => None,
     })?;
-    Some((scheme, host, port))
+    Some((scheme, uri.host()?, port))
 }
 
+/// Compared in place, without allocating: this runs on every managed request.
 fn same_origin(own: &Uri, request: &Uri) -> bool {
     match (origin_parts(own), origin_parts(request)) {
-        (Some(a), Some(b)) => a == b,
+        (Some((s1, h1, p1)), Some((s2, h2, p2))) => {
+            s1 == s2 && p1 == p2 && h1.eq_ignore_ascii_case(h2)
+        }
         _ => false,
     }
 }
@@ -205,7 +206,9 @@ fn same_origin(own: &Uri, request: &Uri) -> bool {
 /// could hold a secret).
 fn origin(uri: &Uri) -> String {
     match origin_parts(uri) {
-        Some((scheme, host, port)) => format!("{scheme}://{host}:{port}"),
+        Some((scheme, host, port)) => {
+            format!("{scheme}://{}:{port}", host.to_ascii_lowercase())
+        }
         None => "a URL without a scheme or host".to_owned(),
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use http::Uri;
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource, OsNonces};
 
 use crate::transport::DEFAULT_MAX_BODY;
@@ -10,7 +11,11 @@ use crate::transport::DEFAULT_MAX_BODY;
 /// What a client signs and reads with, apart from its transport.
 #[derive(Clone)]
 pub(crate) struct ClientSettings {
+    /// Set with [`set_endpoint`](Self::set_endpoint), which keeps `origin`.
     pub(crate) endpoint: Endpoint,
+    /// The endpoint as a URI, parsed once: every managed request is checked
+    /// against its origin.
+    pub(crate) origin: Uri,
     pub(crate) body_format: BodyFormat,
     pub(crate) hash: HashAlgorithm,
     pub(crate) nonces: Arc<dyn NonceSource>,
@@ -19,14 +24,29 @@ pub(crate) struct ClientSettings {
 
 impl Default for ClientSettings {
     fn default() -> Self {
+        let endpoint = Endpoint::default();
         Self {
-            endpoint: Endpoint::default(),
+            origin: origin_of(&endpoint),
+            endpoint,
             body_format: BodyFormat::default(),
             hash: HashAlgorithm::default(),
             nonces: Arc::new(OsNonces),
             max_body: DEFAULT_MAX_BODY,
         }
     }
+}
+
+impl ClientSettings {
+    pub(crate) fn set_endpoint(&mut self, endpoint: Endpoint) {
+        self.origin = origin_of(&endpoint);
+        self.endpoint = endpoint;
+    }
+}
+
+/// An endpoint is an absolute `http(s)` URL, so it always parses; the empty
+/// URI, which no request matches, stands in should that ever change.
+fn origin_of(endpoint: &Endpoint) -> Uri {
+    endpoint.as_str().parse().unwrap_or_default()
 }
 
 impl fmt::Debug for ClientSettings {
