@@ -130,6 +130,9 @@ impl Events {
             LifecycleEvent::AttemptFailed { .. } => "attempt_failed",
             LifecycleEvent::RenewalFailed(_) => "renewal_failed",
             LifecycleEvent::ClockOffsetChanged(_) => "clock_offset",
+            LifecycleEvent::StoreIgnored { .. } => "store_ignored",
+            LifecycleEvent::SharingUnavailable { .. } => "sharing_unavailable",
+            LifecycleEvent::SharingResumed => "sharing_resumed",
             _ => "other",
         };
         self.0

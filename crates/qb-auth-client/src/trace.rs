@@ -87,6 +87,13 @@ pub(crate) fn lifecycle_event(event: &LifecycleEvent) {
         LifecycleEvent::ClockOffsetChanged(offset) => {
             tracing::info!(offset_secs = offset.as_secs(), "clock offset measured");
         }
+        LifecycleEvent::StoreIgnored { reason } => {
+            tracing::warn!(reason = %reason, "saved session ignored");
+        }
+        LifecycleEvent::SharingUnavailable { reason } => {
+            tracing::warn!(reason = %reason, "shared store unavailable; renewing locally");
+        }
+        LifecycleEvent::SharingResumed => tracing::info!("shared store answers again"),
         // The enum grows with the lifecycle; its name is enough until a
         // line of its own is written here.
         other => tracing::info!(event = ?std::mem::discriminant(other), "lifecycle event"),

@@ -61,4 +61,19 @@ pub enum LifecycleEvent {
     RenewalFailed(RenewalError),
     /// A new clock offset was measured from an answer's `Date` header.
     ClockOffsetChanged(ClockSkew),
+    /// A saved session was not restored: the store's copy was unreadable,
+    /// corrupt, another application's, expired, or not safe to trust (a
+    /// session file others can read). The session is created anew.
+    StoreIgnored {
+        /// Which of those, for a log line; never the session itself.
+        reason: String,
+    },
+    /// The store shared with other processes did not answer: this process
+    /// renews on its own until it does. Sent once per outage.
+    SharingUnavailable {
+        /// What failed, for a log line; never a credential.
+        reason: String,
+    },
+    /// The shared store answers again: renewals are shared again.
+    SharingResumed,
 }
