@@ -1,6 +1,6 @@
 //! [`Adapter`] for the async adapter: calls are awaited directly.
 
-use qb_auth_core::lifecycle::ProviderError;
+use qb_auth_core::lifecycle::{ProviderError, SessionCredentials};
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, Endpoint, Identity, SequentialNonces, Session,
     SessionToken, User,
@@ -22,6 +22,7 @@ fn client(endpoint: &Endpoint, options: &Options) -> Client {
         .connect_timeout(options.timeout)
         .max_body_size(options.max_body)
         .body_format(options.body_format)
+        .retry_policy(options.retry.clone())
         .nonces(SequentialNonces::starting_at(options.first_nonce))
         .build()
         .expect("a reqwest client for loopback")
@@ -82,6 +83,9 @@ impl Adapter for Reqwest {
             .on_event(move |event| events.record(event));
         if let Some(store) = options.store {
             builder = builder.store(store);
+        }
+        if options.skip_token_check {
+            builder = builder.skip_token_check();
         }
         Ok(ReqwestManaged(builder.build()?))
     }
@@ -155,6 +159,18 @@ impl Managed for ReqwestManaged {
 
     async fn destroy(&self) -> Result<(), Failure> {
         Ok(self.0.destroy().await?)
+    }
+
+    async fn login(&self, identity: Identity) -> Result<User, Failure> {
+        Ok(self.0.login(identity).await?)
+    }
+
+    async fn login_with(&self, credentials: SessionCredentials) -> Result<User, Failure> {
+        Ok(self.0.login_with(credentials).await?)
+    }
+
+    async fn logout(&self) -> Result<(), Failure> {
+        Ok(self.0.logout().await?)
     }
 
     fn session(&self) -> Option<Session> {

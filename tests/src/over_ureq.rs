@@ -1,7 +1,7 @@
 //! [`Adapter`] for the blocking adapter: each call runs on tokio's blocking
 //! pool, so concurrent callers are OS threads.
 
-use qb_auth_core::lifecycle::ProviderError;
+use qb_auth_core::lifecycle::{ProviderError, SessionCredentials};
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, Endpoint, Identity, SequentialNonces, Session,
     SessionToken, User,
@@ -23,6 +23,7 @@ fn client(endpoint: &Endpoint, options: &Options) -> Client {
         .connect_timeout(options.timeout)
         .max_body_size(options.max_body)
         .body_format(options.body_format)
+        .retry_policy(options.retry.clone())
         .nonces(SequentialNonces::starting_at(options.first_nonce))
         .build()
         .expect("a ureq client for loopback")
@@ -78,6 +79,9 @@ impl Adapter for Ureq {
             .on_event(move |event| events.record(event));
         if let Some(store) = options.store {
             builder = builder.store(store);
+        }
+        if options.skip_token_check {
+            builder = builder.skip_token_check();
         }
         Ok(UreqManaged(builder.build()?))
     }
@@ -162,6 +166,21 @@ impl Managed for UreqManaged {
     async fn destroy(&self) -> Result<(), Failure> {
         let session = self.0.clone();
         Ok(blocking(move || session.destroy()).await?)
+    }
+
+    async fn login(&self, identity: Identity) -> Result<User, Failure> {
+        let session = self.0.clone();
+        Ok(blocking(move || session.login(identity)).await?)
+    }
+
+    async fn login_with(&self, credentials: SessionCredentials) -> Result<User, Failure> {
+        let session = self.0.clone();
+        Ok(blocking(move || session.login_with(credentials)).await?)
+    }
+
+    async fn logout(&self) -> Result<(), Failure> {
+        let session = self.0.clone();
+        Ok(blocking(move || session.logout()).await?)
     }
 
     fn session(&self) -> Option<Session> {

@@ -63,6 +63,7 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/asynchronous.rs: Client::account_settings",
     "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::token",
     "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::send",
+    "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::login",
     "crates/qb-auth-client/src/asynchronous.rs: ApiKeyClient::send",
     "crates/qb-auth-client/src/managed/providers.rs: blocking::BlockingTokenProvider",
     "crates/qb-auth-client/src/blocking.rs: Client::create_session",
@@ -70,6 +71,7 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/blocking.rs: Client::login",
     "crates/qb-auth-client/src/blocking.rs: ManagedSession::token",
     "crates/qb-auth-client/src/blocking.rs: ManagedSession::send",
+    "crates/qb-auth-client/src/blocking.rs: ManagedSession::login",
     // The transports.
     "crates/qb-auth-reqwest/src/lib.rs: //!",
     "crates/qb-auth-reqwest/src/transport.rs: reqwest_builder",

@@ -83,6 +83,7 @@ mod client;
 mod error;
 mod managed;
 mod mode;
+mod oneshot;
 mod settings;
 mod trace;
 mod transport;
