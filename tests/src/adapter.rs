@@ -235,6 +235,14 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
         account_key: &str,
     ) -> impl Future<Output = Result<(Self, AccountSettings), Failure>> + Send;
 
+    /// `Client::builder()...build_for_account(key)`, with the options of
+    /// [`Adapter::new`].
+    fn build_for_account(
+        endpoint: &Endpoint,
+        options: &Options,
+        account_key: &str,
+    ) -> impl Future<Output = Result<(Self, AccountSettings), Failure>> + Send;
+
     /// `Client::send`.
     fn send(
         &self,

@@ -7,6 +7,8 @@ use qb_auth_core::{
 };
 use qb_auth_reqwest::{Client, ManagedSession, SessionSource};
 
+type Mode = qb_auth_client::Async<qb_auth_reqwest::Reqwest>;
+
 use crate::adapter::{Adapter, Answer, Managed, ManagedOptions, Options, Source, count};
 use crate::failure::Failure;
 
@@ -15,6 +17,12 @@ use crate::failure::Failure;
 pub struct Reqwest(pub Client);
 
 fn client(endpoint: &Endpoint, options: &Options) -> Client {
+    builder(endpoint, options)
+        .build()
+        .expect("a client for loopback")
+}
+
+fn builder(endpoint: &Endpoint, options: &Options) -> qb_auth_client::ClientBuilder<Mode> {
     Client::builder()
         .endpoint(endpoint.clone())
         .no_proxy()
@@ -24,8 +32,6 @@ fn client(endpoint: &Endpoint, options: &Options) -> Client {
         .body_format(options.body_format)
         .retry_policy(options.retry.clone())
         .nonces(SequentialNonces::starting_at(options.first_nonce))
-        .build()
-        .expect("a reqwest client for loopback")
 }
 
 fn source(source: Source) -> SessionSource {
@@ -123,6 +129,17 @@ impl Adapter for Reqwest {
         account_key: &str,
     ) -> Result<(Self, AccountSettings), Failure> {
         let (client, settings) = self.0.use_account_endpoint(account_key).await?;
+        Ok((Self(client), settings))
+    }
+
+    async fn build_for_account(
+        endpoint: &Endpoint,
+        options: &Options,
+        account_key: &str,
+    ) -> Result<(Self, AccountSettings), Failure> {
+        let (client, settings) = builder(endpoint, options)
+            .build_for_account(account_key)
+            .await?;
         Ok((Self(client), settings))
     }
 

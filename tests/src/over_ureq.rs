@@ -8,6 +8,8 @@ use qb_auth_core::{
 };
 use qb_auth_ureq::{Client, ManagedSession, SessionSource};
 
+type Mode = qb_auth_client::Blocking<qb_auth_ureq::Ureq>;
+
 use crate::adapter::{Adapter, Answer, Managed, ManagedOptions, Options, Source, count};
 use crate::failure::Failure;
 
@@ -16,6 +18,12 @@ use crate::failure::Failure;
 pub struct Ureq(pub Client);
 
 fn client(endpoint: &Endpoint, options: &Options) -> Client {
+    builder(endpoint, options)
+        .build()
+        .expect("a client for loopback")
+}
+
+fn builder(endpoint: &Endpoint, options: &Options) -> qb_auth_client::ClientBuilder<Mode> {
     Client::builder()
         .endpoint(endpoint.clone())
         .no_proxy()
@@ -25,8 +33,6 @@ fn client(endpoint: &Endpoint, options: &Options) -> Client {
         .body_format(options.body_format)
         .retry_policy(options.retry.clone())
         .nonces(SequentialNonces::starting_at(options.first_nonce))
-        .build()
-        .expect("a ureq client for loopback")
 }
 
 fn source(source: Source) -> SessionSource {
@@ -126,6 +132,16 @@ impl Adapter for Ureq {
     ) -> Result<(Self, AccountSettings), Failure> {
         let (client, key) = (self.0.clone(), account_key.to_owned());
         let (client, settings) = blocking(move || client.use_account_endpoint(&key)).await?;
+        Ok((Self(client), settings))
+    }
+
+    async fn build_for_account(
+        endpoint: &Endpoint,
+        options: &Options,
+        account_key: &str,
+    ) -> Result<(Self, AccountSettings), Failure> {
+        let (builder, key) = (builder(endpoint, options), account_key.to_owned());
+        let (client, settings) = blocking(move || builder.build_for_account(&key)).await?;
         Ok((Self(client), settings))
     }
 

@@ -17,7 +17,7 @@ use qb_auth_core::{
 use crate::call::Call;
 use crate::mode::{Async, Mode};
 use crate::transport::{Response, Transport};
-use crate::{ApiKeyClient, Client, Error, ManagedSession};
+use crate::{ApiKeyClient, Client, ClientBuilder, Error, ManagedSession};
 
 /// A client over an async [`Transport`].
 pub type AsyncClient<T> = Client<Async<T>>;
@@ -158,6 +158,42 @@ impl<T: Transport> Client<Async<T>> {
     /// answer, whatever its status.
     pub async fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
         self.execute(Call::send(request.map(Into::into))).await
+    }
+}
+
+impl<T: Transport> ClientBuilder<Async<T>> {
+    /// Builds the client, asks the settings of the account with
+    /// `account_key` once (`GET /account_settings.json` on the builder's
+    /// endpoint, retried like every one-shot call) and returns a client for
+    /// the account's own API host, with the settings; as the JS SDK does at
+    /// `init`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`build`](Self::build) and of
+    /// [`Client::use_account_endpoint`]: a host that is not HTTPS (or
+    /// plain HTTP on loopback) is refused.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// use qb_auth_core::Endpoint;
+    /// use qb_auth_reqwest::Client;
+    ///
+    /// let (client, settings) = Client::builder()
+    ///     .endpoint(Endpoint::parse(emulator.base_url())?)
+    ///     .build_for_account(qb_auth_emulator::fixtures::ACCOUNT_KEY)
+    ///     .await?;
+    /// assert_eq!(client.endpoint(), &settings.try_endpoint()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn build_for_account(
+        self,
+        account_key: &str,
+    ) -> Result<(Client<Async<T>>, AccountSettings), Error> {
+        self.build()?.use_account_endpoint(account_key).await
     }
 }
 

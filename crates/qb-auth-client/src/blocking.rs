@@ -21,7 +21,7 @@ use qb_auth_core::{
 use crate::call::Call;
 use crate::mode::{Blocking, Mode};
 use crate::transport::{BlockingTransport, Response};
-use crate::{ApiKeyClient, Client, Error, ManagedSession};
+use crate::{ApiKeyClient, Client, ClientBuilder, Error, ManagedSession};
 
 /// A client over a [`BlockingTransport`].
 pub type BlockingClient<T> = Client<Blocking<T>>;
@@ -139,6 +139,38 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
     /// answer, whatever its status.
     pub fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
         block_on(self.execute(Call::send(request.map(Into::into))))
+    }
+}
+
+impl<T: BlockingTransport> ClientBuilder<Blocking<T>> {
+    /// Builds the client, asks the settings of the account with
+    /// `account_key` once (`GET /account_settings.json` on the builder's
+    /// endpoint, retried like every one-shot call) and returns a client for
+    /// the account's own API host, with the settings; as the JS SDK does at
+    /// `init`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`build`](Self::build) and of
+    /// [`Client::use_account_endpoint`]: a host that is not HTTPS (or
+    /// plain HTTP on loopback) is refused.
+    ///
+    /// ```
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start_blocking()?;
+    /// use qb_auth_core::Endpoint;
+    /// use qb_auth_ureq::Client;
+    ///
+    /// let (client, settings) = Client::builder()
+    ///     .endpoint(Endpoint::parse(emulator.base_url())?)
+    ///     .build_for_account(qb_auth_emulator::fixtures::ACCOUNT_KEY)?;
+    /// assert_eq!(client.endpoint(), &settings.try_endpoint()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build_for_account(
+        self,
+        account_key: &str,
+    ) -> Result<(Client<Blocking<T>>, AccountSettings), Error> {
+        self.build()?.use_account_endpoint(account_key)
     }
 }
 
