@@ -64,7 +64,9 @@ impl<M: Mode> ManagedSessionBuilder<M> {
         self
     }
 
-    /// When to renew and how to retry (the core's defaults otherwise).
+    /// When to renew and how to retry (the core's defaults otherwise). A
+    /// jitter seed of 0 (the default) is replaced by a random one, so
+    /// processes started together do not renew and back off in step.
     pub fn policy(mut self, policy: Policy) -> Self {
         self.options.policy = policy;
         self
@@ -101,7 +103,12 @@ impl<M: Mode> ManagedSessionBuilder<M> {
         } else {
             self.source
         };
-        let lifecycle = SharedLifecycle::start(SystemTime::now(), &source, self.options)?;
+        let mut options = self.options;
+        if options.policy.jitter_seed() == 0 {
+            let seed = self.client.settings.clock.next_seed();
+            options.policy = options.policy.with_jitter_seed(seed);
+        }
+        let lifecycle = SharedLifecycle::start(SystemTime::now(), &source, options)?;
         Ok(ManagedSession {
             shared: Arc::new(Shared {
                 tokens: source.provider(),
