@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
-    Ask, AttemptError, LifecycleEvent, NewSession, Policy, RenewalProgress, RenewalTicket, ResponseTimes,
-    SessionLifecycle, TokenAction,
+    Ask, AttemptError, LifecycleEvent, NewSession, Policy, RenewalProgress, RenewalTicket,
+    ResponseTimes, SessionLifecycle, TokenAction,
 };
 use qb_auth_core::store::SessionStore;
 use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};

@@ -89,7 +89,9 @@ pub(super) fn decode(
         ))
     })?;
     if read.format.as_deref() != Some(FORMAT) {
-        return Err(StoreError::ignored("the file is not a qb-auth session file"));
+        return Err(StoreError::ignored(
+            "the file is not a qb-auth session file",
+        ));
     }
     match read.version {
         Some(VERSION) => {}
@@ -106,8 +108,8 @@ pub(super) fn decode(
         .ok_or_else(|| StoreError::ignored("the session file's snapshot is corrupt"))?;
     if let Some(expected) = owner.application_id {
         let session_app = snapshot.session().and_then(|s| s.application_id);
-        let foreign = read.application_id != Some(expected)
-            || session_app.is_some_and(|id| id != expected);
+        let foreign =
+            read.application_id != Some(expected) || session_app.is_some_and(|id| id != expected);
         if foreign {
             return Err(StoreError::ignored(format!(
                 "the session file is for another application, not {expected}"
@@ -167,7 +169,10 @@ mod tests {
         let bytes = encode(&me, &snap).unwrap();
         assert_eq!(decode(&bytes, &me, at(NOW)).unwrap(), snap);
         let text = String::from_utf8(bytes).unwrap();
-        assert!(text.contains(r#""format": "qb-auth session file""#), "{text}");
+        assert!(
+            text.contains(r#""format": "qb-auth session file""#),
+            "{text}"
+        );
         assert!(text.contains(r#""version": 1"#), "{text}");
         // A reader for any application takes it too.
         let bytes = text.as_bytes();
@@ -208,10 +213,19 @@ mod tests {
             ("\"t0k3n\"".to_owned(), "corrupt"),
             (String::new(), "corrupt"),
             (r#"{"version":1}"#.to_owned(), "not a qb-auth session file"),
-            (good.replace(r#""version": 1,"#, r#""version": 2,"#), "format version 2"),
+            (
+                good.replace(r#""version": 1,"#, r#""version": 2,"#),
+                "format version 2",
+            ),
             (good.replace(r#""version": 1,"#, ""), "has no version"),
-            (good.replace(r#""token": "#, r#""tokn": "#), "snapshot is corrupt"),
-            (good.replace(r#""valid_until""#, r#""x""#), "snapshot is corrupt"),
+            (
+                good.replace(r#""token": "#, r#""tokn": "#),
+                "snapshot is corrupt",
+            ),
+            (
+                good.replace(r#""valid_until""#, r#""x""#),
+                "snapshot is corrupt",
+            ),
         ];
         for (text, expected) in cases {
             let r = reason(decode(text.as_bytes(), &me, at(NOW)));
