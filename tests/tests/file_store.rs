@@ -293,3 +293,42 @@ fn concurrent_saves_are_atomic() {
     assert!(store.load().unwrap().is_none());
     store.clear().unwrap();
 }
+
+/// Only a file that exists and cannot be read is a failure: building a
+/// managed session on it fails with the store's error instead of creating
+/// a session that could not be saved either. A directory where the file
+/// should be is no session file, and is ignored.
+#[test]
+fn a_read_failure_is_an_error_and_a_directory_is_ignored() {
+    let dir = TempDir::new("unreadable");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let not_a_dir = dir.0.join("plain-file");
+    std::fs::write(&not_a_dir, b"").unwrap();
+    // Opening `plain-file/session.json` fails (not a directory), as root too.
+    let broken = FileStore::new(not_a_dir.join("session.json"), fixtures::APP_ID);
+    let err = broken.load().unwrap_err();
+    assert!(!err.is_ignored(), "{err:?}");
+    assert!(err.to_string().contains("could not read"), "{err}");
+    assert!(broken.save(&planted()).is_err());
+
+    let client = qb_auth_ureq::Client::builder()
+        .endpoint(qb_auth_core::Endpoint::parse("http://127.0.0.1:1").unwrap())
+        .build()
+        .unwrap();
+    let built = client
+        .managed(qb_auth_ureq::SessionSource::application(app()))
+        .store(broken)
+        .build();
+    assert!(
+        matches!(built, Err(qb_auth_client::Error::Store(ref e)) if !e.is_ignored()),
+        "{built:?}"
+    );
+
+    let directory = dir.0.join("a-directory");
+    std::fs::create_dir_all(&directory).unwrap();
+    let err = FileStore::new(&directory, fixtures::APP_ID)
+        .load()
+        .unwrap_err();
+    assert!(err.is_ignored(), "{err:?}");
+    assert!(err.message().contains("not a regular file"), "{err}");
+}

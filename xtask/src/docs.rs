@@ -58,6 +58,7 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/transport.rs: BlockingTransport",
     "crates/qb-auth-client/src/store/file.rs: FileStore",
     "crates/qb-auth-client/src/store/file.rs: FileStore::new",
+    "crates/qb-auth-client/src/store/file.rs: FileStore::with_scope",
     "crates/qb-auth-client/src/managed/providers.rs: asynchronous::TokenProvider",
     "crates/qb-auth-client/src/asynchronous.rs: Client::create_session",
     "crates/qb-auth-client/src/asynchronous.rs: Client::get_session",
