@@ -35,6 +35,9 @@ pub struct Options {
     pub first_nonce: u32,
     /// JSON or form bodies.
     pub body_format: BodyFormat,
+    /// How one-shot calls retry: [`test_policy`] (the defaults with fast
+    /// backoff) unless a test turns them off.
+    pub retry: Policy,
 }
 
 impl Default for Options {
@@ -44,6 +47,7 @@ impl Default for Options {
             max_body: 1024 * 1024,
             first_nonce: NONCE_BLOCKS.fetch_add(1_000_000, Ordering::Relaxed),
             body_format: BodyFormat::Json,
+            retry: test_policy(),
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct ManagedOptions {
     pub store: Option<Arc<dyn SessionStore>>,
     /// Where events are recorded.
     pub events: Events,
+    /// Use a fixed token without checking it first.
+    pub skip_token_check: bool,
 }
 
 // By hand: a store is a trait object without `Debug`.
@@ -113,6 +119,7 @@ impl Default for ManagedOptions {
             policy: test_policy(),
             store: None,
             events: Events::default(),
+            skip_token_check: false,
         }
     }
 }
@@ -144,6 +151,7 @@ impl Events {
             LifecycleEvent::StoreIgnored { .. } => "store_ignored",
             LifecycleEvent::SharingUnavailable { .. } => "sharing_unavailable",
             LifecycleEvent::SharingResumed => "sharing_resumed",
+            LifecycleEvent::IdentityChanged { .. } => "identity_changed",
             _ => "other",
         };
         self.0
@@ -238,6 +246,14 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
         account_key: &str,
     ) -> impl Future<Output = Result<(Self, AccountSettings), Failure>> + Send;
 
+    /// `Client::builder()...build_for_account(key)`, with the options of
+    /// [`Adapter::new`].
+    fn build_for_account(
+        endpoint: &Endpoint,
+        options: &Options,
+        account_key: &str,
+    ) -> impl Future<Output = Result<(Self, AccountSettings), Failure>> + Send;
+
     /// `Client::send`.
     fn send(
         &self,
@@ -266,6 +282,18 @@ pub trait Managed: Clone + Send + Sync + std::fmt::Debug + 'static {
 
     /// `ManagedSession::destroy`.
     fn destroy(&self) -> impl Future<Output = Result<(), Failure>> + Send;
+
+    /// `ManagedSession::login`.
+    fn login(&self, identity: Identity) -> impl Future<Output = Result<User, Failure>> + Send;
+
+    /// `ManagedSession::login_with`.
+    fn login_with(
+        &self,
+        credentials: SessionCredentials,
+    ) -> impl Future<Output = Result<User, Failure>> + Send;
+
+    /// `ManagedSession::logout`.
+    fn logout(&self) -> impl Future<Output = Result<(), Failure>> + Send;
 
     /// `ManagedSession::session`.
     fn session(&self) -> Option<Session>;

@@ -2,7 +2,7 @@
 //! what either adapter returned.
 
 use qb_auth_client::Error;
-use qb_auth_core::lifecycle::RenewalError;
+use qb_auth_core::lifecycle::{ProviderError, RenewalError};
 use qb_auth_core::store::StoreError;
 use qb_auth_core::{ApiError, BuildError, ErrorKind};
 use qb_auth_reqwest::Error as ReqwestError;
@@ -30,6 +30,10 @@ pub enum Failure {
     ForeignHost,
     /// A managed session's store failed to load.
     Store(StoreError),
+    /// A credential provider failed.
+    Provider(ProviderError),
+    /// A login on a managed session without application credentials.
+    LoginNeedsCredentials,
 }
 
 /// The adapters' `TransportErrorKind`, as the tests compare it.
@@ -105,6 +109,8 @@ impl From<Error> for Failure {
             Error::Renewal(e) => Self::Renewal(e),
             Error::ForeignHost { .. } => Self::ForeignHost,
             Error::Store(e) => Self::Store(e),
+            Error::Provider(e) => Self::Provider(e),
+            Error::LoginNeedsCredentials => Self::LoginNeedsCredentials,
             other => panic!("an Error variant this harness does not know: {other}"),
         }
     }

@@ -1,11 +1,13 @@
 //! [`Adapter`] for the async adapter: calls are awaited directly.
 
-use qb_auth_core::lifecycle::ProviderError;
+use qb_auth_core::lifecycle::{ProviderError, SessionCredentials};
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, Endpoint, Identity, SequentialNonces, Session,
     SessionToken, User,
 };
 use qb_auth_reqwest::{Client, ManagedSession, SessionSource};
+
+type Mode = qb_auth_client::Async<qb_auth_reqwest::Reqwest>;
 
 use crate::adapter::{Adapter, Answer, Managed, ManagedOptions, Options, Source, count};
 use crate::failure::Failure;
@@ -15,6 +17,12 @@ use crate::failure::Failure;
 pub struct Reqwest(pub Client);
 
 fn client(endpoint: &Endpoint, options: &Options) -> Client {
+    builder(endpoint, options)
+        .build()
+        .expect("a client for loopback")
+}
+
+fn builder(endpoint: &Endpoint, options: &Options) -> qb_auth_client::ClientBuilder<Mode> {
     Client::builder()
         .endpoint(endpoint.clone())
         .no_proxy()
@@ -22,9 +30,8 @@ fn client(endpoint: &Endpoint, options: &Options) -> Client {
         .connect_timeout(options.timeout)
         .max_body_size(options.max_body)
         .body_format(options.body_format)
+        .retry_policy(options.retry.clone())
         .nonces(SequentialNonces::starting_at(options.first_nonce))
-        .build()
-        .expect("a reqwest client for loopback")
 }
 
 fn source(source: Source) -> SessionSource {
@@ -83,6 +90,9 @@ impl Adapter for Reqwest {
         if let Some(store) = options.store {
             builder = builder.store(store);
         }
+        if options.skip_token_check {
+            builder = builder.skip_token_check();
+        }
         Ok(ReqwestManaged(builder.build()?))
     }
 
@@ -122,6 +132,17 @@ impl Adapter for Reqwest {
         Ok((Self(client), settings))
     }
 
+    async fn build_for_account(
+        endpoint: &Endpoint,
+        options: &Options,
+        account_key: &str,
+    ) -> Result<(Self, AccountSettings), Failure> {
+        let (client, settings) = builder(endpoint, options)
+            .build_for_account(account_key)
+            .await?;
+        Ok((Self(client), settings))
+    }
+
     async fn send(&self, request: http::Request<Body>) -> Result<Answer, Failure> {
         Ok(self.0.send(request).await?)
     }
@@ -155,6 +176,18 @@ impl Managed for ReqwestManaged {
 
     async fn destroy(&self) -> Result<(), Failure> {
         Ok(self.0.destroy().await?)
+    }
+
+    async fn login(&self, identity: Identity) -> Result<User, Failure> {
+        Ok(self.0.login(identity).await?)
+    }
+
+    async fn login_with(&self, credentials: SessionCredentials) -> Result<User, Failure> {
+        Ok(self.0.login_with(credentials).await?)
+    }
+
+    async fn logout(&self) -> Result<(), Failure> {
+        Ok(self.0.logout().await?)
     }
 
     fn session(&self) -> Option<Session> {

@@ -1,12 +1,14 @@
 //! [`Adapter`] for the blocking adapter: each call runs on tokio's blocking
 //! pool, so concurrent callers are OS threads.
 
-use qb_auth_core::lifecycle::ProviderError;
+use qb_auth_core::lifecycle::{ProviderError, SessionCredentials};
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, Endpoint, Identity, SequentialNonces, Session,
     SessionToken, User,
 };
 use qb_auth_ureq::{Client, ManagedSession, SessionSource};
+
+type Mode = qb_auth_client::Blocking<qb_auth_ureq::Ureq>;
 
 use crate::adapter::{Adapter, Answer, Managed, ManagedOptions, Options, Source, count};
 use crate::failure::Failure;
@@ -16,6 +18,12 @@ use crate::failure::Failure;
 pub struct Ureq(pub Client);
 
 fn client(endpoint: &Endpoint, options: &Options) -> Client {
+    builder(endpoint, options)
+        .build()
+        .expect("a client for loopback")
+}
+
+fn builder(endpoint: &Endpoint, options: &Options) -> qb_auth_client::ClientBuilder<Mode> {
     Client::builder()
         .endpoint(endpoint.clone())
         .no_proxy()
@@ -23,9 +31,8 @@ fn client(endpoint: &Endpoint, options: &Options) -> Client {
         .connect_timeout(options.timeout)
         .max_body_size(options.max_body)
         .body_format(options.body_format)
+        .retry_policy(options.retry.clone())
         .nonces(SequentialNonces::starting_at(options.first_nonce))
-        .build()
-        .expect("a ureq client for loopback")
 }
 
 fn source(source: Source) -> SessionSource {
@@ -79,6 +86,9 @@ impl Adapter for Ureq {
         if let Some(store) = options.store {
             builder = builder.store(store);
         }
+        if options.skip_token_check {
+            builder = builder.skip_token_check();
+        }
         Ok(UreqManaged(builder.build()?))
     }
 
@@ -125,6 +135,16 @@ impl Adapter for Ureq {
         Ok((Self(client), settings))
     }
 
+    async fn build_for_account(
+        endpoint: &Endpoint,
+        options: &Options,
+        account_key: &str,
+    ) -> Result<(Self, AccountSettings), Failure> {
+        let (builder, key) = (builder(endpoint, options), account_key.to_owned());
+        let (client, settings) = blocking(move || builder.build_for_account(&key)).await?;
+        Ok((Self(client), settings))
+    }
+
     async fn send(&self, request: http::Request<Body>) -> Result<Answer, Failure> {
         let client = self.0.clone();
         Ok(blocking(move || client.send(request)).await?)
@@ -162,6 +182,21 @@ impl Managed for UreqManaged {
     async fn destroy(&self) -> Result<(), Failure> {
         let session = self.0.clone();
         Ok(blocking(move || session.destroy()).await?)
+    }
+
+    async fn login(&self, identity: Identity) -> Result<User, Failure> {
+        let session = self.0.clone();
+        Ok(blocking(move || session.login(identity)).await?)
+    }
+
+    async fn login_with(&self, credentials: SessionCredentials) -> Result<User, Failure> {
+        let session = self.0.clone();
+        Ok(blocking(move || session.login_with(credentials)).await?)
+    }
+
+    async fn logout(&self) -> Result<(), Failure> {
+        let session = self.0.clone();
+        Ok(blocking(move || session.logout()).await?)
     }
 
     fn session(&self) -> Option<Session> {

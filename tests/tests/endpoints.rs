@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use qb_auth_core::store::{MemoryStore, SessionStore};
-use qb_auth_core::{ApiKey, BodyFormat, Endpoint, ErrorKind, Identity, SessionToken};
+use qb_auth_core::{
+    ApiKey, BodyFormat, BuildErrorKind, Endpoint, ErrorKind, Identity, SessionToken,
+};
 use qb_auth_emulator::fixtures;
 use qb_auth_tests::canned::{Canned, Reply};
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, user_identities, users};
@@ -160,6 +162,50 @@ async fn account_settings_switch_the_endpoint<A: Adapter>() {
     assert!(matches!(err, Failure::NoAccountEndpoint), "{err:?}");
 }
 
+/// The builder asks the account's settings once at start (through a 503,
+/// as every one-shot call) and the client it gives works on the account's
+/// host; a plain-HTTP host that is not loopback is refused.
+async fn the_builder_asks_account_settings_at_start<A: Adapter>() {
+    let emulator = emulator().await;
+    let body = format!(r#"{{"api_endpoint":"{}"}}"#, emulator.base_url());
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
+    let shared = Canned::start(move |_| {
+        if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Reply::status(503, &[], br#"{"errors":["Service Unavailable"]}"#)
+        } else {
+            Reply::status(200, &[], body.as_bytes())
+        }
+    });
+    let shared_ep = Endpoint::parse(&shared.url()).unwrap();
+    let (client, settings) =
+        A::build_for_account(&shared_ep, &Options::default(), fixtures::ACCOUNT_KEY)
+            .await
+            .unwrap();
+    assert_eq!(settings.endpoint(), Some(endpoint(&emulator)));
+    assert_eq!(client.endpoint(), endpoint(&emulator));
+    assert_eq!(shared.seen().len(), 2, "one 503, then the settings");
+    let session = client
+        .create_session(&app(), &Identity::application())
+        .await
+        .unwrap();
+    assert!(client.get_session(&session.token).await.is_ok());
+
+    let plain =
+        Canned::start(|_| Reply::status(200, &[], br#"{"api_endpoint":"http://api.example.com"}"#));
+    let err = A::build_for_account(
+        &Endpoint::parse(&plain.url()).unwrap(),
+        &Options::default(),
+        fixtures::ACCOUNT_KEY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Failure::Build(e) if matches!(e.kind(), BuildErrorKind::PlainHttpNotLoopback(_))),
+        "{err:?}"
+    );
+}
+
 /// API-key mode, with and without `On-Behalf-Of`.
 async fn api_key_acts_on_behalf_of_a_user<A: Adapter>() {
     let emulator = emulator().await;
@@ -284,6 +330,7 @@ async fn a_fixed_token_cannot_be_renewed<A: Adapter>() {
 
 for_each_transport!(60 =>
     every_identity_creates_reads_and_destroys,
+    the_builder_asks_account_settings_at_start,
     login_upgrades_and_logout_downgrades,
     refused_input_is_a_typed_error,
     account_settings_switch_the_endpoint,

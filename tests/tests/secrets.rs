@@ -125,6 +125,11 @@ async fn full_run<A: Adapter>(shown: &mut Shown) {
         shown.debug(&client.login(&app_session.token, &identity).await.unwrap());
         client.logout(&app_session.token).await.unwrap();
     }
+    // One-shot calls retried through faults (the retry is logged).
+    emulator.fail_next(1, Fault::Status503);
+    emulator.fail_next(1, Fault::Drop);
+    let retried = client.create_session(&app(), &alice()).await.unwrap();
+    shown.token(&retried.token);
     let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password").unwrap();
     shown.debug(&client.create_session(&app(), &wrong).await.unwrap_err());
     shown.debug(&client.login(&app_session.token, &wrong).await.unwrap_err());
@@ -182,6 +187,30 @@ async fn full_run<A: Adapter>(shown: &mut Shown) {
         .unwrap();
     shown.debug(&refused.send(dialogs(&ep)).await.unwrap_err());
 
+    // A managed session logs users in and out on its token, and refuses a
+    // wrong password; a token handed in is checked.
+    let upgraded = A::new(&ep, &Options::default())
+        .managed(
+            Source::credentials(&app(), Identity::application()),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    for (_, identity, _) in user_identities() {
+        shown.debug(&upgraded.login(identity).await.unwrap());
+        shown.token(&upgraded.token().await.unwrap());
+        upgraded.logout().await.unwrap();
+    }
+    shown.debug(&upgraded.login(wrong.clone()).await.unwrap_err());
+    shown.debug(&upgraded);
+    let handed_in = A::new(&ep, &Options::default())
+        .managed(
+            Source::Fixed(upgraded.token().await.unwrap()),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    shown.token(&handed_in.token().await.unwrap());
+    shown.debug(&handed_in);
+
     let minted = A::new(&ep, &Options::default())
         .managed(
             Source::Minted {
@@ -236,6 +265,8 @@ async fn no_secret_in_tracing_or_debug_output() {
         r#"reason="rejected""#,
         "session created",
         "renewal attempt failed",
+        "call failed; trying again",
+        r#"operation="get session""#,
     ] {
         assert!(traced.contains(expected), "no {expected:?} in the trace");
     }

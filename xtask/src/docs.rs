@@ -66,6 +66,8 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/asynchronous.rs: Client::account_settings",
     "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::token",
     "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::send",
+    "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::login",
+    "crates/qb-auth-client/src/asynchronous.rs: ClientBuilder::build_for_account",
     "crates/qb-auth-client/src/asynchronous.rs: ApiKeyClient::send",
     "crates/qb-auth-client/src/managed/providers.rs: blocking::BlockingTokenProvider",
     "crates/qb-auth-client/src/blocking.rs: Client::create_session",
@@ -73,6 +75,8 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/blocking.rs: Client::login",
     "crates/qb-auth-client/src/blocking.rs: ManagedSession::token",
     "crates/qb-auth-client/src/blocking.rs: ManagedSession::send",
+    "crates/qb-auth-client/src/blocking.rs: ManagedSession::login",
+    "crates/qb-auth-client/src/blocking.rs: ClientBuilder::build_for_account",
     // The transports.
     "crates/qb-auth-reqwest/src/lib.rs: //!",
     "crates/qb-auth-reqwest/src/transport.rs: reqwest_builder",

@@ -27,6 +27,9 @@ pub(crate) const SESSIONS_PER_SEC: f64 = 10_000.0;
 pub(crate) const ALL_SERVED_MS: f64 = 50.0;
 /// The longest the slowest 1% of 1,000 tasks creating a session at once may wait.
 pub(crate) const BURST_P99_MS: f64 = 1000.0;
+/// The most a one-shot create-session with retries on may cost over one
+/// with retries off, at the median, when nothing fails ("within noise").
+pub(crate) const ONESHOT_RATIO: f64 = 1.05;
 /// The fewest sessions a second the emulator serves (reqwest, 32 in flight).
 pub(crate) const EMULATOR_SESSIONS_PER_SEC: f64 = 20_000.0;
 
@@ -117,6 +120,20 @@ pub(crate) fn evaluate(measured: &Measured<'_>) -> Vec<Verdict> {
         }
     }
     if let Some(e2e) = measured.e2e {
+        let oneshot = &e2e.oneshot;
+        if !oneshot.retries_on_us.is_empty() {
+            let (on, off) = oneshot.medians_us();
+            verdicts.push(Verdict {
+                target: "one-shot create_session with retries on costs the same as with them off (≤ 1.05× at the median)",
+                measured: format!(
+                    "{on:.0} µs against {off:.0} µs: {:.3}×, {} calls each, {} errors",
+                    oneshot.ratio(),
+                    oneshot.retries_on_us.len(),
+                    oneshot.errors
+                ),
+                pass: oneshot.ratio() <= ONESHOT_RATIO && oneshot.errors == 0,
+            });
+        }
         if let Some(run) = e2e.run("reqwest_32") {
             verdicts.push(Verdict {
                 target: "at least 10,000 sessions/s over reqwest, 32 in flight, sharing 2 cores",
@@ -155,6 +172,20 @@ pub(crate) fn evaluate(measured: &Measured<'_>) -> Vec<Verdict> {
                     burst.errors
                 ),
                 pass: burst.quantile_ms(0.99) < BURST_P99_MS && burst.errors == 0,
+            });
+        }
+        let oneshot = &e2e.oneshot;
+        if !oneshot.retries_on_us.is_empty() {
+            let (on, off) = oneshot.medians_us();
+            verdicts.push(Verdict {
+                target: "one-shot create_session with retries on costs the same as with them off (≤ 1.05× at the median)",
+                measured: format!(
+                    "{on:.0} µs against {off:.0} µs: {:.3}×, {} calls each, {} errors",
+                    oneshot.ratio(),
+                    oneshot.retries_on_us.len(),
+                    oneshot.errors
+                ),
+                pass: oneshot.ratio() <= ONESHOT_RATIO && oneshot.errors == 0,
             });
         }
         if let Some(run) = e2e.run("reqwest_32") {

@@ -7,6 +7,9 @@
 //! The examples run against the emulator on loopback through
 //! `qb-auth-reqwest`, whose `Client` is `AsyncClient<Reqwest>`.
 
+use std::sync::Arc;
+
+use qb_auth_core::lifecycle::CredentialProvider;
 use qb_auth_core::{
     AccountSettings, AppCredentials, Body, Identity, Session, SessionToken, SigningInput, User,
 };
@@ -14,7 +17,7 @@ use qb_auth_core::{
 use crate::call::Call;
 use crate::mode::{Async, Mode};
 use crate::transport::{Response, Transport};
-use crate::{ApiKeyClient, Client, Error, ManagedSession};
+use crate::{ApiKeyClient, Client, ClientBuilder, Error, ManagedSession};
 
 /// A client over an async [`Transport`].
 pub type AsyncClient<T> = Client<Async<T>>;
@@ -49,8 +52,7 @@ impl<T: Transport> Client<Async<T>> {
         app: &AppCredentials,
         identity: &Identity,
     ) -> Result<Session, Error> {
-        self.execute(self.create_session_call(app, identity, None)?)
-            .await
+        self.create_session_retrying(app, identity).await
     }
 
     /// Creates a session signed with a timestamp and nonce you choose (to
@@ -83,15 +85,13 @@ impl<T: Transport> Client<Async<T>> {
     /// # }
     /// ```
     pub async fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
-        self.execute(Call::get_session(&self.settings, token)?)
-            .await
+        self.get_session_retrying(token).await
     }
 
     /// Destroys the session (`DELETE /session.json`): the token stops
     /// working.
     pub async fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
-        self.execute(Call::destroy_session(&self.settings, token)?)
-            .await
+        self.destroy_session_retrying(token).await
     }
 
     /// Logs `identity` into the session `token` belongs to (`POST
@@ -112,14 +112,13 @@ impl<T: Transport> Client<Async<T>> {
     /// # }
     /// ```
     pub async fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Error> {
-        self.execute(Call::login(&self.settings, token, identity)?)
-            .await
+        self.login_retrying(token, identity).await
     }
 
     /// Logs the user out (`DELETE /login.json`): the token stays valid as
     /// an application token.
     pub async fn logout(&self, token: &SessionToken) -> Result<(), Error> {
-        self.execute(Call::logout(&self.settings, token)?).await
+        self.logout_retrying(token).await
     }
 
     /// The API and chat hosts of the account with `account_key` (`GET
@@ -137,8 +136,7 @@ impl<T: Transport> Client<Async<T>> {
     /// # }
     /// ```
     pub async fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
-        self.execute(Call::account_settings(&self.settings, account_key)?)
-            .await
+        self.account_settings_retrying(account_key).await
     }
 
     /// Asks the account's settings and returns a client for its own API
@@ -160,6 +158,42 @@ impl<T: Transport> Client<Async<T>> {
     /// answer, whatever its status.
     pub async fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
         self.execute(Call::send(request.map(Into::into))).await
+    }
+}
+
+impl<T: Transport> ClientBuilder<Async<T>> {
+    /// Builds the client, asks the settings of the account with
+    /// `account_key` once (`GET /account_settings.json` on the builder's
+    /// endpoint, retried like every one-shot call) and returns a client for
+    /// the account's own API host, with the settings; as the JS SDK does at
+    /// `init`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`build`](Self::build) and of
+    /// [`Client::use_account_endpoint`]: a host that is not HTTPS (or
+    /// plain HTTP on loopback) is refused.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// use qb_auth_core::Endpoint;
+    /// use qb_auth_reqwest::Client;
+    ///
+    /// let (client, settings) = Client::builder()
+    ///     .endpoint(Endpoint::parse(emulator.base_url())?)
+    ///     .build_for_account(qb_auth_emulator::fixtures::ACCOUNT_KEY)
+    ///     .await?;
+    /// assert_eq!(client.endpoint(), &settings.try_endpoint()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn build_for_account(
+        self,
+        account_key: &str,
+    ) -> Result<(Client<Async<T>>, AccountSettings), Error> {
+        self.build()?.use_account_endpoint(account_key).await
     }
 }
 
@@ -217,6 +251,55 @@ impl<T: Transport> ManagedSession<Async<T>> {
     /// [`token`](Self::token) creates a new one.
     pub async fn destroy(&self) -> Result<(), Error> {
         self.destroy_session().await
+    }
+    /// Logs `identity` in on the session's token (`POST /login.json`): the
+    /// token becomes the user's, and renewals create the user's sessions
+    /// (with the source's application credentials). If the token has
+    /// expired, a new one is made first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LoginNeedsCredentials`] when the source is a token
+    /// provider (use [`login_with`](Self::login_with)), and the login's own
+    /// errors (a wrong password is [`Error::Api`]); the session is then
+    /// unchanged.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_reqwest::{Client, SessionSource};
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let session = client.managed(SessionSource::application(app)).build()?;
+    /// let user = session.login(Identity::login("alice", "p@ss word&1=2")?).await?;
+    /// assert_eq!(session.session().unwrap().user(), Some(user.id));
+    /// session.logout().await?; // an application session again, and renewed as one
+    /// assert_eq!(session.session().unwrap().user(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login(&self, identity: Identity) -> Result<User, Error> {
+        self.login_identity(identity).await
+    }
+
+    /// Like [`login`](Self::login), with the application's and the user's
+    /// credentials from `provider`, asked anew for every renewal (a rotated
+    /// password, a fresh Firebase ID token).
+    pub async fn login_with(
+        &self,
+        provider: impl CredentialProvider + 'static,
+    ) -> Result<User, Error> {
+        self.login_provider(Arc::new(provider)).await
+    }
+
+    /// Logs the user out of the session's token (`DELETE /login.json`): it
+    /// stays valid as an application token, and renewals create
+    /// application sessions.
+    pub async fn logout(&self) -> Result<(), Error> {
+        self.logout_user().await
     }
 }
 

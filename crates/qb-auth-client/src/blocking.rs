@@ -11,6 +11,9 @@
 //! `qb-auth-ureq`, whose `Client` is `BlockingClient<Ureq>`.
 
 use pollster::block_on;
+use std::sync::Arc;
+
+use qb_auth_core::lifecycle::CredentialProvider;
 use qb_auth_core::{
     AccountSettings, AppCredentials, Body, Identity, Session, SessionToken, SigningInput, User,
 };
@@ -18,7 +21,7 @@ use qb_auth_core::{
 use crate::call::Call;
 use crate::mode::{Blocking, Mode};
 use crate::transport::{BlockingTransport, Response};
-use crate::{ApiKeyClient, Client, Error, ManagedSession};
+use crate::{ApiKeyClient, Client, ClientBuilder, Error, ManagedSession};
 
 /// A client over a [`BlockingTransport`].
 pub type BlockingClient<T> = Client<Blocking<T>>;
@@ -50,7 +53,7 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
         app: &AppCredentials,
         identity: &Identity,
     ) -> Result<Session, Error> {
-        block_on(self.execute(self.create_session_call(app, identity, None)?))
+        block_on(self.create_session_retrying(app, identity))
     }
 
     /// Creates a session signed with a timestamp and nonce you choose (to
@@ -78,13 +81,13 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
-        block_on(self.execute(Call::get_session(&self.settings, token)?))
+        block_on(self.get_session_retrying(token))
     }
 
     /// Destroys the session (`DELETE /session.json`): the token stops
     /// working.
     pub fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
-        block_on(self.execute(Call::destroy_session(&self.settings, token)?))
+        block_on(self.destroy_session_retrying(token))
     }
 
     /// Logs `identity` into the session `token` belongs to (`POST
@@ -102,19 +105,19 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Error> {
-        block_on(self.execute(Call::login(&self.settings, token, identity)?))
+        block_on(self.login_retrying(token, identity))
     }
 
     /// Logs the user out (`DELETE /login.json`): the token stays valid as
     /// an application token.
     pub fn logout(&self, token: &SessionToken) -> Result<(), Error> {
-        block_on(self.execute(Call::logout(&self.settings, token)?))
+        block_on(self.logout_retrying(token))
     }
 
     /// The API and chat hosts of the account with `account_key` (`GET
     /// /account_settings.json`).
     pub fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
-        block_on(self.execute(Call::account_settings(&self.settings, account_key)?))
+        block_on(self.account_settings_retrying(account_key))
     }
 
     /// Asks the account's settings and returns a client for its own API
@@ -136,6 +139,38 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
     /// answer, whatever its status.
     pub fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
         block_on(self.execute(Call::send(request.map(Into::into))))
+    }
+}
+
+impl<T: BlockingTransport> ClientBuilder<Blocking<T>> {
+    /// Builds the client, asks the settings of the account with
+    /// `account_key` once (`GET /account_settings.json` on the builder's
+    /// endpoint, retried like every one-shot call) and returns a client for
+    /// the account's own API host, with the settings; as the JS SDK does at
+    /// `init`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`build`](Self::build) and of
+    /// [`Client::use_account_endpoint`]: a host that is not HTTPS (or
+    /// plain HTTP on loopback) is refused.
+    ///
+    /// ```
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start_blocking()?;
+    /// use qb_auth_core::Endpoint;
+    /// use qb_auth_ureq::Client;
+    ///
+    /// let (client, settings) = Client::builder()
+    ///     .endpoint(Endpoint::parse(emulator.base_url())?)
+    ///     .build_for_account(qb_auth_emulator::fixtures::ACCOUNT_KEY)?;
+    /// assert_eq!(client.endpoint(), &settings.try_endpoint()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build_for_account(
+        self,
+        account_key: &str,
+    ) -> Result<(Client<Blocking<T>>, AccountSettings), Error> {
+        self.build()?.use_account_endpoint(account_key)
     }
 }
 
@@ -187,6 +222,49 @@ impl<T: BlockingTransport> ManagedSession<Blocking<T>> {
     /// [`token`](Self::token) creates a new one.
     pub fn destroy(&self) -> Result<(), Error> {
         block_on(self.destroy_session())
+    }
+    /// Logs `identity` in on the session's token (`POST /login.json`): the
+    /// token becomes the user's, and renewals create the user's sessions
+    /// (with the source's application credentials). If the token has
+    /// expired, a new one is made first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LoginNeedsCredentials`] when the source is a token
+    /// provider (use [`login_with`](Self::login_with)), and the login's own
+    /// errors (a wrong password is [`Error::Api`]); the session is then
+    /// unchanged.
+    ///
+    /// ```
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start_blocking()?;
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_ureq::{Client, SessionSource};
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let session = client.managed(SessionSource::application(app)).build()?;
+    /// let user = session.login(Identity::login("alice", "p@ss word&1=2")?)?;
+    /// assert_eq!(session.session().unwrap().user(), Some(user.id));
+    /// session.logout()?; // an application session again, and renewed as one
+    /// assert_eq!(session.session().unwrap().user(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn login(&self, identity: Identity) -> Result<User, Error> {
+        block_on(self.login_identity(identity))
+    }
+
+    /// Like [`login`](Self::login), with the application's and the user's
+    /// credentials from `provider`, asked anew for every renewal (a rotated
+    /// password, a fresh Firebase ID token).
+    pub fn login_with(&self, provider: impl CredentialProvider + 'static) -> Result<User, Error> {
+        block_on(self.login_provider(Arc::new(provider)))
+    }
+
+    /// Logs the user out of the session's token (`DELETE /login.json`): it
+    /// stays valid as an application token, and renewals create
+    /// application sessions.
+    pub fn logout(&self) -> Result<(), Error> {
+        block_on(self.logout_user())
     }
 }
 

@@ -4,8 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use qb_auth_core::lifecycle::Policy;
 use qb_auth_core::{
-    BodyFormat, Endpoint, HashAlgorithm, NonceSource, TransportError, TransportErrorKind,
+    BodyFormat, BuildError, Endpoint, HashAlgorithm, NonceSource, TransportError,
+    TransportErrorKind,
 };
 
 use crate::Error;
@@ -74,6 +76,17 @@ impl<M: Mode> ClientBuilder<M> {
         self
     }
 
+    /// How one-shot calls (create a session, log in or out, read or
+    /// destroy a session, account settings) retry: the policy's attempts,
+    /// backoff and `Retry-After` cap, as a managed session renews. On by
+    /// default with [`Policy::default`]; `Policy::default().with_max_attempts(1)`
+    /// turns retries off. Logout and destroy are sent again only when the
+    /// request provably never reached the server.
+    pub fn retry_policy(mut self, policy: Policy) -> Self {
+        self.settings.retry = policy;
+        self
+    }
+
     /// Sends through this transport (for example your own `reqwest::Client`
     /// or `ureq::Agent`, set up as you like) instead of building one.
     /// Timeouts and proxy then belong to it.
@@ -112,11 +125,13 @@ impl<M: Mode> ClientBuilder<M> {
     ///
     /// # Errors
     ///
+    /// [`Error::Build`] for a retry policy that cannot work, and
     /// [`Error::Transport`] with [`TransportErrorKind::Config`] when the
     /// proxy URL cannot be used, the transport cannot be set up, or
     /// timeouts or a proxy were given together with a transport of your
     /// own (which would silently ignore them).
     pub fn build(self) -> Result<Client<M>, Error> {
+        self.settings.retry.validate().map_err(BuildError::from)?;
         let transport = match self.transport {
             Some(_) if self.options.any_set() => {
                 return Err(TransportError::from_kind(TransportErrorKind::Config(

@@ -218,6 +218,23 @@ impl Call<NewSession, AttemptError> {
     }
 }
 
+impl Call<NewSession, AttemptError> {
+    /// `GET /session.json` for a token handed in: the session it belongs to
+    /// (application, user, expiry) becomes the check's result, as a
+    /// renewal's would.
+    pub(crate) fn check(
+        settings: &ClientSettings,
+        token: &SessionToken,
+    ) -> Result<Self, AttemptError> {
+        Ok(Self::new(
+            qb_auth_core::get_session(&settings.endpoint, token)?,
+            Operation::GetSession,
+            None,
+            |answer, operation| NewSession::from_response(&answer, operation),
+        ))
+    }
+}
+
 impl<T, E> fmt::Debug for Call<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The request's headers and body hold secrets: name the call only.

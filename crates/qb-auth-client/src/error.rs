@@ -1,7 +1,7 @@
 //! The one error every call of the client returns.
 
 use http::StatusCode;
-use qb_auth_core::lifecycle::RenewalError;
+use qb_auth_core::lifecycle::{ProviderError, RenewalError};
 use qb_auth_core::store::StoreError;
 use qb_auth_core::{ApiError, BuildError, Retry, TransportError};
 
@@ -31,6 +31,17 @@ pub enum Error {
     /// The session store failed when a managed session was built.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A credential provider failed (a login's identity could not be
+    /// read).
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// A login on a managed session whose source gives no application
+    /// credentials (a token provider): after it, renewals could only bring
+    /// back the provider's sessions, not the user's. Use
+    /// `login_with` and a provider of the application's and the user's
+    /// credentials.
+    #[error("this managed session has no application credentials to renew the user's session with")]
+    LoginNeedsCredentials,
     /// The account settings name no API endpoint this client may use.
     #[error("the account settings name no usable API endpoint")]
     NoAccountEndpoint,
@@ -61,6 +72,7 @@ impl Error {
         match self {
             Self::Api(api) => api.kind().retry() != Retry::Never,
             Self::Transport(t) => t.is_retryable(),
+            Self::Provider(p) => p.is_retryable(),
             // The attempts or the caller's time ran out on errors that may
             // pass; anything else (refused credentials, a fixed token)
             // needs a change first.

@@ -85,6 +85,7 @@ mod client;
 mod error;
 mod managed;
 mod mode;
+mod oneshot;
 mod settings;
 mod store;
 mod trace;

@@ -59,6 +59,10 @@ pub trait Mode: Clone + Send + Sync + 'static + sealed::Sealed {
         until: SystemTime,
     ) -> impl Future<Output = ()> + Send;
 
+    /// Waits until `until` (backoff between the attempts of a call).
+    #[doc(hidden)]
+    fn sleep_until(&self, until: SystemTime) -> impl Future<Output = ()> + Send;
+
     /// The signal's generation, read before a decision to wait on it.
     #[doc(hidden)]
     fn generation(signal: &Self::Signal) -> u64;
@@ -180,6 +184,10 @@ mod async_mode {
             .await;
         }
 
+        fn sleep_until(&self, until: SystemTime) -> impl Future<Output = ()> + Send {
+            self.0.sleep(left_until(until))
+        }
+
         fn generation(signal: &AsyncSignal) -> u64 {
             signal.generation.load(Ordering::Acquire)
         }
@@ -243,6 +251,10 @@ mod blocking_mode {
             let _ = signal
                 .changed
                 .wait_timeout_while(generation, left_until(until), |g| *g == seen);
+        }
+
+        async fn sleep_until(&self, until: SystemTime) {
+            std::thread::sleep(left_until(until));
         }
 
         fn generation(signal: &BlockingSignal) -> u64 {

@@ -2,9 +2,11 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use http::Uri;
-use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, NonceSource, OsNonces};
+use qb_auth_core::lifecycle::{ClockSkew, Policy};
+use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, Nonce, NonceSource, OsNonces};
 
 use crate::transport::DEFAULT_MAX_BODY;
 
@@ -20,6 +22,44 @@ pub(crate) struct ClientSettings {
     pub(crate) hash: HashAlgorithm,
     pub(crate) nonces: Arc<dyn NonceSource>,
     pub(crate) max_body: u64,
+    /// How one-shot calls retry.
+    pub(crate) retry: Policy,
+    /// What this client and its clones learned of the server's clock.
+    pub(crate) clock: Arc<RememberedClock>,
+}
+
+/// The clock offset measured from a "Bad timestamp" answer, kept for the
+/// client's next calls, and the sequence that seeds each call's jitter.
+#[derive(Debug)]
+pub(crate) struct RememberedClock {
+    offset_secs: AtomicI64,
+    seeds: AtomicU64,
+}
+
+impl RememberedClock {
+    fn new() -> Self {
+        // Jitter only spreads load; OS randomness keeps processes started
+        // together from retrying in step, and 0 is fine when it is missing.
+        let random = |_| Nonce::random().map_or(0, |n| u64::from(n.get()));
+        Self {
+            offset_secs: AtomicI64::new(0),
+            seeds: AtomicU64::new(random(()) << 32 | random(())),
+        }
+    }
+
+    pub(crate) fn offset(&self) -> ClockSkew {
+        ClockSkew::from_secs(self.offset_secs.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn remember(&self, offset: ClockSkew) {
+        self.offset_secs.store(offset.as_secs(), Ordering::Relaxed);
+    }
+
+    /// A jitter seed for one call: a Weyl sequence, distinct per call.
+    pub(crate) fn next_seed(&self) -> u64 {
+        self.seeds
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+    }
 }
 
 impl Default for ClientSettings {
@@ -32,6 +72,8 @@ impl Default for ClientSettings {
             hash: HashAlgorithm::default(),
             nonces: Arc::new(OsNonces),
             max_body: DEFAULT_MAX_BODY,
+            retry: Policy::default(),
+            clock: Arc::new(RememberedClock::new()),
         }
     }
 }
@@ -40,6 +82,8 @@ impl ClientSettings {
     pub(crate) fn set_endpoint(&mut self, endpoint: Endpoint) {
         self.origin = origin_of(&endpoint);
         self.endpoint = endpoint;
+        // Another host may keep another clock.
+        self.clock = Arc::new(RememberedClock::new());
     }
 }
 
@@ -57,6 +101,8 @@ impl fmt::Debug for ClientSettings {
             .field("hash", &self.hash)
             .field("nonces", &self.nonces)
             .field("max_body", &self.max_body)
+            .field("retry", &self.retry)
+            .field("clock_offset", &self.clock.offset())
             .finish()
     }
 }

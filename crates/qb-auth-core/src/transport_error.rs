@@ -139,6 +139,22 @@ impl TransportErrorKind {
     }
 }
 
+impl TransportErrorKind {
+    /// Whether the request provably never reached the server (no
+    /// connection was made, or it could not be sent at all), so even a
+    /// call that must not run twice may be sent again.
+    ///
+    /// ```
+    /// use qb_auth_core::TransportErrorKind;
+    ///
+    /// assert!(TransportErrorKind::Connect.never_sent());
+    /// assert!(!TransportErrorKind::Timeout.never_sent(), "it may have arrived");
+    /// ```
+    pub const fn never_sent(&self) -> bool {
+        matches!(self, Self::Connect | Self::InvalidRequest | Self::Config(_))
+    }
+}
+
 impl fmt::Display for TransportErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -18,6 +18,7 @@
 mod burst;
 mod cpu;
 mod node;
+mod oneshot;
 mod renewal;
 mod setup;
 mod throughput;
@@ -31,6 +32,7 @@ use qb_auth_core::{Identity, Session};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use burst::Burst;
+pub(crate) use oneshot::OneShot;
 pub(crate) use renewal::Renewal;
 pub(crate) use throughput::Throughput;
 
@@ -54,6 +56,9 @@ pub(crate) struct EndToEnd {
     /// 1,000 tasks creating a session each at once.
     #[serde(default)]
     pub(crate) burst: Burst,
+    /// One-shot create-session with retries on and off, nothing failing.
+    #[serde(default)]
+    pub(crate) oneshot: OneShot,
 }
 
 impl EndToEnd {
@@ -161,11 +166,14 @@ fn measure(quick: bool, js_sdk: Option<&Installed>) -> Result<EndToEnd, String> 
         burst::TASKS
     );
     let burst = on_new_stage(|stage| burst::run(stage, renewal_rounds))?;
+    eprintln!("e2e: one-shot create-session, retries on and off...");
+    let oneshot = on_new_stage(|stage| oneshot::run(stage, renewal_rounds * 2))?;
     Ok(EndToEnd {
         pairs,
         js_sdk,
         renewal,
         burst,
+        oneshot,
     })
 }
 
@@ -351,5 +359,6 @@ pub(crate) fn renewal_for_tests(rounds: &[(f64, u64, usize, usize)]) -> EndToEnd
                 .collect(),
         },
         burst: Burst::default(),
+        oneshot: OneShot::default(),
     }
 }

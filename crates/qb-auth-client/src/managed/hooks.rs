@@ -35,6 +35,7 @@ impl EventBatch {
                     | LifecycleEvent::SessionExpired
                     | LifecycleEvent::SessionInvalidated
                     | LifecycleEvent::ClockOffsetChanged(_)
+                    | LifecycleEvent::IdentityChanged { .. }
             )
         })
     }

@@ -7,6 +7,7 @@
 
 mod guard;
 mod hooks;
+mod identity;
 mod lifecycle;
 mod providers;
 mod source;
@@ -16,8 +17,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
-    Ask, AttemptError, LifecycleEvent, NewSession, Policy, ProviderError, RenewalTicket,
-    SessionLifecycle, TokenAction,
+    Ask, AttemptError, CredentialProvider, LifecycleEvent, NewSession, Policy, ProviderError,
+    RenewalMode, RenewalProgress, RenewalTicket, SessionLifecycle, TokenAction,
 };
 use qb_auth_core::store::SessionStore;
 use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, authorize};
@@ -42,6 +43,7 @@ pub struct ManagedSessionBuilder<M: Mode> {
     client: Client<M>,
     source: SessionSource<M::TokenProvider>,
     options: ManagedOptions,
+    check_token: bool,
 }
 
 impl<M: Mode> ManagedSessionBuilder<M> {
@@ -50,7 +52,16 @@ impl<M: Mode> ManagedSessionBuilder<M> {
             client,
             source,
             options: ManagedOptions::default(),
+            check_token: true,
         }
+    }
+
+    /// Uses a token handed in ([`SessionSource::fixed`]) as it is, without
+    /// the `GET /session.json` that otherwise checks it before its first
+    /// use: for callers who know what they hold and want no extra request.
+    pub fn skip_token_check(mut self) -> Self {
+        self.check_token = false;
+        self
     }
 
     /// When to renew and how to retry (the core's defaults otherwise).
@@ -85,10 +96,17 @@ impl<M: Mode> ManagedSessionBuilder<M> {
     /// [`Error::Build`] for a policy that cannot work, [`Error::Store`]
     /// when the store cannot be read.
     pub fn build(self) -> Result<ManagedSession<M>, Error> {
-        let lifecycle = SharedLifecycle::start(SystemTime::now(), &self.source, self.options)?;
+        let source = if self.check_token {
+            self.source.checked_first()
+        } else {
+            self.source
+        };
+        let lifecycle = SharedLifecycle::start(SystemTime::now(), &source, self.options)?;
         Ok(ManagedSession {
             shared: Arc::new(Shared {
-                tokens: self.source.provider(),
+                tokens: source.provider(),
+                app: source.credential_provider(),
+                unchecked: source.unchecked().cloned(),
                 client: self.client,
                 lifecycle,
                 renewed: M::Signal::default(),
@@ -103,6 +121,7 @@ impl<M: Mode> fmt::Debug for ManagedSessionBuilder<M> {
             .field("client", &self.client)
             .field("source", &self.source)
             .field("options", &self.options)
+            .field("check_token", &self.check_token)
             .finish()
     }
 }
@@ -138,6 +157,11 @@ impl<M: Mode> Clone for ManagedSession<M> {
 struct Shared<M: Mode> {
     client: Client<M>,
     tokens: Option<Arc<M::TokenProvider>>,
+    /// The application's credentials, when the source signs with them: a
+    /// login on the token pairs them with the user's identity.
+    app: Option<Arc<dyn CredentialProvider>>,
+    /// A session handed in, checked with the server before its first use.
+    unchecked: Option<Session>,
     lifecycle: SharedLifecycle,
     /// Moves on after every renewal result, so waiting callers poll again.
     renewed: M::Signal,
@@ -146,8 +170,18 @@ struct Shared<M: Mode> {
 impl<M: Mode> Shared<M> {
     /// Hands a ticket back and wakes everyone waiting on it.
     fn finish(&self, ticket: RenewalTicket, result: Result<NewSession, AttemptError>) {
-        self.lifecycle
+        let progress = self
+            .lifecycle
             .finish_renewal(ticket, SystemTime::now(), result);
+        if self.unchecked.is_some() && matches!(progress, RenewalProgress::Installed) {
+            // The token handed in was checked: from now on it is a fixed
+            // token, used until it expires or is refused.
+            self.lifecycle.with(|l| {
+                if matches!(l.mode(), RenewalMode::TokenProvider) {
+                    l.set_mode(RenewalMode::FixedToken);
+                }
+            });
+        }
         M::notify(&self.renewed);
     }
 }
@@ -228,8 +262,10 @@ impl<M: Mode> ManagedSession<M> {
     pub(crate) async fn destroy_session(&self) -> Result<(), Error> {
         match self.shared.lifecycle.forget() {
             Some(session) => {
-                let call = Call::destroy_session(&self.shared.client.settings, &session.token)?;
-                self.shared.client.execute(call).await
+                self.shared
+                    .client
+                    .destroy_session_retrying(&session.token)
+                    .await
             }
             None => Ok(()),
         }
@@ -254,9 +290,15 @@ impl<M: Mode> ManagedSession<M> {
                     Call::renewal(&client.settings, ticket, &credentials?, SystemTime::now())?;
                 client.execute(call).await
             }
-            None => match &self.shared.tokens {
-                Some(provider) => Ok(NewSession::new(M::mint(provider).await?)),
-                None => Err(ProviderError::permanent("no token provider is configured").into()),
+            None => match (&self.shared.unchecked, &self.shared.tokens) {
+                (Some(handed_in), _) => {
+                    let call = Call::check(&client.settings, &handed_in.token)?;
+                    client.execute(call).await
+                }
+                (None, Some(provider)) => Ok(NewSession::new(M::mint(provider).await?)),
+                (None, None) => {
+                    Err(ProviderError::permanent("no token provider is configured").into())
+                }
             },
         }
     }

@@ -26,6 +26,9 @@ enum Kind<P: ?Sized> {
     Credentials(Arc<dyn CredentialProvider>),
     TokenProvider(Arc<P>),
     Fixed(Box<Session>),
+    /// A fixed session not yet checked with the server: the lifecycle
+    /// "renews" it once, by reading it (`GET /session.json`).
+    Unchecked(Box<Session>),
 }
 
 impl<P: ?Sized> SessionSource<P> {
@@ -50,8 +53,17 @@ impl<P: ?Sized> SessionSource<P> {
         }
     }
 
-    /// Use this token until it expires or the server rejects it; then calls
-    /// fail with [`Error::Renewal`](crate::Error::Renewal).
+    /// Use this token (from your backend, or from storage) until it
+    /// expires or the server rejects it; then calls fail with
+    /// [`Error::Renewal`](crate::Error::Renewal).
+    ///
+    /// Before its first use the token is checked once with `GET
+    /// /session.json`, which fills in its application, user and expiry; a
+    /// token the server refuses fails the first call with
+    /// [`Error::Renewal`](crate::Error::Renewal) (its
+    /// [`api_error`](crate::Error::api_error) says why) before any request
+    /// of yours is sent. [`ManagedSessionBuilder::skip_token_check`](crate::ManagedSessionBuilder::skip_token_check)
+    /// uses it as it is.
     pub fn fixed(token: SessionToken) -> Self {
         Self::fixed_session(Session::new(token))
     }
@@ -75,6 +87,34 @@ impl<P: ?Sized> SessionSource<P> {
             Kind::Credentials(provider) => RenewalMode::Credentials(provider.clone()),
             Kind::TokenProvider(_) => RenewalMode::TokenProvider,
             Kind::Fixed(_) => RenewalMode::FixedToken,
+            Kind::Unchecked(_) => RenewalMode::TokenProvider,
+        }
+    }
+
+    /// The same source, its fixed session (if any) to be checked first.
+    pub(crate) fn checked_first(self) -> Self {
+        match self.kind {
+            Kind::Fixed(session) => Self {
+                kind: Kind::Unchecked(session),
+            },
+            kind => Self { kind },
+        }
+    }
+
+    /// The session handed in that waits for its check.
+    pub(crate) fn unchecked(&self) -> Option<&Session> {
+        match &self.kind {
+            Kind::Unchecked(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// The provider of the application's credentials, which a login on the
+    /// token keeps and pairs with the user's identity.
+    pub(crate) fn credential_provider(&self) -> Option<Arc<dyn CredentialProvider>> {
+        match &self.kind {
+            Kind::Credentials(provider) => Some(provider.clone()),
+            _ => None,
         }
     }
 
@@ -96,7 +136,7 @@ impl<P: ?Sized> SessionSource<P> {
         match &self.kind {
             Kind::Credentials(_) => "Credentials",
             Kind::TokenProvider(_) => "TokenProvider",
-            Kind::Fixed(_) => "Fixed",
+            Kind::Fixed(_) | Kind::Unchecked(_) => "Fixed",
         }
     }
 }
@@ -108,6 +148,7 @@ impl<P: ?Sized> Clone for SessionSource<P> {
             Kind::Credentials(provider) => Kind::Credentials(provider.clone()),
             Kind::TokenProvider(provider) => Kind::TokenProvider(provider.clone()),
             Kind::Fixed(session) => Kind::Fixed(session.clone()),
+            Kind::Unchecked(session) => Kind::Unchecked(session.clone()),
         };
         Self { kind }
     }

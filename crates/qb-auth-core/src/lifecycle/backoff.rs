@@ -1,7 +1,8 @@
 //! Delays between attempts, and the seeded generator that jitters them.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use super::outcome::{AttemptError, Next};
 use super::policy::Policy;
 
 /// The jitter source: fastrand's wyrand, fully determined by the policy's
@@ -41,6 +42,40 @@ pub(crate) fn delay(
     match retry_after {
         Some(asked) => jittered.max(asked.min(policy.retry_after_cap())),
         None => jittered,
+    }
+}
+
+/// When the next attempt may start after `error`, the `failed`-th failure
+/// of a run, or `None` to stop: the one rule for a managed session's
+/// renewals and for one-shot calls (the caller checks the attempt budget).
+///
+/// `clock_measured`: the failed answer carried a believable `Date`, so the
+/// clock offset was just corrected; one re-sign after "Bad timestamp" is
+/// then allowed per run, and `clock_corrected` records that it was spent.
+pub(crate) fn next_attempt(
+    policy: &Policy,
+    jitter: &mut Jitter,
+    failed: u32,
+    error: &AttemptError,
+    now: SystemTime,
+    clock_measured: bool,
+    clock_corrected: &mut bool,
+) -> Option<SystemTime> {
+    match error.next() {
+        Next::Backoff => {
+            let asked = error
+                .api_error()
+                .and_then(|e| e.retry_after())
+                .map(|r| r.delay_from(now));
+            let wait = delay(policy, failed, asked, jitter.next_unit());
+            Some(now.checked_add(wait).unwrap_or(now))
+        }
+        Next::Immediately => Some(now),
+        Next::AfterClockCorrection if clock_measured && !*clock_corrected => {
+            *clock_corrected = true;
+            Some(now)
+        }
+        Next::AfterClockCorrection | Next::Stop => None,
     }
 }
 

@@ -76,4 +76,12 @@ pub enum LifecycleEvent {
     },
     /// The shared store answers again: renewals are shared again.
     SharingResumed,
+    /// A user was logged in on the current token, or logged out of it: the
+    /// token now belongs to that user (or to the application alone), and
+    /// renewals create the same kind of session.
+    IdentityChanged {
+        /// The user the token now belongs to; `None` for an application
+        /// session.
+        user_id: Option<u64>,
+    },
 }

@@ -61,9 +61,7 @@ use super::action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenActio
 use super::backoff::{self, Jitter};
 use super::digest::CredentialsDigest;
 use super::event::LifecycleEvent;
-use super::outcome::{
-    AttemptError, NewSession, Next, RenewalError, RenewalProgress, ResponseTimes,
-};
+use super::outcome::{AttemptError, NewSession, RenewalError, RenewalProgress, ResponseTimes};
 use super::policy::{Policy, PolicyError};
 use super::provider::RenewalMode;
 use super::renewal::{Renewal, Run};
@@ -472,6 +470,59 @@ impl SessionLifecycle {
         self.expire(now);
     }
 
+    /// Changes how the lifecycle renews, from the next renewal on: after a
+    /// user logged in on the current token (renew as that user), logged
+    /// out of it (renew an application session), or once a token handed
+    /// in was checked. A refusal of the old credentials is forgotten, and
+    /// a renewal in flight with them no longer counts: its result is stale.
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
+    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Failed(_)));
+    /// lifecycle.set_mode(RenewalMode::TokenProvider);
+    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Renew(_)));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn set_mode(&mut self, mode: RenewalMode) {
+        self.mode = mode;
+        self.renewal = Renewal::Idle;
+        self.failure = None;
+        if let Some(live) = self.session.live_mut() {
+            live.given_up = false;
+        }
+    }
+
+    /// Records that the current token now belongs to `user_id` (a login on
+    /// it) or to the application alone (`None`, a logout), with
+    /// [`LifecycleEvent::IdentityChanged`]. Returns `false`, changing
+    /// nothing, when `token` is not the current token.
+    ///
+    /// ```
+    /// use std::time::UNIX_EPOCH;
+    /// use qb_auth_core::{Session, SessionToken};
+    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    ///
+    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
+    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
+    /// assert!(lifecycle.set_user(&SessionToken::new("t"), Some(1001)));
+    /// assert_eq!(lifecycle.session().unwrap().user(), Some(1001));
+    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
+    /// ```
+    pub fn set_user(&mut self, token: &SessionToken, user_id: Option<u64>) -> bool {
+        let Some(live) = self.session.live_mut() else {
+            return false;
+        };
+        if live.session.token != *token {
+            return false;
+        }
+        live.session.user_id = user_id.unwrap_or(0);
+        self.push(LifecycleEvent::IdentityChanged { user_id });
+        true
+    }
+
     /// Forgets the current session without telling anyone, after the
     /// application destroyed it (`DELETE /session.json`) or logged out for
     /// good; the next ask starts a new renewal.
@@ -749,25 +800,15 @@ impl SessionLifecycle {
             return RenewalProgress::Stale;
         };
         let attempts = run.attempts;
-        let retry_at = match error.next() {
-            Next::Backoff => {
-                let asked = match &error {
-                    AttemptError::Api(e) => e.retry_after().map(|r| r.delay_from(now)),
-                    _ => None,
-                };
-                let unit = self.rng.next_unit();
-                Some(later(
-                    now,
-                    backoff::delay(&self.policy, attempts, asked, unit),
-                ))
-            }
-            Next::Immediately => Some(now),
-            Next::AfterClockCorrection if clock_measured && !run.clock_corrected => {
-                run.clock_corrected = true;
-                Some(now)
-            }
-            Next::AfterClockCorrection | Next::Stop => None,
-        };
+        let retry_at = backoff::next_attempt(
+            &self.policy,
+            &mut self.rng,
+            attempts,
+            &error,
+            now,
+            clock_measured,
+            &mut run.clock_corrected,
+        );
         match retry_at {
             Some(at) if attempts < self.policy.max_attempts() => {
                 self.push(LifecycleEvent::AttemptFailed {

@@ -1,0 +1,227 @@
+//! A managed session that logs a user in on its token and out again, with
+//! renewals that follow; and tokens handed in from outside, checked with
+//! `GET /session.json` before their first use (or not, when asked).
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use qb_auth_core::lifecycle::SessionCredentials;
+use qb_auth_core::{ErrorKind, Identity};
+use qb_auth_emulator::fixtures::{ALICE_ID, APP_ID, BOB_ID, BOB_LOGIN, BOB_PASSWORD};
+use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, users};
+use qb_auth_tests::{
+    Adapter, Failure, Managed, ManagedOptions, Options, Source, for_each_transport,
+};
+
+fn client<A: Adapter>(emulator: &qb_auth_emulator::EmulatorHandle) -> A {
+    A::new(&endpoint(emulator), &Options::default())
+}
+
+async fn login_upgrades_the_token_and_renewals_stay_the_users<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let options = ManagedOptions::default();
+    let events = options.events.clone();
+    let managed = client::<A>(&emulator)
+        .managed(
+            Source::credentials(&app(), Identity::application()),
+            options,
+        )
+        .unwrap();
+    let token = managed.token().await.unwrap();
+    // An application session may not read dialogs.
+    assert_ne!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+
+    let user = managed.login(alice()).await.unwrap();
+    assert_eq!(user.id, ALICE_ID);
+    assert_eq!(
+        managed.token().await.unwrap(),
+        token,
+        "the same token, upgraded"
+    );
+    assert_eq!(managed.session().unwrap().user(), Some(ALICE_ID));
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    assert_eq!(events.count("identity_changed"), 1, "{:?}", events.names());
+
+    // The server drops the token: the renewal makes alice's session, not
+    // the application's the source started with.
+    emulator.expire_all_sessions();
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    assert_ne!(managed.token().await.unwrap(), token);
+    assert_eq!(managed.session().unwrap().user(), Some(ALICE_ID));
+    let stats = emulator.stats();
+    assert_eq!((stats.sessions_created, stats.logins), (2, 1));
+}
+
+async fn logout_downgrades_the_token_and_renewals_make_application_sessions<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let managed = client::<A>(&emulator)
+        .managed(
+            Source::credentials(&app(), alice()),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+
+    managed.logout().await.unwrap();
+    assert_eq!(managed.session().unwrap().user(), None);
+    assert_ne!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    assert_eq!(managed.send(users(&ep)).await.unwrap().status(), 200);
+
+    emulator.expire_all_sessions();
+    assert_eq!(managed.send(users(&ep)).await.unwrap().status(), 200);
+    assert_eq!(
+        managed.session().unwrap().user(),
+        None,
+        "renewed as the application"
+    );
+    let stats = emulator.stats();
+    assert_eq!((stats.sessions_created, stats.logouts), (2, 1));
+}
+
+async fn a_refused_login_leaves_the_session_as_it_was<A: Adapter>() {
+    let emulator = emulator().await;
+    let managed = client::<A>(&emulator)
+        .managed(
+            Source::credentials(&app(), Identity::application()),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    let token = managed.token().await.unwrap();
+    let wrong = Identity::login("alice", "not her password").unwrap();
+    let err = managed.login(wrong).await.unwrap_err();
+    assert_eq!(
+        err.api_kind(),
+        Some(ErrorKind::InvalidCredentials),
+        "{err:?}"
+    );
+    assert_eq!(emulator.stats().credential_failures, 1, "not retried");
+    assert_eq!(managed.token().await.unwrap(), token);
+    assert_eq!(managed.session().unwrap().user(), None);
+}
+
+async fn a_login_on_an_expired_token_renews_it_first<A: Adapter>() {
+    let emulator = emulator().await;
+    let managed = client::<A>(&emulator)
+        .managed(
+            Source::credentials(&app(), Identity::application()),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    let first = managed.token().await.unwrap();
+    emulator.expire_all_sessions();
+    assert_eq!(managed.login(alice()).await.unwrap().id, ALICE_ID);
+    assert_ne!(managed.token().await.unwrap(), first);
+    assert_eq!(managed.session().unwrap().user(), Some(ALICE_ID));
+    assert_eq!(emulator.stats().sessions_created, 2);
+}
+
+async fn login_with_a_provider_renews_with_its_credentials<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    // A token provider gives no application credentials: `login` cannot
+    // promise user renewals, `login_with` brings its own.
+    let minted = Source::Minted {
+        backend: ep.clone(),
+        credentials: SessionCredentials::new(app(), Identity::application()),
+        calls: Arc::new(AtomicUsize::new(0)),
+    };
+    let managed = client::<A>(&emulator)
+        .managed(minted, ManagedOptions::default())
+        .unwrap();
+    assert!(matches!(
+        managed.login(alice()).await,
+        Err(Failure::LoginNeedsCredentials)
+    ));
+    let bob = Identity::login(BOB_LOGIN, BOB_PASSWORD).unwrap();
+    let user = managed
+        .login_with(SessionCredentials::new(app(), bob))
+        .await
+        .unwrap();
+    assert_eq!(user.id, BOB_ID);
+    emulator.expire_all_sessions();
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    assert_eq!(managed.session().unwrap().user(), Some(BOB_ID));
+}
+
+async fn a_token_handed_in_is_checked_and_filled_in<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let backend = client::<A>(&emulator);
+    let minted = backend.create_session(&app(), &alice()).await.unwrap();
+    let managed = client::<A>(&emulator)
+        .managed(
+            Source::Fixed(minted.token.clone()),
+            ManagedOptions::default(),
+        )
+        .unwrap();
+    let before = emulator.stats().requests;
+    assert_eq!(managed.token().await.unwrap(), minted.token);
+    assert_eq!(
+        emulator.stats().requests - before,
+        1,
+        "one GET /session.json"
+    );
+    let session = managed.session().unwrap();
+    assert_eq!(session.application_id, Some(APP_ID));
+    assert_eq!(session.user(), Some(ALICE_ID));
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+    // Checked once: the token is fixed from now on.
+    emulator.expire_all_sessions();
+    let refused = managed.send(dialogs(&ep)).await.unwrap_err();
+    assert!(matches!(refused, Failure::Renewal(_)), "{refused:?}");
+}
+
+async fn a_refused_token_fails_before_any_request_is_sent<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let backend = client::<A>(&emulator);
+    let minted = backend.create_session(&app(), &alice()).await.unwrap();
+    backend.destroy_session(&minted.token).await.unwrap();
+    let managed = client::<A>(&emulator)
+        .managed(Source::Fixed(minted.token), ManagedOptions::default())
+        .unwrap();
+    let before = emulator.stats().requests;
+    let err = managed.send(dialogs(&ep)).await.unwrap_err();
+    let Failure::Renewal(renewal) = &err else {
+        panic!("expected a renewal failure, got {err:?}")
+    };
+    let api = renewal.api_error().expect("the server's answer");
+    assert_eq!(api.status(), 401);
+    assert_eq!(
+        emulator.stats().requests - before,
+        1,
+        "only the check was sent"
+    );
+}
+
+async fn a_token_can_be_used_unchecked<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let backend = client::<A>(&emulator);
+    let minted = backend.create_session(&app(), &alice()).await.unwrap();
+    let options = ManagedOptions {
+        skip_token_check: true,
+        ..ManagedOptions::default()
+    };
+    let managed = client::<A>(&emulator)
+        .managed(Source::Fixed(minted.token.clone()), options)
+        .unwrap();
+    let before = emulator.stats().requests;
+    assert_eq!(managed.token().await.unwrap(), minted.token);
+    assert_eq!(emulator.stats().requests, before, "nothing sent");
+    assert_eq!(managed.session().unwrap().application_id, None);
+    assert_eq!(managed.send(dialogs(&ep)).await.unwrap().status(), 200);
+}
+
+for_each_transport!(60 =>
+    login_upgrades_the_token_and_renewals_stay_the_users,
+    logout_downgrades_the_token_and_renewals_make_application_sessions,
+    a_refused_login_leaves_the_session_as_it_was,
+    a_login_on_an_expired_token_renews_it_first,
+    login_with_a_provider_renews_with_its_credentials,
+    a_token_handed_in_is_checked_and_filled_in,
+    a_refused_token_fails_before_any_request_is_sent,
+    a_token_can_be_used_unchecked,
+);
