@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use qb_auth_core::lifecycle::{CredentialProvider, LifecycleEvent, Policy, SessionCredentials};
-use qb_auth_core::store::MemoryStore;
+use qb_auth_core::store::SessionStore;
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, Endpoint, Identity, Session,
     SessionToken, User,
@@ -89,16 +89,27 @@ impl Source {
 }
 
 /// How a test wants its managed session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ManagedOptions {
     /// The lifecycle policy.
     pub policy: Policy,
-    /// A store to save to and restore from.
-    pub store: Option<Arc<MemoryStore>>,
+    /// A store to save to and restore from (a `MemoryStore`, a `FileStore`).
+    pub store: Option<Arc<dyn SessionStore>>,
     /// Where events are recorded.
     pub events: Events,
     /// Use a fixed token without checking it first.
     pub skip_token_check: bool,
+}
+
+// By hand: a store is a trait object without `Debug`.
+impl std::fmt::Debug for ManagedOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManagedOptions")
+            .field("policy", &self.policy)
+            .field("store", &self.store.is_some())
+            .field("events", &self.events)
+            .finish()
+    }
 }
 
 impl Default for ManagedOptions {

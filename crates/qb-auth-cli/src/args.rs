@@ -49,14 +49,16 @@ pub(crate) struct Cli {
 /// Long flags that have no `QB_*` variable, because they act on one run
 /// instead of configuring every run: `--dry-run` (a leftover would silently
 /// stop every request), `--nonce` and `--timestamp` (a leftover would sign
-/// every request with one nonce or an old time), `--verbose` and `--quiet`,
+/// every request with one nonce or an old time), `--save` (a leftover would
+/// replace the saved session on every run), `--verbose` and `--quiet`,
 /// and the emulator's `--allow-non-loopback` (exposing it must be asked for
 /// on its own command line).
 #[cfg(test)]
-pub(crate) const NOT_FROM_ENV: [&str; 6] = [
+pub(crate) const NOT_FROM_ENV: [&str; 7] = [
     "dry-run",
     "nonce",
     "timestamp",
+    "save",
     "verbose",
     "quiet",
     "allow-non-loopback",
@@ -176,7 +178,26 @@ pub(crate) struct CreateArgs {
     #[command(flatten)]
     pub(crate) signing: SigningArgs,
     #[command(flatten)]
+    pub(crate) file: SaveArgs,
+    #[command(flatten)]
     pub(crate) server: ServerArgs,
+}
+
+/// Where `session create` keeps its session between runs (see
+/// `session_file`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Session file")]
+pub(crate) struct SaveArgs {
+    /// Reuse the live session saved in this file (same application, identity and endpoint)
+    /// instead of creating one; a new session is saved there. An unusable file is ignored with a
+    /// warning. Without PATH: $XDG_STATE_HOME/qb-auth/session.json (~/.local/state/...).
+    #[arg(long, env = "QB_SESSION_FILE", value_name = "PATH", num_args = 0..=1)]
+    pub(crate) session_file: Option<Option<PathBuf>>,
+
+    /// Create a new session and save it (mode 0600) to PATH, or to the --session-file, or to the
+    /// default file, for later commands' --session-file. Not read from the environment.
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    pub(crate) save: Option<Option<PathBuf>>,
 }
 
 /// `session get`, `session destroy`, `logout`.
@@ -280,6 +301,11 @@ pub(crate) struct TokenArgs {
     #[arg(long, env = "QB_TOKEN", hide_env_values = true, value_name = "TOKEN",
           value_parser = parse_secret)]
     pub(crate) token: Option<SecretString>,
+
+    /// Use the token saved in this file by `session create --save` when --token is not given
+    /// (an unusable file is ignored with a warning). Without PATH: the default session file.
+    #[arg(long, env = "QB_SESSION_FILE", value_name = "PATH", num_args = 0..=1)]
+    pub(crate) session_file: Option<Option<PathBuf>>,
 }
 
 /// Where requests go, how, and how answers are shown.

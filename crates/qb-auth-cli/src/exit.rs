@@ -44,7 +44,7 @@ impl From<Code> for ExitCode {
 pub(crate) const HELP: &str = "\
 Exit codes:
   0  success
-  1  other failure (a demo step failed, the output could not be written)
+  1  other failure (a demo step failed, the output or the session file could not be written)
   2  usage: bad or missing arguments, or a missing secret and no terminal to ask on
   3  authentication rejected: unexpected signature, bad timestamp, no application
      found, wrong credentials, expired or missing session token
@@ -55,8 +55,8 @@ Exit codes:
 Every --flag-name can also be set as the environment variable QB_FLAG_NAME
 (QB_APP_ID, QB_AUTH_KEY, QB_AUTH_SECRET, QB_PASSWORD, QB_TOKEN, QB_ENDPOINT, ...);
 a flag beats its variable. Flags that act on one run are never read from the
-environment: --dry-run, --nonce, --timestamp, --verbose, --quiet and the
-emulator's --allow-non-loopback. Pass secrets through variables (or with
+environment: --dry-run, --nonce, --timestamp, --save, --verbose, --quiet and
+the emulator's --allow-non-loopback. Pass secrets through variables (or with
 --auth-secret-file), not as flags that other users can read in the process list;
 a missing secret is asked for without echo when stdin is a terminal.
 
@@ -95,6 +95,9 @@ pub(crate) enum CliError {
     /// A demo step did not work.
     #[error("{0}")]
     Demo(String),
+    /// The session file could not be written or removed.
+    #[error("{0}")]
+    SessionFile(String),
 }
 
 impl CliError {
@@ -106,7 +109,9 @@ impl CliError {
             Self::Network(failure) if failure.bad_answer() => Code::Server,
             Self::Network(_) => Code::Network,
             Self::Emulator { usage: true, .. } => Code::Usage,
-            Self::Output(_) | Self::Emulator { .. } | Self::Demo(_) => Code::Failure,
+            Self::Output(_) | Self::Emulator { .. } | Self::Demo(_) | Self::SessionFile(_) => {
+                Code::Failure
+            }
         }
     }
 
@@ -123,6 +128,7 @@ impl CliError {
             Self::Emulator { usage: true, .. } => "usage",
             Self::Emulator { .. } => "emulator",
             Self::Demo(_) => "demo",
+            Self::SessionFile(_) => "session_file",
         }
     }
 

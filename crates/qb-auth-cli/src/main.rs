@@ -12,6 +12,7 @@ mod identity_args;
 mod logging;
 mod output;
 mod secrets;
+mod session_file;
 mod transport;
 
 use std::io::Write;

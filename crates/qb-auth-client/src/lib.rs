@@ -55,6 +55,8 @@
 //! - [`ManagedSession`], [`SessionSource`]: a token kept valid, renewed once
 //!   however many callers ask.
 //! - [`ApiKeyClient`]: server-side requests with an API key.
+//! - [`FileStore`]: a managed session's token kept in a file across
+//!   restarts.
 //! - [`Error`]: the one error every call returns.
 //!
 //! ## Features
@@ -85,6 +87,7 @@ mod managed;
 mod mode;
 mod oneshot;
 mod settings;
+mod store;
 mod trace;
 mod transport;
 
@@ -114,6 +117,7 @@ pub use managed::{BoxFuture, TokenProvider};
 pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource};
 pub use mode::{Async, Blocking, Mode};
 pub use qb_auth_core;
+pub use store::FileStore;
 pub use transport::{
     BlockingTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpOptions,
     ProxySetting, Response, Transport,

@@ -36,7 +36,9 @@ use crate::lifecycle::LifecycleSnapshot;
 /// # Ok::<(), qb_auth_core::store::StoreError>(())
 /// ```
 pub trait SessionStore: Send + Sync {
-    /// The saved snapshot, or `None` if nothing is saved.
+    /// The saved snapshot, or `None` if nothing is saved. A saved copy the
+    /// store will not trust (corrupt, another application's, expired) is
+    /// [`StoreError::ignored`], so that the caller can say so and go on.
     ///
     /// ```
     /// use qb_auth_core::store::{MemoryStore, SessionStore};
@@ -135,9 +137,20 @@ impl SessionStore for MemoryStore {
     }
 }
 
-/// A store could not load, save or clear.
+/// A store could not load, save or clear, or (for [`load`]) held a copy
+/// it would not trust.
+///
+/// Two kinds, told apart by [`is_ignored`](Self::is_ignored): a real
+/// failure ([`new`](Self::new): the disk or the network failed, which a
+/// managed session reports as an error), and a saved copy that is
+/// unusable and was left alone ([`ignored`](Self::ignored): corrupt,
+/// another application's, expired, not safe to trust). A managed session
+/// turns the second kind into a `StoreIgnored` event and creates a new
+/// session; the next save replaces the copy.
 ///
 /// The message must not contain the snapshot (it holds the token).
+///
+/// [`load`]: SessionStore::load
 ///
 /// ```
 /// use std::error::Error;
@@ -147,44 +160,75 @@ impl SessionStore for MemoryStore {
 ///     .with_source(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
 /// assert_eq!(err.to_string(), "session store failed: session file is not writable");
 /// assert!(err.source().is_some());
+/// assert!(!err.is_ignored());
+///
+/// let skipped = StoreError::ignored("the saved session has expired");
+/// assert!(skipped.is_ignored());
+/// assert_eq!(skipped.to_string(), "saved session ignored: the saved session has expired");
 /// ```
 #[derive(Clone)]
-pub struct StoreError(Described);
+pub struct StoreError {
+    described: Described,
+    ignored: bool,
+}
 
 impl StoreError {
     /// A failure described by `message`.
     pub fn new(message: impl Into<String>) -> Self {
-        Self(Described::new(message))
+        Self {
+            described: Described::new(message),
+            ignored: false,
+        }
+    }
+
+    /// A saved copy the store would not trust, and why (for a log line:
+    /// never the session itself). Loading goes on as if nothing was saved.
+    pub fn ignored(reason: impl Into<String>) -> Self {
+        Self {
+            described: Described::new(reason),
+            ignored: true,
+        }
     }
 
     /// Keeps the underlying error as the source.
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.0.set_source(source);
+        self.described.set_source(source);
         self
     }
 
     /// The message given at construction.
     pub fn message(&self) -> &str {
-        self.0.message()
+        self.described.message()
+    }
+
+    /// Whether this is an unusable saved copy that was left alone rather
+    /// than a failure.
+    pub fn is_ignored(&self) -> bool {
+        self.ignored
     }
 }
 
 impl fmt::Debug for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("StoreError");
-        self.0.debug_fields(&mut d);
-        d.finish()
+        self.described.debug_fields(&mut d);
+        d.field("ignored", &self.ignored).finish()
     }
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "session store failed: {}", self.0.message())
+        let prefix = if self.ignored {
+            "saved session ignored"
+        } else {
+            "session store failed"
+        };
+        write!(f, "{prefix}: {}", self.described.message())
     }
 }
 
 impl StdError for StoreError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.0.source()
+        self.described.source()
     }
 }

@@ -80,7 +80,8 @@ pub use transport::{Reqwest, reqwest_builder};
 
 pub use http;
 pub use qb_auth_client::{
-    BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error, TokenProvider,
+    BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error, FileStore,
+    TokenProvider,
 };
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};

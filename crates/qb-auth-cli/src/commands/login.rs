@@ -13,7 +13,7 @@ use crate::transport::call_failure;
 /// Logs a user into the session of `--token` and prints the user.
 pub(super) fn login(args: &LoginArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let plan = args.identity.plan_user("login")?;
-    let token = session_token(&args.token)?;
+    let (token, _) = session_token(&args.token)?;
     let identity = args.identity.resolve(plan)?;
     let endpoint = &args.server.endpoint;
     let mut setup = setup(&args.server);
@@ -28,7 +28,7 @@ pub(super) fn login(args: &LoginArgs, out: &mut dyn Write) -> Result<(), CliErro
 
 /// Logs the user out; the token stays valid as an application token.
 pub(super) fn logout(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let token = session_token(&args.token)?;
+    let (token, _) = session_token(&args.token)?;
     let endpoint = &args.server.endpoint;
     setup(&args.server)
         .build()?

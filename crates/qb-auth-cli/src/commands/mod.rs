@@ -13,11 +13,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use clap::CommandFactory;
+use qb_auth_client::FileStore;
 use qb_auth_core::{AppCredentials, ExposeSecret, SessionToken};
 
 use crate::args::{AppArgs, Cli, Command, ServerArgs, SessionCommand, TokenArgs};
 use crate::exit::CliError;
 use crate::secrets::{Needed, require, require_with_file};
+use crate::session_file;
 use crate::transport::ClientSetup;
 
 /// Runs `command`, printing its result on `out`.
@@ -62,10 +64,24 @@ fn app_credentials(args: &AppArgs) -> Result<AppCredentials, CliError> {
     )?)
 }
 
-/// The session token to act on, asking for it when it is missing.
-fn session_token(args: &TokenArgs) -> Result<SessionToken, CliError> {
+/// The session token to act on: `--token`, else the one saved in
+/// `--session-file` (with the store it came from), else asked for.
+fn session_token(args: &TokenArgs) -> Result<(SessionToken, Option<FileStore>), CliError> {
+    let given = args
+        .token
+        .as_ref()
+        .filter(|t| !t.expose_secret().is_empty());
+    if let (None, Some(path)) = (given, &args.session_file) {
+        let store = FileStore::any_application(session_file::resolve(path.as_deref())?);
+        if let Some(session) = session_file::live_session(&store) {
+            return Ok((session.token, Some(store)));
+        }
+        if !store.path().exists() {
+            tracing::warn!(path = %store.path().display(), "no session is saved in the session file");
+        }
+    }
     let token = require(args.token.as_ref(), Needed::TOKEN)?;
-    Ok(SessionToken::new(token.expose_secret()))
+    Ok((SessionToken::new(token.expose_secret()), None))
 }
 
 /// The client for `--endpoint`, `--transport` and `--timeout`.

@@ -10,9 +10,10 @@ use qb_auth_core::{
 };
 
 use super::{app_credentials, session_token, setup};
-use crate::args::{CreateArgs, SigningArgs, TokenCallArgs};
+use crate::args::{CreateArgs, SaveArgs, SigningArgs, TokenCallArgs};
 use crate::exit::{ApiFailure, CliError, SignedContext};
 use crate::output::{self, ShowToken};
+use crate::session_file;
 use crate::transport::call_failure;
 
 /// Signs a create-session request; prints it (`--dry-run`) or sends it and
@@ -20,11 +21,37 @@ use crate::transport::call_failure;
 pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliError> {
     // Every flag combination is checked before anything is asked for.
     let plan = args.identity.plan()?;
+    let endpoint = &args.server.endpoint;
+    // A dry run sends nothing, so it neither reuses nor saves a session.
+    let SaveArgs { save, session_file } = &args.file;
+    let file = match (save, session_file) {
+        // A dry run sends nothing: it neither reuses nor saves a session.
+        _ if args.signing.dry_run => None,
+        // A bare --save goes to the --session-file, if one is given.
+        (Some(save), _) => {
+            let path = save
+                .as_deref()
+                .or(session_file.as_ref().and_then(|f| f.as_deref()));
+            Some((session_file::resolve(path)?, false))
+        }
+        (None, Some(path)) => Some((session_file::resolve(path.as_deref())?, true)),
+        (None, None) => None,
+    };
+    let store = file
+        .as_ref()
+        .map(|(path, _)| session_file::store_for(path, args.app.app_id, &plan, endpoint));
+    if let (Some(store), Some((_, true))) = (&store, &file) {
+        // Reused before any secret is asked for: none is needed.
+        if let Some(session) = session_file::live_session(store) {
+            tracing::info!(path = %store.path().display(), "reusing the saved session");
+            output::session(out, args.server.output, &session, ShowToken::Yes)?;
+            return Ok(());
+        }
+    }
     let app = app_credentials(&args.app)?;
     let identity = args.identity.resolve(plan)?;
     let input = signing_input(&args.signing)?;
     let hash = HashAlgorithm::from(args.signing.hash);
-    let endpoint = &args.server.endpoint;
     let signed = CreateSession::new(&app, &identity, input)
         .body_format(args.signing.body.into())
         .hash(hash)
@@ -55,12 +82,16 @@ pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliEr
             other => call_failure(operation, endpoint, other),
         })?;
     output::session(out, args.server.output, &session, ShowToken::Yes)?;
+    // Printed first: a session that could not be saved is still usable.
+    if let Some(store) = &store {
+        session_file::save(store, &session)?;
+    }
     Ok(())
 }
 
 /// Prints the session a token belongs to, without the token.
 pub(super) fn get(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let token = session_token(&args.token)?;
+    let (token, _) = session_token(&args.token)?;
     let endpoint = &args.server.endpoint;
     let session = setup(&args.server)
         .build()?
@@ -72,12 +103,16 @@ pub(super) fn get(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliEr
 
 /// Destroys the session a token belongs to.
 pub(super) fn destroy(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let token = session_token(&args.token)?;
+    let (token, saved) = session_token(&args.token)?;
     let endpoint = &args.server.endpoint;
     setup(&args.server)
         .build()?
         .destroy_session(&token)
         .map_err(|e| call_failure(Operation::DestroySession, endpoint, e))?;
+    // The saved token no longer works: a later command must not reuse it.
+    if let Some(store) = &saved {
+        session_file::clear(store)?;
+    }
     output::done(
         out,
         args.server.output,

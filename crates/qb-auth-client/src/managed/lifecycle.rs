@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
-    Ask, AttemptError, NewSession, Policy, RenewalProgress, RenewalTicket, ResponseTimes,
-    SessionLifecycle, TokenAction,
+    Ask, AttemptError, LifecycleEvent, NewSession, Policy, RenewalProgress, RenewalTicket,
+    ResponseTimes, SessionLifecycle, TokenAction,
 };
 use qb_auth_core::store::SessionStore;
 use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};
@@ -80,14 +80,24 @@ impl SharedLifecycle {
     ) -> Result<Self, Error> {
         let mut lifecycle =
             SessionLifecycle::new(options.policy, source.mode()).map_err(BuildError::from)?;
+        let mut ignored = None;
         match source.fixed_session_ref() {
             Some(session) => lifecycle.set_session(now, session.clone(), None),
-            None => {
-                let saved = options.store.as_ref().map(|s| s.load()).transpose()?;
-                if let Some(saved) = saved.flatten() {
-                    lifecycle.restore(now, saved);
+            None => match options.store.as_ref().map(|s| s.load()).transpose() {
+                Ok(saved) => {
+                    if let Some(saved) = saved.flatten() {
+                        lifecycle.restore(now, saved);
+                    }
                 }
-            }
+                // An unusable saved copy is not an outage: say so, and
+                // create a session as if nothing was saved.
+                Err(err) if err.is_ignored() => {
+                    ignored = Some(LifecycleEvent::StoreIgnored {
+                        reason: err.message().to_owned(),
+                    });
+                }
+                Err(err) => return Err(err.into()),
+            },
         }
         let shared = Self {
             state: Mutex::new(LockedState {
@@ -96,7 +106,8 @@ impl SharedLifecycle {
             }),
             hooks: Hooks::new(options.listeners, options.store),
         };
-        let batch = shared.lock().take_batch();
+        let mut batch = shared.lock().take_batch();
+        batch.events.splice(0..0, ignored);
         shared.hooks.deliver(batch);
         Ok(shared)
     }
