@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 use qb_auth_core::lifecycle::SessionCredentials;
+use qb_auth_core::store::{MemoryStore, SessionStore};
 use qb_auth_core::{ErrorKind, Identity};
 use qb_auth_emulator::fixtures::{ALICE_ID, APP_ID, BOB_ID, BOB_LOGIN, BOB_PASSWORD};
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, users};
@@ -173,6 +174,37 @@ async fn a_token_handed_in_is_checked_and_filled_in<A: Adapter>() {
     assert!(matches!(refused, Failure::Renewal(_)), "{refused:?}");
 }
 
+/// A store holding another live session does not replace the token
+/// handed in: that one is checked and used.
+async fn a_token_handed_in_wins_over_a_saved_one<A: Adapter>() {
+    let emulator = emulator().await;
+    let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+    let saving = ManagedOptions {
+        store: Some(store.clone()),
+        ..ManagedOptions::default()
+    };
+    let earlier = client::<A>(&emulator)
+        .managed(Source::credentials(&app(), alice()), saving)
+        .unwrap();
+    let saved = earlier.token().await.unwrap();
+    assert!(store.load().unwrap().is_some());
+
+    let minted = client::<A>(&emulator)
+        .create_session(&app(), &alice())
+        .await
+        .unwrap();
+    let options = ManagedOptions {
+        store: Some(store),
+        ..ManagedOptions::default()
+    };
+    let managed = client::<A>(&emulator)
+        .managed(Source::Fixed(minted.token.clone()), options)
+        .unwrap();
+    let token = managed.token().await.unwrap();
+    assert_eq!(token, minted.token);
+    assert_ne!(token, saved);
+}
+
 async fn a_refused_token_fails_before_any_request_is_sent<A: Adapter>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
@@ -222,6 +254,7 @@ for_each_transport!(60 =>
     a_login_on_an_expired_token_renews_it_first,
     login_with_a_provider_renews_with_its_credentials,
     a_token_handed_in_is_checked_and_filled_in,
+    a_token_handed_in_wins_over_a_saved_one,
     a_refused_token_fails_before_any_request_is_sent,
     a_token_can_be_used_unchecked,
 );

@@ -81,9 +81,11 @@ impl SharedLifecycle {
         let mut lifecycle =
             SessionLifecycle::new(options.policy, source.mode()).map_err(BuildError::from)?;
         let mut ignored = None;
-        match source.fixed_session_ref() {
-            Some(session) => lifecycle.set_session(now, session.clone(), None),
-            None => match options.store.as_ref().map(|s| s.load()).transpose() {
+        match (source.fixed_session_ref(), source.unchecked()) {
+            (Some(session), _) => lifecycle.set_session(now, session.clone(), None),
+            // A token handed in is checked, never swapped for a saved one.
+            (None, Some(_)) => {}
+            (None, None) => match options.store.as_ref().map(|s| s.load()).transpose() {
                 Ok(saved) => {
                     if let Some(saved) = saved.flatten() {
                         lifecycle.restore(now, saved);
