@@ -73,14 +73,20 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
+pub mod middleware;
 mod tls;
 mod transport;
 
+#[cfg(feature = "middleware")]
+pub use middleware::TokenMiddleware;
 pub use transport::{Reqwest, reqwest_builder};
 
 pub use http;
 pub use qb_auth_client::{
-    BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error, TokenProvider,
+    Answered, BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error,
+    MAX_ERROR_BODY, RequestToken, TokenProvider,
 };
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};

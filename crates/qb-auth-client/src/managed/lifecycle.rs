@@ -17,7 +17,6 @@ use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, chec
 use super::hooks::{EventBatch, Hooks, Listener};
 use super::source::SessionSource;
 use crate::Error;
-use crate::transport::Response;
 
 /// What a managed session is built with, besides its client and source.
 #[derive(Clone, Default)]
@@ -141,16 +140,15 @@ impl SharedLifecycle {
     /// Tells the lifecycle what an answer to a request made with `token`
     /// means; returns whether the server rejected the token (so one retry
     /// with a new one makes sense).
-    pub(crate) fn answered(
+    pub(crate) fn answered<B: AsRef<[u8]>>(
         &self,
         token: &SessionToken,
         sent_at: SystemTime,
         now: SystemTime,
-        answer: &Response,
+        answer: &http::Response<B>,
     ) -> bool {
         if answer.status().is_success() {
-            let times = ResponseTimes::from_headers(answer.headers());
-            self.with(|l| l.on_success(sent_at, token, times));
+            self.accepted(token, sent_at, answer.headers());
             return false;
         }
         let rejected = check_status(answer, Operation::Other)
@@ -159,6 +157,18 @@ impl SharedLifecycle {
             self.with(|l| l.on_session_rejected(now, token));
         }
         rejected
+    }
+
+    /// A success answer to a request made with `token`, sent at `sent_at`:
+    /// the session's expiry slides. Only the headers are read.
+    pub(crate) fn accepted(
+        &self,
+        token: &SessionToken,
+        sent_at: SystemTime,
+        headers: &http::HeaderMap,
+    ) {
+        let times = ResponseTimes::from_headers(headers);
+        self.with(|l| l.on_success(sent_at, token, times));
     }
 
     /// Takes the session out (and clears the store), so no caller uses it

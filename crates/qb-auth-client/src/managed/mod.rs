@@ -8,6 +8,7 @@
 mod guard;
 mod hooks;
 mod lifecycle;
+mod observe;
 mod providers;
 mod source;
 
@@ -30,6 +31,7 @@ use crate::{Client, Error, trace};
 use guard::RenewalGuard;
 use lifecycle::{ManagedOptions, SharedLifecycle};
 
+pub use observe::{Answered, MAX_ERROR_BODY, RequestToken};
 #[cfg(feature = "blocking")]
 pub use providers::BlockingTokenProvider;
 #[cfg(feature = "async")]
