@@ -6,7 +6,7 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn main() -> Result<(), tower::BoxError> {
 //! # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
 //! use http_body_util::{BodyExt, Empty};
 //! use hyper_util::client::legacy::Client as HyperClient;
@@ -23,8 +23,7 @@
 //! let hyper = HyperClient::builder(TokioExecutor::new()).build_http::<Empty<bytes::Bytes>>();
 //! let mut service = TokenLayer::new(session).layer(hyper);
 //! let users = http::Request::get(format!("{}/users.json", emulator.base_url())).body(Empty::new())?;
-//! let answer = std::future::poll_fn(|cx| service.poll_ready(cx)).await;
-//! answer?;
+//! std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
 //! let answer = service.call(users).await?;
 //! assert_eq!(answer.status(), 200);
 //! let _users = answer.into_body().collect().await?.to_bytes();

@@ -85,17 +85,6 @@ pub enum Answered {
 impl<M: Mode> ManagedSession<M> {
     /// Whether `uri` is for the client's API host (scheme, host and port):
     /// the only requests a token may go to.
-    ///
-    /// ```
-    /// # use qb_auth_core::{AppCredentials, Endpoint, SecretString};
-    /// # use qb_auth_reqwest::{Client, SessionSource};
-    /// # let app = AppCredentials::new(1, "key", SecretString::from("secret"))?;
-    /// let client = Client::builder().endpoint(Endpoint::parse("https://api.quickblox.com")?).build()?;
-    /// let session = client.managed(SessionSource::application(app)).build()?;
-    /// assert!(session.is_api_uri(&"https://api.quickblox.com:443/users.json".parse()?));
-    /// assert!(!session.is_api_uri(&"https://example.com/users.json".parse()?));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     pub fn is_api_uri(&self, uri: &Uri) -> bool {
         client::same_origin(&self.shared.client.settings.origin, uri)
     }
@@ -137,15 +126,6 @@ impl<M: Mode> ManagedSession<M> {
             Answered::Other
         }
     }
-
-    /// A valid token taken now, for one request.
-    pub(crate) async fn take_token(&self) -> Result<RequestToken, Error> {
-        let token = self.valid_token().await?;
-        Ok(RequestToken {
-            token,
-            taken_at: SystemTime::now(),
-        })
-    }
 }
 
 #[cfg(feature = "async")]
@@ -179,6 +159,10 @@ impl<T: crate::Transport> ManagedSession<crate::Async<T>> {
     /// # }
     /// ```
     pub async fn request_token(&self) -> Result<RequestToken, Error> {
-        self.take_token().await
+        let token = self.valid_token().await?;
+        Ok(RequestToken {
+            token,
+            taken_at: SystemTime::now(),
+        })
     }
 }
