@@ -201,7 +201,10 @@ impl<M: Mode> ManagedSession<M> {
             let now = SystemTime::now();
             match shared.lifecycle.poll_token(now, &mut ask) {
                 TokenAction::Use(token) => return Ok(token),
-                TokenAction::Renew(ticket) => self.renew(ticket).await,
+                // Boxed: a renewal's future holds a whole exchange, and
+                // every caller's future (a middleware's too) would carry
+                // its size on the path that only uses the token.
+                TokenAction::Renew(ticket) => Box::pin(self.renew(ticket)).await,
                 TokenAction::Wait { until } => {
                     shared.client.io.wait(&shared.renewed, seen, until).await;
                 }
