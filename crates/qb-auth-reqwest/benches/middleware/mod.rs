@@ -7,6 +7,7 @@
 
 use std::error::Error;
 
+use qb_auth_core::request::QB_TOKEN;
 use qb_auth_core::{AppCredentials, Endpoint, SecretString};
 use qb_auth_emulator::{Emulator, EmulatorHandle, fixtures};
 use qb_auth_reqwest::{Client, SessionSource, TokenMiddleware};
@@ -99,14 +100,14 @@ impl Stage {
             Way::Plain => self
                 .plain
                 .get(&self.url)
-                .header("QB-Token", &self.token)
+                .header(QB_TOKEN, self.token.as_str())
                 .send()
                 .await
                 .map_err(|e| e.to_string())?,
             Way::NoOp => self
                 .no_op
                 .get(&self.url)
-                .header("QB-Token", &self.token)
+                .header(QB_TOKEN, self.token.as_str())
                 .send()
                 .await
                 .map_err(|e| e.to_string())?,
