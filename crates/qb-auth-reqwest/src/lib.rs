@@ -37,6 +37,15 @@
 //! The operations are documented in [`qb_auth_client::asynchronous`]; the
 //! names here are that crate's types with [`Reqwest`] as the transport.
 //!
+//! ## Your own reqwest calls
+//!
+//! With the `middleware` feature, [`TokenMiddleware`] (for
+//! [reqwest-middleware](https://docs.rs/reqwest-middleware)) puts a managed
+//! session's token on your own requests for the API host, renews it once
+//! for every task when the server says it expired, sends the request again
+//! when it can be copied, and leaves answers streaming: your calls stay as
+//! they are. `examples/axum_backend.rs` is a backend built that way.
+//!
 //! ## HTTP
 //!
 //! [`ClientBuilder`] sets connect and total timeouts, the proxy (from
