@@ -72,10 +72,11 @@
 // Without a front end (`async` or `blocking`) the shared driver has no
 // caller; that build exists only as a dependency of one with a feature on.
 #![cfg_attr(not(any(feature = "async", feature = "blocking")), allow(dead_code))]
-// The docs link both front ends; a build with one or none of them on (only
-// ever a dependency's) has those links dangling. docs.rs builds them all.
+// The docs link both front ends and the tower layer; a build without all of
+// them (only ever a dependency's) has those links dangling. docs.rs builds
+// them all.
 #![cfg_attr(
-    not(all(feature = "async", feature = "blocking")),
+    not(all(feature = "async", feature = "blocking", feature = "tower")),
     allow(rustdoc::broken_intra_doc_links)
 )]
 

@@ -35,9 +35,8 @@
 //!
 //! A request whose answer was "Required session does not exist" is sent
 //! once more, with the new token, when its body type says it can be
-//! ([`ReplayBody`]): [`Full`](http_body_util::Full),
-//! [`Empty`](http_body_util::Empty) and `String` can; a
-//! [`BoxBody`](http_body_util::combinators::BoxBody) or a stream cannot,
+//! ([`ReplayBody`]): [`Full`], [`Empty`] and `String` can; a [`BoxBody`]
+//! or a stream cannot,
 //! and then the answer comes back as it is while the session still renews
 //! for the next request. The copy to send again is taken before the first
 //! send (method, URI, headers, extensions and the body's clone), so a

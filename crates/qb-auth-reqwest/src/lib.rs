@@ -39,7 +39,7 @@
 //!
 //! ## Your own reqwest calls
 //!
-//! With the `middleware` feature, [`TokenMiddleware`] (for
+//! With the `middleware` feature, `TokenMiddleware` (for
 //! [reqwest-middleware](https://docs.rs/reqwest-middleware)) puts a managed
 //! session's token on your own requests for the API host, renews it once
 //! for every task when the server says it expired, sends the request again
