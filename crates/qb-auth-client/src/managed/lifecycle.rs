@@ -8,14 +8,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
-    Ask, AttemptError, NewSession, Policy, RenewalProgress, RenewalTicket, ResponseTimes,
-    SessionLifecycle, TokenAction,
+    Ask, AttemptError, NewSession, Policy, RenewalProgress, RenewalTicket, SessionLifecycle,
+    TokenAction,
 };
 use qb_auth_core::store::SessionStore;
 use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};
 
 use super::hooks::{EventBatch, Hooks, Listener};
 use super::source::SessionSource;
+use super::times::TimesCache;
 use crate::Error;
 
 /// What a managed session is built with, besides its client and source.
@@ -42,6 +43,7 @@ impl fmt::Debug for ManagedOptions {
 pub(crate) struct SharedLifecycle {
     state: Mutex<LockedState>,
     hooks: Hooks,
+    times: TimesCache,
 }
 
 /// What the lock guards: the lifecycle, and the count that orders store
@@ -94,6 +96,7 @@ impl SharedLifecycle {
                 batches: 0,
             }),
             hooks: Hooks::new(options.listeners, options.store),
+            times: TimesCache::default(),
         };
         let batch = shared.lock().take_batch();
         shared.hooks.deliver(batch);
@@ -167,7 +170,7 @@ impl SharedLifecycle {
         sent_at: SystemTime,
         headers: &http::HeaderMap,
     ) {
-        let times = ResponseTimes::from_headers(headers);
+        let times = self.times.read(headers);
         self.with(|l| l.on_success(sent_at, token, times));
     }
 

@@ -11,6 +11,7 @@ mod lifecycle;
 mod observe;
 mod providers;
 mod source;
+mod times;
 
 use std::fmt;
 use std::sync::Arc;
