@@ -94,10 +94,13 @@ impl<T: Transport> TokenMiddleware<T> {
             return (answer, verdict);
         }
         let url = answer.url().clone();
-        let (answer, verdict) = self
-            .session
-            .judge_answer(used, http::Response::<reqwest::Body>::from(answer))
-            .await;
+        // Boxed: only error answers take this path, and every request's
+        // future would otherwise carry its size.
+        let (answer, verdict) = Box::pin(
+            self.session
+                .judge_answer(used, http::Response::<reqwest::Body>::from(answer)),
+        )
+        .await;
         let (mut parts, body) = answer.into_parts();
         // reqwest keeps the answer's URL in an extension it alone can build.
         if let Ok(carrier) = http::Response::builder().url(url).body(()) {
