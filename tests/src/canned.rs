@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -39,6 +39,38 @@ pub enum Reply {
     Close,
     /// Answer nothing and hold the connection for this long.
     Silence(Duration),
+    /// Write `first` (the head and the start of the body), wait until the
+    /// gate opens (at most [`GATE_LIMIT`]), then write `rest` and close: a
+    /// body that streams, its end held back until the test has seen its
+    /// start.
+    Gated {
+        /// Written at once.
+        first: Vec<u8>,
+        /// Opened by the test.
+        gate: Gate,
+        /// Written once the gate is open.
+        rest: Vec<u8>,
+    },
+}
+
+/// The longest a [`Reply::Gated`] waits for its gate.
+pub const GATE_LIMIT: Duration = Duration::from_secs(60);
+
+/// A gate a [`Reply::Gated`] waits on; clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    /// Lets every waiting (and later) reply go on.
+    pub fn open(&self) {
+        *self.0.0.lock().expect("not poisoned") = true;
+        self.0.1.notify_all();
+    }
+
+    fn wait(&self) {
+        let open = self.0.0.lock().expect("not poisoned");
+        let _ = self.0.1.wait_timeout_while(open, GATE_LIMIT, |open| !*open);
+    }
 }
 
 impl Reply {
@@ -55,6 +87,20 @@ impl Reply {
         let mut bytes = head.into_bytes();
         bytes.extend_from_slice(body);
         Self::Raw(bytes)
+    }
+
+    /// A 200 whose body is `first` then, once `gate` opens, `rest`.
+    pub fn gated(first: &[u8], rest: &[u8], gate: &Gate) -> Self {
+        let length = first.len() + rest.len();
+        let mut head =
+            format!("HTTP/1.1 200 Canned\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n")
+                .into_bytes();
+        head.extend_from_slice(first);
+        Self::Gated {
+            first: head,
+            gate: gate.clone(),
+            rest: rest.to_vec(),
+        }
     }
 }
 
@@ -144,6 +190,13 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler) {
         }
         Reply::Close => {}
         Reply::Silence(hold) => std::thread::sleep(hold),
+        Reply::Gated { first, gate, rest } => {
+            let _ = stream.write_all(&first);
+            let _ = stream.flush();
+            gate.wait();
+            let _ = stream.write_all(&rest);
+            let _ = stream.flush();
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod fixtures;
 pub mod load;
 pub mod over_reqwest;
 pub mod over_ureq;
+pub mod side;
 
 pub use adapter::{Adapter, Answer, Events, Managed, ManagedOptions, Options, Source, test_policy};
 pub use failure::{Failure, TransportKind};

@@ -42,6 +42,7 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-core/src/request/account.rs: account_settings",
     "crates/qb-auth-core/src/request/authorize.rs: authorize",
     "crates/qb-auth-core/src/request/authorize.rs: authorize_api_key",
+    "crates/qb-auth-core/src/request/authorize.rs: authorize_headers",
     "crates/qb-auth-core/src/response/mod.rs: parse_session",
     "crates/qb-auth-core/src/response/mod.rs: parse_user",
     "crates/qb-auth-core/src/response/mod.rs: parse_account_settings",
@@ -69,6 +70,8 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/asynchronous.rs: ManagedSession::login",
     "crates/qb-auth-client/src/asynchronous.rs: ClientBuilder::build_for_account",
     "crates/qb-auth-client/src/asynchronous.rs: ApiKeyClient::send",
+    "crates/qb-auth-client/src/managed/observe.rs: ManagedSession::request_token",
+    "crates/qb-auth-client/src/tower.rs: //!",
     "crates/qb-auth-client/src/managed/providers.rs: blocking::BlockingTokenProvider",
     "crates/qb-auth-client/src/blocking.rs: Client::create_session",
     "crates/qb-auth-client/src/blocking.rs: Client::get_session",
@@ -80,6 +83,7 @@ const ENTRY_POINTS: &[&str] = &[
     // The transports.
     "crates/qb-auth-reqwest/src/lib.rs: //!",
     "crates/qb-auth-reqwest/src/transport.rs: reqwest_builder",
+    "crates/qb-auth-reqwest/src/middleware.rs: TokenMiddleware",
     "crates/qb-auth-ureq/src/lib.rs: //!",
     // The emulator: starting it, and each knob a test turns.
     "crates/qb-auth-emulator/src/lib.rs: //!",

@@ -1,6 +1,7 @@
 //! Project automation. `cargo xtask bench` measures the sans-IO core beside
 //! its floor (timed interleaved, `crates/qb-auth-core/benches/`) and the clients
-//! end to end against the emulator on loopback, prints one table per part
+//! end to end against the emulator on loopback, and a request through reqwest
+//! with and without `TokenMiddleware` (`middleware_bench.rs`), prints one table per part
 //! with PASS or MISS for each target of issue 7, and with `--record` writes
 //! the results into `docs/benchmarks.md`. `cargo xtask docs` checks that
 //! every public item of the library crates is documented and every entry
@@ -16,6 +17,7 @@ mod e2e;
 mod js_sdk;
 mod machine;
 mod man;
+mod middleware_bench;
 mod record;
 mod report;
 mod scratch;
@@ -71,6 +73,9 @@ struct BenchArgs {
     /// Skip the official JavaScript SDK baseline (it needs node and npm).
     #[arg(long)]
     skip_js: bool,
+    /// Skip the middleware part (reqwest with and without TokenMiddleware).
+    #[arg(long)]
+    skip_middleware: bool,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +157,9 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     if !args.skip_e2e {
         e2e::build(&root)?;
     }
+    if !args.skip_middleware {
+        middleware_bench::build(&root)?;
+    }
     let js_sdk = if args.skip_js || (args.skip_core && args.skip_e2e) {
         None
     } else {
@@ -178,6 +186,11 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     } else {
         Some(e2e::run_release(&root, args.quick, js_sdk.as_ref())?)
     };
+    let middleware = if args.skip_middleware {
+        None
+    } else {
+        Some(middleware_bench::run(&root, args.quick)?)
+    };
     let elapsed = started.elapsed();
 
     let measured = report::Measured {
@@ -185,9 +198,18 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         e2e: end_to_end.as_ref(),
         js_local: js_local.as_ref(),
     };
-    let verdicts = targets::evaluate(&measured);
+    let mut verdicts = targets::evaluate(&measured);
     let text = report::text(&measured, &verdicts);
     println!("\n{text}");
+    if let Some(middleware) = &middleware {
+        let middleware_verdicts = middleware.verdicts();
+        println!("{}", middleware.text());
+        for verdict in &middleware_verdicts {
+            let mark = if verdict.pass { "PASS" } else { "MISS" };
+            println!("{mark}  {}: {}", verdict.target, verdict.measured);
+        }
+        verdicts.extend(middleware_verdicts);
+    }
     println!(
         "measured in {:.0} s{}",
         elapsed.as_secs_f64(),

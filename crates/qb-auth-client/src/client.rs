@@ -184,20 +184,31 @@ impl<M> fmt::Debug for Client<M> {
 /// Scheme, host and port, with the scheme's default port filled in.
 fn origin_parts(uri: &Uri) -> Option<(&str, &str, u16)> {
     let scheme = uri.scheme_str()?;
-    let port = uri.port_u16().or(match scheme {
+    Some((
+        scheme,
+        uri.host()?,
+        port_or_default(scheme, uri.port_u16())?,
+    ))
+}
+
+fn port_or_default(scheme: &str, port: Option<u16>) -> Option<u16> {
+    port.or(match scheme {
         "https" => Some(443),
         "http" => Some(80),
         _ => None,
-    })?;
-    Some((scheme, uri.host()?, port))
+    })
 }
 
 /// Compared in place, without allocating: this runs on every managed request.
-fn same_origin(own: &Uri, request: &Uri) -> bool {
-    match (origin_parts(own), origin_parts(request)) {
-        (Some((s1, h1, p1)), Some((s2, h2, p2))) => {
-            s1 == s2 && p1 == p2 && h1.eq_ignore_ascii_case(h2)
-        }
+pub(crate) fn same_origin(own: &Uri, request: &Uri) -> bool {
+    origin_parts(request).is_some_and(|(s, h, p)| is_origin(own, s, h, Some(p)))
+}
+
+/// Whether `scheme`, `host` and `port` (the scheme's default when `None`)
+/// are `own`'s origin: for URLs of other HTTP clients' types (middleware).
+pub(crate) fn is_origin(own: &Uri, scheme: &str, host: &str, port: Option<u16>) -> bool {
+    match (origin_parts(own), port_or_default(scheme, port)) {
+        (Some((s1, h1, p1)), Some(p2)) => s1 == scheme && p1 == p2 && h1.eq_ignore_ascii_case(host),
         _ => false,
     }
 }

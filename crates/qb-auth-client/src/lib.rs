@@ -63,6 +63,10 @@
 //! - `async`: the async front end ([`Async`], [`TokenProvider`]).
 //! - `blocking`: the blocking front end ([`Blocking`],
 //!   [`BlockingTokenProvider`]).
+//! - `tower`: [`tower::TokenLayer`], the session's token on the requests of
+//!   any tower HTTP client service (hyper-util's legacy client, say).
+//! - `http-body`: [`AnswerBody`] and [`ManagedSession::judge_answer`], for a
+//!   middleware of your own over another HTTP client (on with `tower`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -70,14 +74,17 @@
 // Without a front end (`async` or `blocking`) the shared driver has no
 // caller; that build exists only as a dependency of one with a feature on.
 #![cfg_attr(not(any(feature = "async", feature = "blocking")), allow(dead_code))]
-// The docs link both front ends; a build with one or none of them on (only
-// ever a dependency's) has those links dangling. docs.rs builds them all.
+// The docs link both front ends and the tower layer; a build without all of
+// them (only ever a dependency's) has those links dangling. docs.rs builds
+// them all.
 #![cfg_attr(
-    not(all(feature = "async", feature = "blocking")),
+    not(all(feature = "async", feature = "blocking", feature = "tower")),
     allow(rustdoc::broken_intra_doc_links)
 )]
 
 mod aliases;
+#[cfg(feature = "http-body")]
+mod answer_body;
 mod api_key;
 mod builder;
 mod call;
@@ -97,7 +104,13 @@ pub mod asynchronous;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
+#[cfg(feature = "http-body")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http-body")))]
+pub use answer_body::AnswerBody;
 pub use api_key::ApiKeyClient;
 #[cfg(feature = "async")]
 pub use asynchronous::AsyncClient;
@@ -112,9 +125,11 @@ pub use error::Error;
 pub use http;
 #[cfg(feature = "blocking")]
 pub use managed::BlockingTokenProvider;
+pub use managed::{
+    Answered, MAX_ERROR_BODY, ManagedSession, ManagedSessionBuilder, RequestToken, SessionSource,
+};
 #[cfg(feature = "async")]
 pub use managed::{BoxFuture, TokenProvider};
-pub use managed::{ManagedSession, ManagedSessionBuilder, SessionSource};
 pub use mode::{Async, Blocking, Mode};
 pub use qb_auth_core;
 pub use store::FileStore;

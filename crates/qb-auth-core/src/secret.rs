@@ -2,6 +2,7 @@
 //! purpose.
 
 use std::fmt;
+use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -20,13 +21,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(format!("{token:?}"), "SessionToken([REDACTED])");
 /// assert_eq!(token.expose(), "c56f382b402fb482086db956064592d3cd012bba");
 /// ```
+// Shared, not copied: a managed session hands its token to every request
+// (a middleware's too), and a copy would be an allocation each time. The
+// text is wiped when the last holder drops it.
 #[derive(Clone)]
-pub struct SessionToken(SecretString);
+pub struct SessionToken(Arc<SecretString>);
 
 impl SessionToken {
     /// Wraps a token string.
     pub fn new(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
+        Self(Arc::new(SecretString::from(token.into())))
     }
 
     /// The token text, for the `QB-Token` header or for storage.

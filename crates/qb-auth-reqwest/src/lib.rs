@@ -37,6 +37,15 @@
 //! The operations are documented in [`qb_auth_client::asynchronous`]; the
 //! names here are that crate's types with [`Reqwest`] as the transport.
 //!
+//! ## Your own reqwest calls
+//!
+//! With the `middleware` feature, `TokenMiddleware` (for
+//! [reqwest-middleware](https://docs.rs/reqwest-middleware)) puts a managed
+//! session's token on your own requests for the API host, renews it once
+//! for every task when the server says it expired, sends the request again
+//! when it can be copied, and leaves answers streaming: your calls stay as
+//! they are. `examples/axum_backend.rs` is a backend built that way.
+//!
 //! ## HTTP
 //!
 //! [`ClientBuilder`] sets connect and total timeouts, the proxy (from
@@ -73,15 +82,20 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
+pub mod middleware;
 mod tls;
 mod transport;
 
+#[cfg(feature = "middleware")]
+pub use middleware::TokenMiddleware;
 pub use transport::{Reqwest, reqwest_builder};
 
 pub use http;
 pub use qb_auth_client::{
-    BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error, FileStore,
-    TokenProvider,
+    Answered, BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error,
+    FileStore, MAX_ERROR_BODY, RequestToken, TokenProvider,
 };
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};

@@ -9,15 +9,15 @@ use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, NewSession, Policy, RenewalProgress, RenewalTicket,
-    ResponseTimes, SessionLifecycle, TokenAction,
+    SessionLifecycle, TokenAction,
 };
 use qb_auth_core::store::SessionStore;
 use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};
 
 use super::hooks::{EventBatch, Hooks, Listener};
 use super::source::SessionSource;
+use super::times::TimesCache;
 use crate::Error;
-use crate::transport::Response;
 
 /// What a managed session is built with, besides its client and source.
 #[derive(Clone, Default)]
@@ -43,6 +43,7 @@ impl fmt::Debug for ManagedOptions {
 pub(crate) struct SharedLifecycle {
     state: Mutex<LockedState>,
     hooks: Hooks,
+    times: TimesCache,
 }
 
 /// What the lock guards: the lifecycle, and the count that orders store
@@ -107,6 +108,7 @@ impl SharedLifecycle {
                 batches: 0,
             }),
             hooks: Hooks::new(options.listeners, options.store),
+            times: TimesCache::default(),
         };
         let mut batch = shared.lock().take_batch();
         batch.events.splice(0..0, ignored);
@@ -154,16 +156,15 @@ impl SharedLifecycle {
     /// Tells the lifecycle what an answer to a request made with `token`
     /// means; returns whether the server rejected the token (so one retry
     /// with a new one makes sense).
-    pub(crate) fn answered(
+    pub(crate) fn answered<B: AsRef<[u8]>>(
         &self,
         token: &SessionToken,
         sent_at: SystemTime,
         now: SystemTime,
-        answer: &Response,
+        answer: &http::Response<B>,
     ) -> bool {
         if answer.status().is_success() {
-            let times = ResponseTimes::from_headers(answer.headers());
-            self.with(|l| l.on_success(sent_at, token, times));
+            self.accepted(token, sent_at, answer.headers());
             return false;
         }
         let rejected = check_status(answer, Operation::Other)
@@ -172,6 +173,18 @@ impl SharedLifecycle {
             self.with(|l| l.on_session_rejected(now, token));
         }
         rejected
+    }
+
+    /// A success answer to a request made with `token`, sent at `sent_at`:
+    /// the session's expiry slides. Only the headers are read.
+    pub(crate) fn accepted(
+        &self,
+        token: &SessionToken,
+        sent_at: SystemTime,
+        headers: &http::HeaderMap,
+    ) {
+        let times = self.times.read(headers);
+        self.with(|l| l.on_success(sent_at, token, times));
     }
 
     /// Takes the session out (and clears the store), so no caller uses it

@@ -9,8 +9,10 @@ mod guard;
 mod hooks;
 mod identity;
 mod lifecycle;
+mod observe;
 mod providers;
 mod source;
+mod times;
 
 use std::fmt;
 use std::sync::Arc;
@@ -31,6 +33,7 @@ use crate::{Client, Error, trace};
 use guard::RenewalGuard;
 use lifecycle::{ManagedOptions, SharedLifecycle};
 
+pub use observe::{Answered, MAX_ERROR_BODY, RequestToken};
 #[cfg(feature = "blocking")]
 pub use providers::BlockingTokenProvider;
 #[cfg(feature = "async")]
@@ -240,7 +243,10 @@ impl<M: Mode> ManagedSession<M> {
             let now = SystemTime::now();
             match shared.lifecycle.poll_token(now, &mut ask) {
                 TokenAction::Use(token) => return Ok(token),
-                TokenAction::Renew(ticket) => self.renew(ticket).await,
+                // Boxed: a renewal's future holds a whole exchange, and
+                // every caller's future (a middleware's too) would carry
+                // its size on the path that only uses the token.
+                TokenAction::Renew(ticket) => Box::pin(self.renew(ticket)).await,
                 TokenAction::Wait { until } => {
                     shared.client.io.wait(&shared.renewed, seen, until).await;
                 }

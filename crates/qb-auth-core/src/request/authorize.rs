@@ -26,8 +26,29 @@ pub fn authorize<B>(
     request: &mut http::Request<B>,
     token: &SessionToken,
 ) -> Result<(), BuildError> {
+    authorize_headers(request.headers_mut(), token)
+}
+
+/// [`authorize`] for the headers of a request of another HTTP client's
+/// type (a `reqwest::Request`, say): the same header, the same removals.
+///
+/// ```
+/// use qb_auth_core::request::authorize_headers;
+/// use qb_auth_core::SessionToken;
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("authorization", "ApiKey k".parse()?);
+/// authorize_headers(&mut headers, &SessionToken::new("abc"))?;
+/// assert_eq!(headers["qb-token"], "abc");
+/// assert!(headers["qb-token"].is_sensitive());
+/// assert!(!headers.contains_key("authorization"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn authorize_headers(
+    headers: &mut http::HeaderMap,
+    token: &SessionToken,
+) -> Result<(), BuildError> {
     let value = sensitive_value(token.expose(), "session token")?;
-    let headers = request.headers_mut();
     headers.remove(AUTHORIZATION);
     headers.remove(ON_BEHALF_OF);
     headers.insert(QB_TOKEN, value);

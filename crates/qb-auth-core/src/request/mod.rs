@@ -10,7 +10,7 @@ mod create_session;
 mod session_token;
 
 pub use account::account_settings;
-pub use authorize::{ApiKey, authorize, authorize_api_key};
+pub use authorize::{ApiKey, authorize, authorize_api_key, authorize_headers};
 pub use body::{Body, BodyFormat};
 pub use create_session::{CreateSession, SignedRequest};
 pub use session_token::{destroy_session, get_session, login, logout};

@@ -1,0 +1,72 @@
+//! Time per request with and without `TokenMiddleware` (token valid,
+//! nothing to renew), interleaved: each round sends a batch one way, then
+//! a batch the other (the order alternating), so load that slows one slows
+//! the other. Prints for `cargo xtask bench`:
+//! `time <id> <median ns per request> <median ns of the plain request> <median ratio> <rounds>`,
+//! for `token` (TokenMiddleware) and `no_op` (an empty middleware), each
+//! against plain reqwest.
+
+#![forbid(unsafe_code)]
+
+mod middleware;
+
+use std::time::Instant;
+
+use middleware::{Stage, Way, client_runtime};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (mut rounds, mut batch) = (101usize, 200usize);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--rounds" => rounds = args.next().ok_or("--rounds N")?.parse()?,
+            "--batch" => batch = args.next().ok_or("--batch N")?.parse()?,
+            _ => {} // `cargo bench` passes `--bench`
+        }
+    }
+    let runtime = client_runtime()?;
+    let stage = Stage::new(&runtime)?;
+    runtime.block_on(async {
+        // Warm: connections open, the session's lifecycle settled.
+        for way in [Way::Plain, Way::NoOp, Way::Token] {
+            for _ in 0..batch {
+                stage.send(way).await?;
+            }
+        }
+        for (id, way) in [("token", Way::Token), ("no_op", Way::NoOp)] {
+            let (mut ours, mut plain, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            for round in 0..rounds {
+                let order = if round % 2 == 0 {
+                    [way, Way::Plain]
+                } else {
+                    [Way::Plain, way]
+                };
+                let mut ns = [0.0; 2];
+                for which in order {
+                    let started = Instant::now();
+                    for _ in 0..batch {
+                        stage.send(which).await?;
+                    }
+                    let per = started.elapsed().as_nanos() as f64 / batch as f64;
+                    ns[usize::from(which == Way::Plain)] = per;
+                }
+                ours.push(ns[0]);
+                plain.push(ns[1]);
+                ratios.push(ns[0] / ns[1]);
+            }
+            println!(
+                "time\t{id}\t{:.0}\t{:.0}\t{:.4}\t{rounds}",
+                median(&mut ours),
+                median(&mut plain),
+                median(&mut ratios)
+            );
+        }
+        Ok::<_, String>(())
+    })?;
+    Ok(())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}

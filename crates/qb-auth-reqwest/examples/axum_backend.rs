@@ -1,0 +1,268 @@
+//! An axum backend with QuickBlox behind it, to copy:
+//!
+//! - one managed application session, shared by every handler through the
+//!   state and renewed once however many requests need it;
+//! - `GET /users`: a QuickBlox call made with the backend's own reqwest
+//!   client, the token put on by `TokenMiddleware`, the answer streamed
+//!   back;
+//! - `POST /mint`: a user session minted for a mobile app, which gets a
+//!   token and never the auth secret (the token-provider pattern).
+//!
+//! ```sh
+//! # Against the embedded emulator (nothing to set up):
+//! cargo run -p qb-auth-reqwest --features middleware --example axum_backend
+//! # Against QuickBlox:
+//! QB_API=https://api.quickblox.com QB_APP_ID=... QB_AUTH_KEY=... QB_AUTH_SECRET=... \
+//!     cargo run -p qb-auth-reqwest --features middleware --example axum_backend
+//! # On the emulator and a free port: call both handlers, exit non-zero on
+//! # failure (CI runs this):
+//! cargo run -p qb-auth-reqwest --features middleware --example axum_backend -- --self-check
+//! ```
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Json, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use qb_auth_reqwest::qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+use qb_auth_reqwest::{Client, SessionSource, TokenMiddleware, reqwest_builder};
+use reqwest_middleware::ClientWithMiddleware;
+use serde::{Deserialize, Serialize};
+
+/// What every handler shares.
+#[derive(Clone)]
+struct Backend {
+    /// The QuickBlox API host, such as `https://api.quickblox.com`.
+    api: String,
+    /// The backend's own reqwest client, with the managed session's token
+    /// on every request for the API host.
+    quickblox: ClientWithMiddleware,
+    /// For one-shot calls: minting user sessions.
+    client: Client,
+    app: Arc<AppCredentials>,
+}
+
+/// `GET /users`: QuickBlox's user list, through the middleware.
+async fn users(State(backend): State<Backend>) -> Response {
+    let url = format!("{}/users.json", backend.api);
+    match backend.quickblox.get(url).send().await {
+        Ok(answer) => {
+            // Status, content type and a body that streams through.
+            let status = answer.status();
+            let content_type = answer.headers().get(reqwest::header::CONTENT_TYPE).cloned();
+            let body = Body::new(http::Response::<reqwest::Body>::from(answer).into_body());
+            let mut response = (status, body).into_response();
+            if let Some(content_type) = content_type {
+                response
+                    .headers_mut()
+                    .insert(reqwest::header::CONTENT_TYPE, content_type);
+            }
+            response
+        }
+        Err(err) => (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
+    }
+}
+
+/// What a mobile app sends to get a session. A real backend knows its
+/// user already (its own login, a cookie) and looks up their QuickBlox
+/// credentials; the demo takes them from the request.
+#[derive(Deserialize, Serialize)]
+struct MintRequest {
+    login: String,
+    password: String,
+}
+
+/// What it gets back: a token for QuickBlox, and who it is for.
+#[derive(Deserialize, Serialize)]
+struct Minted {
+    token: String,
+    user_id: Option<u64>,
+}
+
+/// `POST /mint`: a user session for the mobile app.
+async fn mint(
+    State(backend): State<Backend>,
+    Json(request): Json<MintRequest>,
+) -> Result<Json<Minted>, (StatusCode, String)> {
+    let identity = Identity::login(request.login, request.password)
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+    let session = backend
+        .client
+        .create_session(&backend.app, &identity)
+        .await
+        .map_err(|e| {
+            let status = match e.status().map(|s| s.as_u16()) {
+                Some(401) => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            (status, e.to_string())
+        })?;
+    Ok(Json(Minted {
+        token: session.token.expose().to_owned(),
+        user_id: session.user(),
+    }))
+}
+
+/// QuickBlox from `QB_API`, `QB_APP_ID`, `QB_AUTH_KEY` and
+/// `QB_AUTH_SECRET`, if `QB_API` is set.
+fn quickblox_from_env() -> Result<Option<(String, AppCredentials)>, Box<dyn Error>> {
+    let Ok(api) = std::env::var("QB_API") else {
+        return Ok(None);
+    };
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+    let app = AppCredentials::new(
+        var("QB_APP_ID")?.parse()?,
+        var("QB_AUTH_KEY")?,
+        SecretString::from(var("QB_AUTH_SECRET")?),
+    )?;
+    Ok(Some((api, app)))
+}
+
+fn router(backend: Backend) -> Router {
+    Router::new()
+        .route("/users", get(users))
+        .route("/mint", post(mint))
+        .with_state(backend)
+}
+
+async fn run(self_check: bool) -> Result<(), Box<dyn Error>> {
+    // Without QuickBlox settings, the embedded emulator with its demo
+    // application and users (kept alive until the end of `run`).
+    let mut emulator = None;
+    // The self-check knows the emulator's users only.
+    let quickblox = if self_check {
+        None
+    } else {
+        quickblox_from_env()?
+    };
+    let (api, app) = match quickblox {
+        Some(quickblox) => quickblox,
+        None => {
+            let started = qb_auth_emulator::Emulator::with_demo_fixtures()
+                .start()
+                .await?;
+            let api = started.base_url().to_owned();
+            emulator = Some(started);
+            let app = AppCredentials::new(
+                qb_auth_emulator::fixtures::APP_ID,
+                qb_auth_emulator::fixtures::AUTH_KEY,
+                SecretString::from(qb_auth_emulator::fixtures::AUTH_SECRET),
+            )?;
+            (api, app)
+        }
+    };
+
+    let client = Client::builder().endpoint(Endpoint::parse(&api)?).build()?;
+    let session = client
+        .managed(SessionSource::application(app.clone()))
+        .build()?;
+    let quickblox = reqwest_middleware::ClientBuilder::new(reqwest_builder()?.build()?)
+        .with(TokenMiddleware::new(session))
+        .build();
+    let backend = Backend {
+        api,
+        quickblox,
+        client,
+        app: Arc::new(app),
+    };
+
+    let address = if self_check {
+        "127.0.0.1:0"
+    } else {
+        "127.0.0.1:3000"
+    };
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    if !self_check {
+        println!("listening on {base}: GET /users, POST /mint");
+        axum::serve(listener, router(backend)).await?;
+        return Ok(());
+    }
+    let server = tokio::spawn(async move { axum::serve(listener, router(backend)).await });
+    let checked = check(&base).await;
+    server.abort();
+    drop(emulator);
+    checked
+}
+
+/// Calls both handlers as a mobile app and a web page would.
+async fn check(base: &str) -> Result<(), Box<dyn Error>> {
+    let http = reqwest::Client::new();
+
+    let users = http.get(format!("{base}/users")).send().await?;
+    if users.status() != StatusCode::OK {
+        return Err(format!("GET /users answered {}", users.status()).into());
+    }
+    let body = users.text().await?;
+    if body.is_empty() {
+        return Err("GET /users answered an empty body".into());
+    }
+    println!("GET /users: 200, {} bytes", body.len());
+
+    let alice = MintRequest {
+        login: qb_auth_emulator::fixtures::ALICE_LOGIN.to_owned(),
+        password: qb_auth_emulator::fixtures::ALICE_PASSWORD.to_owned(),
+    };
+    let minted = post_json(&http, &format!("{base}/mint"), &alice).await?;
+    if minted.status() != StatusCode::OK {
+        return Err(format!("POST /mint answered {}", minted.status()).into());
+    }
+    let minted: Minted = serde_json::from_slice(&minted.bytes().await?)?;
+    if minted.user_id != Some(qb_auth_emulator::fixtures::ALICE_ID) || minted.token.is_empty() {
+        return Err(format!("POST /mint minted for {:?}", minted.user_id).into());
+    }
+    println!(
+        "POST /mint: a user session for user {}",
+        qb_auth_emulator::fixtures::ALICE_ID
+    );
+
+    let wrong = MintRequest {
+        login: alice.login,
+        password: "not the password".to_owned(),
+    };
+    let refused = post_json(&http, &format!("{base}/mint"), &wrong).await?;
+    if refused.status() != StatusCode::UNAUTHORIZED {
+        return Err(format!(
+            "POST /mint with a wrong password answered {}",
+            refused.status()
+        )
+        .into());
+    }
+    println!("POST /mint with a wrong password: 401");
+    Ok(())
+}
+
+async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    body: &MintRequest,
+) -> Result<reqwest::Response, Box<dyn Error>> {
+    Ok(http
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(body)?)
+        .send()
+        .await?)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let self_check = std::env::args().any(|arg| arg == "--self-check");
+    match run(self_check).await {
+        Ok(()) => {
+            if self_check {
+                println!("self-check passed");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("axum_backend: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

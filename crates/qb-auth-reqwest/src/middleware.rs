@@ -1,0 +1,206 @@
+//! A [`reqwest_middleware`] middleware that puts a managed session's token
+//! on your own reqwest calls to the QuickBlox API.
+//!
+//! Requests for the session's API host (scheme, host and port) get
+//! `QB-Token`; requests for any other host pass through untouched, and
+//! their answers are not looked at. After "Required session does not
+//! exist" the session renews (once, however many tasks share it) and the
+//! request is sent once more if reqwest can copy it
+//! ([`reqwest::Request::try_clone`]: not for a streaming body, which is
+//! sent once; its answer comes back and the next request gets a new
+//! token). The copy is taken before the first send.
+//!
+//! A success's body is never read: it streams to you as it comes. An
+//! error's body is read up to [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY)
+//! bytes to classify it, then handed back with every byte.
+
+use std::fmt;
+
+use http::Extensions;
+use qb_auth_client::{Answered, Async, RequestToken, Transport};
+use reqwest::ResponseBuilderExt;
+use reqwest_middleware::{Error as MiddlewareError, Middleware, Next};
+
+use crate::Reqwest;
+
+/// Puts a managed session's token on the requests for its API host; add it
+/// to a [`reqwest_middleware::ClientBuilder`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+/// # let api = emulator.base_url().to_owned();
+/// use qb_auth_reqwest::qb_auth_core::{AppCredentials, Endpoint, SecretString};
+/// use qb_auth_reqwest::{Client, SessionSource, TokenMiddleware};
+///
+/// let client = Client::builder().endpoint(Endpoint::parse(&api)?).build()?;
+/// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+/// let session = client.managed(SessionSource::application(app)).build()?;
+///
+/// let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(TokenMiddleware::new(session))
+///     .build();
+/// let users = http.get(format!("{api}/users.json")).send().await?;
+/// assert_eq!(users.status(), 200);
+/// # Ok(())
+/// # }
+/// ```
+pub struct TokenMiddleware<T: Transport = Reqwest> {
+    session: qb_auth_client::ManagedSession<Async<T>>,
+}
+
+impl<T: Transport> TokenMiddleware<T> {
+    /// A middleware that authorizes with `session`'s token (shared with
+    /// every other user of that session).
+    pub fn new(session: qb_auth_client::ManagedSession<Async<T>>) -> Self {
+        Self { session }
+    }
+
+    /// Whether `url` is for the session's API host.
+    fn is_api_url(&self, url: &reqwest::Url) -> bool {
+        url.host_str()
+            .is_some_and(|host| self.session.is_api_origin(url.scheme(), host, url.port()))
+    }
+
+    /// Sends `request` with a token and judges the answer.
+    async fn send(
+        &self,
+        mut request: reqwest::Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<(reqwest::Response, Answered)> {
+        let used = self
+            .session
+            .request_token()
+            .await
+            .map_err(MiddlewareError::middleware)?;
+        used.authorize(request.headers_mut())
+            .map_err(MiddlewareError::middleware)?;
+        let answer = next.run(request, extensions).await?;
+        Ok(self.judge(&used, answer).await)
+    }
+
+    /// Tells the session what `answer` means; reads an error's body
+    /// (bounded) and puts it back.
+    async fn judge(
+        &self,
+        used: &RequestToken,
+        answer: reqwest::Response,
+    ) -> (reqwest::Response, Answered) {
+        let status = answer.status();
+        if !RequestToken::needs_body(status) {
+            let verdict = self.session.answered(used, status, answer.headers(), &[]);
+            return (answer, verdict);
+        }
+        let url = answer.url().clone();
+        // Boxed: only error answers take this path, and every request's
+        // future would otherwise carry its size.
+        let (answer, verdict) = Box::pin(
+            self.session
+                .judge_answer(used, http::Response::<reqwest::Body>::from(answer)),
+        )
+        .await;
+        let (mut parts, body) = answer.into_parts();
+        // reqwest keeps the answer's URL in an extension it alone can build.
+        if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+            parts.extensions.extend(carrier.into_parts().0.extensions);
+        }
+        let body = reqwest::Body::wrap(body);
+        (http::Response::from_parts(parts, body).into(), verdict)
+    }
+}
+
+impl<T: Transport> Clone for TokenMiddleware<T> {
+    fn clone(&self) -> Self {
+        Self {
+            session: self.session.clone(),
+        }
+    }
+}
+
+impl<T: Transport> fmt::Debug for TokenMiddleware<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenMiddleware")
+            .field("session", &self.session)
+            .finish()
+    }
+}
+
+/// A copy of `request` to send again, if it can be sent again. Without a
+/// body it is copied here: `Request::try_clone` also sets the per-request
+/// timeout when there is none, which costs three allocations (it lives in
+/// the request's private extensions, which hold nothing else in reqwest
+/// 0.13). With a body, `try_clone` shares its bytes, or says it is a stream.
+fn replay_of(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
+}
+
+#[async_trait::async_trait]
+impl<T: Transport> Middleware for TokenMiddleware<T> {
+    async fn handle(
+        &self,
+        request: reqwest::Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        if !self.is_api_url(request.url()) {
+            return next.run(request, extensions).await;
+        }
+        // Before the token goes in: the copy gets the token of its own send.
+        let again = replay_of(&request);
+        let (answer, verdict) = self.send(request, extensions, next.clone()).await?;
+        match (verdict, again) {
+            (Answered::SessionRejected, Some(again)) => {
+                drop(answer);
+                Ok(self.send(again, extensions, next).await?.0)
+            }
+            _ => Ok(answer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn request(body: Option<reqwest::Body>) -> reqwest::Request {
+        let url = "http://127.0.0.1:1/users.json?page=2".parse().unwrap();
+        let mut request = reqwest::Request::new(reqwest::Method::PUT, url);
+        request.headers_mut().insert("x-mine", "1".parse().unwrap());
+        *request.timeout_mut() = Some(Duration::from_secs(7));
+        *request.version_mut() = http::Version::HTTP_11;
+        *request.body_mut() = body;
+        request
+    }
+
+    #[test]
+    fn a_copy_keeps_everything_but_a_stream() {
+        for body in [None, Some(reqwest::Body::from("a=1"))] {
+            let original = request(body);
+            let copy = replay_of(&original).expect("a copy");
+            assert_eq!(copy.method(), original.method());
+            assert_eq!(copy.url(), original.url());
+            assert_eq!(copy.headers(), original.headers());
+            assert_eq!(copy.version(), original.version());
+            assert_eq!(copy.timeout(), Some(&Duration::from_secs(7)));
+            assert_eq!(
+                copy.body().and_then(reqwest::Body::as_bytes),
+                original.body().and_then(reqwest::Body::as_bytes)
+            );
+        }
+        let stream = request(Some(reqwest::Body::wrap(String::from("a=1"))));
+        assert!(replay_of(&stream).is_none());
+    }
+}

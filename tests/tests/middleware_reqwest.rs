@@ -1,0 +1,218 @@
+//! `TokenMiddleware` in a reqwest-middleware client, against the emulator
+//! and servers beside it: one renewal for many requests across an expiry,
+//! no token for other hosts, a streaming body sent once, a success's body
+//! left streaming, and no token in `Debug`.
+
+use std::sync::Arc;
+
+use qb_auth_core::Endpoint;
+use qb_auth_reqwest::{Client, ManagedSession, SessionSource, TokenMiddleware};
+use qb_auth_tests::bounded;
+use qb_auth_tests::canned::Gate;
+use qb_auth_tests::fixtures::{app, emulator, endpoint};
+use qb_auth_tests::side::{
+    FOREIGN_EXPIRED, STREAM_FIRST, STREAMING_API_TOKEN, foreign_host, stream_rest, streaming_api,
+};
+use reqwest_middleware::ClientWithMiddleware;
+
+const CONCURRENT: usize = 200;
+
+fn managed(endpoint: Endpoint) -> ManagedSession {
+    let client = Client::builder()
+        .endpoint(endpoint)
+        .build()
+        .expect("a client for loopback");
+    client
+        .managed(SessionSource::application(app()))
+        .build()
+        .expect("a managed session")
+}
+
+fn with_middleware(session: &ManagedSession) -> ClientWithMiddleware {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a reqwest client");
+    reqwest_middleware::ClientBuilder::new(http)
+        .with(TokenMiddleware::new(session.clone()))
+        .build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_across_an_expiry_share_one_new_session() {
+    bounded(120, async {
+        let emulator = emulator().await;
+        let session = managed(endpoint(&emulator));
+        let http = Arc::new(with_middleware(&session));
+        let users = format!("{}/users.json", emulator.base_url());
+        let first = http.get(&users).send().await.expect("sent");
+        assert_eq!(first.status(), 200);
+        assert_eq!(emulator.stats().sessions_created, 1);
+
+        emulator.expire_all_sessions();
+        let tasks: Vec<_> = (0..CONCURRENT)
+            .map(|_| {
+                let (http, users) = (Arc::clone(&http), users.clone());
+                tokio::spawn(async move {
+                    let answer = http.get(&users).send().await.expect("sent");
+                    let status = answer.status();
+                    let body = answer.bytes().await.expect("read");
+                    (status, body.len())
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (status, length) = task.await.expect("the task ran");
+            assert_eq!(status, 200, "every request is answered");
+            assert!(length > 0);
+        }
+        let stats = emulator.stats();
+        assert_eq!(stats.sessions_created, 2, "one new session for all");
+        assert!(stats.expired_rejections >= 1, "the expiry was met");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_hosts_get_no_token_and_their_answers_do_not_touch_the_session() {
+    bounded(60, async {
+        let emulator = emulator().await;
+        let foreign = foreign_host();
+        let session = managed(endpoint(&emulator));
+        let http = with_middleware(&session);
+
+        let own = http
+            .get(format!("{}/users.json", emulator.base_url()))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(own.status(), 200, "the API host got the token");
+
+        let plain = http
+            .get(format!("{}/anything", foreign.url()))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(plain.status(), 200);
+        assert_eq!(plain.text().await.expect("read"), "foreign");
+        // "Required session does not exist" from another host: handed back
+        // as it is, and the session is not renewed for it.
+        let expired = http
+            .get(format!("{}/expired", foreign.url()))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(expired.status(), 401);
+        assert_eq!(&expired.bytes().await.expect("read")[..], FOREIGN_EXPIRED);
+        let again = http
+            .get(format!("{}/users.json", emulator.base_url()))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(again.status(), 200);
+
+        let seen = foreign.seen();
+        assert_eq!(seen.len(), 2, "each foreign request was sent once");
+        assert!(seen.iter().all(|s| s.header("qb-token").is_none()));
+        let stats = emulator.stats();
+        assert_eq!(stats.sessions_created, 1);
+        assert_eq!(stats.requests, 3, "one session and two API requests");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_body_is_sent_once_and_the_next_request_renews() {
+    bounded(60, async {
+        let emulator = emulator().await;
+        let session = managed(endpoint(&emulator));
+        let http = with_middleware(&session);
+        let users = format!("{}/users.json", emulator.base_url());
+        assert_eq!(http.get(&users).send().await.expect("sent").status(), 200);
+        emulator.expire_all_sessions();
+        let before = emulator.stats();
+
+        // A body reqwest cannot copy: `Body::wrap` makes it a stream.
+        let body = reqwest::Body::wrap(String::from("login=alice&password=p%40ss"));
+        let login = http
+            .post(format!("{}/login.json", emulator.base_url()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(login.status(), 401);
+        let text = login.text().await.expect("the error's body is handed back");
+        assert!(text.contains("Required session does not exist"), "{text}");
+        let after = emulator.stats();
+        assert_eq!(after.requests, before.requests + 1, "sent once, not again");
+        assert_eq!(after.expired_rejections, before.expired_rejections + 1);
+        assert_eq!(after.sessions_created, before.sessions_created);
+
+        // The next request goes out with a new token at once.
+        assert_eq!(http.get(&users).send().await.expect("sent").status(), 200);
+        let last = emulator.stats();
+        assert_eq!(last.sessions_created, before.sessions_created + 1);
+        assert_eq!(last.expired_rejections, after.expired_rejections);
+        assert_eq!(
+            last.requests,
+            after.requests + 2,
+            "a session, then the request"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_body_streams_through_the_middleware() {
+    bounded(30, async {
+        let gate = Gate::default();
+        let api = streaming_api(&gate);
+        let session = managed(Endpoint::parse(&api.url()).expect("loopback endpoint"));
+        let http = with_middleware(&session);
+
+        // The middleware hands the answer back while the server still holds
+        // the rest of the body: had it buffered, this would wait for the gate.
+        let mut answer = http
+            .get(format!("{}/stream", api.url()))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(answer.status(), 200);
+        let mut body = Vec::new();
+        while body.len() < STREAM_FIRST.len() {
+            let chunk = answer.chunk().await.expect("read").expect("more body");
+            body.extend_from_slice(&chunk);
+        }
+        assert_eq!(body, STREAM_FIRST);
+        gate.open();
+        while let Some(chunk) = answer.chunk().await.expect("read") {
+            body.extend_from_slice(&chunk);
+        }
+        assert_eq!(body[STREAM_FIRST.len()..], stream_rest()[..]);
+
+        let stream = api
+            .seen()
+            .into_iter()
+            .find(|s| s.path == "/stream")
+            .expect("the stream was asked for");
+        assert_eq!(stream.header("qb-token"), Some(STREAMING_API_TOKEN));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_shows_no_token() {
+    bounded(60, async {
+        let emulator = emulator().await;
+        let session = managed(endpoint(&emulator));
+        let token = session.token().await.expect("a token");
+        let middleware = TokenMiddleware::new(session.clone());
+        let used = session.request_token().await.expect("a token");
+        for debug in [format!("{middleware:?}"), format!("{used:?}")] {
+            assert!(!debug.contains(token.expose()), "{debug}");
+            assert!(debug.contains("REDACTED"), "{debug}");
+        }
+    })
+    .await;
+}
