@@ -184,14 +184,21 @@ async fn run(self_check: bool) -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
     let server = tokio::spawn(async move { axum::serve(listener, router(backend)).await });
-    let checked = check(&base).await;
+    let control = emulator.as_ref().map(|e| e.control());
+    let checked = check(&base, control).await;
     server.abort();
     drop(emulator);
     checked
 }
 
-/// Calls both handlers as a mobile app and a web page would.
-async fn check(base: &str) -> Result<(), Box<dyn Error>> {
+/// Calls both handlers as a mobile app and a web page would; minting also
+/// through the faults a real QuickBlox has (a 503, a 429 with
+/// `Retry-After`, a server clock 90 minutes ahead), which the client's
+/// retries absorb.
+async fn check(
+    base: &str,
+    emulator: Option<qb_auth_emulator::EmulatorControl>,
+) -> Result<(), Box<dyn Error>> {
     let http = reqwest::Client::new();
 
     let users = http.get(format!("{base}/users")).send().await?;
@@ -220,6 +227,44 @@ async fn check(base: &str) -> Result<(), Box<dyn Error>> {
         "POST /mint: a user session for user {}",
         qb_auth_emulator::fixtures::ALICE_ID
     );
+
+    if let Some(emulator) = emulator {
+        use qb_auth_emulator::Fault;
+        let faults = [
+            ("a 503", Fault::Status503),
+            (
+                "a 429 with Retry-After: 1",
+                Fault::Status429 {
+                    retry_after_secs: 1,
+                },
+            ),
+        ];
+        for (what, fault) in faults {
+            emulator.fail_next(1, fault);
+            let minted = post_json(&http, &format!("{base}/mint"), &alice).await?;
+            if minted.status() != StatusCode::OK {
+                return Err(
+                    format!("POST /mint through {what} answered {}", minted.status()).into(),
+                );
+            }
+            println!("POST /mint through {what}: 200");
+        }
+        let served = emulator.stats().faults;
+        if (served.status_503, served.status_429) != (1, 1) {
+            return Err("the emulator did not serve the faults".into());
+        }
+        emulator.set_clock_offset(90 * 60);
+        let minted = post_json(&http, &format!("{base}/mint"), &alice).await?;
+        emulator.set_clock_offset(0);
+        if minted.status() != StatusCode::OK || emulator.stats().bad_timestamps != 1 {
+            return Err(format!(
+                "POST /mint with the server clock 90 minutes ahead answered {}",
+                minted.status()
+            )
+            .into());
+        }
+        println!("POST /mint with the server clock 90 minutes ahead: 200 (signed again once)");
+    }
 
     let wrong = MintRequest {
         login: alice.login,
