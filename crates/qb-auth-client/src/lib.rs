@@ -55,6 +55,8 @@
 //! - [`ManagedSession`], [`SessionSource`]: a token kept valid, renewed once
 //!   however many callers ask.
 //! - [`ApiKeyClient`]: server-side requests with an API key.
+//! - [`fleet`]: one session shared by a fleet of processes through a
+//!   store such as Redis (`qb-auth-redis`).
 //! - [`Error`]: the one error every call returns.
 //!
 //! ## Features
@@ -81,6 +83,7 @@ mod builder;
 mod call;
 mod client;
 mod error;
+pub mod fleet;
 mod managed;
 mod mode;
 mod settings;

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
-    Ask, AttemptError, NewSession, Policy, RenewalProgress, RenewalTicket, ResponseTimes,
-    SessionLifecycle, TokenAction,
+    Ask, AttemptError, LifecycleEvent, NewSession, Policy, RenewalProgress, RenewalTicket,
+    ResponseTimes, SessionLifecycle, TokenAction,
 };
 use qb_auth_core::store::SessionStore;
 use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};
@@ -121,6 +121,15 @@ impl SharedLifecycle {
     /// Reads the lifecycle without changing it.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&SessionLifecycle) -> T) -> T {
         f(&self.lock().lifecycle)
+    }
+
+    /// Delivers an event the lifecycle does not queue itself (the shared
+    /// store failing or answering again) to the listeners.
+    pub(crate) fn announce(&self, event: LifecycleEvent) {
+        self.hooks.deliver(EventBatch {
+            events: vec![event],
+            store: None,
+        });
     }
 
     pub(crate) fn poll_token(&self, now: SystemTime, ask: &mut Ask) -> TokenAction {

@@ -24,11 +24,13 @@ use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, authorize};
 use tracing::Instrument;
 
 use crate::call::Call;
+use crate::fleet::{Fleet, FleetConfig};
 use crate::mode::Mode;
 use crate::transport::Response;
 use crate::{Client, Error, trace};
 use guard::RenewalGuard;
-use lifecycle::{ManagedOptions, SharedLifecycle};
+use lifecycle::ManagedOptions;
+pub(crate) use lifecycle::SharedLifecycle;
 
 #[cfg(feature = "blocking")]
 pub use providers::BlockingTokenProvider;
@@ -42,6 +44,7 @@ pub struct ManagedSessionBuilder<M: Mode> {
     client: Client<M>,
     source: SessionSource<M::TokenProvider>,
     options: ManagedOptions,
+    fleet: FleetConfig,
 }
 
 impl<M: Mode> ManagedSessionBuilder<M> {
@@ -50,7 +53,13 @@ impl<M: Mode> ManagedSessionBuilder<M> {
             client,
             source,
             options: ManagedOptions::default(),
+            fleet: FleetConfig::default(),
         }
+    }
+
+    /// The sharing options, for the `fleet` module's builder methods.
+    pub(crate) fn fleet_config(&mut self) -> &mut FleetConfig {
+        &mut self.fleet
     }
 
     /// When to renew and how to retry (the core's defaults otherwise).
@@ -85,6 +94,7 @@ impl<M: Mode> ManagedSessionBuilder<M> {
     /// [`Error::Build`] for a policy that cannot work, [`Error::Store`]
     /// when the store cannot be read.
     pub fn build(self) -> Result<ManagedSession<M>, Error> {
+        let fleet = self.fleet.build(&self.source)?;
         let lifecycle = SharedLifecycle::start(SystemTime::now(), &self.source, self.options)?;
         Ok(ManagedSession {
             shared: Arc::new(Shared {
@@ -92,6 +102,7 @@ impl<M: Mode> ManagedSessionBuilder<M> {
                 client: self.client,
                 lifecycle,
                 renewed: M::Signal::default(),
+                fleet,
             }),
         })
     }
@@ -141,6 +152,8 @@ struct Shared<M: Mode> {
     lifecycle: SharedLifecycle,
     /// Moves on after every renewal result, so waiting callers poll again.
     renewed: M::Signal,
+    /// The fleet this session is shared with, if any.
+    fleet: Option<Fleet>,
 }
 
 impl<M: Mode> Shared<M> {
@@ -247,6 +260,17 @@ impl<M: Mode> ManagedSession<M> {
     }
 
     async fn attempt(&self, ticket: &RenewalTicket) -> Result<NewSession, AttemptError> {
+        match &self.shared.fleet {
+            Some(fleet) => {
+                let create = || self.create(ticket);
+                fleet.renew(&self.shared.lifecycle, ticket, create).await
+            }
+            None => self.create(ticket).await,
+        }
+    }
+
+    /// Creates a session with the server, or asks the token provider.
+    async fn create(&self, ticket: &RenewalTicket) -> Result<NewSession, AttemptError> {
         let client = &self.shared.client;
         match ticket.credentials() {
             Some(credentials) => {
