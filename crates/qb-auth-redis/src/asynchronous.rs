@@ -121,11 +121,7 @@ impl RedisStore {
         }
     }
 
-    async fn connection(&self) -> Result<MultiplexedConnection, SharingError> {
-        let cached = self.slot().clone();
-        if let Some(connection) = cached {
-            return Ok(connection);
-        }
+    async fn connect(&self) -> Result<MultiplexedConnection, SharingError> {
         let timeout = self.options.timeout;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
@@ -141,14 +137,32 @@ impl RedisStore {
         Ok(connection)
     }
 
-    /// Sends `cmd`; a failure drops the connection, so the next call
-    /// connects anew (after a restart of Redis, say).
+    /// Sends `cmd`. A failure drops the connection, so the next call
+    /// connects anew; a kept connection that broke (Redis restarted since)
+    /// is replaced and `cmd` sent once more at once.
     async fn query<T: redis::FromRedisValue>(
         &self,
         what: &str,
         cmd: &redis::Cmd,
     ) -> Result<T, SharingError> {
-        let mut connection = self.connection().await?;
+        let cached = self.slot().clone();
+        if let Some(mut connection) = cached {
+            match tokio::time::timeout(self.options.timeout, cmd.query_async(&mut connection)).await
+            {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(err)) if layout::broken(&err) => {}
+                Ok(Err(err)) => {
+                    *self.slot() = None;
+                    return Err(layout::failed(what, &err));
+                }
+                Err(_) => {
+                    *self.slot() = None;
+                    return Err(layout::timed_out(what, self.options.timeout));
+                }
+            }
+        }
+        *self.slot() = None;
+        let mut connection = self.connect().await?;
         let result = self.bounded(what, cmd.query_async(&mut connection)).await;
         if result.is_err() {
             *self.slot() = None;
@@ -164,19 +178,13 @@ impl RedisStore {
 
     /// Whether the version moved past `seen` or the lease is free.
     async fn changed(&self, names: &Names, seen: u64) -> Result<bool, SharingError> {
-        let mut connection = self.connection().await?;
-        let pipe = redis::pipe()
-            .get(&names.version)
-            .exists(&names.lease)
-            .clone();
-        let result: Result<(Option<u64>, bool), _> = self
-            .bounded("waiting", pipe.query_async(&mut connection))
-            .await;
-        if result.is_err() {
-            *self.slot() = None;
-        }
-        let (version, lease) = result?;
-        Ok(version.unwrap_or(0) != seen || !lease)
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(layout::CHANGED)
+            .arg(2)
+            .arg(&names.version)
+            .arg(&names.lease);
+        let (version, lease): (u64, u8) = self.query("waiting", &cmd).await?;
+        Ok(version != seen || lease == 0)
     }
 
     async fn wait(&self, key: &FleetKey, seen: u64, until: SystemTime) -> Result<(), SharingError> {

@@ -106,29 +106,32 @@ impl BlockingRedisStore {
         Ok(connection)
     }
 
-    /// Runs `f` on the connection; a failure drops it, so the next call
-    /// connects anew (after a restart of Redis, say).
+    /// Runs `f` on the connection. A failure drops it, so the next call
+    /// connects anew; a kept connection that broke (Redis restarted since)
+    /// is replaced and `f` tried once more at once.
     fn with<T>(
         &self,
         what: &str,
-        f: impl FnOnce(&mut Connection) -> Result<T, RedisError>,
+        mut f: impl FnMut(&mut Connection) -> Result<T, RedisError>,
     ) -> Result<T, SharingError> {
         let mut slot = self
             .connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let result = match slot.as_mut() {
-            Some(connection) => f(connection),
-            None => self.connect().and_then(|mut connection| {
-                let result = f(&mut connection);
-                *slot = Some(connection);
-                result
-            }),
-        };
-        result.map_err(|err| {
-            *slot = None;
-            layout::failed(what, &err)
-        })
+        if let Some(connection) = slot.as_mut() {
+            match f(connection) {
+                Ok(value) => return Ok(value),
+                Err(err) if !layout::broken(&err) => {
+                    *slot = None;
+                    return Err(layout::failed(what, &err));
+                }
+                Err(_) => *slot = None,
+            }
+        }
+        let mut connection = self.connect().map_err(|e| layout::failed(what, &e))?;
+        let value = f(&mut connection).map_err(|e| layout::failed(what, &e))?;
+        *slot = Some(connection);
+        Ok(value)
     }
 
     fn names(&self, key: &FleetKey) -> Names {
@@ -137,13 +140,15 @@ impl BlockingRedisStore {
 
     /// Whether the version moved past `seen` or the lease is free.
     fn changed(&self, names: &Names, seen: u64) -> Result<bool, SharingError> {
-        let (version, lease): (Option<u64>, bool) = self.with("waiting", |c| {
-            redis::pipe()
-                .get(&names.version)
-                .exists(&names.lease)
+        let (version, lease): (u64, u8) = self.with("waiting", |c| {
+            redis::cmd("EVAL")
+                .arg(layout::CHANGED)
+                .arg(2)
+                .arg(&names.version)
+                .arg(&names.lease)
                 .query(c)
         })?;
-        Ok(version.unwrap_or(0) != seen || !lease)
+        Ok(version != seen || lease == 0)
     }
 }
 

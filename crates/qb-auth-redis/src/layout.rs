@@ -43,7 +43,13 @@ local stored = redis.call('HMGET', KEYS[2], 'version', 'snapshot')
 if stored[1] and tonumber(stored[1]) == version then
   return {version, stored[2]}
 end
-return {version}
+-- false is a nil reply, and keeps the table two long.
+return {version, false}
+";
+
+/// The version and whether the lease is held, for a waiter's look.
+pub(crate) const CHANGED: &str = r"
+return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('EXISTS', KEYS[2])}
 ";
 
 /// Publishes ARGV[2] as version ARGV[1] + 1 if the counter is still
@@ -154,6 +160,12 @@ pub(crate) fn failed(what: &str, err: &redis::RedisError) -> SharingError {
         err.category()
     };
     SharingError::new(format!("{what}: {why}"))
+}
+
+/// Whether the connection itself broke (rather than Redis answering with
+/// an error or answering late): worth one more try on a new connection.
+pub(crate) fn broken(err: &redis::RedisError) -> bool {
+    !err.is_timeout() && (err.is_connection_dropped() || err.is_io_error())
 }
 
 /// No answer within the store's timeout.

@@ -6,7 +6,6 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use qb_auth_core::lifecycle::LifecycleSnapshot;
@@ -124,7 +123,7 @@ pub trait BlockingFleetStore: Send + Sync {
 /// A blocking store in the async shape: each future does its blocking
 /// call when first polled, as the blocking mode's `pollster` drives it.
 #[cfg(feature = "blocking")]
-pub(crate) struct Blocking(pub(crate) Arc<dyn BlockingFleetStore>);
+pub(crate) struct Blocking(pub(crate) std::sync::Arc<dyn BlockingFleetStore>);
 
 #[cfg(feature = "blocking")]
 impl FleetStore for Blocking {
