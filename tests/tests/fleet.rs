@@ -116,35 +116,35 @@ macro_rules! fencing_steps {
         let seen_a = $call!(a.load(&key)).version;
         let seen_b = $call!(b.load(&key)).version;
         assert_eq!((seen_a, seen_b), (0, 0));
-        assert_eq!(
-            $call!(b.publish(&key, seen_b, &snapshot("newer"))),
-            Published::Written(1)
-        );
+        let Published::Written(newer) = $call!(b.publish(&key, seen_b, &snapshot("newer"))) else {
+            panic!("the first writer is fenced");
+        };
+        assert!(newer > 0);
         // The slow writer's older session is refused, not written.
         assert_eq!(
             $call!(a.publish(&key, seen_a, &snapshot("older"))),
-            Published::Fenced { current: 1 }
+            Published::Fenced { current: newer }
         );
         let state = $call!(a.load(&key));
         assert_eq!(
             (state.version, token_of(&state).as_deref()),
-            (1, Some("newer"))
+            (newer, Some("newer"))
         );
         // A rejection of a version no longer stored drops nothing.
         assert!(!$call!(a.drop_rejected(&key, 0)));
         assert_eq!(token_of(&$call!(b.load(&key))).as_deref(), Some("newer"));
-        assert!($call!(a.drop_rejected(&key, 1)));
+        assert!($call!(a.drop_rejected(&key, newer)));
         let state = $call!(b.load(&key));
-        assert_eq!((state.version, state.session.is_none()), (1, true));
+        assert_eq!((state.version, state.session.is_none()), (newer, true));
         // The version survives the drop: a writer that read 0 stays fenced.
         assert_eq!(
             $call!(a.publish(&key, 0, &snapshot("older"))),
-            Published::Fenced { current: 1 }
+            Published::Fenced { current: newer }
         );
-        assert_eq!(
-            $call!(b.publish(&key, 1, &snapshot("third"))),
-            Published::Written(2)
-        );
+        let Published::Written(third) = $call!(b.publish(&key, newer, &snapshot("third"))) else {
+            panic!("a writer that read the last version is fenced");
+        };
+        assert!(third > newer);
         // The lease: one holder, released only by it.
         let ttl = Duration::from_secs(30);
         assert!($call!(a.try_lease(&key, "a", ttl)));
@@ -160,10 +160,10 @@ macro_rules! fencing_steps {
         // wait for none ends at its deadline.
         let until = std::time::SystemTime::now() + Duration::from_secs(30);
         let started = Instant::now();
-        $call!(a.wait_change(&key, 1, until));
+        $call!(a.wait_change(&key, newer, until));
         assert!(started.elapsed() < Duration::from_secs(25));
         let soon = std::time::SystemTime::now() + Duration::from_millis(300);
-        $call!(a.wait_change(&key, 2, soon));
+        $call!(a.wait_change(&key, third, soon));
         assert!(std::time::SystemTime::now() >= soon);
     }};
 }
@@ -274,6 +274,33 @@ fn two_sessions_share_one_over_ureq(binary: &Path) {
     emulator.expire_all_sessions();
     assert_eq!(alone.send(users()).expect("answered").status(), 200);
     assert_eq!(lost.seen(), ["unavailable"]);
+    // A social identity names its user only by a secret: it is shared
+    // under a key the caller names, never one made from the token.
+    let facebook = || qb_auth_core::Identity::facebook(fixtures::FACEBOOK_TOKEN).expect("facebook");
+    let err = client
+        .managed(SessionSource::user(app(), facebook()))
+        .share(BlockingRedisStore::open(&redis.url()).expect("a store"))
+        .build()
+        .expect_err("no key for a Facebook session");
+    assert!(!err.to_string().contains(fixtures::FACEBOOK_TOKEN));
+    let social = client
+        .managed(SessionSource::user(app(), facebook()))
+        .share(BlockingRedisStore::open(&redis.url()).expect("a store"))
+        .fleet_key(FleetKey::named(fixtures::APP_ID, "alice-on-facebook"))
+        .build()
+        .expect("a managed session");
+    assert_eq!(social.send(users()).expect("answered").status(), 200);
+    // Every key and value in Redis: sessions, but no secret, password or
+    // provider token.
+    let dump = redis.dump();
+    assert_eq!(dump.matches(":session").count(), 2, "{dump}");
+    for secret in [
+        fixtures::AUTH_SECRET,
+        fixtures::ALICE_PASSWORD,
+        fixtures::FACEBOOK_TOKEN,
+    ] {
+        assert!(!dump.contains(secret), "Redis holds a secret");
+    }
     emulator.shutdown();
 }
 
@@ -364,13 +391,25 @@ fn fleet(count: usize, api: &str, redis: &str, extra: &[&str]) -> Vec<Worker> {
 
 /// Waits until the emulator has created `count` sessions, then a little
 /// longer to see that no other one comes.
-fn settle(emulator: &BlockingEmulator, count: u64) {
+fn settle(emulator: &BlockingEmulator, count: u64, workers: &mut [Worker]) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while emulator.stats().sessions_created < count && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(emulator.stats().sessions_created, count);
+    let created = emulator.stats().sessions_created;
+    if created != count {
+        for worker in workers {
+            worker.count("");
+            eprintln!(
+                "worker {} over {}: {:?}",
+                worker.pid(),
+                worker.transport,
+                worker.seen
+            );
+        }
+    }
+    assert_eq!(created, count);
 }
 
 fn stop_all(workers: Vec<Worker>) -> u64 {
@@ -388,7 +427,7 @@ fn stop_all(workers: Vec<Worker>) -> u64 {
 fn fleet_of_8_creates_one_session_per_expiry(binary: &Path) {
     let redis = RedisServer::start(binary.to_path_buf());
     let emulator = emulator();
-    let workers = fleet(8, emulator.base_url(), &redis.url(), &["--callers", "50"]);
+    let mut workers = fleet(8, emulator.base_url(), &redis.url(), &["--callers", "50"]);
     assert_eq!(
         emulator.stats().sessions_created,
         1,
@@ -398,7 +437,7 @@ fn fleet_of_8_creates_one_session_per_expiry(binary: &Path) {
         std::thread::sleep(Duration::from_secs(1));
         emulator.expire_all_sessions();
         // Today (one session per process) this would be 8 per expiry.
-        settle(&emulator, 1 + expiry);
+        settle(&emulator, 1 + expiry, &mut workers);
     }
     let answered = stop_all(workers);
     println!("  8 processes x 50 callers: {answered} requests answered, 5 expiries, 5 sessions");
@@ -495,7 +534,7 @@ fn redis_stopped_then_restarted(binary: &Path) {
     redis.restart();
     for expiry in 1..=2 {
         emulator.expire_all_sessions();
-        settle(&emulator, alone + expiry);
+        settle(&emulator, alone + expiry, &mut workers);
     }
     for worker in &mut workers {
         worker.expect("event resumed", READY);

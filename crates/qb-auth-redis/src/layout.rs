@@ -52,7 +52,7 @@ pub(crate) const CHANGED: &str = r"
 return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('EXISTS', KEYS[2])}
 ";
 
-/// Publishes ARGV[2] as version ARGV[1] + 1 if the counter is still
+/// Publishes ARGV[2] as a version above ARGV[1] if the counter is still
 /// ARGV[1]; the session expires at ARGV[3] (ms), the counter ARGV[4] ms
 /// later; wakes the waiters on ARGV[5]. Returns {1, new} or {0, current}.
 pub(crate) const PUBLISH: &str = r"
@@ -60,13 +60,18 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current ~= tonumber(ARGV[1]) then
   return {0, current}
 end
-local version = current + 1
+-- Redis's clock in ms, when ahead of the count: a version is never
+-- reused, even after Redis lost its data, so a rejected session's
+-- version cannot name a newer one.
+local time = redis.call('TIME')
+local version = math.max(current + 1, tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
+version = string.format('%d', version)
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'version', version, 'snapshot', ARGV[2])
 redis.call('PEXPIREAT', KEYS[2], ARGV[3])
 redis.call('SET', KEYS[1], version, 'PXAT', tonumber(ARGV[3]) + tonumber(ARGV[4]))
 redis.call('PUBLISH', ARGV[5], version)
-return {1, version}
+return {1, tonumber(version)}
 ";
 
 /// Drops the session if it is still version ARGV[1]; wakes the waiters.

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Prints, one per line: `ready` (after the first token), `event
-//! unavailable` / `event resumed` (the shared store lost and found), and on
+//! unavailable: <why>` / `event resumed` (the shared store lost and found), and on
 //! `stop` (or the end of standard input) `done ok=N failed=M`, then exits.
 //! With `--once` it gets one token and prints `done ok=1 failed=0`.
 
@@ -89,7 +89,9 @@ fn say(line: &str) {
 
 fn on_event(event: &LifecycleEvent) {
     match event {
-        LifecycleEvent::SharingUnavailable { .. } => say("event unavailable"),
+        LifecycleEvent::SharingUnavailable { reason } => {
+            say(&format!("event unavailable: {reason}"))
+        }
         LifecycleEvent::SharingResumed => say("event resumed"),
         _ => {}
     }

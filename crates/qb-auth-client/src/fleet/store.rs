@@ -17,9 +17,8 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, SharingError
 
 /// The fleet's copy of a session, as [`FleetStore::load`] reads it.
 ///
-/// `version` counts the sessions ever published for the key; it never
-/// goes back while the store keeps its data, so a publish can be fenced
-/// on it. `session` is the one published as that version, if it is still
+/// `version` grows with every session published for the key and is never
+/// reused, so a publish can be fenced on it. `session` is the one published as that version, if it is still
 /// there (it leaves when it expires or is dropped as rejected).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FleetState {
@@ -72,9 +71,12 @@ pub trait FleetStore: Send + Sync {
     /// and wakes the waiters.
     fn release<'a>(&'a self, key: &'a FleetKey, owner: &'a str) -> StoreFuture<'a, ()>;
 
-    /// Publishes `session` as version `expected + 1` if the store still
+    /// Publishes `session` as a version above `expected` if the store still
     /// holds version `expected` (compare-and-set), with the stored copy
-    /// expiring with the session; wakes the waiters.
+    /// expiring with the session; wakes the waiters. Versions are never
+    /// reused for a key, even after the store lost its data (Redis's store
+    /// takes its clock in milliseconds when that is ahead of the count),
+    /// so a rejected version never names a newer session.
     fn publish<'a>(
         &'a self,
         key: &'a FleetKey,
