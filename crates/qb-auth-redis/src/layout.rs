@@ -173,7 +173,9 @@ pub(crate) fn broken(err: &redis::RedisError) -> bool {
     !err.is_timeout() && (err.is_connection_dropped() || err.is_io_error())
 }
 
-/// No answer within the store's timeout.
+/// No answer within the store's timeout (the async store's own bound;
+/// the blocking one's sockets time out as Redis errors).
+#[cfg(feature = "async")]
 pub(crate) fn timed_out(what: &str, timeout: Duration) -> SharingError {
     SharingError::new(format!(
         "{what}: no answer within {} ms",

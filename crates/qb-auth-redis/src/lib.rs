@@ -49,6 +49,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Without a store (`async` or `blocking`) the shared layout has no user.
+#![cfg_attr(not(any(feature = "async", feature = "blocking")), allow(dead_code))]
 
 #[cfg(feature = "async")]
 mod asynchronous;
