@@ -169,7 +169,7 @@ macro_rules! fencing_steps {
 }
 
 fn fencing_async_store(binary: &Path) {
-    let redis = RedisServer::start(binary.to_path_buf());
+    let redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -187,7 +187,7 @@ fn fencing_async_store(binary: &Path) {
 }
 
 fn fencing_blocking_store(binary: &Path) {
-    let redis = RedisServer::start(binary.to_path_buf());
+    let redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
     let a = BlockingRedisStore::open(&redis.url()).expect("a store");
     let b = BlockingRedisStore::open(&redis.url()).expect("a store");
     macro_rules! run {
@@ -231,7 +231,7 @@ fn nowhere() -> String {
 fn two_sessions_share_one_over_ureq(binary: &Path) {
     use qb_auth_ureq::{Client, SessionSource};
 
-    let redis = RedisServer::start(binary.to_path_buf());
+    let redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
     let emulator = emulator();
     let client = Client::builder()
         .endpoint(Endpoint::parse(emulator.base_url()).expect("endpoint"))
@@ -292,7 +292,7 @@ fn two_sessions_share_one_over_ureq(binary: &Path) {
     assert_eq!(social.send(users()).expect("answered").status(), 200);
     // Every key and value in Redis: sessions, but no secret, password or
     // provider token.
-    let dump = redis.dump();
+    let dump = redis.dump().expect("redis answers");
     assert_eq!(dump.matches(":session").count(), 2, "{dump}");
     for secret in [
         fixtures::AUTH_SECRET,
@@ -307,7 +307,7 @@ fn two_sessions_share_one_over_ureq(binary: &Path) {
 fn two_sessions_share_one_over_reqwest(binary: &Path) {
     use qb_auth_reqwest::{Client, SessionSource};
 
-    let redis = RedisServer::start(binary.to_path_buf());
+    let redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
     let emulator = emulator();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -354,7 +354,7 @@ fn two_sessions_share_one_over_reqwest(binary: &Path) {
 }
 
 fn cold_start_of_20_creates_one_session(binary: &Path) {
-    let redis = RedisServer::start(binary.to_path_buf());
+    let redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
     let emulator = emulator();
     let workers: Vec<_> = (0..20)
         .map(|i| {
@@ -425,7 +425,7 @@ fn stop_all(workers: Vec<Worker>) -> u64 {
 }
 
 fn fleet_of_8_creates_one_session_per_expiry(binary: &Path) {
-    let redis = RedisServer::start(binary.to_path_buf());
+    let redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
     let emulator = emulator();
     let mut workers = fleet(8, emulator.base_url(), &redis.url(), &["--callers", "50"]);
     assert_eq!(
@@ -442,7 +442,7 @@ fn fleet_of_8_creates_one_session_per_expiry(binary: &Path) {
     let answered = stop_all(workers);
     println!("  8 processes x 50 callers: {answered} requests answered, 5 expiries, 5 sessions");
     // What the fleet left in Redis: no secret, password or provider token.
-    let dump = redis.dump();
+    let dump = redis.dump().expect("redis answers");
     assert!(
         dump.contains(&format!("{}:session", redis_base())),
         "the scan saw the session: {dump}"
@@ -454,7 +454,7 @@ fn fleet_of_8_creates_one_session_per_expiry(binary: &Path) {
 }
 
 fn lease_holder_killed_mid_renewal(binary: &Path) {
-    let redis = RedisServer::start(binary.to_path_buf());
+    let redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
     let emulator = emulator();
     let lease = Duration::from_secs(3);
     let lease_ms = lease.as_millis().to_string();
@@ -469,9 +469,13 @@ fn lease_holder_killed_mid_renewal(binary: &Path) {
         format!("{}:version", redis_base()),
     );
     let version = || {
-        String::from_utf8_lossy(&redis.command(&["GET", &version_key]))
-            .trim()
-            .to_owned()
+        String::from_utf8_lossy(
+            &redis
+                .command(&["GET", &version_key])
+                .expect("redis answers"),
+        )
+        .trim()
+        .to_owned()
     };
     let before = version();
     // A slow create-session: the holder is still in it when killed.
@@ -479,7 +483,9 @@ fn lease_holder_killed_mid_renewal(binary: &Path) {
     emulator.expire_all_sessions();
     let deadline = Instant::now() + Duration::from_secs(60);
     let holder = loop {
-        let value = String::from_utf8_lossy(&redis.command(&["GET", &lease_key])).into_owned();
+        let value =
+            String::from_utf8_lossy(&redis.command(&["GET", &lease_key]).expect("redis answers"))
+                .into_owned();
         if let Some(pid) = value
             .lines()
             .find_map(|l| l.split('-').next()?.parse::<u32>().ok())
@@ -519,7 +525,7 @@ fn lease_holder_killed_mid_renewal(binary: &Path) {
 }
 
 fn redis_stopped_then_restarted(binary: &Path) {
-    let mut redis = RedisServer::start(binary.to_path_buf());
+    let mut redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
     let emulator = emulator();
     let mut workers = fleet(8, emulator.base_url(), &redis.url(), &[]);
     redis.stop();
@@ -531,7 +537,7 @@ fn redis_stopped_then_restarted(binary: &Path) {
     std::thread::sleep(Duration::from_secs(2));
     let alone = emulator.stats().sessions_created;
     assert!((2..=9).contains(&alone), "{alone} sessions");
-    redis.restart();
+    redis.restart().expect("redis-server restarts");
     for expiry in 1..=2 {
         emulator.expire_all_sessions();
         settle(&emulator, alone + expiry, &mut workers);

@@ -19,8 +19,8 @@ use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
 use qb_auth_emulator::{BlockingEmulator, Emulator, fixtures};
 use qb_auth_redis::RedisStore;
 use qb_auth_redis::qb_auth_client::fleet::FleetKey;
+use qb_auth_redis::server::{self as redis_server, RedisServer};
 use qb_auth_reqwest::{Client, ManagedSession, SessionSource};
-use qb_auth_tests::redis_server::{self, RedisServer};
 
 use crate::cargo;
 
@@ -59,7 +59,7 @@ pub(crate) fn run(quick: bool) -> Result<bool, String> {
         println!("fleet bench skipped: redis-server not found (apt-get install redis-server)");
         return Ok(true);
     };
-    let redis = RedisServer::start(binary);
+    let redis = RedisServer::start(binary).map_err(|e| format!("redis-server: {e}"))?;
     let emulator = Emulator::with_demo_fixtures()
         .start_blocking()
         .map_err(|e| format!("the emulator: {e}"))?;

@@ -12,6 +12,8 @@
 //! - [`RedisStore`] (feature `async`): for the async client, on tokio.
 //! - [`BlockingRedisStore`] (feature `blocking`): for the blocking client,
 //!   no runtime.
+//! - [`server`] (feature `server`): a `redis-server` of your own on a free
+//!   loopback port, for tests and demos.
 //!
 //! ```no_run
 //! # #[cfg(feature = "async")]
@@ -58,6 +60,9 @@ mod asynchronous;
 mod blocking;
 mod layout;
 mod options;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod server;
 
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
