@@ -214,6 +214,11 @@ mod tests {
             None
         );
         assert!(load_answer((3, Some("not json".into()))).session.is_none());
+        // TLS is not built in: a `rediss://` URL is refused, not a panic.
+        let err = redis::Client::open("rediss://user:hunter2@127.0.0.1/")
+            .map(|_| ())
+            .unwrap_err();
+        assert!(!bad_url(&err).to_string().contains("hunter2"));
         assert_eq!(load_answer((3, None)).version, 3);
     }
 }

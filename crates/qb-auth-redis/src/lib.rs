@@ -47,6 +47,10 @@
 //! key or a value. The session token is, in the clear: protect the Redis
 //! as you would the application's secret (AUTH/ACL in the URL,
 //! `redis://user:password@host/`).
+//!
+//! TLS (`rediss://`) is not built into this version: such a URL is refused
+//! by `open` with an error. Reach a TLS-only Redis through a local TLS
+//! tunnel (stunnel, a sidecar) on loopback.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
