@@ -76,7 +76,7 @@ impl Fleet {
                     lifecycle,
                     self.store.drop_rejected(&self.key, *version).await,
                 ) {
-                    return create().await;
+                    return self.alone(create).await;
                 }
             }
         }
@@ -88,7 +88,7 @@ impl Fleet {
         loop {
             let state = match self.step(lifecycle, self.store.load(&self.key).await) {
                 Step::Done(state) => state,
-                Step::Alone => return create().await,
+                Step::Alone => return self.alone(create).await,
             };
             if let Some(new) = self.adopt(&state, &stale, offset) {
                 return Ok(new);
@@ -98,7 +98,7 @@ impl Fleet {
                 .try_lease(&self.key, &self.owner, self.lease_ttl)
                 .await;
             match self.step(lifecycle, leased) {
-                Step::Alone => return create().await,
+                Step::Alone => return self.alone(create).await,
                 Step::Done(true) => {
                     return self
                         .renew_leased(lifecycle, &stale, offset, &policy, create)
@@ -109,7 +109,7 @@ impl Fleet {
             let now = SystemTime::now();
             if now >= give_up {
                 // The lease stayed held without a result: renew alone.
-                return create().await;
+                return self.alone(create).await;
             }
             let until = give_up.min(now + self.lease_ttl);
             let waited = self
@@ -117,7 +117,7 @@ impl Fleet {
                 .wait_change(&self.key, state.version, until)
                 .await;
             if let Step::Alone = self.step(lifecycle, waited) {
-                return create().await;
+                return self.alone(create).await;
             }
         }
     }
@@ -138,7 +138,7 @@ impl Fleet {
     {
         let state = match self.step(lifecycle, self.store.load(&self.key).await) {
             Step::Done(state) => state,
-            Step::Alone => return create().await,
+            Step::Alone => return self.alone(create).await,
         };
         let result = match self.adopt(&state, stale, offset) {
             Some(new) => Ok(new),
@@ -154,8 +154,9 @@ impl Fleet {
                         Step::Done(Published::Written(version)) => {
                             *self.last() = Some((new.session.token.clone(), version));
                         }
-                        // A newer one is there: ours still serves this process.
-                        Step::Done(Published::Fenced { .. }) | Step::Alone => {}
+                        // A newer one is there, or the store failed: ours
+                        // still serves this process, but is not the fleet's.
+                        Step::Done(Published::Fenced { .. }) | Step::Alone => *self.last() = None,
                     }
                 }
                 result
@@ -164,6 +165,20 @@ impl Fleet {
         let released = self.store.release(&self.key, &self.owner).await;
         // Left to expire if this fails: the waiters take over after its TTL.
         let _ = self.step(lifecycle, released);
+        result
+    }
+
+    /// Renews without the fleet. The session this process will hold is
+    /// then not the fleet's: its rejection must not drop the fleet's copy.
+    async fn alone<F, Fut>(&self, create: F) -> Result<NewSession, AttemptError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<NewSession, AttemptError>>,
+    {
+        let result = create().await;
+        if result.is_ok() {
+            *self.last() = None;
+        }
         result
     }
 
