@@ -198,34 +198,48 @@ fn fencing_blocking_store(binary: &Path) {
     fencing_steps!(a, b, run);
 }
 
-/// Counts the sharing events a session's listener saw.
+/// The sharing events a session's listener saw, and their reasons.
 #[derive(Clone, Default)]
-struct Sharing(std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>);
+struct Sharing(std::sync::Arc<std::sync::Mutex<Vec<(&'static str, String)>>>);
 
 impl Sharing {
     fn listener(&self) -> impl Fn(&LifecycleEvent) + Send + Sync + 'static {
         let seen = self.0.clone();
         move |event| {
-            let name = match event {
-                LifecycleEvent::SharingUnavailable { .. } => "unavailable",
-                LifecycleEvent::SharingResumed => "resumed",
+            let entry = match event {
+                LifecycleEvent::SharingUnavailable { reason } => ("unavailable", reason.clone()),
+                LifecycleEvent::SharingResumed => ("resumed", String::new()),
                 _ => return,
             };
-            seen.lock().unwrap().push(name);
+            seen.lock().unwrap().push(entry);
         }
     }
 
     fn seen(&self) -> Vec<&'static str> {
-        self.0.lock().unwrap().clone()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    /// Every reason given, with the events' `Debug` text.
+    fn reasons(&self) -> String {
+        format!("{:?}", self.0.lock().unwrap())
     }
 }
 
-/// A closed loopback port: a Redis that is not there.
+/// The password in [`nowhere`]'s URL, which no error or event may repeat.
+const REDIS_PASSWORD: &str = "hunter2-redis";
+
+/// A closed loopback port: a Redis that is not there (with a password in
+/// its URL).
 fn nowhere() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let port = listener.local_addr().expect("its address").port();
     drop(listener);
-    format!("redis://127.0.0.1:{port}/")
+    format!("redis://fleet:{REDIS_PASSWORD}@127.0.0.1:{port}/")
 }
 
 fn two_sessions_share_one_over_ureq(binary: &Path) {
@@ -274,6 +288,14 @@ fn two_sessions_share_one_over_ureq(binary: &Path) {
     emulator.expire_all_sessions();
     assert_eq!(alone.send(users()).expect("answered").status(), 200);
     assert_eq!(lost.seen(), ["unavailable"]);
+    assert!(
+        lost.reasons().contains("connection refused"),
+        "{}",
+        lost.reasons()
+    );
+    assert!(!lost.reasons().contains(REDIS_PASSWORD));
+    let store = BlockingRedisStore::open(&nowhere()).expect("a store");
+    assert!(!format!("{store:?}").contains(REDIS_PASSWORD));
     // A social identity names its user only by a secret: it is shared
     // under a key the caller names, never one made from the token.
     let facebook = || qb_auth_core::Identity::facebook(fixtures::FACEBOOK_TOKEN).expect("facebook");
@@ -349,6 +371,9 @@ fn two_sessions_share_one_over_reqwest(binary: &Path) {
         emulator.expire_all_sessions();
         assert_eq!(alone.send(users()).await.expect("answered").status(), 200);
         assert_eq!(lost.seen(), ["unavailable"]);
+        assert!(!lost.reasons().contains(REDIS_PASSWORD));
+        let store = RedisStore::open(&nowhere()).expect("a store");
+        assert!(!format!("{store:?}").contains(REDIS_PASSWORD));
     });
     emulator.shutdown();
 }
