@@ -230,6 +230,68 @@ impl Sharing {
     }
 }
 
+/// A blocking store that counts the calls made to it.
+struct Counting(
+    BlockingRedisStore,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+);
+
+impl Counting {
+    fn tick(&self) {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl BlockingFleetStore for Counting {
+    fn load(&self, key: &FleetKey) -> Result<FleetState, qb_auth_client::fleet::SharingError> {
+        self.tick();
+        self.0.load(key)
+    }
+    fn try_lease(
+        &self,
+        key: &FleetKey,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<bool, qb_auth_client::fleet::SharingError> {
+        self.tick();
+        self.0.try_lease(key, owner, ttl)
+    }
+    fn release(
+        &self,
+        key: &FleetKey,
+        owner: &str,
+    ) -> Result<(), qb_auth_client::fleet::SharingError> {
+        self.tick();
+        self.0.release(key, owner)
+    }
+    fn publish(
+        &self,
+        key: &FleetKey,
+        expected: u64,
+        session: &LifecycleSnapshot,
+    ) -> Result<Published, qb_auth_client::fleet::SharingError> {
+        self.tick();
+        self.0.publish(key, expected, session)
+    }
+    fn drop_rejected(
+        &self,
+        key: &FleetKey,
+        version: u64,
+    ) -> Result<bool, qb_auth_client::fleet::SharingError> {
+        self.tick();
+        self.0.drop_rejected(key, version)
+    }
+    fn wait_change(
+        &self,
+        key: &FleetKey,
+        seen: u64,
+        until: std::time::SystemTime,
+    ) -> Result<(), qb_auth_client::fleet::SharingError> {
+        self.tick();
+        self.0.wait_change(key, seen, until)
+    }
+}
+
 /// The password in [`nowhere`]'s URL, which no error or event may repeat.
 const REDIS_PASSWORD: &str = "hunter2-redis";
 
@@ -270,6 +332,25 @@ fn two_sessions_share_one_over_ureq(binary: &Path) {
     let token = first.token().expect("a token");
     assert_eq!(second.token().expect("a token"), token);
     assert_eq!(emulator.stats().sessions_created, 1);
+    // A token asked for while the local copy is valid costs no store call.
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let store = BlockingRedisStore::open(&redis.url()).expect("a store");
+    let counted = client
+        .managed(SessionSource::user(app(), alice()))
+        .share(Counting(store, calls.clone()))
+        .build()
+        .expect("a managed session");
+    assert_eq!(counted.token().expect("a token"), token);
+    let after_first = calls.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(after_first > 0, "the cold start read the fleet's session");
+    for _ in 0..100 {
+        assert_eq!(counted.token().expect("a token"), token);
+        assert_eq!(counted.send(users()).expect("answered").status(), 200);
+    }
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::Relaxed),
+        after_first
+    );
     // Rejected: the first renews once; the second drops nothing newer and
     // takes the new session.
     emulator.expire_all_sessions();
