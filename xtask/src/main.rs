@@ -2,7 +2,8 @@
 //! its floor (timed interleaved, `crates/qb-auth-core/benches/`) and the clients
 //! end to end against the emulator on loopback, prints one table per part
 //! with PASS or MISS for each target of issue 7, and with `--record` writes
-//! the results into `docs/benchmarks.md`. `cargo xtask docs` checks that
+//! the results into `docs/benchmarks.md`; its fleet part (one session shared
+//! through `redis-server`, see `fleet_bench.rs`) prints a table of its own. `cargo xtask docs` checks that
 //! every public item of the library crates is documented and every entry
 //! point has an example. `cargo xtask man` writes the `qb-auth` man pages.
 //! `cargo xtask front-pages` and `cargo xtask tls-combinations` build small
