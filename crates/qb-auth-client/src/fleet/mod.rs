@@ -13,6 +13,13 @@
 //! died. A token the server rejected is dropped from the store only if it
 //! is still the version that was rejected.
 //!
+//! The stored copy carries its expiry by the publishing machine's clock
+//! (keep the fleet's clocks in step, as NTP does) and leaves the store
+//! then. QuickBlox slides a session's expiry with every request, which
+//! each process follows on its own copy; the stored expiry does not slide,
+//! so a process that starts cold after it creates a new session for the
+//! fleet even if the old one is still in use.
+//!
 //! The store failing is never an outage: the process renews alone, says
 //! so once with [`LifecycleEvent::SharingUnavailable`], and shares again
 //! when the store answers ([`LifecycleEvent::SharingResumed`]).

@@ -114,6 +114,7 @@ impl<M: Mode> fmt::Debug for ManagedSessionBuilder<M> {
             .field("client", &self.client)
             .field("source", &self.source)
             .field("options", &self.options)
+            .field("fleet", &self.fleet)
             .finish()
     }
 }
