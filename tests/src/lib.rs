@@ -11,9 +11,11 @@ pub mod adapter;
 pub mod canned;
 pub mod failure;
 pub mod fixtures;
+pub mod fleet;
 pub mod load;
 pub mod over_reqwest;
 pub mod over_ureq;
+pub mod redis_server;
 pub mod side;
 
 pub use adapter::{Adapter, Answer, Events, Managed, ManagedOptions, Options, Source, test_policy};

@@ -17,12 +17,13 @@ use syn::{Attribute, ImplItem, Item, Visibility};
 
 /// The crates held to the standard; the CLI is a binary, documented by its
 /// `--help`.
-const LIBRARIES: [&str; 5] = [
+const LIBRARIES: [&str; 6] = [
     "qb-auth-core",
     "qb-auth-client",
     "qb-auth-emulator",
     "qb-auth-reqwest",
     "qb-auth-ureq",
+    "qb-auth-redis",
 ];
 
 /// The entry points, as `file: item` (a crate's front page is
@@ -80,11 +81,29 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/blocking.rs: ManagedSession::send",
     "crates/qb-auth-client/src/blocking.rs: ManagedSession::login",
     "crates/qb-auth-client/src/blocking.rs: ClientBuilder::build_for_account",
+    // A fleet's shared session: the key, the seam's error, the builder.
+    "crates/qb-auth-client/src/fleet/key.rs: FleetKey",
+    "crates/qb-auth-client/src/fleet/key.rs: FleetKey::for_credentials",
+    "crates/qb-auth-client/src/fleet/key.rs: FleetKey::named",
+    "crates/qb-auth-client/src/fleet/store.rs: SharingError",
+    "crates/qb-auth-client/src/fleet/store.rs: SharingError::with_source",
+    "crates/qb-auth-client/src/fleet/builder.rs: asynchronous::ManagedSessionBuilder::share",
+    "crates/qb-auth-client/src/fleet/builder.rs: blocking::ManagedSessionBuilder::share",
     // The transports.
     "crates/qb-auth-reqwest/src/lib.rs: //!",
     "crates/qb-auth-reqwest/src/transport.rs: reqwest_builder",
     "crates/qb-auth-reqwest/src/middleware.rs: TokenMiddleware",
     "crates/qb-auth-ureq/src/lib.rs: //!",
+    // The Redis store: opening it, and its two settings.
+    "crates/qb-auth-redis/src/lib.rs: //!",
+    "crates/qb-auth-redis/src/asynchronous.rs: RedisStore",
+    "crates/qb-auth-redis/src/asynchronous.rs: RedisStore::open",
+    "crates/qb-auth-redis/src/asynchronous.rs: RedisStore::with_timeout",
+    "crates/qb-auth-redis/src/asynchronous.rs: RedisStore::with_prefix",
+    "crates/qb-auth-redis/src/blocking.rs: BlockingRedisStore",
+    "crates/qb-auth-redis/src/blocking.rs: BlockingRedisStore::open",
+    "crates/qb-auth-redis/src/blocking.rs: BlockingRedisStore::with_timeout",
+    "crates/qb-auth-redis/src/blocking.rs: BlockingRedisStore::with_prefix",
     // The emulator: starting it, and each knob a test turns.
     "crates/qb-auth-emulator/src/lib.rs: //!",
     "crates/qb-auth-emulator/src/builder.rs: Emulator::builder",

@@ -3,7 +3,8 @@
 //! end to end against the emulator on loopback, and a request through reqwest
 //! with and without `TokenMiddleware` (`middleware_bench.rs`), prints one table per part
 //! with PASS or MISS for each target of issue 7, and with `--record` writes
-//! the results into `docs/benchmarks.md`. `cargo xtask docs` checks that
+//! the results into `docs/benchmarks.md`; its fleet part (one session shared
+//! through `redis-server`, see `fleet_bench.rs`) prints a table of its own. `cargo xtask docs` checks that
 //! every public item of the library crates is documented and every entry
 //! point has an example. `cargo xtask man` writes the `qb-auth` man pages.
 //! `cargo xtask front-pages` and `cargo xtask tls-combinations` build small
@@ -14,6 +15,7 @@
 mod core_bench;
 mod docs;
 mod e2e;
+mod fleet_bench;
 mod js_sdk;
 mod machine;
 mod man;
@@ -54,6 +56,13 @@ enum Command {
     /// release build of itself, because `cargo xtask` is a debug build.
     #[command(hide = true)]
     E2e(E2eArgs),
+    /// The fleet part alone (a release build of itself runs it for `bench`).
+    #[command(hide = true)]
+    Fleet {
+        /// Fewer rounds.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +85,9 @@ struct BenchArgs {
     /// Skip the middleware part (reqwest with and without TokenMiddleware).
     #[arg(long)]
     skip_middleware: bool,
+    /// Skip the fleet part (one session shared through redis-server).
+    #[arg(long)]
+    skip_fleet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +125,12 @@ fn main() -> ExitCode {
                 .map(|(dir, script)| js_sdk::Installed { dir, script });
             e2e::run_and_print(args.quick, js_sdk)
         }
+        Command::Fleet { quick } => match fleet_bench::run(quick) {
+            Ok(true) => Ok(()),
+            // A missed target: `bench` reads the exit status.
+            Ok(false) => return ExitCode::from(2),
+            Err(err) => Err(err),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -154,7 +172,7 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     if !args.skip_core {
         core_bench::build(&root)?;
     }
-    if !args.skip_e2e {
+    if !args.skip_e2e || !args.skip_fleet {
         e2e::build(&root)?;
     }
     if !args.skip_middleware {
@@ -192,6 +210,13 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         Some(middleware_bench::run(&root, args.quick)?)
     };
     let elapsed = started.elapsed();
+    // Its own table, after the timed parts (the two-minute quick budget is
+    // theirs).
+    let fleet_met = if args.skip_fleet {
+        true
+    } else {
+        fleet_bench::run_release(&root, args.quick)?
+    };
 
     let measured = report::Measured {
         core: core.as_deref(),
@@ -230,7 +255,7 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         println!("recorded in {}", path.display());
     }
     // A missed target fails the command, so that it can gate a change.
-    let missed = verdicts.iter().filter(|v| !v.pass).count();
+    let missed = verdicts.iter().filter(|v| !v.pass).count() + usize::from(!fleet_met);
     if missed > 0 {
         return Err(format!("{missed} target(s) missed"));
     }

@@ -57,6 +57,8 @@
 //! - [`ApiKeyClient`]: server-side requests with an API key.
 //! - [`FileStore`]: a managed session's token kept in a file across
 //!   restarts.
+//! - [`fleet`]: one session shared by a fleet of processes through a
+//!   store such as Redis (`qb-auth-redis`).
 //! - [`Error`]: the one error every call returns.
 //!
 //! ## Features
@@ -90,6 +92,7 @@ mod builder;
 mod call;
 mod client;
 mod error;
+pub mod fleet;
 mod managed;
 mod mode;
 mod oneshot;

@@ -467,6 +467,18 @@ impl Identity {
     pub fn is_user(&self) -> bool {
         !matches!(self.0, IdentityInner::Application)
     }
+
+    /// The login or email this identity signs in with; `None` for an
+    /// application session and for social and Firebase identities, whose
+    /// user is named only by a secret token. Not a secret (`Debug` shows
+    /// it too): processes that share one session derive its key from it.
+    pub fn user_name(&self) -> Option<&str> {
+        match &self.0 {
+            IdentityInner::Login { login, .. } => Some(login),
+            IdentityInner::Email { email, .. } => Some(email),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for Identity {

@@ -124,6 +124,20 @@ impl fmt::Display for BuildErrorKind {
 
 /// A policy that cannot be used is a configuration mistake like any other,
 /// so clients report it as one [`BuildError`].
+/// For crates that check input of their own (a shared session's key).
+///
+/// ```
+/// use qb_auth_core::{BuildError, BuildErrorKind};
+///
+/// let err = BuildError::from(BuildErrorKind::Empty("name"));
+/// assert_eq!(err.kind(), &BuildErrorKind::Empty("name"));
+/// ```
+impl From<BuildErrorKind> for BuildError {
+    fn from(kind: BuildErrorKind) -> Self {
+        Self::new(kind)
+    }
+}
+
 impl From<crate::lifecycle::PolicyError> for BuildError {
     fn from(err: crate::lifecycle::PolicyError) -> Self {
         Self::new(BuildErrorKind::InvalidPolicy {

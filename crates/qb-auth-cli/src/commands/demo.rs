@@ -1,9 +1,12 @@
 //! `qb-auth demo`: an emulator in this process on loopback, then every
 //! identity over both transports, the login upgrade and logout downgrade,
-//! get and destroy, a renewal after a forced expiry and a recovery from a
-//! skewed clock, printed as a table. Exits 0 only when every step worked.
+//! get and destroy, a renewal after a forced expiry, a recovery from a
+//! skewed clock and two "processes" sharing one session through a
+//! redis-server of the demo's own (skipped without one), printed as a
+//! table. Exits 0 only when every step worked.
 
 mod client;
+mod fleet;
 mod report;
 
 use std::io::Write;
@@ -50,10 +53,12 @@ async fn demo(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let endpoint = Endpoint::parse(emulator.base_url())?;
     let timeout = Duration::from_secs(args.timeout);
     let mut report = Report::new(timeout);
+    let redis = fleet::redis();
     for kind in [TransportKind::Reqwest, TransportKind::Ureq] {
         match DemoClient::new(kind, &endpoint, timeout) {
             Ok(client) => {
                 steps(&mut report, &client, &emulator.control(), &endpoint).await;
+                fleet::step(&mut report, &client, &emulator.control(), &endpoint, &redis).await;
             }
             Err(e) => {
                 report
@@ -252,13 +257,13 @@ async fn managed_steps(
 }
 
 /// `GET /chat/Dialog.json`: a resource that needs a user session.
-fn dialogs(endpoint: &Endpoint) -> Result<HttpRequest, String> {
+pub(super) fn dialogs(endpoint: &Endpoint) -> Result<HttpRequest, String> {
     http::Request::get(endpoint.url("chat/Dialog.json"))
         .body(qb_auth_core::Body::empty())
         .map_err(text)
 }
 
-fn expect_status(answer: &http::Response<Vec<u8>>, status: u16) -> Result<(), String> {
+pub(super) fn expect_status(answer: &http::Response<Vec<u8>>, status: u16) -> Result<(), String> {
     if answer.status().as_u16() == status {
         Ok(())
     } else {
@@ -270,7 +275,7 @@ fn expect_status(answer: &http::Response<Vec<u8>>, status: u16) -> Result<(), St
 }
 
 /// The demo application's credentials.
-fn demo_app() -> Result<AppCredentials, String> {
+pub(super) fn demo_app() -> Result<AppCredentials, String> {
     AppCredentials::new(
         fixtures::APP_ID,
         fixtures::AUTH_KEY,
@@ -329,6 +334,6 @@ fn expect_user(session: &Session, expected: Option<u64>) -> Result<(), String> {
     }
 }
 
-fn text(error: impl std::fmt::Display) -> String {
+pub(super) fn text(error: impl std::fmt::Display) -> String {
     error.to_string()
 }

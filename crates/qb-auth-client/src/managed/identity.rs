@@ -1,7 +1,10 @@
 //! Logging a user in on a managed session's token and out of it, with the
-//! lifecycle told: renewals afterwards create the same kind of session.
+//! lifecycle told: renewals afterwards create the same kind of session. A
+//! session shared with a fleet leaves it: the fleet's key names the
+//! identity it started with, which the token no longer has.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{CredentialProvider, ProviderError, RenewalMode, SessionCredentials};
@@ -52,6 +55,7 @@ impl<M: Mode> ManagedSession<M> {
                 Ok((token, user))
             })
             .await?;
+        self.shared.left_fleet.store(true, Ordering::Release);
         self.shared.lifecycle.with(|l| {
             l.set_mode(RenewalMode::Credentials(provider));
             l.set_user(&token, Some(user.id));
@@ -71,6 +75,7 @@ impl<M: Mode> ManagedSession<M> {
             })
             .await?;
         let app = self.shared.app.clone();
+        self.shared.left_fleet.store(true, Ordering::Release);
         self.shared.lifecycle.with(|l| {
             if let Some(app) = app {
                 let identity = Identity::application();

@@ -138,6 +138,15 @@ impl SharedLifecycle {
         f(&self.lock().lifecycle)
     }
 
+    /// Delivers an event the lifecycle does not queue itself (the shared
+    /// store failing or answering again) to the listeners.
+    pub(crate) fn announce(&self, event: LifecycleEvent) {
+        self.hooks.deliver(EventBatch {
+            events: vec![event],
+            store: None,
+        });
+    }
+
     pub(crate) fn poll_token(&self, now: SystemTime, ask: &mut Ask) -> TokenAction {
         self.with(|l| l.poll_token(now, ask))
     }

@@ -16,6 +16,7 @@ mod times;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
@@ -27,11 +28,13 @@ use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, authorize};
 use tracing::Instrument;
 
 use crate::call::Call;
+use crate::fleet::{Fleet, FleetConfig};
 use crate::mode::Mode;
 use crate::transport::Response;
 use crate::{Client, Error, trace};
 use guard::RenewalGuard;
-use lifecycle::{ManagedOptions, SharedLifecycle};
+use lifecycle::ManagedOptions;
+pub(crate) use lifecycle::SharedLifecycle;
 
 pub use observe::{Answered, MAX_ERROR_BODY, RequestToken};
 #[cfg(feature = "blocking")]
@@ -47,6 +50,7 @@ pub struct ManagedSessionBuilder<M: Mode> {
     source: SessionSource<M::TokenProvider>,
     options: ManagedOptions,
     check_token: bool,
+    fleet: FleetConfig,
 }
 
 impl<M: Mode> ManagedSessionBuilder<M> {
@@ -56,7 +60,13 @@ impl<M: Mode> ManagedSessionBuilder<M> {
             source,
             options: ManagedOptions::default(),
             check_token: true,
+            fleet: FleetConfig::default(),
         }
+    }
+
+    /// The sharing options, for the `fleet` module's builder methods.
+    pub(crate) fn fleet_config(&mut self) -> &mut FleetConfig {
+        &mut self.fleet
     }
 
     /// Uses a token handed in ([`SessionSource::fixed`]) as it is, without
@@ -101,6 +111,7 @@ impl<M: Mode> ManagedSessionBuilder<M> {
     /// [`Error::Build`] for a policy that cannot work, [`Error::Store`]
     /// when the store cannot be read.
     pub fn build(self) -> Result<ManagedSession<M>, Error> {
+        let fleet = self.fleet.build(&self.source)?;
         let source = if self.check_token {
             self.source.checked_first()
         } else {
@@ -120,6 +131,8 @@ impl<M: Mode> ManagedSessionBuilder<M> {
                 client: self.client,
                 lifecycle,
                 renewed: M::Signal::default(),
+                fleet,
+                left_fleet: AtomicBool::new(false),
             }),
         })
     }
@@ -132,6 +145,7 @@ impl<M: Mode> fmt::Debug for ManagedSessionBuilder<M> {
             .field("source", &self.source)
             .field("options", &self.options)
             .field("check_token", &self.check_token)
+            .field("fleet", &self.fleet)
             .finish()
     }
 }
@@ -175,6 +189,11 @@ struct Shared<M: Mode> {
     lifecycle: SharedLifecycle,
     /// Moves on after every renewal result, so waiting callers poll again.
     renewed: M::Signal,
+    /// The fleet this session is shared with, if any.
+    fleet: Option<Fleet>,
+    /// Set by a login or logout on the token: the session no longer
+    /// belongs to the identity the fleet's key names, so it renews alone.
+    left_fleet: AtomicBool,
 }
 
 impl<M: Mode> Shared<M> {
@@ -296,6 +315,19 @@ impl<M: Mode> ManagedSession<M> {
     }
 
     async fn attempt(&self, ticket: &RenewalTicket) -> Result<NewSession, AttemptError> {
+        match &self.shared.fleet {
+            // A user logged in on the token (or out of it) is no longer
+            // the identity the fleet's key names: this session renews alone.
+            Some(fleet) if !self.shared.left_fleet.load(Ordering::Acquire) => {
+                let create = || self.create(ticket);
+                fleet.renew(&self.shared.lifecycle, ticket, create).await
+            }
+            _ => self.create(ticket).await,
+        }
+    }
+
+    /// Creates a session with the server, or asks the token provider.
+    async fn create(&self, ticket: &RenewalTicket) -> Result<NewSession, AttemptError> {
         let client = &self.shared.client;
         match ticket.credentials() {
             Some(credentials) => {

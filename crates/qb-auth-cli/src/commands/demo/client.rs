@@ -13,6 +13,8 @@ use qb_auth_core::{
     SessionToken, User,
 };
 
+use qb_auth_redis::BlockingRedisStore;
+
 use crate::args::TransportKind;
 use crate::transport::{CliClient, CliTransport, ClientSetup};
 
@@ -126,6 +128,30 @@ impl DemoClient {
             .client
             .managed(source)
             .on_event(probe.listener())
+            .build()?;
+        Ok(DemoManaged(session))
+    }
+}
+
+impl DemoClient {
+    /// A managed user session shared through the Redis at `url`, under
+    /// `prefix`: what each process of a fleet builds.
+    pub(super) fn shared(
+        &self,
+        app: &AppCredentials,
+        identity: &Identity,
+        url: &str,
+        prefix: &str,
+    ) -> Result<DemoManaged, Failure> {
+        let store = BlockingRedisStore::open(url).map_err(|e| Failure {
+            message: e.to_string(),
+            kind: None,
+        })?;
+        let source = SessionSource::user(app.clone(), identity.clone());
+        let session = self
+            .client
+            .managed(source)
+            .share(store.with_prefix(prefix))
             .build()?;
         Ok(DemoManaged(session))
     }

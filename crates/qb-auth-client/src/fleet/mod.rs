@@ -1,0 +1,42 @@
+//! One session for a fleet of processes: a shared store (Redis, in
+//! `qb-auth-redis`) holds the fleet's session, and one renewal at a time
+//! runs for the whole fleet.
+//!
+//! Each process keeps its own copy: a token asked for while that copy is
+//! valid costs no call to the store. When the copy is due, expired,
+//! rejected or missing (a cold start), the renewal reads the fleet's
+//! session first and takes it if it is newer than the one this process
+//! held. Otherwise one process takes the fleet's lease, creates the
+//! session and publishes it, fenced by a version so a slow writer never
+//! replaces a newer session; the others wait for it (woken by the store,
+//! bounded by the lease's lifetime), or take the lease when its holder
+//! died. A token the server rejected is dropped from the store only if it
+//! is still the version that was rejected.
+//!
+//! The stored copy carries its expiry by the publishing machine's clock
+//! (keep the fleet's clocks in step, as NTP does) and leaves the store
+//! then. QuickBlox slides a session's expiry with every request, which
+//! each process follows on its own copy; the stored expiry does not slide,
+//! so a process that starts cold after it creates a new session for the
+//! fleet even if the old one is still in use.
+//!
+//! The store failing is never an outage: the process renews alone, says
+//! so once with [`LifecycleEvent::SharingUnavailable`], and shares again
+//! when the store answers ([`LifecycleEvent::SharingResumed`]).
+//!
+//! [`LifecycleEvent::SharingUnavailable`]: qb_auth_core::lifecycle::LifecycleEvent::SharingUnavailable
+//! [`LifecycleEvent::SharingResumed`]: qb_auth_core::lifecycle::LifecycleEvent::SharingResumed
+
+mod builder;
+mod key;
+mod renew;
+mod store;
+
+pub(crate) use builder::FleetConfig;
+pub use key::FleetKey;
+pub(crate) use renew::Fleet;
+pub use store::{BlockingFleetStore, FleetState, FleetStore, Published, SharingError, StoreFuture};
+
+/// How long a renewal lease lasts unless set otherwise: enough for a
+/// create-session, short enough that a killed holder is replaced quickly.
+pub const DEFAULT_LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(10);

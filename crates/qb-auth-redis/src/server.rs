@@ -1,0 +1,224 @@
+//! A `redis-server` of your own, for tests and demos: a child process on a
+//! free loopback port, without persistence, stopped by its process id (so
+//! a test never talks to a Redis it did not start).
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where `redis-server` is, from `PATH` (or the Debian package's place:
+/// `apt-get install redis-server`); `None` on a machine without it.
+pub fn find() -> Option<PathBuf> {
+    let dirs = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&dirs)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
+        .map(|dir| dir.join("redis-server"))
+        .find(|path| path.is_file())
+}
+
+/// A running `redis-server`, stopped when dropped.
+///
+/// ```no_run
+/// use qb_auth_redis::server::{self, RedisServer};
+///
+/// # fn main() -> std::io::Result<()> {
+/// if let Some(binary) = server::find() {
+///     let redis = RedisServer::start(binary)?;
+///     assert_eq!(redis.command(&["SET", "k", "v"])?, b"+OK\n");
+///     println!("{}", redis.url()); // redis://127.0.0.1:<port>/
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct RedisServer {
+    binary: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts `binary` on a free loopback port, with no persistence
+    /// (`--save '' --appendonly no`), and waits until it answers.
+    ///
+    /// # Errors
+    ///
+    /// When it does not start, or does not answer within 20 s.
+    pub fn start(binary: PathBuf) -> io::Result<Self> {
+        // A port is free when we pick it; if another process takes it
+        // before redis-server binds, try another.
+        for _ in 0..5 {
+            let port = free_port()?;
+            let mut server = Self {
+                binary: binary.clone(),
+                port,
+                child: None,
+            };
+            if server.launch()? {
+                return Ok(server);
+            }
+        }
+        Err(io::Error::other(
+            "redis-server did not start on a free loopback port",
+        ))
+    }
+
+    /// `redis://127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Stops it (SIGKILL to its process id, as a crash would).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port, empty.
+    ///
+    /// # Errors
+    ///
+    /// When it does not come back within 20 s.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.stop();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.launch()? {
+            if Instant::now() >= deadline {
+                return Err(io::Error::other("redis-server did not restart"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+
+    /// Sends one command and returns the answer, one line per item
+    /// (`+OK`, `:1`, a bulk string's bytes, `*2` then the items).
+    ///
+    /// # Errors
+    ///
+    /// When it does not answer within 10 s.
+    pub fn command(&self, args: &[&str]) -> io::Result<Vec<u8>> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut request = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            request.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+        }
+        stream.write_all(&request)?;
+        let mut reader = BufReader::new(stream);
+        let mut answer = Vec::new();
+        read_value(&mut reader, &mut answer)?;
+        Ok(answer)
+    }
+
+    /// Every key and every string and hash value in the database, as
+    /// text, for a test that scans them.
+    ///
+    /// # Errors
+    ///
+    /// As [`command`](Self::command).
+    pub fn dump(&self) -> io::Result<String> {
+        let keys = String::from_utf8_lossy(&self.command(&["KEYS", "*"])?).into_owned();
+        let mut all = keys.clone();
+        for key in keys.lines().skip(1) {
+            let kind = String::from_utf8_lossy(&self.command(&["TYPE", key])?).into_owned();
+            let value = match kind.trim() {
+                "+hash" => self.command(&["HGETALL", key])?,
+                "+string" => self.command(&["GET", key])?,
+                _ => Vec::new(),
+            };
+            all.push_str(&String::from_utf8_lossy(&value));
+        }
+        Ok(all)
+    }
+
+    /// Starts the child; `Ok(false)` when it exited at once (the port was
+    /// taken) or never answered.
+    fn launch(&mut self) -> io::Result<bool> {
+        let mut child = Command::new(&self.binary)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if child.try_wait()?.is_some() {
+                return Ok(false);
+            }
+            if self.pings() {
+                self.child = Some(child);
+                return Ok(true);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        Ok(false)
+    }
+
+    fn pings(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut answer = [0; 7];
+        stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut answer).is_ok()
+            && &answer == b"+PONG\r\n"
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The largest string [`RedisServer::command`] reads.
+const MAX_BULK: i64 = 64 << 20;
+
+fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Reads one RESP value into `out`, one line per item.
+fn read_value(reader: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<()> {
+    let mut line = Vec::new();
+    if reader.read_until(b'\n', &mut line)? == 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+    match text.as_bytes().first() {
+        Some(b'*') => {
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'\n');
+            let count: i64 = text[1..].parse().unwrap_or(0);
+            for _ in 0..count.max(0) {
+                read_value(reader, out)?;
+            }
+        }
+        Some(b'$') => {
+            let len: i64 = text[1..].parse().unwrap_or(-1);
+            if len > MAX_BULK {
+                return Err(io::Error::other("an answer larger than 64 MiB"));
+            }
+            if len >= 0 {
+                let mut data = vec![0; len as usize + 2];
+                reader.read_exact(&mut data)?;
+                data.truncate(len as usize);
+                out.extend_from_slice(&data);
+                out.push(b'\n');
+            }
+        }
+        _ => {
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'\n');
+        }
+    }
+    Ok(())
+}

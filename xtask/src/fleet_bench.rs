@@ -1,0 +1,243 @@
+//! The fleet part of `cargo xtask bench`: one session shared by a fleet
+//! of eight through a real `redis-server` (started here on a free
+//! loopback port, stopped when done), against the emulator.
+//!
+//! Eight managed sessions, each with its own store and so its own Redis
+//! connection and lease owner, stand for the eight processes (the fleet
+//! tests run real processes; here the numbers need one clock). Measured:
+//! sessions created in a simulated hour (a cold start, then traffic and a
+//! server-side expiry every ten minutes) with and without the store; the
+//! cost of `token()` on a warm Redis-backed session against an in-memory
+//! one, in interleaved rounds; and how long after an expiry each member
+//! of the fleet has a valid token again (p50, p99). Skipped, with a line
+//! that says so, without `redis-server`.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+use qb_auth_emulator::{BlockingEmulator, Emulator, fixtures};
+use qb_auth_redis::RedisStore;
+use qb_auth_redis::qb_auth_client::fleet::FleetKey;
+use qb_auth_redis::server::{self as redis_server, RedisServer};
+use qb_auth_reqwest::{Client, ManagedSession, SessionSource};
+
+use crate::cargo;
+
+/// The fleet's size (the issue's).
+const FLEET: usize = 8;
+/// Server-side expiries in the simulated hour, after the cold start: one
+/// every ten minutes.
+const EXPIRIES_PER_HOUR: usize = 6;
+/// The target for a Redis-backed `token()` against an in-memory one.
+const TOKEN_COST_TARGET: f64 = 1.10;
+
+/// Runs the fleet part in a release build of xtask, its table printed as
+/// it goes; returns whether its target was met.
+pub(crate) fn run_release(root: &std::path::Path, quick: bool) -> Result<bool, String> {
+    let mut command = cargo(root);
+    command.args(["run", "--release", "--quiet", "-p", "xtask", "--", "fleet"]);
+    if quick {
+        command.arg("--quick");
+    }
+    let status = command
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .status()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    match status.code() {
+        Some(0) => Ok(true),
+        Some(2) => Ok(false),
+        _ => Err(format!("the fleet bench failed ({status})")),
+    }
+}
+
+/// The `fleet` subcommand: measures and prints; `Ok(false)` when the
+/// token-cost target was missed.
+pub(crate) fn run(quick: bool) -> Result<bool, String> {
+    let Some(binary) = redis_server::find() else {
+        println!("fleet bench skipped: redis-server not found (apt-get install redis-server)");
+        return Ok(true);
+    };
+    let redis = RedisServer::start(binary).map_err(|e| format!("redis-server: {e}"))?;
+    let emulator = Emulator::with_demo_fixtures()
+        .start_blocking()
+        .map_err(|e| format!("the emulator: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    let bench = Bench {
+        emulator: &emulator,
+        redis: redis.url(),
+    };
+    let met = runtime.block_on(bench.all(quick));
+    emulator.shutdown();
+    met
+}
+
+struct Bench<'a> {
+    emulator: &'a BlockingEmulator,
+    redis: String,
+}
+
+impl Bench<'_> {
+    async fn all(&self, quick: bool) -> Result<bool, String> {
+        println!("\nfleet of {FLEET} on one redis-server (loopback), reqwest client");
+        let alone = self.sessions_per_hour(false).await?;
+        let shared = self.sessions_per_hour(true).await?;
+        println!(
+            "  sessions created per simulated hour (cold start + {EXPIRIES_PER_HOUR} expiries): \
+             {alone} without a shared store, {shared} with Redis: {:.1}x fewer",
+            alone as f64 / shared.max(1) as f64
+        );
+        let (memory, redis) = self.token_cost(if quick { 31 } else { 101 }).await?;
+        let ratio = redis / memory;
+        let met = ratio <= TOKEN_COST_TARGET;
+        println!(
+            "  token() on a valid session, median of interleaved rounds: in-memory {memory:.0} ns, \
+             Redis-backed {redis:.0} ns: {ratio:.2}x (target <= {TOKEN_COST_TARGET:.2}x): {}",
+            if met { "PASS" } else { "MISS" }
+        );
+        let (p50, p99, samples) = self.recovery(if quick { 5 } else { 20 }).await?;
+        println!(
+            "  valid token again after an expiry, per member: p50 {p50:.1} ms, p99 {p99:.1} ms \
+             ({samples} samples)"
+        );
+        Ok(met)
+    }
+
+    fn client(&self) -> Result<Client, String> {
+        let endpoint = Endpoint::parse(self.emulator.base_url()).map_err(|e| e.to_string())?;
+        Client::builder()
+            .endpoint(endpoint)
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    /// One member: Alice's session, shared under `key` when `shared`.
+    fn member(&self, client: &Client, key: Option<&FleetKey>) -> Result<ManagedSession, String> {
+        let app = AppCredentials::new(
+            fixtures::APP_ID,
+            fixtures::AUTH_KEY,
+            SecretString::from(fixtures::AUTH_SECRET),
+        )
+        .map_err(|e| e.to_string())?;
+        let alice = Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)
+            .map_err(|e| e.to_string())?;
+        let mut builder = client.managed(SessionSource::user(app, alice));
+        if let Some(key) = key {
+            let store = RedisStore::open(&self.redis).map_err(|e| e.to_string())?;
+            builder = builder.share(store).fleet_key(key.clone());
+        }
+        builder.build().map_err(|e| e.to_string())
+    }
+
+    /// A key of its own for each measurement, so none sees another's session.
+    fn key(name: &str) -> FleetKey {
+        FleetKey::named(fixtures::APP_ID, name)
+    }
+
+    fn fleet(&self, key: Option<&FleetKey>) -> Result<Vec<ManagedSession>, String> {
+        let client = self.client()?;
+        (0..FLEET).map(|_| self.member(&client, key)).collect()
+    }
+
+    fn users(&self) -> Result<http::Request<()>, String> {
+        http::Request::get(format!("{}/users.json", self.emulator.base_url()))
+            .body(())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Every member sends `count` requests at once; all must be answered.
+    async fn traffic(
+        &self,
+        fleet: &[ManagedSession],
+        count: usize,
+    ) -> Result<Vec<Duration>, String> {
+        let mut tasks = Vec::new();
+        for member in fleet {
+            let member = member.clone();
+            let requests: Vec<_> = (0..count).map(|_| self.users()).collect::<Result<_, _>>()?;
+            tasks.push(tokio::spawn(async move {
+                let started = Instant::now();
+                let mut first = None;
+                for request in requests {
+                    let answer = member.send(request).await.map_err(|e| e.to_string())?;
+                    if !answer.status().is_success() {
+                        return Err(format!("answered {}", answer.status()));
+                    }
+                    first.get_or_insert(started.elapsed());
+                }
+                Ok(first.unwrap_or_default())
+            }));
+        }
+        let mut firsts = Vec::new();
+        for task in tasks {
+            firsts.push(task.await.map_err(|e| e.to_string())??);
+        }
+        Ok(firsts)
+    }
+
+    async fn sessions_per_hour(&self, shared: bool) -> Result<u64, String> {
+        let key = Self::key(if shared { "bench-hour" } else { "unused" });
+        let fleet = self.fleet(shared.then_some(&key))?;
+        let before = self.emulator.stats().sessions_created;
+        self.traffic(&fleet, 5).await?;
+        for _ in 0..EXPIRIES_PER_HOUR {
+            self.emulator.expire_all_sessions();
+            self.traffic(&fleet, 5).await?;
+        }
+        Ok(self.emulator.stats().sessions_created - before)
+    }
+
+    /// Median ns per `token()`: (in-memory, Redis-backed).
+    async fn token_cost(&self, rounds: usize) -> Result<(f64, f64), String> {
+        // Short rounds, many of them: a median that other work on the
+        // machine moves little.
+        const CALLS: u32 = 4_000;
+        let client = self.client()?;
+        let memory = self.member(&client, None)?;
+        let redis = self.member(&client, Some(&Self::key("bench-token")))?;
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for session in [&memory, &redis] {
+            session.token().await.map_err(|e| e.to_string())?;
+        }
+        for round in 0..rounds {
+            // Alternate which goes first, so neither always runs warm.
+            let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for which in order {
+                let session = if which == 0 { &memory } else { &redis };
+                let started = Instant::now();
+                for _ in 0..CALLS {
+                    std::hint::black_box(session.token().await.map_err(|e| e.to_string())?);
+                }
+                let ns = started.elapsed().as_nanos() as f64 / f64::from(CALLS);
+                if which == 0 { a.push(ns) } else { b.push(ns) }
+            }
+        }
+        Ok((median(&mut a), median(&mut b)))
+    }
+
+    /// After each expiry, how long each member takes to have its first
+    /// request answered: (p50 ms, p99 ms, samples).
+    async fn recovery(&self, rounds: usize) -> Result<(f64, f64, usize), String> {
+        let fleet = self.fleet(Some(&Self::key("bench-recovery")))?;
+        self.traffic(&fleet, 1).await?;
+        let mut samples = Vec::new();
+        for _ in 0..rounds {
+            self.emulator.expire_all_sessions();
+            samples.extend(self.traffic(&fleet, 1).await?);
+        }
+        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        ms.sort_by(f64::total_cmp);
+        let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+        Ok((at(0.5), at(0.99), ms.len()))
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
