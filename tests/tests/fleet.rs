@@ -40,7 +40,7 @@ fn main() {
         return;
     };
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let tests: [(&str, Test); 8] = [
+    let tests: [(&str, Test); 9] = [
         ("fencing_async_store", fencing_async_store),
         ("fencing_blocking_store", fencing_blocking_store),
         (
@@ -64,6 +64,7 @@ fn main() {
             lease_holder_killed_mid_renewal,
         ),
         ("redis_stopped_then_restarted", redis_stopped_then_restarted),
+        ("a_login_leaves_the_fleet", a_login_leaves_the_fleet),
     ];
     let mut ran = 0;
     for (name, test) in tests {
@@ -302,6 +303,50 @@ fn nowhere() -> String {
     let port = listener.local_addr().expect("its address").port();
     drop(listener);
     format!("redis://fleet:{REDIS_PASSWORD}@127.0.0.1:{port}/")
+}
+
+/// A user logged in on a shared application token is no longer what the
+/// fleet's key names: that session renews alone as the user, and the
+/// fleet keeps its application sessions.
+fn a_login_leaves_the_fleet(binary: &Path) {
+    use qb_auth_ureq::{Client, SessionSource};
+
+    let redis = RedisServer::start(binary.to_path_buf()).expect("redis-server starts");
+    let emulator = emulator();
+    let client = Client::builder()
+        .endpoint(Endpoint::parse(emulator.base_url()).expect("endpoint"))
+        .build()
+        .expect("a client");
+    let users = || {
+        http::Request::get(format!("{}/users.json", emulator.base_url()))
+            .body(())
+            .expect("a request")
+    };
+    let managed = || {
+        client
+            .managed(SessionSource::application(app()))
+            .share(BlockingRedisStore::open(&redis.url()).expect("a store"))
+            .build()
+            .expect("a managed session")
+    };
+    let (upgraded, shared) = (managed(), managed());
+    assert_eq!(
+        upgraded.token().expect("a token"),
+        shared.token().expect("a token")
+    );
+    assert_eq!(emulator.stats().sessions_created, 1);
+
+    let user = upgraded.login(alice()).expect("alice logs in");
+    emulator.expire_all_sessions();
+    assert_eq!(upgraded.send(users()).expect("answered").status(), 200);
+    assert_eq!(shared.send(users()).expect("answered").status(), 200);
+    assert_eq!(upgraded.session().and_then(|s| s.user()), Some(user.id));
+    assert_eq!(shared.session().and_then(|s| s.user()), None);
+    assert_ne!(
+        upgraded.token().expect("a token"),
+        shared.token().expect("a token")
+    );
+    assert_eq!(emulator.stats().sessions_created, 3);
 }
 
 fn two_sessions_share_one_over_ureq(binary: &Path) {
