@@ -45,9 +45,22 @@ impl Worker {
         transport: &'static str,
         extra: &[&str],
     ) -> Self {
+        Self::spawn_with_env(binary, api, redis, transport, extra, &[])
+    }
+
+    /// Like [`spawn`](Self::spawn), with these environment variables set.
+    pub fn spawn_with_env(
+        binary: &Path,
+        api: &str,
+        redis: &str,
+        transport: &'static str,
+        extra: &[&str],
+        env: &[(&str, &Path)],
+    ) -> Self {
         let mut child = Command::new(binary)
             .args(["--api", api, "--redis", redis, "--transport", transport])
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -145,7 +158,16 @@ impl Worker {
     /// # Panics
     ///
     /// As [`stop`](Self::stop).
-    pub fn finish(mut self, within: Duration) -> (u64, u64) {
+    pub fn finish(self, within: Duration) -> (u64, u64) {
+        self.finish_seen(within).0
+    }
+
+    /// Like [`finish`](Self::finish), with every line it printed.
+    ///
+    /// # Panics
+    ///
+    /// As [`stop`](Self::stop).
+    pub fn finish_seen(mut self, within: Duration) -> ((u64, u64), Vec<String>) {
         let done = self.expect("done", within);
         let status = self.child.wait().expect("the worker exits");
         assert!(
@@ -153,7 +175,7 @@ impl Worker {
             "worker {} exited with {status}",
             self.pid()
         );
-        parse_done(&done)
+        (parse_done(&done), std::mem::take(&mut self.seen))
     }
 
     /// Kills it with SIGKILL, as a crash would.

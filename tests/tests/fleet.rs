@@ -40,7 +40,7 @@ fn main() {
         return;
     };
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let tests: [(&str, Test); 9] = [
+    let tests: [(&str, Test); 10] = [
         ("fencing_async_store", fencing_async_store),
         ("fencing_blocking_store", fencing_blocking_store),
         (
@@ -65,6 +65,7 @@ fn main() {
         ),
         ("redis_stopped_then_restarted", redis_stopped_then_restarted),
         ("a_login_leaves_the_fleet", a_login_leaves_the_fleet),
+        ("rediss_verifies_the_server", rediss_verifies_the_server),
     ];
     let mut ran = 0;
     for (name, test) in tests {
@@ -502,6 +503,112 @@ fn two_sessions_share_one_over_reqwest(binary: &Path) {
         assert!(!format!("{store:?}").contains(REDIS_PASSWORD));
     });
     emulator.shutdown();
+}
+
+/// `rediss://`: processes that trust the server's CA share one session
+/// over TLS; one that does not refuses the connection (the certificate is
+/// checked), says so, and renews alone.
+fn rediss_verifies_the_server(binary: &Path) {
+    let dir = std::env::temp_dir().join(format!("qb-auth-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let openssl = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl runs (apt-get install openssl)");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=qb-auth test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").expect("written");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let redis = RedisServer::start_tls(
+        binary.to_path_buf(),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+    )
+    .expect("redis-server starts with TLS");
+    let url = redis.tls_url().expect("a TLS port");
+    let emulator = emulator();
+    let ca = dir.join("ca.crt");
+    for transport in TRANSPORTS {
+        let worker = Worker::spawn_with_env(
+            Path::new(WORKER),
+            emulator.base_url(),
+            &url,
+            transport,
+            &["--once"],
+            &[("SSL_CERT_FILE", &ca)],
+        );
+        let (counts, seen) = worker.finish_seen(READY);
+        assert_eq!(counts, (1, 0), "{transport}: {seen:?}");
+        assert!(
+            !seen.iter().any(|l| l.starts_with("event unavailable")),
+            "{transport}: {seen:?}"
+        );
+    }
+    assert_eq!(emulator.stats().sessions_created, 1, "shared over TLS");
+    // The system's roots do not hold the test CA: the handshake fails.
+    let untrusting = Worker::spawn(
+        Path::new(WORKER),
+        emulator.base_url(),
+        &url,
+        TRANSPORTS[0],
+        &["--once"],
+    );
+    let (counts, seen) = untrusting.finish_seen(READY);
+    assert_eq!(counts, (1, 0), "{seen:?}");
+    assert!(
+        seen.iter().any(|l| l.starts_with("event unavailable")),
+        "{seen:?}"
+    );
+    assert_eq!(emulator.stats().sessions_created, 2, "renewed alone");
+    emulator.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn cold_start_of_20_creates_one_session(binary: &Path) {

@@ -59,7 +59,7 @@ impl BlockingRedisStore {
     /// assert!(!err.to_string().contains("hunter2"));
     /// ```
     pub fn open(url: &str) -> Result<Self, SharingError> {
-        let client = redis::Client::open(url).map_err(|e| layout::bad_url(&e))?;
+        let client = layout::open_client(url)?;
         Ok(Self {
             client,
             options: Options::default(),

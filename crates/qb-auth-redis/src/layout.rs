@@ -189,6 +189,19 @@ pub(crate) fn bad_url(err: &redis::RedisError) -> SharingError {
     SharingError::new(format!("not a usable Redis URL ({})", err.category()))
 }
 
+/// A client for `url`. A `rediss://` URL needs the `tls` feature; rustls
+/// then needs a process-wide crypto provider to build its configuration,
+/// and in a program whose dependencies bring more than one it cannot pick
+/// one itself, so ring is installed when none is.
+pub(crate) fn open_client(url: &str) -> Result<redis::Client, SharingError> {
+    #[cfg(feature = "tls")]
+    if url.starts_with("rediss:") && rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another installer is fine: one is in place.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    redis::Client::open(url).map_err(|e| bad_url(&e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,11 +227,14 @@ mod tests {
             None
         );
         assert!(load_answer((3, Some("not json".into()))).session.is_none());
-        // TLS is not built in: a `rediss://` URL is refused, not a panic.
-        let err = redis::Client::open("rediss://user:hunter2@127.0.0.1/")
-            .map(|_| ())
-            .unwrap_err();
-        assert!(!bad_url(&err).to_string().contains("hunter2"));
+        // Without the `tls` feature a `rediss://` URL is refused, not a
+        // panic, and the refusal shows no password.
+        if !cfg!(feature = "tls") {
+            let err = open_client("rediss://user:hunter2@127.0.0.1/")
+                .map(|_| ())
+                .unwrap_err();
+            assert!(!err.to_string().contains("hunter2"));
+        }
         assert_eq!(load_answer((3, None)).version, 3);
     }
 }

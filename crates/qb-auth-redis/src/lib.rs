@@ -48,9 +48,12 @@
 //! as you would the application's secret (AUTH/ACL in the URL,
 //! `redis://user:password@host/`).
 //!
-//! TLS (`rediss://`) is not built into this version: such a URL is refused
-//! by `open` with an error. Reach a TLS-only Redis through a local TLS
-//! tunnel (stunnel, a sidecar) on loopback.
+//! TLS: with the feature `tls`, `rediss://` URLs connect over rustls,
+//! verifying the server against the system's roots (`SSL_CERT_FILE` and
+//! `SSL_CERT_DIR` are honoured, for a private CA). Certificate checks are
+//! never switched off. Without the feature such a URL is refused by `open`
+//! with an error. If the program installs no rustls crypto provider of its
+//! own, ring is installed for it at the first `rediss://` open.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

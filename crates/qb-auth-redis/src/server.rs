@@ -35,6 +35,8 @@ pub fn find() -> Option<PathBuf> {
 pub struct RedisServer {
     binary: PathBuf,
     port: u16,
+    /// A TLS port beside the plain one, with its certificate and key.
+    tls: Option<(u16, PathBuf, PathBuf)>,
     child: Option<Child>,
 }
 
@@ -53,6 +55,7 @@ impl RedisServer {
             let mut server = Self {
                 binary: binary.clone(),
                 port,
+                tls: None,
                 child: None,
             };
             if server.launch()? {
@@ -62,6 +65,39 @@ impl RedisServer {
         Err(io::Error::other(
             "redis-server did not start on a free loopback port",
         ))
+    }
+
+    /// Like [`start`](Self::start), also serving TLS on a second free port
+    /// with this certificate (PEM, for `127.0.0.1`) and key; clients are
+    /// not asked for certificates. See [`tls_url`](Self::tls_url).
+    ///
+    /// # Errors
+    ///
+    /// When it does not start (a `redis-server` built without TLS), or
+    /// does not answer within 20 s.
+    pub fn start_tls(binary: PathBuf, cert: PathBuf, key: PathBuf) -> io::Result<Self> {
+        for _ in 0..5 {
+            let mut server = Self {
+                binary: binary.clone(),
+                port: free_port()?,
+                tls: Some((free_port()?, cert.clone(), key.clone())),
+                child: None,
+            };
+            if server.launch()? {
+                return Ok(server);
+            }
+        }
+        Err(io::Error::other(
+            "redis-server did not start with TLS on free loopback ports",
+        ))
+    }
+
+    /// `rediss://127.0.0.1:<tls port>/`, for a server from
+    /// [`start_tls`](Self::start_tls).
+    pub fn tls_url(&self) -> Option<String> {
+        self.tls
+            .as_ref()
+            .map(|(port, _, _)| format!("rediss://127.0.0.1:{port}/"))
     }
 
     /// `redis://127.0.0.1:<port>/`.
@@ -138,9 +174,19 @@ impl RedisServer {
     /// Starts the child; `Ok(false)` when it exited at once (the port was
     /// taken) or never answered.
     fn launch(&mut self) -> io::Result<bool> {
-        let mut child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        command
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", "", "--appendonly", "no"]);
+        if let Some((port, cert, key)) = &self.tls {
+            command
+                .args(["--tls-port", &port.to_string(), "--tls-auth-clients", "no"])
+                .arg("--tls-cert-file")
+                .arg(cert)
+                .arg("--tls-key-file")
+                .arg(key);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
