@@ -174,20 +174,6 @@ pub(crate) fn evaluate(measured: &Measured<'_>) -> Vec<Verdict> {
                 pass: burst.quantile_ms(0.99) < BURST_P99_MS && burst.errors == 0,
             });
         }
-        let oneshot = &e2e.oneshot;
-        if !oneshot.retries_on_us.is_empty() {
-            let (on, off) = oneshot.medians_us();
-            verdicts.push(Verdict {
-                target: "one-shot create_session with retries on costs the same as with them off (≤ 1.05× at the median)",
-                measured: format!(
-                    "{on:.0} µs against {off:.0} µs: {:.3}×, {} calls each, {} errors",
-                    oneshot.ratio(),
-                    oneshot.retries_on_us.len(),
-                    oneshot.errors
-                ),
-                pass: oneshot.ratio() <= ONESHOT_RATIO && oneshot.errors == 0,
-            });
-        }
         if let Some(run) = e2e.run("reqwest_32") {
             verdicts.push(Verdict {
                 target: "the emulator serves at least 20,000 sessions/s (reqwest, 32 in flight)",
