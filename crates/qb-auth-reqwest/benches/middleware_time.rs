@@ -36,20 +36,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (id, way) in [("token", Way::Token), ("no_op", Way::NoOp)] {
             let (mut ours, mut plain, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             for round in 0..rounds {
-                let order = if round % 2 == 0 {
-                    [way, Way::Plain]
-                } else {
-                    [Way::Plain, way]
-                };
-                let mut ns = [0.0; 2];
-                for which in order {
-                    let started = Instant::now();
-                    for _ in 0..batch {
+                // Request by request, alternating which goes first: both
+                // sides see the same moments of a busy machine (blocks of
+                // requests swing by 2x here).
+                let mut total = [0u128; 2];
+                for i in 0..batch {
+                    let order = if (round + i) % 2 == 0 {
+                        [way, Way::Plain]
+                    } else {
+                        [Way::Plain, way]
+                    };
+                    for which in order {
+                        let started = Instant::now();
                         stage.send(which).await?;
+                        total[usize::from(which == Way::Plain)] += started.elapsed().as_nanos();
                     }
-                    let per = started.elapsed().as_nanos() as f64 / batch as f64;
-                    ns[usize::from(which == Way::Plain)] = per;
                 }
+                let ns = total.map(|t| t as f64 / batch as f64);
                 ours.push(ns[0]);
                 plain.push(ns[1]);
                 ratios.push(ns[0] / ns[1]);
