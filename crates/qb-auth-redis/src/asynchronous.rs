@@ -15,7 +15,7 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisError};
 
 use crate::layout::{self, Names};
-use crate::options::Options;
+use crate::options::{Options, store_settings};
 
 /// A fleet's shared session in Redis, for the async client
 /// (`qb-auth-reqwest`), on tokio: pass it to the managed session
@@ -48,67 +48,9 @@ pub struct RedisStore {
     connection: Mutex<Option<MultiplexedConnection>>,
 }
 
+store_settings!(RedisStore);
+
 impl RedisStore {
-    /// A store on the Redis at `url` (`redis://[user:password@]host:port/db`,
-    /// or `redis+unix:///path`), as the redis crate reads it. Nothing is
-    /// sent until the first renewal.
-    ///
-    /// # Errors
-    ///
-    /// A URL the redis crate does not take (the error does not repeat it:
-    /// it may hold a password).
-    ///
-    /// ```
-    /// use qb_auth_redis::RedisStore;
-    ///
-    /// assert!(RedisStore::open("redis://127.0.0.1:6379/").is_ok());
-    /// let err = RedisStore::open("http://user:hunter2@example/").unwrap_err();
-    /// assert!(!err.to_string().contains("hunter2"));
-    /// ```
-    pub fn open(url: &str) -> Result<Self, SharingError> {
-        let client = layout::open_client(url)?;
-        Ok(Self {
-            client,
-            options: Options::default(),
-            connection: Mutex::new(None),
-        })
-    }
-
-    /// Bounds each call to Redis (1 s by default): past it the managed
-    /// session renews on its own.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_redis::RedisStore;
-    ///
-    /// let store = RedisStore::open("redis://127.0.0.1/")?.with_timeout(Duration::from_millis(300));
-    /// # Ok::<(), qb_auth_client::fleet::SharingError>(())
-    /// ```
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = timeout.max(Duration::from_millis(1));
-        self
-    }
-
-    /// Prefixes every key (`qb-auth:` by default), to keep several
-    /// deployments apart in one database.
-    ///
-    /// ```
-    /// use qb_auth_redis::RedisStore;
-    ///
-    /// let store = RedisStore::open("redis://127.0.0.1/")?.with_prefix("staging:qb-auth:");
-    /// # Ok::<(), qb_auth_client::fleet::SharingError>(())
-    /// ```
-    #[must_use]
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.options.prefix = prefix.into();
-        self
-    }
-
-    fn names(&self, key: &FleetKey) -> Names {
-        Names::new(&self.options.prefix, key)
-    }
-
     /// Bounds `work` by the timeout.
     async fn bounded<T>(
         &self,

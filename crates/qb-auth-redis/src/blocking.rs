@@ -10,7 +10,7 @@ use qb_auth_core::lifecycle::LifecycleSnapshot;
 use redis::{Connection, RedisError};
 
 use crate::layout::{self, Names};
-use crate::options::Options;
+use crate::options::{Options, store_settings};
 
 /// A fleet's shared session in Redis, for the blocking client
 /// (`qb-auth-ureq`): pass it to the managed session builder's `share`.
@@ -41,63 +41,9 @@ pub struct BlockingRedisStore {
     connection: Mutex<Option<Connection>>,
 }
 
+store_settings!(BlockingRedisStore);
+
 impl BlockingRedisStore {
-    /// A store on the Redis at `url` (`redis://[user:password@]host:port/db`,
-    /// or `redis+unix:///path`), as the redis crate reads it. Nothing is
-    /// sent until the first renewal.
-    ///
-    /// # Errors
-    ///
-    /// A URL the redis crate does not take (the error does not repeat it:
-    /// it may hold a password).
-    ///
-    /// ```
-    /// use qb_auth_redis::BlockingRedisStore;
-    ///
-    /// assert!(BlockingRedisStore::open("redis://127.0.0.1:6379/").is_ok());
-    /// let err = BlockingRedisStore::open("http://user:hunter2@example/").unwrap_err();
-    /// assert!(!err.to_string().contains("hunter2"));
-    /// ```
-    pub fn open(url: &str) -> Result<Self, SharingError> {
-        let client = layout::open_client(url)?;
-        Ok(Self {
-            client,
-            options: Options::default(),
-            connection: Mutex::new(None),
-        })
-    }
-
-    /// Bounds each call to Redis (1 s by default): past it the managed
-    /// session renews on its own.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use qb_auth_redis::BlockingRedisStore;
-    ///
-    /// let store = BlockingRedisStore::open("redis://127.0.0.1/")?.with_timeout(Duration::from_millis(300));
-    /// # Ok::<(), qb_auth_client::fleet::SharingError>(())
-    /// ```
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = timeout.max(Duration::from_millis(1));
-        self
-    }
-
-    /// Prefixes every key (`qb-auth:` by default), to keep several
-    /// deployments apart in one database.
-    ///
-    /// ```
-    /// use qb_auth_redis::BlockingRedisStore;
-    ///
-    /// let store = BlockingRedisStore::open("redis://127.0.0.1/")?.with_prefix("staging:qb-auth:");
-    /// # Ok::<(), qb_auth_client::fleet::SharingError>(())
-    /// ```
-    #[must_use]
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.options.prefix = prefix.into();
-        self
-    }
-
     fn connect(&self) -> Result<Connection, RedisError> {
         let timeout = self.options.timeout;
         let connection = self.client.get_connection_with_timeout(timeout)?;
@@ -132,10 +78,6 @@ impl BlockingRedisStore {
         let value = f(&mut connection).map_err(|e| layout::failed(what, &e))?;
         *slot = Some(connection);
         Ok(value)
-    }
-
-    fn names(&self, key: &FleetKey) -> Names {
-        Names::new(&self.options.prefix, key)
     }
 
     /// Whether the version moved past `seen` or the lease is free.
