@@ -228,6 +228,41 @@ async fn full_run<A: Adapter>(shown: &mut Shown) {
     shown.debug.extend(events.debug());
 }
 
+/// The reqwest middleware: requests for the API host across a rejection
+/// (renewed, sent again), and one for another host, which gets no token.
+async fn middleware_run(shown: &mut Shown) {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let session = qb_auth_reqwest::Client::builder()
+        .endpoint(ep.clone())
+        .build()
+        .unwrap()
+        .managed(qb_auth_reqwest::SessionSource::user(app(), alice()))
+        .build()
+        .unwrap();
+    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(qb_auth_reqwest::TokenMiddleware::new(session.clone()))
+        .build();
+    let dialogs = ep.url("chat/Dialog.json");
+    assert_eq!(http.get(&dialogs).send().await.unwrap().status(), 200);
+    shown.token(&session.token().await.unwrap());
+    emulator.expire_all_sessions();
+    let answer = http.get(&dialogs).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    shown.debug(&answer);
+    shown.token(&session.token().await.unwrap());
+    // Another host: the request passes through bare (the emulator on
+    // another port stands in for it, and refuses it for want of a token).
+    let elsewhere = qb_auth_tests::fixtures::emulator().await;
+    let refused = http
+        .get(format!("{}/chat/Dialog.json", elsewhere.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    shown.debug(&http);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_secret_in_tracing_or_debug_output() {
     let capture = Capture::default();
@@ -245,6 +280,7 @@ async fn no_secret_in_tracing_or_debug_output() {
     bounded(120, async {
         full_run::<Reqwest>(&mut shown).await;
         full_run::<Ureq>(&mut shown).await;
+        middleware_run(&mut shown).await;
     })
     .await;
 
