@@ -15,6 +15,7 @@ use qb_auth_core::store::SessionStore;
 use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};
 
 use super::hooks::{EventBatch, Hooks, Listener};
+use super::slide::SlideGate;
 use super::source::SessionSource;
 use super::times::TimesCache;
 use crate::Error;
@@ -44,6 +45,7 @@ pub(crate) struct SharedLifecycle {
     state: Mutex<LockedState>,
     hooks: Hooks,
     times: TimesCache,
+    slides: SlideGate,
 }
 
 /// What the lock guards: the lifecycle, and the count that orders store
@@ -109,6 +111,7 @@ impl SharedLifecycle {
             }),
             hooks: Hooks::new(options.listeners, options.store),
             times: TimesCache::default(),
+            slides: SlideGate::default(),
         };
         let mut batch = shared.lock().take_batch();
         batch.events.splice(0..0, ignored);
@@ -192,8 +195,19 @@ impl SharedLifecycle {
         sent_at: SystemTime,
         headers: &http::HeaderMap,
     ) {
+        if self.slides.skips(token, sent_at) {
+            return;
+        }
         let times = self.times.read(headers);
-        self.with(|l| l.on_success(sent_at, token, times));
+        let left = self.with(|l| {
+            l.on_success(sent_at, token, times)
+                .then(|| l.expires_at())
+                .flatten()
+        });
+        if let Some(expires_at) = left {
+            let left = expires_at.duration_since(sent_at).unwrap_or_default();
+            self.slides.slid(token, sent_at, left);
+        }
     }
 
     /// Takes the session out (and clears the store), so no caller uses it

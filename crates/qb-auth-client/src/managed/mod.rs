@@ -11,6 +11,7 @@ mod identity;
 mod lifecycle;
 mod observe;
 mod providers;
+mod slide;
 mod source;
 mod times;
 
