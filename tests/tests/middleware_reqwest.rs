@@ -216,3 +216,46 @@ async fn debug_shows_no_token() {
     })
     .await;
 }
+
+/// Under a reqwest client set up as `reqwest_builder` sets it up (no
+/// redirects), a redirect from the API host to another host comes back to
+/// the caller as it is: the other host never sees the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_to_another_host_is_not_followed_with_the_token() {
+    bounded(60, async {
+        let foreign = foreign_host();
+        let target = format!("{}/anything", foreign.url());
+        let api = qb_auth_tests::canned::Canned::start(move |_| {
+            qb_auth_tests::canned::Reply::status(302, &[("location", target.as_str())], b"")
+        });
+        let session = Client::builder()
+            .endpoint(Endpoint::parse(&api.url()).expect("a loopback URL"))
+            .build()
+            .expect("a client for loopback")
+            .managed(SessionSource::fixed(STREAMING_API_TOKEN.into()))
+            .skip_token_check()
+            .build()
+            .expect("a managed session");
+        let http = reqwest_middleware::ClientBuilder::new(
+            qb_auth_reqwest::reqwest_builder()
+                .expect("a builder")
+                .no_proxy()
+                .build()
+                .expect("a reqwest client"),
+        )
+        .with(TokenMiddleware::new(session))
+        .build();
+
+        let answer = http
+            .get(format!("{}/users.json", api.url()))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(answer.status(), 302, "handed back, not followed");
+        let seen = api.seen();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].header("qb-token"), Some(STREAMING_API_TOKEN));
+        assert!(foreign.seen().is_empty(), "the other host got nothing");
+    })
+    .await;
+}

@@ -31,6 +31,13 @@
 //! # }
 //! ```
 //!
+//! ## Redirects
+//!
+//! A redirect-following layer (tower-http's `FollowRedirect`) goes
+//! *outside* `TokenLayer`, so that every hop passes through it and gets
+//! the token only if it is for the API host. Inside it, the hops would
+//! carry the first request's `QB-Token` wherever the redirect points.
+//!
 //! ## Which requests are sent again
 //!
 //! A request whose answer was "Required session does not exist" is sent

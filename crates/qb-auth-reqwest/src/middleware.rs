@@ -13,6 +13,11 @@
 //! A success's body is never read: it streams to you as it comes. An
 //! error's body is read up to [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY)
 //! bytes to classify it, then handed back with every byte.
+//!
+//! Build the reqwest client under it with [`reqwest_builder`](crate::reqwest_builder)
+//! (or with `redirect(Policy::none())`): reqwest follows redirects inside
+//! the middleware's one call, and it keeps a header of its own such as
+//! `QB-Token` on a redirect to another host.
 
 use std::fmt;
 
@@ -38,7 +43,8 @@ use crate::Reqwest;
 /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
 /// let session = client.managed(SessionSource::application(app)).build()?;
 ///
-/// let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+/// // No redirects: one could take the token to another host.
+/// let http = reqwest_middleware::ClientBuilder::new(qb_auth_reqwest::reqwest_builder()?.build()?)
 ///     .with(TokenMiddleware::new(session))
 ///     .build();
 /// let users = http.get(format!("{api}/users.json")).send().await?;
