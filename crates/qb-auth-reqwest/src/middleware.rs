@@ -133,22 +133,54 @@ impl<T: Transport> fmt::Debug for TokenMiddleware<T> {
     }
 }
 
-/// A copy of `request` to send again, if it can be sent again. Without a
-/// body it is copied here: `Request::try_clone` also sets the per-request
-/// timeout when there is none, which costs three allocations (it lives in
-/// the request's private extensions, which hold nothing else in reqwest
-/// 0.13). With a body, `try_clone` shares its bytes, or says it is a stream.
-fn replay_of(request: &reqwest::Request) -> Option<reqwest::Request> {
-    if request.body().is_some() {
-        return request.try_clone();
+/// What sending a request again takes, kept before it is sent (reqwest
+/// consumes the request).
+enum Replay {
+    /// A whole copy: a body reqwest can share (`try_clone`).
+    Copy(reqwest::Request),
+    /// A request without a body: all but its URL, which the answer gives
+    /// back, so nothing is allocated for it. (`try_clone` would also set
+    /// the per-request timeout when there is none, three allocations.)
+    Bodiless {
+        method: reqwest::Method,
+        headers: http::HeaderMap,
+        version: http::Version,
+        timeout: Option<std::time::Duration>,
+    },
+}
+
+impl Replay {
+    /// What it takes to send `request` again, if it can be: not a stream.
+    fn of(request: &reqwest::Request) -> Option<Self> {
+        if request.body().is_some() {
+            return request.try_clone().map(Self::Copy);
+        }
+        Some(Self::Bodiless {
+            method: request.method().clone(),
+            headers: request.headers().clone(),
+            version: request.version(),
+            timeout: request.timeout().copied(),
+        })
     }
-    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
-    *copy.headers_mut() = request.headers().clone();
-    *copy.version_mut() = request.version();
-    if let Some(timeout) = request.timeout() {
-        *copy.timeout_mut() = Some(*timeout);
+
+    /// The request again; `url` is where its answer came from.
+    fn into_request(self, url: &reqwest::Url) -> reqwest::Request {
+        match self {
+            Self::Copy(request) => request,
+            Self::Bodiless {
+                method,
+                headers,
+                version,
+                timeout,
+            } => {
+                let mut request = reqwest::Request::new(method, url.clone());
+                *request.headers_mut() = headers;
+                *request.version_mut() = version;
+                *request.timeout_mut() = timeout;
+                request
+            }
+        }
     }
-    Some(copy)
 }
 
 #[async_trait::async_trait]
@@ -163,10 +195,13 @@ impl<T: Transport> Middleware for TokenMiddleware<T> {
             return next.run(request, extensions).await;
         }
         // Before the token goes in: the copy gets the token of its own send.
-        let again = replay_of(&request);
+        let again = Replay::of(&request);
         let (answer, verdict) = self.send(request, extensions, next.clone()).await?;
         match (verdict, again) {
-            (Answered::SessionRejected, Some(again)) => {
+            // Sent again only to the API host: a redirect the user's client
+            // followed elsewhere is not repeated.
+            (Answered::SessionRejected, Some(again)) if self.is_api_url(answer.url()) => {
+                let again = again.into_request(answer.url());
                 drop(answer);
                 Ok(self.send(again, extensions, next).await?.0)
             }
@@ -195,7 +230,9 @@ mod tests {
     fn a_copy_keeps_everything_but_a_stream() {
         for body in [None, Some(reqwest::Body::from("a=1"))] {
             let original = request(body);
-            let copy = replay_of(&original).expect("a copy");
+            let copy = Replay::of(&original)
+                .expect("a copy")
+                .into_request(original.url());
             assert_eq!(copy.method(), original.method());
             assert_eq!(copy.url(), original.url());
             assert_eq!(copy.headers(), original.headers());
@@ -207,6 +244,6 @@ mod tests {
             );
         }
         let stream = request(Some(reqwest::Body::wrap(String::from("a=1"))));
-        assert!(replay_of(&stream).is_none());
+        assert!(Replay::of(&stream).is_none());
     }
 }
