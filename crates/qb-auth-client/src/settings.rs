@@ -40,10 +40,9 @@ impl RememberedClock {
     fn new() -> Self {
         // Jitter only spreads load; OS randomness keeps processes started
         // together from retrying in step, and 0 is fine when it is missing.
-        let random = |_| Nonce::random().map_or(0, |n| u64::from(n.get()));
         Self {
             offset_secs: AtomicI64::new(0),
-            seeds: AtomicU64::new(random(()) << 32 | random(())),
+            seeds: AtomicU64::new(os_random()),
         }
     }
 
@@ -85,6 +84,14 @@ impl ClientSettings {
         // Another host may keep another clock.
         self.clock = Arc::new(RememberedClock::new());
     }
+}
+
+/// 62 bits from the OS's random source (two nonces' worth), or 0 when it
+/// fails: for what only needs to differ between processes (jitter seeds,
+/// a lease holder's name), never for a secret.
+pub(crate) fn os_random() -> u64 {
+    let draw = || Nonce::random().map_or(0, |n| u64::from(n.get()));
+    draw() << 32 | draw()
 }
 
 /// An endpoint is an absolute `http(s)` URL, so it always parses; the empty

@@ -41,7 +41,7 @@
 //! can be changed): `:session`, a hash of the version and the serialised
 //! session, expiring with the session; `:version`, the count of sessions
 //! published, which fences every write; `:lease`, the renewal lease (its
-//! value is the holder's `<process id>-<random>`); and the channel
+//! value is the holder's `<process id>-<count>-<random>`); and the channel
 //! `:changed`, on which waiters are woken. The hash is of the identity's
 //! kind and login or email: no password, secret or provider token is in a
 //! key or a value. The session token is, in the clear: protect the Redis

@@ -265,13 +265,9 @@ fn published_form(
 /// `<process id>-<random>`: the process is named, so an operator (or a
 /// test) can tell who holds a lease; the random part tells sessions apart.
 fn owner_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    format!("{}-{:016x}", std::process::id(), hasher.finish())
+    format!(
+        "{}-{:016x}",
+        std::process::id(),
+        crate::settings::os_random()
+    )
 }
