@@ -46,6 +46,15 @@ impl RememberedClock {
         }
     }
 
+    /// No offset known, and seeds drawn on from this one's sequence (no
+    /// second trip to the OS for a client that only changed its endpoint).
+    fn for_another_host(&self) -> Self {
+        Self {
+            offset_secs: AtomicI64::new(0),
+            seeds: AtomicU64::new(self.next_seed()),
+        }
+    }
+
     pub(crate) fn offset(&self) -> ClockSkew {
         ClockSkew::from_secs(self.offset_secs.load(Ordering::Relaxed))
     }
@@ -82,7 +91,7 @@ impl ClientSettings {
         self.origin = origin_of(&endpoint);
         self.endpoint = endpoint;
         // Another host may keep another clock.
-        self.clock = Arc::new(RememberedClock::new());
+        self.clock = Arc::new(self.clock.for_another_host());
     }
 }
 
