@@ -139,8 +139,30 @@ fn plant(kind: &str, path: &Path) {
                 std::fs::set_permissions(path, loose).unwrap();
             }
         }
+        #[cfg(unix)]
+        "another user's" => {
+            ours.save(&planted()).unwrap();
+            std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY)).unwrap();
+        }
         other => unreachable!("no such kind: {other}"),
     }
+}
+
+/// The user another user's file is given to: `nobody` on Debian.
+#[cfg(unix)]
+const NOBODY: u32 = 65534;
+
+/// Whether this process may give a file to another user (root, or
+/// CAP_CHOWN): only then can a test plant another user's file. Without it,
+/// no other user's file is readable here either.
+#[cfg(unix)]
+fn can_give_files_away(dir: &Path) -> bool {
+    std::fs::create_dir_all(dir).unwrap();
+    let probe = dir.join("chown-probe");
+    std::fs::write(&probe, b"").unwrap();
+    let given = std::os::unix::fs::chown(&probe, Some(NOBODY), None).is_ok();
+    std::fs::remove_file(&probe).unwrap();
+    given
 }
 
 #[cfg(unix)]
@@ -161,8 +183,15 @@ async fn an_untrusted_file_is_ignored_with_an_event<A: Adapter>() {
         ("another application", "another application"),
         ("expired", "expired"),
     ];
-    if cfg!(unix) {
+    #[cfg(unix)]
+    {
         kinds.push(("readable by others", "mode 0644"));
+        let probe = TempDir::new(&format!("{}-probe", A::NAME));
+        if can_give_files_away(&probe.0) {
+            kinds.push(("another user's", "belongs to user 65534"));
+        } else {
+            eprintln!("not root: the case of another user's session file was not run");
+        }
     }
     let emulator = emulator().await;
     let ep = endpoint(&emulator);

@@ -51,7 +51,8 @@ pub(super) enum Refused {
 }
 
 /// The bytes of `path`, `None` if there is no file; refused if it is not a
-/// regular file, others may read or change it (Unix), or it is too long.
+/// regular file, another user owns it or others may read or change it
+/// (Unix), or it is too long.
 pub(super) fn read(path: &Path) -> Result<Option<Vec<u8>>, Refused> {
     let file = match File::open(path) {
         Ok(file) => file,
@@ -147,7 +148,15 @@ fn create_dir(dir: &Path) -> io::Result<()> {
 
 #[cfg(unix)]
 fn check_private(meta: &fs::Metadata) -> Result<(), Refused> {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // A file another user owns could hold a token they chose (root reads
+    // anyone's file, whatever its mode).
+    let (owner, me) = (meta.uid(), rustix::process::geteuid().as_raw());
+    if owner != me {
+        return Err(Refused::Untrusted(format!(
+            "the session file belongs to user {owner}, not to this process's user {me}"
+        )));
+    }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(Refused::Untrusted(format!(

@@ -19,10 +19,11 @@ use super::format::{self, Owner};
 ///   a reader (or a crash) never sees half a file. The directory is
 ///   created if missing (mode 0700 on Unix).
 /// - **Private**: on Unix the file is created with mode 0600, and a file
-///   that group or others may read or change is not trusted.
+///   that another user owns, or that group or others may read or change,
+///   is not trusted.
 /// - **Ignored, not fatal**: a file that is corrupt, of another format
 ///   version, for another application or identity ([`with_scope`]),
-///   expired, or not private is left unread: [`load`] returns
+///   expired, or not private (another user's, or open to others) is left unread: [`load`] returns
 ///   [`StoreError::ignored`] with the reason, which a managed session
 ///   turns into a
 ///   [`StoreIgnored`](qb_auth_core::lifecycle::LifecycleEvent::StoreIgnored)
