@@ -81,6 +81,47 @@ async fn logout_downgrades_the_token_and_renewals_make_application_sessions<A: A
     assert_eq!((stats.sessions_created, stats.logouts), (2, 1));
 }
 
+/// A login or logout is saved with the session; a restart whose source is
+/// the other kind of identity ignores it with an event and creates its
+/// own: an application session never comes back as a user's, nor a user's
+/// as the application's.
+async fn a_restart_does_not_come_back_as_the_other_identity<A: Adapter>() {
+    let emulator = emulator().await;
+    for (source, then, restarted_as) in [
+        (Identity::application(), "login", None),
+        (alice(), "logout", Some(ALICE_ID)),
+    ] {
+        let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+        let with_store = || ManagedOptions {
+            store: Some(store.clone()),
+            ..ManagedOptions::default()
+        };
+        let earlier = client::<A>(&emulator)
+            .managed(Source::credentials(&app(), source.clone()), with_store())
+            .unwrap();
+        earlier.token().await.unwrap();
+        if then == "login" {
+            earlier.login(alice()).await.unwrap();
+        } else {
+            earlier.logout().await.unwrap();
+        }
+        let changed = earlier.token().await.unwrap();
+        let saved = store.load().unwrap().unwrap();
+        assert_eq!(saved.session().unwrap().token, changed, "{then} saved");
+
+        let options = with_store();
+        let events = options.events.clone();
+        let restarted = client::<A>(&emulator)
+            .managed(Source::credentials(&app(), source), options)
+            .unwrap();
+        assert_eq!(events.names(), ["store_ignored"], "{then}");
+        assert!(events.debug()[0].contains("the saved session is"), "{then}");
+        let token = restarted.token().await.unwrap();
+        assert_ne!(token, changed, "{then}: a session of its own");
+        assert_eq!(restarted.session().unwrap().user(), restarted_as, "{then}");
+    }
+}
+
 async fn a_refused_login_leaves_the_session_as_it_was<A: Adapter>() {
     let emulator = emulator().await;
     let managed = client::<A>(&emulator)
@@ -250,6 +291,7 @@ async fn a_token_can_be_used_unchecked<A: Adapter>() {
 for_each_transport!(60 =>
     login_upgrades_the_token_and_renewals_stay_the_users,
     logout_downgrades_the_token_and_renewals_make_application_sessions,
+    a_restart_does_not_come_back_as_the_other_identity,
     a_refused_login_leaves_the_session_as_it_was,
     a_login_on_an_expired_token_renews_it_first,
     login_with_a_provider_renews_with_its_credentials,

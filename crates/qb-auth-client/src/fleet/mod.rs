@@ -16,9 +16,12 @@
 //! The stored copy carries its expiry by the publishing machine's clock
 //! (keep the fleet's clocks in step, as NTP does) and leaves the store
 //! then. QuickBlox slides a session's expiry with every request, which
-//! each process follows on its own copy; the stored expiry does not slide,
-//! so a process that starts cold after it creates a new session for the
-//! fleet even if the old one is still in use.
+//! each process follows on its own copy; the stored expiry does not slide
+//! (sliding it would cost a call to the store on requests whose copy is
+//! valid), so a process that starts cold after it creates a new session
+//! for the fleet even if the old one is still in use. That is at most one
+//! session more per session lifetime (two hours) for the whole fleet: the
+//! cold starts after it take the session it published.
 //!
 //! The store failing is never an outage: the process renews alone, says
 //! so once with [`LifecycleEvent::SharingUnavailable`], and shares again

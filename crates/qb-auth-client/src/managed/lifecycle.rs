@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use qb_auth_core::lifecycle::{
-    Ask, AttemptError, LifecycleEvent, NewSession, Policy, RenewalProgress, RenewalTicket,
-    SessionLifecycle, TokenAction,
+    Ask, AttemptError, LifecycleEvent, LifecycleSnapshot, NewSession, Policy, RenewalProgress,
+    RenewalTicket, SessionLifecycle, TokenAction,
 };
 use qb_auth_core::store::SessionStore;
 use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};
@@ -89,11 +89,13 @@ impl SharedLifecycle {
             // A token handed in is checked, never swapped for a saved one.
             (None, Some(_)) => {}
             (None, None) => match options.store.as_ref().map(|s| s.load()).transpose() {
-                Ok(saved) => {
-                    if let Some(saved) = saved.flatten() {
+                Ok(Some(Some(saved))) => match other_identity(source, &saved) {
+                    Some(reason) => ignored = Some(LifecycleEvent::StoreIgnored { reason }),
+                    None => {
                         lifecycle.restore(now, saved);
                     }
-                }
+                },
+                Ok(_) => {}
                 // An unusable saved copy is not an outage: say so, and
                 // create a session as if nothing was saved.
                 Err(err) if err.is_ignored() => {
@@ -232,5 +234,35 @@ impl fmt::Debug for SharedLifecycle {
             .field("expires_at", &state.lifecycle.expires_at())
             .field("hooks", &self.hooks)
             .finish()
+    }
+}
+
+/// Why a saved session is not this source's to use: a user's session saved
+/// for an application source, or an application's for a user source (a
+/// login or logout on a managed session is saved too, and a restart must
+/// not come back as someone else). The credentials are asked for only when
+/// there is a saved session to judge; a source without credentials, or
+/// whose provider fails now, takes the saved session as before.
+fn other_identity<P: ?Sized>(
+    source: &SessionSource<P>,
+    saved: &LifecycleSnapshot,
+) -> Option<String> {
+    let session = saved.session()?;
+    let wants_user = source
+        .credential_provider()?
+        .credentials()
+        .ok()?
+        .identity
+        .is_user();
+    match (wants_user, session.user().is_some()) {
+        (false, true) => Some(
+            "the saved session is a user's (logged in on it), and this managed session is an application's"
+                .to_owned(),
+        ),
+        (true, false) => Some(
+            "the saved session is an application's (logged out on it), and this managed session is a user's"
+                .to_owned(),
+        ),
+        _ => None,
     }
 }

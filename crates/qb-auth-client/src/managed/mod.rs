@@ -89,6 +89,12 @@ impl<M: Mode> ManagedSessionBuilder<M> {
     /// Saves the session after each renewal and restores it at
     /// [`build`](Self::build), so a restarted process reuses its token.
     /// Called on the task that renewed, outside any lock; keep it quick.
+    ///
+    /// A login or logout on the session is saved too. A saved user's
+    /// session is not restored for an application source, nor an
+    /// application's for a user source: it is ignored with a
+    /// [`StoreIgnored`](qb_auth_core::lifecycle::LifecycleEvent::StoreIgnored)
+    /// event and a session of the source's own identity is created.
     pub fn store(mut self, store: impl SessionStore + 'static) -> Self {
         self.options.store = Some(Arc::new(store));
         self
