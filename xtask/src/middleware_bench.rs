@@ -1,10 +1,13 @@
 //! The middleware part: the same `GET /users.json` against the emulator on
 //! loopback through plain reqwest (the token set by hand), through
 //! reqwest-middleware with an empty middleware, and with `TokenMiddleware`
-//! (token valid, nothing to renew). Runs the two benches of qb-auth-reqwest:
-//! `middleware_time` (interleaved rounds, median ratio to plain reqwest)
-//! and `middleware_allocations` (allocations per request, counted on the
-//! thread that runs the requests and reqwest's connection tasks).
+//! (token valid, nothing to renew); and through hyper-util's legacy client
+//! with and without `tower::TokenLayer`. Runs the two benches of
+//! qb-auth-reqwest, `middleware_time` (interleaved rounds, median ratio to
+//! plain reqwest) and `middleware_allocations` (allocations per request,
+//! counted on the thread that runs the requests and reqwest's connection
+//! tasks), and qb-auth-client's `tower_time` (the same rounds, against
+//! plain hyper-util).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -21,7 +24,7 @@ pub(crate) const ADDED_RATIO: f64 = 1.02;
 /// hand: none beyond that header.
 pub(crate) const ADDED_ALLOCATIONS: f64 = 0.0;
 
-/// The benches' arguments: the package's middleware, plain HTTP only.
+/// The reqwest benches' arguments: the package's middleware, plain HTTP only.
 const PACKAGE: [&str; 5] = [
     "-p",
     "qb-auth-reqwest",
@@ -30,51 +33,62 @@ const PACKAGE: [&str; 5] = [
     "middleware",
 ];
 
+/// The tower bench's arguments.
+const TOWER: [&str; 4] = ["-p", "qb-auth-client", "--features", "tower"];
+
 /// What the part measured.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Middleware {
     /// `(id, ns per request, ns per plain request, median ratio)`: `token`
-    /// and `no_op`.
+    /// and `no_op` against plain reqwest, `tower` against plain hyper-util.
     pub(crate) times: Vec<(String, f64, f64, f64)>,
     /// `(way, allocations per request, bytes per request)`: `plain`,
     /// `no_op`, `token`.
     pub(crate) allocations: Vec<(String, f64, f64)>,
 }
 
-/// Compiles both benches, so that the timed run compiles nothing.
+/// Compiles the benches, so that the timed run compiles nothing.
 pub(crate) fn build(root: &Path) -> Result<(), String> {
     println!("building the middleware benches (release)...");
-    let status = cargo(root)
-        .arg("bench")
-        .args(PACKAGE)
-        .args(["--benches", "--no-run", "--quiet"])
-        .status()
-        .map_err(|e| format!("could not run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("building the middleware benches failed ({status})"))
+    for (package, which) in [
+        (&PACKAGE[..], "--benches"),
+        (&TOWER[..], "--bench=tower_time"),
+    ] {
+        let status = cargo(root)
+            .arg("bench")
+            .args(package)
+            .args([which, "--no-run", "--quiet"])
+            .status()
+            .map_err(|e| format!("could not run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("building the middleware benches failed ({status})"));
+        }
     }
+    Ok(())
 }
 
-/// Runs both benches.
+/// Runs the benches.
 pub(crate) fn run(root: &Path, quick: bool) -> Result<Middleware, String> {
     let (rounds, batch) = if quick { ("41", "100") } else { ("201", "200") };
+    let timing = ["--rounds", rounds, "--batch", batch];
     println!("middleware: {rounds} interleaved rounds of {batch} requests each way...");
-    let times = parse_times(&bench(
-        root,
-        "middleware_time",
-        &["--rounds", rounds, "--batch", batch],
-    )?)?;
+    let mut times = parse_times(&bench(root, &PACKAGE, "middleware_time", &timing)?)?;
     println!("middleware: counting allocations...");
-    let allocations = parse_allocations(&bench(root, "middleware_allocations", &[])?)?;
+    let allocations = parse_allocations(&bench(root, &PACKAGE, "middleware_allocations", &[])?)?;
+    println!("tower: {rounds} interleaved rounds of {batch} requests each way...");
+    times.extend(parse_times(&bench(root, &TOWER, "tower_time", &timing)?)?);
+    if !times.iter().any(|t| t.0 == "token") || !times.iter().any(|t| t.0 == "tower") {
+        return Err(
+            "the middleware benches did not time both TokenMiddleware and TokenLayer".into(),
+        );
+    }
     Ok(Middleware { times, allocations })
 }
 
-fn bench(root: &Path, name: &str, args: &[&str]) -> Result<String, String> {
+fn bench(root: &Path, package: &[&str], name: &str, args: &[&str]) -> Result<String, String> {
     let output = cargo(root)
         .arg("bench")
-        .args(PACKAGE)
+        .args(package)
         .args(["--bench", name, "--quiet", "--"])
         .args(args)
         .stderr(Stdio::inherit())
@@ -110,10 +124,10 @@ fn parse_times(stdout: &str) -> Result<Vec<(String, f64, f64, f64)>, String> {
             ))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if times.iter().any(|t| t.0 == "token") {
-        Ok(times)
+    if times.is_empty() {
+        Err("a middleware bench printed no timing".to_owned())
     } else {
-        Err("the middleware bench timed no token middleware".to_owned())
+        Ok(times)
     }
 }
 
@@ -145,19 +159,31 @@ impl Middleware {
             .map_or(f64::NAN, |c| c.1)
     }
 
+    /// What was timed, and against what.
+    fn names(id: &str) -> (&'static str, &'static str) {
+        match id {
+            "token" => ("TokenMiddleware", "plain reqwest"),
+            "no_op" => ("an empty middleware", "plain reqwest"),
+            _ => ("TokenLayer", "plain hyper-util"),
+        }
+    }
+
+    fn ratio_of(&self, id: &str) -> f64 {
+        self.times
+            .iter()
+            .find(|t| t.0 == id)
+            .map_or(f64::NAN, |t| t.3)
+    }
+
     /// The table printed after the others.
     pub(crate) fn text(&self) -> String {
         let mut text = String::from(
             "Middleware: GET /users.json on loopback, token valid (medians of interleaved rounds)\n",
         );
         for (id, ns, plain_ns, ratio) in &self.times {
-            let what = if id == "token" {
-                "TokenMiddleware"
-            } else {
-                "an empty middleware"
-            };
+            let (what, plain) = Self::names(id);
             text.push_str(&format!(
-                "  {what:<22} {:>8.1} µs   plain reqwest {:>8.1} µs   ratio {ratio:.4}\n",
+                "  {what:<22} {:>8.1} µs   {plain:<16} {:>8.1} µs   ratio {ratio:.4}\n",
                 ns / 1000.0,
                 plain_ns / 1000.0
             ));
@@ -170,14 +196,35 @@ impl Middleware {
         text
     }
 
-    /// Issue 13's targets: at most 2% added at the median, nothing
-    /// allocated beyond the header.
+    /// The section `--record` writes into docs/benchmarks.md.
+    pub(crate) fn markdown(&self) -> String {
+        let mut out = String::from(
+            "### Middleware\n\n`GET /users.json` against the emulator on loopback, token valid \
+             (nothing to renew): the median over interleaved rounds, request by request.\n\n\
+             | way | per request | baseline | baseline per request | ratio |\n\
+             | --- | --- | --- | --- | --- |\n",
+        );
+        for (id, ns, plain_ns, ratio) in &self.times {
+            let (what, plain) = Self::names(id);
+            out.push_str(&format!(
+                "| {what} | {:.1} µs | {plain} | {:.1} µs | {ratio:.4} |\n",
+                ns / 1000.0,
+                plain_ns / 1000.0
+            ));
+        }
+        out.push_str(
+            "\n| reqwest way | allocations per request | bytes per request |\n| --- | --- | --- |\n",
+        );
+        for (way, allocations, bytes) in &self.allocations {
+            out.push_str(&format!("| {way} | {allocations:.2} | {bytes:.0} |\n"));
+        }
+        out
+    }
+
+    /// Issue 13's targets: at most 2% added at the median (reqwest-middleware
+    /// and tower alike), nothing allocated beyond the header.
     pub(crate) fn verdicts(&self) -> Vec<Verdict> {
-        let ratio = self
-            .times
-            .iter()
-            .find(|t| t.0 == "token")
-            .map_or(f64::NAN, |t| t.3);
+        let (ratio, tower) = (self.ratio_of("token"), self.ratio_of("tower"));
         let added = self.allocations_of("token") - self.allocations_of("no_op");
         vec![
             Verdict {
@@ -190,6 +237,11 @@ impl Middleware {
                 measured: format!("{added:+.2} allocations per request"),
                 pass: added <= ADDED_ALLOCATIONS,
             },
+            Verdict {
+                target: "TokenLayer adds ≤ 2% to a request (median, vs plain hyper-util)",
+                measured: format!("{:+.1}%", (tower - 1.0) * 100.0),
+                pass: tower <= ADDED_RATIO,
+            },
         ]
     }
 }
@@ -200,9 +252,18 @@ mod tests {
 
     #[test]
     fn lines_are_read_and_bad_ones_refused() {
-        let times = parse_times("noise\ntime\ttoken\t25000\t24500\t1.0200\t41\n").unwrap();
-        assert_eq!(times, [("token".to_owned(), 25000.0, 24500.0, 1.02)]);
-        assert!(parse_times("time\tno_op\t1\t1\t1\t41\n").is_err());
+        let times = parse_times(
+            "noise\ntime\ttoken\t25000\t24500\t1.0200\t41\ntime\ttower\t20000\t19800\t1.0101\t41\n",
+        )
+        .unwrap();
+        assert_eq!(
+            times,
+            [
+                ("token".to_owned(), 25000.0, 24500.0, 1.02),
+                ("tower".to_owned(), 20000.0, 19800.0, 1.0101)
+            ]
+        );
+        assert!(parse_times("noise only\n").is_err());
         assert!(parse_times("time\ttoken\t1\n").is_err());
         let counts =
             parse_allocations("alloc\tplain\t53\t1\nalloc\tno_op\t56\t1\nalloc\ttoken\t56\t1\n")
@@ -212,7 +273,18 @@ mod tests {
             allocations: counts,
         };
         let verdicts = run.verdicts();
+        assert_eq!(verdicts.len(), 3);
         assert!(verdicts.iter().all(|v| v.pass), "{verdicts:?}");
+        let table = run.markdown();
+        assert!(
+            table.contains("| TokenLayer | 20.0 µs | plain hyper-util | 19.8 µs | 1.0101 |"),
+            "{table}"
+        );
+        let slower = Middleware {
+            times: vec![("tower".to_owned(), 1.0, 1.0, 1.03)],
+            allocations: Vec::new(),
+        };
+        assert!(!slower.verdicts()[2].pass);
         assert!(parse_allocations("alloc\tplain\t53\t1\n").is_err());
     }
 }

@@ -274,6 +274,7 @@ pub(crate) fn text(measured: &Measured<'_>, verdicts: &[Verdict]) -> String {
 pub(crate) fn markdown(
     machine: &Machine,
     measured: &Measured<'_>,
+    parts: &[String],
     verdicts: &[Verdict],
     quick: bool,
 ) -> String {
@@ -316,6 +317,11 @@ pub(crate) fn markdown(
             capitalise(JS_NOTE)
         );
         out.push_str(&markdown_table(JS_HEAD, &js));
+        out.push('\n');
+    }
+    // The middleware and fleet parts' own sections.
+    for part in parts {
+        out.push_str(part);
         out.push('\n');
     }
     out.push_str("### Targets\n\n| | target | measured |\n| --- | --- | --- |\n");
