@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::flex;
 use crate::secret::SessionToken;
-use crate::time::parse_rfc3339;
 
 /// A QuickBlox session: its token and what the server said about it.
 ///
@@ -115,12 +114,12 @@ pub(super) struct Wire {
     user_id: Option<u64>,
     #[serde(default, deserialize_with = "flex::opt_text")]
     nonce: Option<String>,
-    #[serde(default, deserialize_with = "flex::opt_text")]
-    ts: Option<String>,
-    #[serde(default, deserialize_with = "flex::opt_text")]
-    created_at: Option<String>,
-    #[serde(default, deserialize_with = "flex::opt_text")]
-    updated_at: Option<String>,
+    #[serde(default, deserialize_with = "flex::lenient_i64")]
+    ts: Option<i64>,
+    #[serde(default, deserialize_with = "flex::lenient_time")]
+    created_at: Option<SystemTime>,
+    #[serde(default, deserialize_with = "flex::lenient_time")]
+    updated_at: Option<SystemTime>,
 }
 
 impl Wire {
@@ -136,9 +135,9 @@ impl Wire {
             application_id: self.application_id,
             user_id: self.user_id.unwrap_or(0),
             nonce: self.nonce,
-            ts: self.ts.and_then(|t| t.trim().parse().ok()),
-            created_at: self.created_at.as_deref().and_then(parse_rfc3339),
-            updated_at: self.updated_at.as_deref().and_then(parse_rfc3339),
+            ts: self.ts,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
             expires_at,
         })
     }
