@@ -72,6 +72,7 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/asynchronous.rs: ClientBuilder::build_for_account",
     "crates/qb-auth-client/src/asynchronous.rs: ApiKeyClient::send",
     "crates/qb-auth-client/src/managed/observe.rs: ManagedSession::request_token",
+    "crates/qb-auth-client/src/answer_body.rs: ManagedSession::judge_answer",
     "crates/qb-auth-client/src/tower.rs: //!",
     "crates/qb-auth-client/src/managed/providers.rs: blocking::BlockingTokenProvider",
     "crates/qb-auth-client/src/blocking.rs: Client::create_session",

@@ -157,6 +157,35 @@ impl<M: Mode> ManagedSession<M> {
     /// was (see [`answered`](Self::answered)), reading the body of an
     /// error answer (up to [`MAX_ERROR_BODY`]) to classify it. The answer
     /// comes back with every byte: a success's body unread and streaming.
+    /// For a middleware of your own over any HTTP client whose bodies are
+    /// [`http_body::Body`]; the tower layer is built on this.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// use bytes::Bytes;
+    /// use http_body_util::{BodyExt, Full};
+    /// use qb_auth_client::Answered;
+    /// use qb_auth_core::{AppCredentials, Endpoint, SecretString};
+    /// use qb_auth_reqwest::{Client, SessionSource};
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let session = client.managed(SessionSource::application(app)).build()?;
+    /// let used = session.request_token().await?;
+    ///
+    /// // What your HTTP client got back: QuickBlox no longer knows the token.
+    /// let gone = r#"{"errors":{"base":["Required session does not exist"]}}"#;
+    /// let answer = http::Response::builder().status(401).body(Full::new(Bytes::from(gone)))?;
+    /// let (answer, verdict) = session.judge_answer(&used, answer).await;
+    /// assert_eq!(verdict, Answered::SessionRejected);
+    /// // The next token is a new session's; the answer keeps every byte.
+    /// assert_ne!(session.request_token().await?.token(), used.token());
+    /// assert_eq!(answer.into_body().collect().await?.to_bytes(), gone);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn judge_answer<B>(
         &self,
         used: &RequestToken,
