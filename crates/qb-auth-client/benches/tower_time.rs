@@ -109,38 +109,41 @@ async fn send(
     let (status, body) = if plain {
         let value = http::HeaderValue::from_str(token).map_err(|e| e.to_string())?;
         request.headers_mut().insert(QB_TOKEN, value);
-        // As the layer calls it: a clone of the client, made ready.
-        let mut service = hyper.clone();
-        std::future::poll_fn(|cx| service.poll_ready(cx))
-            .await
-            .map_err(|e| e.to_string())?;
-        let answer = service.call(request).await.map_err(|e| e.to_string())?;
-        let status = answer.status();
-        let body = answer
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?;
-        (status, body.to_bytes())
+        call(hyper, request).await?
     } else {
-        let mut service = layered.clone();
-        std::future::poll_fn(|cx| service.poll_ready(cx))
-            .await
-            .map_err(|e| e.to_string())?;
-        let answer = service.call(request).await.map_err(|e| e.to_string())?;
-        let status = answer.status();
-        let body = answer
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?;
-        (status, body.to_bytes())
+        call(layered, request).await?
     };
     if status == 200 && !body.is_empty() {
         Ok(())
     } else {
         Err(format!("plain {plain}: answer {status}"))
     }
+}
+
+/// As the layer calls its inner service: a clone, made ready, called; the
+/// answer read whole.
+async fn call<S, B>(
+    service: &S,
+    request: http::Request<Empty<Bytes>>,
+) -> Result<(http::StatusCode, Bytes), String>
+where
+    S: Service<http::Request<Empty<Bytes>>, Response = http::Response<B>> + Clone,
+    S::Error: std::fmt::Display,
+    B: http_body::Body,
+    B::Error: std::fmt::Display,
+{
+    let mut service = service.clone();
+    std::future::poll_fn(|cx| service.poll_ready(cx))
+        .await
+        .map_err(|e| e.to_string())?;
+    let answer = service.call(request).await.map_err(|e| e.to_string())?;
+    let status = answer.status();
+    let body = answer
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((status, body.to_bytes()))
 }
 
 fn median(values: &mut [f64]) -> f64 {
