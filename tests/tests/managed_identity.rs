@@ -81,14 +81,16 @@ async fn logout_downgrades_the_token_and_renewals_make_application_sessions<A: A
     assert_eq!((stats.sessions_created, stats.logouts), (2, 1));
 }
 
-/// A login or logout is saved with the session; a restart whose source is
-/// the other kind of identity ignores it with an event and creates its
-/// own: an application session never comes back as a user's, nor a user's
-/// as the application's.
-async fn a_restart_does_not_come_back_as_the_other_identity<A: Adapter>() {
+/// A login or logout makes the session leave its store, which is
+/// cleared: a restart from the same source comes back as the source's
+/// identity with a session of its own, never with the token that now
+/// belongs to another (a user's for an application, bob's for alice).
+async fn a_restart_after_a_login_or_logout_starts_from_the_source<A: Adapter>() {
     let emulator = emulator().await;
+    let bob = || Identity::login(BOB_LOGIN, BOB_PASSWORD).unwrap();
     for (source, then, restarted_as) in [
-        (Identity::application(), "login", None),
+        (Identity::application(), "login alice", None),
+        (alice(), "login bob", Some(ALICE_ID)),
         (alice(), "logout", Some(ALICE_ID)),
     ] {
         let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
@@ -100,25 +102,74 @@ async fn a_restart_does_not_come_back_as_the_other_identity<A: Adapter>() {
             .managed(Source::credentials(&app(), source.clone()), with_store())
             .unwrap();
         earlier.token().await.unwrap();
-        if then == "login" {
-            earlier.login(alice()).await.unwrap();
-        } else {
-            earlier.logout().await.unwrap();
+        assert!(store.load().unwrap().is_some(), "{then}: saved at first");
+        match then {
+            "login alice" => drop(earlier.login(alice()).await.unwrap()),
+            "login bob" => drop(earlier.login(bob()).await.unwrap()),
+            _ => earlier.logout().await.unwrap(),
         }
         let changed = earlier.token().await.unwrap();
-        let saved = store.load().unwrap().unwrap();
-        assert_eq!(saved.session().unwrap().token, changed, "{then} saved");
+        assert!(
+            store.load().unwrap().is_none(),
+            "{then}: the store is cleared"
+        );
+        // Renewals as the new identity are not written either.
+        emulator.expire_all_sessions();
+        assert_eq!(
+            earlier
+                .send(users(&endpoint(&emulator)))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        assert!(store.load().unwrap().is_none(), "{then}: nor written again");
 
         let options = with_store();
         let events = options.events.clone();
         let restarted = client::<A>(&emulator)
             .managed(Source::credentials(&app(), source), options)
             .unwrap();
-        assert_eq!(events.names(), ["store_ignored"], "{then}");
-        assert!(events.debug()[0].contains("the saved session is"), "{then}");
         let token = restarted.token().await.unwrap();
         assert_ne!(token, changed, "{then}: a session of its own");
         assert_eq!(restarted.session().unwrap().user(), restarted_as, "{then}");
+        assert_eq!(events.count("store_ignored"), 0, "{then}");
+    }
+}
+
+/// A store holding a session of the other kind (written by a program with
+/// another source) is not taken up: an application source ignores a
+/// user's session with an event, and a user source an application's.
+async fn a_saved_session_of_the_other_kind_is_ignored<A: Adapter>() {
+    let emulator = emulator().await;
+    for (writer, reader, reader_is) in [
+        (alice(), Identity::application(), None),
+        (Identity::application(), alice(), Some(ALICE_ID)),
+    ] {
+        let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+        let with_store = || ManagedOptions {
+            store: Some(store.clone()),
+            ..ManagedOptions::default()
+        };
+        let written = client::<A>(&emulator)
+            .managed(Source::credentials(&app(), writer), with_store())
+            .unwrap()
+            .token()
+            .await
+            .unwrap();
+        let options = with_store();
+        let events = options.events.clone();
+        let reading = client::<A>(&emulator)
+            .managed(Source::credentials(&app(), reader), options)
+            .unwrap();
+        assert_eq!(events.names(), ["store_ignored"]);
+        assert!(
+            events.debug()[0].contains("the saved session is"),
+            "{:?}",
+            events.debug()
+        );
+        assert_ne!(reading.token().await.unwrap(), written);
+        assert_eq!(reading.session().unwrap().user(), reader_is);
     }
 }
 
@@ -291,7 +342,8 @@ async fn a_token_can_be_used_unchecked<A: Adapter>() {
 for_each_transport!(60 =>
     login_upgrades_the_token_and_renewals_stay_the_users,
     logout_downgrades_the_token_and_renewals_make_application_sessions,
-    a_restart_does_not_come_back_as_the_other_identity,
+    a_restart_after_a_login_or_logout_starts_from_the_source,
+    a_saved_session_of_the_other_kind_is_ignored,
     a_refused_login_leaves_the_session_as_it_was,
     a_login_on_an_expired_token_renews_it_first,
     login_with_a_provider_renews_with_its_credentials,

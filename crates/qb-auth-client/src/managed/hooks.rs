@@ -45,8 +45,9 @@ impl EventBatch {
 pub(crate) struct Hooks {
     listeners: Vec<Listener>,
     store: Option<Arc<dyn SessionStore>>,
-    /// The number of the last batch written to the store.
-    written: Mutex<u64>,
+    /// The number of the last batch written to the store, and whether the
+    /// session left the store (nothing is written after that).
+    written: Mutex<(u64, bool)>,
 }
 
 impl Hooks {
@@ -54,12 +55,28 @@ impl Hooks {
         Self {
             listeners,
             store,
-            written: Mutex::new(0),
+            written: Mutex::new((0, false)),
         }
     }
 
     pub(crate) fn store(&self) -> Option<&Arc<dyn SessionStore>> {
         self.store.as_ref()
+    }
+
+    /// Clears the store and writes nothing to it again: the session now
+    /// belongs to another identity than the one the store was given for
+    /// (a login or logout on it), which a restart must not take up.
+    pub(crate) fn leave_store(&self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        if std::mem::replace(&mut written.1, true) {
+            return;
+        }
+        if let Err(err) = store.clear() {
+            tracing::warn!(error = %err, "could not clear the session store");
+        }
     }
 
     /// Saves the snapshot, then calls every callback with every event.
@@ -69,8 +86,9 @@ impl Hooks {
         }
         if let (Some(store), Some((number, snapshot))) = (&self.store, batch.store) {
             let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
-            if number > *written {
-                *written = number;
+            let (last, left) = &mut *written;
+            if number > *last && !*left {
+                *last = number;
                 // Saved even without a session: the clock offset is worth
                 // keeping, and a dead token must not be restored.
                 if let Err(err) = store.save(&snapshot) {

@@ -1,7 +1,9 @@
 //! Logging a user in on a managed session's token and out of it, with the
 //! lifecycle told: renewals afterwards create the same kind of session. A
 //! session shared with a fleet leaves it: the fleet's key names the
-//! identity it started with, which the token no longer has.
+//! identity it started with, which the token no longer has. It leaves its
+//! store too, which is cleared: a restart starts from the source's
+//! identity and must not take up a token that is now someone else's.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -56,6 +58,7 @@ impl<M: Mode> ManagedSession<M> {
             })
             .await?;
         self.shared.left_fleet.store(true, Ordering::Release);
+        self.shared.lifecycle.leave_store();
         self.shared.lifecycle.with(|l| {
             l.set_mode(RenewalMode::Credentials(provider));
             l.set_user(&token, Some(user.id));
@@ -76,6 +79,7 @@ impl<M: Mode> ManagedSession<M> {
             .await?;
         let app = self.shared.app.clone();
         self.shared.left_fleet.store(true, Ordering::Release);
+        self.shared.lifecycle.leave_store();
         self.shared.lifecycle.with(|l| {
             if let Some(app) = app {
                 let identity = Identity::application();

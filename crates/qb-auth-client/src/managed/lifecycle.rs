@@ -212,6 +212,11 @@ impl SharedLifecycle {
         }
     }
 
+    /// See [`Hooks::leave_store`].
+    pub(crate) fn leave_store(&self) {
+        self.hooks.leave_store();
+    }
+
     /// Takes the session out (and clears the store), so no caller uses it
     /// again.
     pub(crate) fn forget(&self) -> Option<Session> {
@@ -239,10 +244,11 @@ impl fmt::Debug for SharedLifecycle {
 
 /// Why a saved session is not this source's to use: a user's session saved
 /// for an application source, or an application's for a user source (a
-/// login or logout on a managed session is saved too, and a restart must
-/// not come back as someone else). The credentials are asked for only when
-/// there is a saved session to judge; a source without credentials, or
-/// whose provider fails now, takes the saved session as before.
+/// store written by a program with another source, or before a login
+/// cleared it): a restart must not come back as someone else. The
+/// credentials are asked for only when there is a saved session to judge;
+/// a source without credentials, or whose provider fails now, takes the
+/// saved session as before.
 fn other_identity<P: ?Sized>(
     source: &SessionSource<P>,
     saved: &LifecycleSnapshot,

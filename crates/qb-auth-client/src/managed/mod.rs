@@ -90,9 +90,12 @@ impl<M: Mode> ManagedSessionBuilder<M> {
     /// [`build`](Self::build), so a restarted process reuses its token.
     /// Called on the task that renewed, outside any lock; keep it quick.
     ///
-    /// A login or logout on the session is saved too. A saved user's
-    /// session is not restored for an application source, nor an
-    /// application's for a user source: it is ignored with a
+    /// A login or logout on the session makes it leave the store, which
+    /// is cleared and not written again: the token then belongs to another
+    /// identity than the source's, and a restart (from the same source)
+    /// must not take it up. A saved user's session is not restored for an
+    /// application source, nor an application's for a user source: it is
+    /// ignored with a
     /// [`StoreIgnored`](qb_auth_core::lifecycle::LifecycleEvent::StoreIgnored)
     /// event and a session of the source's own identity is created.
     pub fn store(mut self, store: impl SessionStore + 'static) -> Self {
