@@ -262,11 +262,11 @@ fn other_identity<P: ?Sized>(
         .is_user();
     match (wants_user, session.user().is_some()) {
         (false, true) => Some(
-            "the saved session is a user's (logged in on it), and this managed session is an application's"
+            "the saved session is a user's, and this managed session is an application's"
                 .to_owned(),
         ),
         (true, false) => Some(
-            "the saved session is an application's (logged out on it), and this managed session is a user's"
+            "the saved session is an application's, and this managed session is a user's"
                 .to_owned(),
         ),
         _ => None,

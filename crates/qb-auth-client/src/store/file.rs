@@ -23,9 +23,9 @@ use super::format::{self, Owner};
 ///   is not trusted.
 /// - **Ignored, not fatal**: a file that is corrupt, of another format
 ///   version, for another application or identity ([`with_scope`]),
-///   expired, or not private (another user's, or open to others) is left unread: [`load`] returns
-///   [`StoreError::ignored`] with the reason, which a managed session
-///   turns into a
+///   expired, or not private (another user's, or open to others) is left
+///   unread: [`load`] returns [`StoreError::ignored`] with the reason,
+///   which a managed session turns into a
 ///   [`StoreIgnored`](qb_auth_core::lifecycle::LifecycleEvent::StoreIgnored)
 ///   event before creating a new session (the next save replaces the file).
 ///   Only a failure to read an existing file (permission denied to this
