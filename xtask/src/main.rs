@@ -82,7 +82,8 @@ struct BenchArgs {
     /// Skip the official JavaScript SDK baseline (it needs node and npm).
     #[arg(long)]
     skip_js: bool,
-    /// Skip the middleware part (reqwest with and without TokenMiddleware).
+    /// Skip the middleware part (reqwest with and without TokenMiddleware,
+    /// hyper-util with and without TokenLayer).
     #[arg(long)]
     skip_middleware: bool,
     /// Skip the fleet part (one session shared through redis-server).
