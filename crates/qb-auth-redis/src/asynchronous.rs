@@ -120,12 +120,7 @@ impl RedisStore {
 
     /// Whether the version moved past `seen` or the lease is free.
     async fn changed(&self, names: &Names, seen: u64) -> Result<bool, SharingError> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(layout::CHANGED)
-            .arg(2)
-            .arg(&names.version)
-            .arg(&names.lease);
-        let (version, lease): (u64, u8) = self.query("waiting", &cmd).await?;
+        let (version, lease): (u64, u8) = self.query("waiting", &names.changed()).await?;
         Ok(version != seen || lease == 0)
     }
 
@@ -161,13 +156,8 @@ impl RedisStore {
 impl FleetStore for RedisStore {
     fn load<'a>(&'a self, key: &'a FleetKey) -> StoreFuture<'a, FleetState> {
         Box::pin(async move {
-            let names = self.names(key);
-            let mut cmd = redis::cmd("EVAL");
-            cmd.arg(layout::LOAD)
-                .arg(2)
-                .arg(&names.version)
-                .arg(&names.session);
-            let answer: (u64, Option<String>) = self.query("loading the session", &cmd).await?;
+            let load = self.names(key).load();
+            let answer: (u64, Option<String>) = self.query("loading the session", &load).await?;
             Ok(layout::load_answer(answer))
         })
     }
@@ -179,28 +169,16 @@ impl FleetStore for RedisStore {
         ttl: Duration,
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let names = self.names(key);
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(&names.lease)
-                .arg(owner)
-                .arg("NX")
-                .arg("PX")
-                .arg(layout::lease_millis(ttl));
-            let set: Option<String> = self.query("taking the lease", &cmd).await?;
+            let take = self.names(key).take_lease(owner, ttl);
+            let set: Option<String> = self.query("taking the lease", &take).await?;
             Ok(set.is_some())
         })
     }
 
     fn release<'a>(&'a self, key: &'a FleetKey, owner: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let names = self.names(key);
-            let mut cmd = redis::cmd("EVAL");
-            cmd.arg(layout::RELEASE)
-                .arg(1)
-                .arg(&names.lease)
-                .arg(owner)
-                .arg(&names.channel);
-            let _: u8 = self.query("releasing the lease", &cmd).await?;
+            let release = self.names(key).release(owner);
+            let _: u8 = self.query("releasing the lease", &release).await?;
             Ok(())
         })
     }
@@ -212,33 +190,16 @@ impl FleetStore for RedisStore {
         session: &'a LifecycleSnapshot,
     ) -> StoreFuture<'a, Published> {
         Box::pin(async move {
-            let names = self.names(key);
-            let (text, until, keep) = layout::publish_args(session)?;
-            let mut cmd = redis::cmd("EVAL");
-            cmd.arg(layout::PUBLISH)
-                .arg(2)
-                .arg(&names.version)
-                .arg(&names.session)
-                .arg(expected)
-                .arg(&text)
-                .arg(until)
-                .arg(keep)
-                .arg(&names.channel);
-            let answer: (u8, u64) = self.query("publishing the session", &cmd).await?;
+            let publish = self.names(key).publish(expected, session)?;
+            let answer: (u8, u64) = self.query("publishing the session", &publish).await?;
             Ok(layout::publish_answer(answer))
         })
     }
 
     fn drop_rejected<'a>(&'a self, key: &'a FleetKey, version: u64) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let names = self.names(key);
-            let mut cmd = redis::cmd("EVAL");
-            cmd.arg(layout::DROP)
-                .arg(1)
-                .arg(&names.session)
-                .arg(version)
-                .arg(&names.channel);
-            let dropped: u8 = self.query("dropping a rejected session", &cmd).await?;
+            let drop = self.names(key).drop_rejected(version);
+            let dropped: u8 = self.query("dropping a rejected session", &drop).await?;
             Ok(dropped == 1)
         })
     }

@@ -82,57 +82,28 @@ impl BlockingRedisStore {
 
     /// Whether the version moved past `seen` or the lease is free.
     fn changed(&self, names: &Names, seen: u64) -> Result<bool, SharingError> {
-        let (version, lease): (u64, u8) = self.with("waiting", |c| {
-            redis::cmd("EVAL")
-                .arg(layout::CHANGED)
-                .arg(2)
-                .arg(&names.version)
-                .arg(&names.lease)
-                .query(c)
-        })?;
+        let changed = names.changed();
+        let (version, lease): (u64, u8) = self.with("waiting", |c| changed.query(c))?;
         Ok(version != seen || lease == 0)
     }
 }
 
 impl BlockingFleetStore for BlockingRedisStore {
     fn load(&self, key: &FleetKey) -> Result<FleetState, SharingError> {
-        let names = self.names(key);
-        let answer: (u64, Option<String>) = self.with("loading the session", |c| {
-            redis::cmd("EVAL")
-                .arg(layout::LOAD)
-                .arg(2)
-                .arg(&names.version)
-                .arg(&names.session)
-                .query(c)
-        })?;
+        let load = self.names(key).load();
+        let answer: (u64, Option<String>) = self.with("loading the session", |c| load.query(c))?;
         Ok(layout::load_answer(answer))
     }
 
     fn try_lease(&self, key: &FleetKey, owner: &str, ttl: Duration) -> Result<bool, SharingError> {
-        let names = self.names(key);
-        let set: Option<String> = self.with("taking the lease", |c| {
-            redis::cmd("SET")
-                .arg(&names.lease)
-                .arg(owner)
-                .arg("NX")
-                .arg("PX")
-                .arg(layout::lease_millis(ttl))
-                .query(c)
-        })?;
+        let take = self.names(key).take_lease(owner, ttl);
+        let set: Option<String> = self.with("taking the lease", |c| take.query(c))?;
         Ok(set.is_some())
     }
 
     fn release(&self, key: &FleetKey, owner: &str) -> Result<(), SharingError> {
-        let names = self.names(key);
-        let _: u8 = self.with("releasing the lease", |c| {
-            redis::cmd("EVAL")
-                .arg(layout::RELEASE)
-                .arg(1)
-                .arg(&names.lease)
-                .arg(owner)
-                .arg(&names.channel)
-                .query(c)
-        })?;
+        let release = self.names(key).release(owner);
+        let _: u8 = self.with("releasing the lease", |c| release.query(c))?;
         Ok(())
     }
 
@@ -142,35 +113,14 @@ impl BlockingFleetStore for BlockingRedisStore {
         expected: u64,
         session: &LifecycleSnapshot,
     ) -> Result<Published, SharingError> {
-        let names = self.names(key);
-        let (text, until, keep) = layout::publish_args(session)?;
-        let answer: (u8, u64) = self.with("publishing the session", |c| {
-            redis::cmd("EVAL")
-                .arg(layout::PUBLISH)
-                .arg(2)
-                .arg(&names.version)
-                .arg(&names.session)
-                .arg(expected)
-                .arg(&text)
-                .arg(until)
-                .arg(keep)
-                .arg(&names.channel)
-                .query(c)
-        })?;
+        let publish = self.names(key).publish(expected, session)?;
+        let answer: (u8, u64) = self.with("publishing the session", |c| publish.query(c))?;
         Ok(layout::publish_answer(answer))
     }
 
     fn drop_rejected(&self, key: &FleetKey, version: u64) -> Result<bool, SharingError> {
-        let names = self.names(key);
-        let dropped: u8 = self.with("dropping a rejected session", |c| {
-            redis::cmd("EVAL")
-                .arg(layout::DROP)
-                .arg(1)
-                .arg(&names.session)
-                .arg(version)
-                .arg(&names.channel)
-                .query(c)
-        })?;
+        let drop = self.names(key).drop_rejected(version);
+        let dropped: u8 = self.with("dropping a rejected session", |c| drop.query(c))?;
         Ok(dropped == 1)
     }
 

@@ -112,14 +112,70 @@ pub(crate) fn load_answer(answer: (u64, Option<String>)) -> FleetState {
     FleetState { version, session }
 }
 
-/// The arguments of [`PUBLISH`] after the expected version.
-pub(crate) fn publish_args(
-    snapshot: &LifecycleSnapshot,
-) -> Result<(String, u64, u64), SharingError> {
-    let text = serde_json::to_string(snapshot)
-        .map_err(|_| SharingError::new("the session could not be serialised"))?;
-    let until = snapshot.valid_until().unwrap_or(UNIX_EPOCH);
-    Ok((text, millis(until), VERSION_KEEP.as_millis() as u64))
+/// The commands both stores send, each beside the script it runs: the
+/// order of a script's keys and arguments is written here only.
+impl Names {
+    /// [`LOAD`]; answers `(version, snapshot text)`, see [`load_answer`].
+    pub(crate) fn load(&self) -> redis::Cmd {
+        eval(LOAD, &[&self.version, &self.session])
+    }
+
+    /// [`CHANGED`]; answers `(version, lease held: 0 or 1)`.
+    pub(crate) fn changed(&self) -> redis::Cmd {
+        eval(CHANGED, &[&self.version, &self.lease])
+    }
+
+    /// Takes the lease for `owner` unless it is held (`SET NX PX`);
+    /// answers `Some("OK")` when taken.
+    pub(crate) fn take_lease(&self, owner: &str, ttl: Duration) -> redis::Cmd {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(&self.lease)
+            .arg(owner)
+            .arg("NX")
+            .arg("PX")
+            .arg(lease_millis(ttl));
+        cmd
+    }
+
+    /// [`RELEASE`] for `owner`; answers 1 if it held the lease.
+    pub(crate) fn release(&self, owner: &str) -> redis::Cmd {
+        let mut cmd = eval(RELEASE, &[&self.lease]);
+        cmd.arg(owner).arg(&self.channel);
+        cmd
+    }
+
+    /// [`PUBLISH`] of `snapshot` over version `expected`; answers
+    /// `(written, version)`, see [`publish_answer`].
+    pub(crate) fn publish(
+        &self,
+        expected: u64,
+        snapshot: &LifecycleSnapshot,
+    ) -> Result<redis::Cmd, SharingError> {
+        let text = serde_json::to_string(snapshot)
+            .map_err(|_| SharingError::new("the session could not be serialised"))?;
+        let until = snapshot.valid_until().unwrap_or(UNIX_EPOCH);
+        let mut cmd = eval(PUBLISH, &[&self.version, &self.session]);
+        cmd.arg(expected)
+            .arg(text)
+            .arg(millis(until))
+            .arg(VERSION_KEEP.as_millis() as u64)
+            .arg(&self.channel);
+        Ok(cmd)
+    }
+
+    /// [`DROP`] of `version`; answers 1 if it was dropped.
+    pub(crate) fn drop_rejected(&self, version: u64) -> redis::Cmd {
+        let mut cmd = eval(DROP, &[&self.session]);
+        cmd.arg(version).arg(&self.channel);
+        cmd
+    }
+}
+
+/// `EVAL script numkeys keys...`, the arguments to follow.
+fn eval(script: &str, keys: &[&str]) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(script).arg(keys.len()).arg(keys);
+    cmd
 }
 
 /// The answer of [`PUBLISH`].
@@ -140,7 +196,7 @@ pub(crate) fn millis(time: SystemTime) -> u64 {
 }
 
 /// A lease's lifetime in whole milliseconds, at least 1.
-pub(crate) fn lease_millis(ttl: Duration) -> u64 {
+fn lease_millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
