@@ -143,14 +143,7 @@ impl Worker {
         if let Some(mut stdin) = self.stdin.take() {
             let _ = writeln!(stdin, "stop");
         }
-        let done = self.expect("done", within);
-        let status = self.child.wait().expect("the worker exits");
-        assert!(
-            status.success(),
-            "worker {} exited with {status}",
-            self.pid()
-        );
-        parse_done(&done)
+        self.finish(within)
     }
 
     /// Waits for a `--once` worker to end; returns its counts.

@@ -18,6 +18,14 @@ fn client<A: Adapter>(emulator: &qb_auth_emulator::EmulatorHandle) -> A {
     A::new(&endpoint(emulator), &Options::default())
 }
 
+/// Options that save to (and restore from) `store`.
+fn saving(store: &Arc<dyn SessionStore>) -> ManagedOptions {
+    ManagedOptions {
+        store: Some(store.clone()),
+        ..ManagedOptions::default()
+    }
+}
+
 async fn login_upgrades_the_token_and_renewals_stay_the_users<A: Adapter>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
@@ -94,12 +102,8 @@ async fn a_restart_after_a_login_or_logout_starts_from_the_source<A: Adapter>() 
         (alice(), "logout", Some(ALICE_ID)),
     ] {
         let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
-        let with_store = || ManagedOptions {
-            store: Some(store.clone()),
-            ..ManagedOptions::default()
-        };
         let earlier = client::<A>(&emulator)
-            .managed(Source::credentials(&app(), source.clone()), with_store())
+            .managed(Source::credentials(&app(), source.clone()), saving(&store))
             .unwrap();
         earlier.token().await.unwrap();
         assert!(store.load().unwrap().is_some(), "{then}: saved at first");
@@ -125,7 +129,7 @@ async fn a_restart_after_a_login_or_logout_starts_from_the_source<A: Adapter>() 
         );
         assert!(store.load().unwrap().is_none(), "{then}: nor written again");
 
-        let options = with_store();
+        let options = saving(&store);
         let events = options.events.clone();
         let restarted = client::<A>(&emulator)
             .managed(Source::credentials(&app(), source), options)
@@ -147,17 +151,13 @@ async fn a_saved_session_of_the_other_kind_is_ignored<A: Adapter>() {
         (Identity::application(), alice(), Some(ALICE_ID)),
     ] {
         let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
-        let with_store = || ManagedOptions {
-            store: Some(store.clone()),
-            ..ManagedOptions::default()
-        };
         let written = client::<A>(&emulator)
-            .managed(Source::credentials(&app(), writer), with_store())
+            .managed(Source::credentials(&app(), writer), saving(&store))
             .unwrap()
             .token()
             .await
             .unwrap();
-        let options = with_store();
+        let options = saving(&store);
         let events = options.events.clone();
         let reading = client::<A>(&emulator)
             .managed(Source::credentials(&app(), reader), options)
@@ -271,12 +271,8 @@ async fn a_token_handed_in_is_checked_and_filled_in<A: Adapter>() {
 async fn a_token_handed_in_wins_over_a_saved_one<A: Adapter>() {
     let emulator = emulator().await;
     let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
-    let saving = ManagedOptions {
-        store: Some(store.clone()),
-        ..ManagedOptions::default()
-    };
     let earlier = client::<A>(&emulator)
-        .managed(Source::credentials(&app(), alice()), saving)
+        .managed(Source::credentials(&app(), alice()), saving(&store))
         .unwrap();
     let saved = earlier.token().await.unwrap();
     assert!(store.load().unwrap().is_some());
@@ -285,12 +281,8 @@ async fn a_token_handed_in_wins_over_a_saved_one<A: Adapter>() {
         .create_session(&app(), &alice())
         .await
         .unwrap();
-    let options = ManagedOptions {
-        store: Some(store),
-        ..ManagedOptions::default()
-    };
     let managed = client::<A>(&emulator)
-        .managed(Source::Fixed(minted.token.clone()), options)
+        .managed(Source::Fixed(minted.token.clone()), saving(&store))
         .unwrap();
     let token = managed.token().await.unwrap();
     assert_eq!(token, minted.token);

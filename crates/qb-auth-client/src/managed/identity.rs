@@ -57,8 +57,7 @@ impl<M: Mode> ManagedSession<M> {
                 Ok((token, user))
             })
             .await?;
-        self.shared.left_fleet.store(true, Ordering::Release);
-        self.shared.lifecycle.leave_store();
+        self.leave_sharing();
         self.shared.lifecycle.with(|l| {
             l.set_mode(RenewalMode::Credentials(provider));
             l.set_user(&token, Some(user.id));
@@ -78,8 +77,7 @@ impl<M: Mode> ManagedSession<M> {
             })
             .await?;
         let app = self.shared.app.clone();
-        self.shared.left_fleet.store(true, Ordering::Release);
-        self.shared.lifecycle.leave_store();
+        self.leave_sharing();
         self.shared.lifecycle.with(|l| {
             if let Some(app) = app {
                 let identity = Identity::application();
@@ -89,6 +87,13 @@ impl<M: Mode> ManagedSession<M> {
         });
         M::notify(&self.shared.renewed);
         Ok(())
+    }
+
+    /// The token now belongs to another identity than the one the fleet's
+    /// key and the store were given for: leave both.
+    fn leave_sharing(&self) {
+        self.shared.left_fleet.store(true, Ordering::Release);
+        self.shared.lifecycle.leave_store();
     }
 
     /// Runs `call` with a valid token; once more with a new one when the
