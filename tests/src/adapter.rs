@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use qb_auth_client::store::SessionStore;
 use qb_auth_core::lifecycle::{CredentialProvider, LifecycleEvent, Policy, SessionCredentials};
-use qb_auth_core::store::SessionStore;
 use qb_auth_core::{
     AccountSettings, ApiKey, AppCredentials, Body, BodyFormat, Endpoint, Identity, Session,
     SessionToken, User,

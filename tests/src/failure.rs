@@ -2,8 +2,8 @@
 //! what either adapter returned.
 
 use qb_auth_client::Error;
+use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::{ProviderError, RenewalError};
-use qb_auth_core::store::StoreError;
 use qb_auth_core::{ApiError, BuildError, ErrorKind};
 use qb_auth_reqwest::Error as ReqwestError;
 use qb_auth_ureq::Error as UreqError;

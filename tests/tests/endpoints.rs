@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use qb_auth_core::store::{MemoryStore, SessionStore};
+use qb_auth_client::store::{MemoryStore, SessionStore};
 use qb_auth_core::{
     ApiKey, BodyFormat, BuildErrorKind, Endpoint, ErrorKind, Identity, SessionToken,
 };

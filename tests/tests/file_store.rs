@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use qb_auth_client::FileStore;
+use qb_auth_client::store::SessionStore;
 use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
-use qb_auth_core::store::SessionStore;
 use qb_auth_core::{Identity, Session, SessionToken};
 use qb_auth_emulator::fixtures;
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, users};

@@ -245,7 +245,7 @@ impl Counting {
 }
 
 impl BlockingFleetStore for Counting {
-    fn load(&self, key: &FleetKey) -> Result<FleetState, qb_auth_client::fleet::SharingError> {
+    fn load(&self, key: &FleetKey) -> Result<FleetState, qb_auth_client::store::StoreError> {
         self.tick();
         self.0.load(key)
     }
@@ -254,7 +254,7 @@ impl BlockingFleetStore for Counting {
         key: &FleetKey,
         owner: &str,
         ttl: Duration,
-    ) -> Result<bool, qb_auth_client::fleet::SharingError> {
+    ) -> Result<bool, qb_auth_client::store::StoreError> {
         self.tick();
         self.0.try_lease(key, owner, ttl)
     }
@@ -262,7 +262,7 @@ impl BlockingFleetStore for Counting {
         &self,
         key: &FleetKey,
         owner: &str,
-    ) -> Result<(), qb_auth_client::fleet::SharingError> {
+    ) -> Result<(), qb_auth_client::store::StoreError> {
         self.tick();
         self.0.release(key, owner)
     }
@@ -271,7 +271,7 @@ impl BlockingFleetStore for Counting {
         key: &FleetKey,
         expected: u64,
         session: &LifecycleSnapshot,
-    ) -> Result<Published, qb_auth_client::fleet::SharingError> {
+    ) -> Result<Published, qb_auth_client::store::StoreError> {
         self.tick();
         self.0.publish(key, expected, session)
     }
@@ -279,7 +279,7 @@ impl BlockingFleetStore for Counting {
         &self,
         key: &FleetKey,
         version: u64,
-    ) -> Result<bool, qb_auth_client::fleet::SharingError> {
+    ) -> Result<bool, qb_auth_client::store::StoreError> {
         self.tick();
         self.0.drop_rejected(key, version)
     }
@@ -288,7 +288,7 @@ impl BlockingFleetStore for Counting {
         key: &FleetKey,
         seen: u64,
         until: std::time::SystemTime,
-    ) -> Result<(), qb_auth_client::fleet::SharingError> {
+    ) -> Result<(), qb_auth_client::store::StoreError> {
         self.tick();
         self.0.wait_change(key, seen, until)
     }

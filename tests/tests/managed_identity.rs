@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
+use qb_auth_client::store::{MemoryStore, SessionStore};
 use qb_auth_core::lifecycle::SessionCredentials;
-use qb_auth_core::store::{MemoryStore, SessionStore};
 use qb_auth_core::{ErrorKind, Identity};
 use qb_auth_emulator::fixtures::{ALICE_ID, APP_ID, BOB_ID, BOB_LOGIN, BOB_PASSWORD};
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, users};

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use qb_auth_client::store::MemoryStore;
 use qb_auth_core::lifecycle::SessionCredentials;
-use qb_auth_core::store::MemoryStore;
 use qb_auth_core::{ApiKey, Identity, SessionToken};
 use qb_auth_emulator::{Fault, fixtures};
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, user_identities};

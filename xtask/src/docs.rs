@@ -53,11 +53,12 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-core/src/lifecycle/mod.rs: //!",
     "crates/qb-auth-core/src/lifecycle/state.rs: SessionLifecycle",
     "crates/qb-auth-core/src/lifecycle/policy.rs: Policy",
-    "crates/qb-auth-core/src/store.rs: SessionStore",
     // The client: the seam, the builder, each operation of both front ends.
     "crates/qb-auth-client/src/lib.rs: //!",
     "crates/qb-auth-client/src/transport.rs: Transport",
     "crates/qb-auth-client/src/transport.rs: BlockingTransport",
+    "crates/qb-auth-client/src/store/seam.rs: SessionStore",
+    "crates/qb-auth-client/src/store/error.rs: StoreError",
     "crates/qb-auth-client/src/store/file.rs: FileStore",
     "crates/qb-auth-client/src/store/file.rs: FileStore::new",
     "crates/qb-auth-client/src/store/file.rs: FileStore::with_scope",
@@ -82,12 +83,10 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-client/src/blocking.rs: ManagedSession::send",
     "crates/qb-auth-client/src/blocking.rs: ManagedSession::login",
     "crates/qb-auth-client/src/blocking.rs: ClientBuilder::build_for_account",
-    // A fleet's shared session: the key, the seam's error, the builder.
+    // A fleet's shared session: the key and the builder.
     "crates/qb-auth-client/src/fleet/key.rs: FleetKey",
     "crates/qb-auth-client/src/fleet/key.rs: FleetKey::for_credentials",
     "crates/qb-auth-client/src/fleet/key.rs: FleetKey::named",
-    "crates/qb-auth-client/src/fleet/store.rs: SharingError",
-    "crates/qb-auth-client/src/fleet/store.rs: SharingError::with_source",
     "crates/qb-auth-client/src/fleet/builder.rs: asynchronous::ManagedSessionBuilder::share",
     "crates/qb-auth-client/src/fleet/builder.rs: blocking::ManagedSessionBuilder::share",
     // The transports.

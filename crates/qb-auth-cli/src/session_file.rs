@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use qb_auth_client::FileStore;
+use qb_auth_client::store::{SessionStore, StoreError};
 use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot, Policy};
-use qb_auth_core::store::{SessionStore, StoreError};
 use qb_auth_core::{Endpoint, Session};
 
 use crate::exit::CliError;

@@ -1,8 +1,8 @@
 //! The one error every call of the client returns.
 
+use crate::store::StoreError;
 use http::StatusCode;
 use qb_auth_core::lifecycle::{ProviderError, RenewalError};
-use qb_auth_core::store::StoreError;
 use qb_auth_core::{ApiError, BuildError, Retry, TransportError};
 
 /// Why a call failed.

@@ -88,6 +88,7 @@ mod aliases;
 #[cfg(feature = "http-body")]
 mod answer_body;
 mod api_key;
+mod bridge;
 mod builder;
 mod call;
 mod client;
@@ -97,7 +98,7 @@ mod managed;
 mod mode;
 mod oneshot;
 mod settings;
-mod store;
+pub mod store;
 mod trace;
 mod transport;
 

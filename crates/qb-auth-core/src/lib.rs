@@ -45,7 +45,6 @@
 //!   [`check_status`]: answers.
 //! - [`lifecycle`]: the session's life as a sans-IO state machine: which
 //!   token to use, when and how to renew, what each answer means.
-//! - [`store`]: where the lifecycle's state is saved between runs.
 //! - [`TransportError`]: what a transport reports when no answer came back.
 //! - [`time`]: the date formats QuickBlox sends.
 
@@ -64,7 +63,6 @@ pub mod request;
 pub mod response;
 mod secret;
 pub mod signature;
-pub mod store;
 pub mod time;
 mod transport_error;
 

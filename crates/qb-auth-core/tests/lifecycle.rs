@@ -10,7 +10,6 @@ use qb_auth_core::lifecycle::{
     ProviderError, RenewalError, RenewalMethod, RenewalMode, RenewalProgress, RenewalReason,
     RenewalTicket, ResponseTimes, SessionCredentials, SessionLifecycle, TokenAction,
 };
-use qb_auth_core::store::{MemoryStore, SessionStore};
 use qb_auth_core::time::{format_expiration, format_http_date};
 use qb_auth_core::{
     AppCredentials, Endpoint, ErrorKind, Identity, Nonce, Operation, SecretString, Session,
@@ -896,8 +895,8 @@ fn a_token_provider_ticket_asks_no_credentials() {
 }
 
 #[test]
-fn save_and_restore_through_a_store_and_json() {
-    let store = MemoryStore::new();
+fn save_and_restore_through_json() {
+    let mut saved = None;
     let mut lc = SessionLifecycle::new(exact(), app_mode()).unwrap();
     let ticket = renew(&mut lc, t0(), &mut Ask::new());
     lc.on_renewal_result(ticket, t0(), bad_timestamp(Some(t0() + 90 * MINUTE)));
@@ -913,12 +912,12 @@ fn save_and_restore_through_a_store_and_json() {
             event,
             LifecycleEvent::SessionCreated { .. } | LifecycleEvent::SessionRenewed { .. }
         ) {
-            store.save(&lc.snapshot()).unwrap();
+            saved = Some(lc.snapshot());
         }
     }
 
     // The saved form is the documented one.
-    let json = serde_json::to_value(store.load().unwrap().unwrap()).unwrap();
+    let json = serde_json::to_value(saved.unwrap()).unwrap();
     assert_eq!(json["version"], 1);
     assert_eq!(json["session"]["token"], "persisted");
     assert_eq!(json["session"]["application_id"], 12345);
@@ -944,9 +943,6 @@ fn save_and_restore_through_a_store_and_json() {
     assert!(!too_late.restore(t0() + 2 * HOUR, snapshot));
     let ticket = renew(&mut too_late, t0() + 2 * HOUR, &mut Ask::new());
     assert_eq!(ticket.clock_offset().as_secs(), 5400);
-
-    store.clear().unwrap();
-    assert!(store.load().unwrap().is_none());
 }
 
 #[test]
@@ -976,7 +972,6 @@ fn debug_output_never_shows_the_token() {
         format!("{:?}", events(&mut lc)),
         format!("{:?}", lc.snapshot()),
         format!("{:?}", lc.mode()),
-        format!("{:?}", MemoryStore::new()),
     ];
     for text in &rendered {
         assert!(!text.contains(SECRET), "token in {text}");
@@ -994,8 +989,6 @@ fn the_lifecycle_can_live_in_a_mutex_shared_across_threads() {
     send::<RenewalTicket>();
     send_sync::<LifecycleEvent>();
     send_sync::<RenewalError>();
-    send_sync::<MemoryStore>();
-    send_sync::<Arc<dyn SessionStore>>();
 
     let shared = Arc::new(std::sync::Mutex::new(token_lifecycle(exact())));
     let renewals: u32 = std::thread::scope(|scope| {

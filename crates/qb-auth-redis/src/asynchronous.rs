@@ -7,9 +7,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
-use qb_auth_client::fleet::{
-    FleetKey, FleetState, FleetStore, Published, SharingError, StoreFuture,
-};
+use qb_auth_client::fleet::{FleetKey, FleetState, FleetStore, Published, StoreFuture};
+use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::LifecycleSnapshot;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisError};
@@ -56,14 +55,14 @@ impl RedisStore {
         &self,
         what: &str,
         work: impl Future<Output = Result<T, RedisError>>,
-    ) -> Result<T, SharingError> {
+    ) -> Result<T, StoreError> {
         match tokio::time::timeout(self.options.timeout, work).await {
             Ok(result) => result.map_err(|err| layout::failed(what, &err)),
             Err(_) => Err(layout::timed_out(what, self.options.timeout)),
         }
     }
 
-    async fn connect(&self) -> Result<MultiplexedConnection, SharingError> {
+    async fn connect(&self) -> Result<MultiplexedConnection, StoreError> {
         let timeout = self.options.timeout;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
@@ -86,7 +85,7 @@ impl RedisStore {
         &self,
         what: &str,
         cmd: &redis::Cmd,
-    ) -> Result<T, SharingError> {
+    ) -> Result<T, StoreError> {
         let cached = self.slot().clone();
         if let Some(mut connection) = cached {
             match tokio::time::timeout(self.options.timeout, cmd.query_async(&mut connection)).await
@@ -119,12 +118,12 @@ impl RedisStore {
     }
 
     /// Whether the version moved past `seen` or the lease is free.
-    async fn changed(&self, names: &Names, seen: u64) -> Result<bool, SharingError> {
+    async fn changed(&self, names: &Names, seen: u64) -> Result<bool, StoreError> {
         let (version, lease): (u64, u8) = self.query("waiting", &names.changed()).await?;
         Ok(version != seen || lease == 0)
     }
 
-    async fn wait(&self, key: &FleetKey, seen: u64, until: SystemTime) -> Result<(), SharingError> {
+    async fn wait(&self, key: &FleetKey, seen: u64, until: SystemTime) -> Result<(), StoreError> {
         let names = self.names(key);
         let mut pubsub = self
             .bounded("subscribing", self.client.get_async_pubsub())
@@ -141,7 +140,7 @@ impl RedisStore {
             pause = next;
             match tokio::time::timeout(pause, messages.next()).await {
                 Ok(Some(_)) => return Ok(()),
-                Ok(None) => return Err(SharingError::new("waiting: connection lost")),
+                Ok(None) => return Err(StoreError::new("waiting: connection lost")),
                 Err(_) => {}
             }
             // A holder that died frees the lease without a word.

@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use qb_auth_client::fleet::{BlockingFleetStore, FleetKey, FleetState, Published, SharingError};
+use qb_auth_client::fleet::{BlockingFleetStore, FleetKey, FleetState, Published};
+use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::LifecycleSnapshot;
 use redis::{Connection, RedisError};
 
@@ -59,7 +60,7 @@ impl BlockingRedisStore {
         &self,
         what: &str,
         mut f: impl FnMut(&mut Connection) -> Result<T, RedisError>,
-    ) -> Result<T, SharingError> {
+    ) -> Result<T, StoreError> {
         let mut slot = self
             .connection
             .lock()
@@ -81,7 +82,7 @@ impl BlockingRedisStore {
     }
 
     /// Whether the version moved past `seen` or the lease is free.
-    fn changed(&self, names: &Names, seen: u64) -> Result<bool, SharingError> {
+    fn changed(&self, names: &Names, seen: u64) -> Result<bool, StoreError> {
         let changed = names.changed();
         let (version, lease): (u64, u8) = self.with("waiting", |c| changed.query(c))?;
         Ok(version != seen || lease == 0)
@@ -89,19 +90,19 @@ impl BlockingRedisStore {
 }
 
 impl BlockingFleetStore for BlockingRedisStore {
-    fn load(&self, key: &FleetKey) -> Result<FleetState, SharingError> {
+    fn load(&self, key: &FleetKey) -> Result<FleetState, StoreError> {
         let load = self.names(key).load();
         let answer: (u64, Option<String>) = self.with("loading the session", |c| load.query(c))?;
         Ok(layout::load_answer(answer))
     }
 
-    fn try_lease(&self, key: &FleetKey, owner: &str, ttl: Duration) -> Result<bool, SharingError> {
+    fn try_lease(&self, key: &FleetKey, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
         let take = self.names(key).take_lease(owner, ttl);
         let set: Option<String> = self.with("taking the lease", |c| take.query(c))?;
         Ok(set.is_some())
     }
 
-    fn release(&self, key: &FleetKey, owner: &str) -> Result<(), SharingError> {
+    fn release(&self, key: &FleetKey, owner: &str) -> Result<(), StoreError> {
         let release = self.names(key).release(owner);
         let _: u8 = self.with("releasing the lease", |c| release.query(c))?;
         Ok(())
@@ -112,24 +113,19 @@ impl BlockingFleetStore for BlockingRedisStore {
         key: &FleetKey,
         expected: u64,
         session: &LifecycleSnapshot,
-    ) -> Result<Published, SharingError> {
+    ) -> Result<Published, StoreError> {
         let publish = self.names(key).publish(expected, session)?;
         let answer: (u8, u64) = self.with("publishing the session", |c| publish.query(c))?;
         Ok(layout::publish_answer(answer))
     }
 
-    fn drop_rejected(&self, key: &FleetKey, version: u64) -> Result<bool, SharingError> {
+    fn drop_rejected(&self, key: &FleetKey, version: u64) -> Result<bool, StoreError> {
         let drop = self.names(key).drop_rejected(version);
         let dropped: u8 = self.with("dropping a rejected session", |c| drop.query(c))?;
         Ok(dropped == 1)
     }
 
-    fn wait_change(
-        &self,
-        key: &FleetKey,
-        seen: u64,
-        until: SystemTime,
-    ) -> Result<(), SharingError> {
+    fn wait_change(&self, key: &FleetKey, seen: u64, until: SystemTime) -> Result<(), StoreError> {
         let names = self.names(key);
         let mut listener = self
             .connect()

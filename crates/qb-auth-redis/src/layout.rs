@@ -3,7 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use qb_auth_client::fleet::{FleetKey, FleetState, Published, SharingError};
+use qb_auth_client::fleet::{FleetKey, FleetState, Published};
+use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::LifecycleSnapshot;
 
 /// The prefix of every key unless set otherwise.
@@ -150,9 +151,9 @@ impl Names {
         &self,
         expected: u64,
         snapshot: &LifecycleSnapshot,
-    ) -> Result<redis::Cmd, SharingError> {
+    ) -> Result<redis::Cmd, StoreError> {
         let text = serde_json::to_string(snapshot)
-            .map_err(|_| SharingError::new("the session could not be serialised"))?;
+            .map_err(|_| StoreError::new("the session could not be serialised"))?;
         let until = snapshot.valid_until().unwrap_or(UNIX_EPOCH);
         let mut cmd = eval(PUBLISH, &[&self.version, &self.session]);
         cmd.arg(expected)
@@ -210,7 +211,7 @@ pub(crate) fn next_poll(previous: Duration, until: SystemTime) -> Option<Duratio
 
 /// A Redis failure as the client's error: what failed and Redis's own
 /// category, never the URL (it may hold a password) nor a value.
-pub(crate) fn failed(what: &str, err: &redis::RedisError) -> SharingError {
+pub(crate) fn failed(what: &str, err: &redis::RedisError) -> StoreError {
     let why = if err.is_timeout() {
         "no answer in time"
     } else if err.is_connection_refusal() {
@@ -220,7 +221,7 @@ pub(crate) fn failed(what: &str, err: &redis::RedisError) -> SharingError {
     } else {
         err.category()
     };
-    SharingError::new(format!("{what}: {why}"))
+    StoreError::new(format!("{what}: {why}"))
 }
 
 /// Whether the connection itself broke (rather than Redis answering with
@@ -232,8 +233,8 @@ pub(crate) fn broken(err: &redis::RedisError) -> bool {
 /// No answer within the store's timeout (the async store's own bound;
 /// the blocking one's sockets time out as Redis errors).
 #[cfg(feature = "async")]
-pub(crate) fn timed_out(what: &str, timeout: Duration) -> SharingError {
-    SharingError::new(format!(
+pub(crate) fn timed_out(what: &str, timeout: Duration) -> StoreError {
+    StoreError::new(format!(
         "{what}: no answer within {} ms",
         timeout.as_millis()
     ))
@@ -241,15 +242,15 @@ pub(crate) fn timed_out(what: &str, timeout: Duration) -> SharingError {
 
 /// A URL the redis crate does not take. The URL is left out: it may hold a
 /// password.
-pub(crate) fn bad_url(err: &redis::RedisError) -> SharingError {
-    SharingError::new(format!("not a usable Redis URL ({})", err.category()))
+pub(crate) fn bad_url(err: &redis::RedisError) -> StoreError {
+    StoreError::new(format!("not a usable Redis URL ({})", err.category()))
 }
 
 /// A client for `url`. A `rediss://` URL needs the `tls` feature; rustls
 /// then needs a process-wide crypto provider to build its configuration,
 /// and in a program whose dependencies bring more than one it cannot pick
 /// one itself, so ring is installed when none is.
-pub(crate) fn open_client(url: &str) -> Result<redis::Client, SharingError> {
+pub(crate) fn open_client(url: &str) -> Result<redis::Client, StoreError> {
     #[cfg(feature = "tls")]
     if url.starts_with("rediss:") && rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race with another installer is fine: one is in place.

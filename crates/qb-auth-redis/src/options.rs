@@ -46,7 +46,7 @@ macro_rules! store_settings {
             #[doc = concat!("let err = ", stringify!($store), "::open(\"http://user:hunter2@example/\").unwrap_err();")]
             /// assert!(!err.to_string().contains("hunter2"));
             /// ```
-            pub fn open(url: &str) -> Result<Self, qb_auth_client::fleet::SharingError> {
+            pub fn open(url: &str) -> Result<Self, qb_auth_client::store::StoreError> {
                 Ok(Self {
                     client: $crate::layout::open_client(url)?,
                     options: $crate::options::Options::default(),
@@ -62,7 +62,7 @@ macro_rules! store_settings {
             #[doc = concat!("use qb_auth_redis::", stringify!($store), ";")]
             ///
             #[doc = concat!("let store = ", stringify!($store), "::open(\"redis://127.0.0.1/\")?.with_timeout(Duration::from_millis(300));")]
-            /// # Ok::<(), qb_auth_client::fleet::SharingError>(())
+            /// # Ok::<(), qb_auth_client::store::StoreError>(())
             /// ```
             #[must_use]
             pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -77,7 +77,7 @@ macro_rules! store_settings {
             #[doc = concat!("use qb_auth_redis::", stringify!($store), ";")]
             ///
             #[doc = concat!("let store = ", stringify!($store), "::open(\"redis://127.0.0.1/\")?.with_prefix(\"staging:qb-auth:\");")]
-            /// # Ok::<(), qb_auth_client::fleet::SharingError>(())
+            /// # Ok::<(), qb_auth_client::store::StoreError>(())
             /// ```
             #[must_use]
             pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {

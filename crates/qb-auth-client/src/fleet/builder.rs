@@ -124,8 +124,8 @@ mod asynchronous {
 mod blocking {
     use std::sync::Arc;
 
+    use crate::bridge::FromBlocking;
     use crate::fleet::BlockingFleetStore;
-    use crate::fleet::store::Blocking as BlockingAdapter;
     use crate::managed::ManagedSessionBuilder;
     use crate::{Blocking, BlockingTransport};
 
@@ -149,7 +149,8 @@ mod blocking {
         /// # let _ = token; Ok(()) }
         /// ```
         pub fn share(mut self, store: impl BlockingFleetStore + 'static) -> Self {
-            self.fleet_config().store = Some(Arc::new(BlockingAdapter(Arc::new(store))));
+            let store: Arc<dyn BlockingFleetStore> = Arc::new(store);
+            self.fleet_config().store = Some(Arc::new(FromBlocking(store)));
             self
         }
     }

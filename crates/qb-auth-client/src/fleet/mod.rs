@@ -38,7 +38,7 @@ mod store;
 pub(crate) use builder::FleetConfig;
 pub use key::FleetKey;
 pub(crate) use renew::Fleet;
-pub use store::{BlockingFleetStore, FleetState, FleetStore, Published, SharingError, StoreFuture};
+pub use store::{BlockingFleetStore, FleetState, FleetStore, Published, StoreFuture};
 
 /// How long a renewal lease lasts unless set otherwise: enough for a
 /// create-session, short enough that a killed holder is replaced quickly.

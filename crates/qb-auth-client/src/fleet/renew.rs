@@ -14,8 +14,9 @@ use qb_auth_core::lifecycle::{
 };
 use qb_auth_core::{Session, SessionToken};
 
-use super::{FleetKey, FleetState, FleetStore, Published, SharingError};
+use super::{FleetKey, FleetState, FleetStore, Published};
 use crate::managed::SharedLifecycle;
+use crate::store::StoreError;
 
 /// A fleet copy is taken only with at least this much life left.
 const ADOPT_SLACK: Duration = Duration::from_secs(1);
@@ -203,7 +204,7 @@ impl Fleet {
 
     /// Passes a result on; a failure becomes [`Step::Alone`], announced
     /// once, and the first success after it is announced too.
-    fn step<T>(&self, lifecycle: &SharedLifecycle, result: Result<T, SharingError>) -> Step<T> {
+    fn step<T>(&self, lifecycle: &SharedLifecycle, result: Result<T, StoreError>) -> Step<T> {
         match result {
             Ok(value) => {
                 if self.down.swap(false, Ordering::AcqRel) {

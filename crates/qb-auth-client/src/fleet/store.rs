@@ -1,9 +1,7 @@
 //! The seam a shared store implements: versioned session, renewal lease,
 //! change notification. Async and blocking shapes; the driver uses the
-//! async one, the blocking shape is adapted to it.
+//! async one, and the blocking shape reaches it through `crate::bridge`.
 
-use std::error::Error as StdError;
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
@@ -11,9 +9,10 @@ use std::time::{Duration, SystemTime};
 use qb_auth_core::lifecycle::LifecycleSnapshot;
 
 use super::FleetKey;
+use crate::store::StoreError;
 
 /// What a [`FleetStore`] returns: a boxed future of the result.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, SharingError>> + Send + 'a>>;
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// The fleet's copy of a session, as [`FleetStore::load`] reads it.
 ///
@@ -103,134 +102,20 @@ pub trait FleetStore: Send + Sync {
 /// runtime.
 pub trait BlockingFleetStore: Send + Sync {
     /// See [`FleetStore::load`].
-    fn load(&self, key: &FleetKey) -> Result<FleetState, SharingError>;
+    fn load(&self, key: &FleetKey) -> Result<FleetState, StoreError>;
     /// See [`FleetStore::try_lease`].
-    fn try_lease(&self, key: &FleetKey, owner: &str, ttl: Duration) -> Result<bool, SharingError>;
+    fn try_lease(&self, key: &FleetKey, owner: &str, ttl: Duration) -> Result<bool, StoreError>;
     /// See [`FleetStore::release`].
-    fn release(&self, key: &FleetKey, owner: &str) -> Result<(), SharingError>;
+    fn release(&self, key: &FleetKey, owner: &str) -> Result<(), StoreError>;
     /// See [`FleetStore::publish`].
     fn publish(
         &self,
         key: &FleetKey,
         expected: u64,
         session: &LifecycleSnapshot,
-    ) -> Result<Published, SharingError>;
+    ) -> Result<Published, StoreError>;
     /// See [`FleetStore::drop_rejected`].
-    fn drop_rejected(&self, key: &FleetKey, version: u64) -> Result<bool, SharingError>;
+    fn drop_rejected(&self, key: &FleetKey, version: u64) -> Result<bool, StoreError>;
     /// See [`FleetStore::wait_change`].
-    fn wait_change(&self, key: &FleetKey, seen: u64, until: SystemTime)
-    -> Result<(), SharingError>;
-}
-
-/// A blocking store in the async shape: each future does its blocking
-/// call when first polled, as the blocking mode's `pollster` drives it.
-#[cfg(feature = "blocking")]
-pub(crate) struct Blocking(pub(crate) std::sync::Arc<dyn BlockingFleetStore>);
-
-#[cfg(feature = "blocking")]
-impl FleetStore for Blocking {
-    fn load<'a>(&'a self, key: &'a FleetKey) -> StoreFuture<'a, FleetState> {
-        Box::pin(async move { self.0.load(key) })
-    }
-
-    fn try_lease<'a>(
-        &'a self,
-        key: &'a FleetKey,
-        owner: &'a str,
-        ttl: Duration,
-    ) -> StoreFuture<'a, bool> {
-        Box::pin(async move { self.0.try_lease(key, owner, ttl) })
-    }
-
-    fn release<'a>(&'a self, key: &'a FleetKey, owner: &'a str) -> StoreFuture<'a, ()> {
-        Box::pin(async move { self.0.release(key, owner) })
-    }
-
-    fn publish<'a>(
-        &'a self,
-        key: &'a FleetKey,
-        expected: u64,
-        session: &'a LifecycleSnapshot,
-    ) -> StoreFuture<'a, Published> {
-        Box::pin(async move { self.0.publish(key, expected, session) })
-    }
-
-    fn drop_rejected<'a>(&'a self, key: &'a FleetKey, version: u64) -> StoreFuture<'a, bool> {
-        Box::pin(async move { self.0.drop_rejected(key, version) })
-    }
-
-    fn wait_change<'a>(
-        &'a self,
-        key: &'a FleetKey,
-        seen: u64,
-        until: SystemTime,
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(async move { self.0.wait_change(key, seen, until) })
-    }
-}
-
-/// A shared store did not answer, or answered with an error. The message
-/// never holds a session or a credential.
-///
-/// ```
-/// use qb_auth_client::fleet::SharingError;
-///
-/// let err = SharingError::new("no answer within 1 s");
-/// assert_eq!(err.to_string(), "shared session store failed: no answer within 1 s");
-/// ```
-pub struct SharingError {
-    message: String,
-    source: Option<Box<dyn StdError + Send + Sync>>,
-}
-
-impl SharingError {
-    /// A failure described by `message`.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// Keeps the underlying error as the source.
-    ///
-    /// ```
-    /// use std::error::Error;
-    /// use qb_auth_client::fleet::SharingError;
-    ///
-    /// let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-    /// assert!(SharingError::new("connect").with_source(io).source().is_some());
-    /// ```
-    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
-        self
-    }
-
-    /// The message given at construction.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Debug for SharingError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SharingError")
-            .field("message", &self.message)
-            .field("source", &self.source)
-            .finish()
-    }
-}
-
-impl fmt::Display for SharingError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "shared session store failed: {}", self.message)
-    }
-}
-
-impl StdError for SharingError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|source| source as &(dyn StdError + 'static))
-    }
+    fn wait_change(&self, key: &FleetKey, seen: u64, until: SystemTime) -> Result<(), StoreError>;
 }

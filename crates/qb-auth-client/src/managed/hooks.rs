@@ -8,8 +8,8 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::store::SessionStore;
 use qb_auth_core::lifecycle::{LifecycleEvent, LifecycleSnapshot};
-use qb_auth_core::store::SessionStore;
 
 use crate::trace;
 

@@ -7,11 +7,11 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
+use crate::store::SessionStore;
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, LifecycleSnapshot, NewSession, Policy, RenewalProgress,
     RenewalTicket, SessionLifecycle, TokenAction,
 };
-use qb_auth_core::store::SessionStore;
 use qb_auth_core::{BuildError, ErrorKind, Operation, Session, SessionToken, check_status};
 
 use super::hooks::{EventBatch, Hooks, Listener};

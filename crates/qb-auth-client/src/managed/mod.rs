@@ -20,11 +20,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
+use crate::store::SessionStore;
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, CredentialProvider, LifecycleEvent, NewSession, Policy, ProviderError,
     RenewalMode, RenewalProgress, RenewalTicket, SessionLifecycle, TokenAction,
 };
-use qb_auth_core::store::SessionStore;
 use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, authorize};
 use tracing::Instrument;
 

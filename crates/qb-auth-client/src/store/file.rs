@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::{SessionStore, StoreError};
 use qb_auth_core::lifecycle::LifecycleSnapshot;
-use qb_auth_core::store::{SessionStore, StoreError};
 
 use super::atomic::{self, Refused};
 use super::format::{self, Owner};
@@ -43,7 +43,7 @@ use super::format::{self, Owner};
 /// ```
 /// use qb_auth_client::FileStore;
 /// use qb_auth_client::qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
-/// use qb_auth_client::qb_auth_core::store::SessionStore;
+/// use qb_auth_client::store::SessionStore;
 ///
 /// let dir = std::env::temp_dir().join(format!("qb-auth-doc-{}", std::process::id()));
 /// let store = FileStore::new(dir.join("session.json"), 42);
@@ -117,11 +117,11 @@ impl FileStore {
     ///
     /// ```
     /// use qb_auth_client::FileStore;
-    /// use qb_auth_client::qb_auth_core::store::SessionStore;
+    /// use qb_auth_client::store::SessionStore;
     ///
     /// let store = FileStore::any_application("/nonexistent/qb-session.json");
     /// assert!(store.load()?.is_none());
-    /// # Ok::<(), qb_auth_client::qb_auth_core::store::StoreError>(())
+    /// # Ok::<(), qb_auth_client::store::StoreError>(())
     /// ```
     pub fn any_application(path: impl Into<PathBuf>) -> Self {
         Self {
@@ -140,7 +140,7 @@ impl FileStore {
     /// ```
     /// use qb_auth_client::FileStore;
     /// use qb_auth_client::qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
-    /// use qb_auth_client::qb_auth_core::store::SessionStore;
+    /// use qb_auth_client::store::SessionStore;
     ///
     /// let path = std::env::temp_dir().join(format!("qb-auth-doc-scope-{}.json", std::process::id()));
     /// let alice = FileStore::new(&path, 42).with_scope("login:alice");
@@ -149,7 +149,7 @@ impl FileStore {
     /// let bob = FileStore::new(&path, 42).with_scope("login:bob");
     /// assert!(bob.load().unwrap_err().is_ignored());
     /// # alice.clear()?;
-    /// # Ok::<(), qb_auth_client::qb_auth_core::store::StoreError>(())
+    /// # Ok::<(), qb_auth_client::store::StoreError>(())
     /// ```
     pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
         self.owner.scope = Some(scope.into());

@@ -14,8 +14,8 @@
 
 use std::time::SystemTime;
 
+use super::StoreError;
 use qb_auth_core::lifecycle::LifecycleSnapshot;
-use qb_auth_core::store::StoreError;
 use serde::{Deserialize, Serialize};
 
 /// What the `format` field says.

@@ -1,8 +1,20 @@
-//! Stores for a managed session's snapshot beyond the core's in-memory
-//! one: a file, kept across restarts of one program on one machine.
+//! Where a managed session keeps its state between runs: the
+//! [`SessionStore`] seam, [`MemoryStore`], [`FileStore`] (one file, across
+//! restarts of one program), and [`StoreError`], which the fleet's shared
+//! stores ([`crate::fleet`]) fail with too.
+//!
+//! The managed session calls a store outside its lock: it loads once at
+//! build, saves after each renewal and clears when the session is
+//! destroyed or changes identity.
 
 mod atomic;
+mod error;
 mod file;
 mod format;
+mod memory;
+mod seam;
 
+pub use error::StoreError;
 pub use file::FileStore;
+pub use memory::MemoryStore;
+pub use seam::SessionStore;

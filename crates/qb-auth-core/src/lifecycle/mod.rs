@@ -27,7 +27,7 @@
 //!                       wake all waiters; poll again
 //!     Wait { until } -> sleep until woken or `until`; poll again
 //!     Failed(error)  -> return the error
-//! after each call: drain poll_event() into callbacks and the SessionStore
+//! after each call: drain poll_event() into callbacks and a store
 //! ```
 //!
 //! # A renewal by hand

@@ -601,7 +601,7 @@ impl SessionLifecycle {
     }
 
     /// The state worth saving: the session, its expiry and the clock
-    /// offset. Save it (through a [`SessionStore`](crate::store::SessionStore))
+    /// offset. Save it (a managed session does, through its store)
     /// after [`LifecycleEvent::SessionCreated`] or
     /// [`LifecycleEvent::SessionRenewed`].
     ///
