@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use crate::store::SessionStore;
+use crate::store::{SessionStore, trust};
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, LifecycleEvent, LifecycleSnapshot, NewSession, Policy, RenewalProgress,
     RenewalTicket, SessionLifecycle, TokenAction,
@@ -81,20 +81,22 @@ impl SharedLifecycle {
         source: &SessionSource<P>,
         options: ManagedOptions,
     ) -> Result<Self, Error> {
-        let mut lifecycle =
-            SessionLifecycle::new(options.policy, source.mode()).map_err(BuildError::from)?;
+        let mut lifecycle = SessionLifecycle::new(options.policy.clone(), source.mode())
+            .map_err(BuildError::from)?;
         let mut ignored = None;
         match (source.fixed_session_ref(), source.unchecked()) {
             (Some(session), _) => lifecycle.set_session(now, session.clone(), None),
             // A token handed in is checked, never swapped for a saved one.
             (None, Some(_)) => {}
             (None, None) => match options.store.as_ref().map(|s| s.load()).transpose() {
-                Ok(Some(Some(saved))) => match other_identity(source, &saved) {
-                    Some(reason) => ignored = Some(LifecycleEvent::StoreIgnored { reason }),
-                    None => {
-                        lifecycle.restore(now, saved);
+                Ok(Some(Some(saved))) => {
+                    match restore_problem(source, &options.policy, &saved, now) {
+                        Some(reason) => ignored = Some(LifecycleEvent::StoreIgnored { reason }),
+                        None => {
+                            lifecycle.restore(now, saved);
+                        }
                     }
-                },
+                }
                 Ok(_) => {}
                 // An unusable saved copy is not an outage: say so, and
                 // create a session as if nothing was saved.
@@ -242,33 +244,27 @@ impl fmt::Debug for SharedLifecycle {
     }
 }
 
-/// Why a saved session is not this source's to use: a user's session saved
-/// for an application source, or an application's for a user source (a
-/// store written by a program with another source, or before a login
-/// cleared it): a restart must not come back as someone else. The
-/// credentials are asked for only when there is a saved session to judge;
-/// a source without credentials, or whose provider fails now, takes the
-/// saved session as before.
-fn other_identity<P: ?Sized>(
+/// Why a saved session is not this source's to use: not a session token,
+/// another application's, a user's session saved for an application source
+/// or the reverse (a store written by a program with another source, or
+/// before a login cleared it: a restart must not come back as someone
+/// else), expired, or claiming to outlive any session. The credentials are
+/// asked for only when there is a saved session to judge; a source without
+/// them, or whose provider fails now, is checked for the rest.
+fn restore_problem<P: ?Sized>(
     source: &SessionSource<P>,
+    policy: &Policy,
     saved: &LifecycleSnapshot,
+    now: SystemTime,
 ) -> Option<String> {
-    let session = saved.session()?;
-    let wants_user = source
-        .credential_provider()?
-        .credentials()
-        .ok()?
-        .identity
-        .is_user();
-    match (wants_user, session.user().is_some()) {
-        (false, true) => Some(
-            "the saved session is a user's, and this managed session is an application's"
-                .to_owned(),
-        ),
-        (true, false) => Some(
-            "the saved session is an application's, and this managed session is a user's"
-                .to_owned(),
-        ),
-        _ => None,
-    }
+    saved.session()?;
+    let credentials = source
+        .credential_provider()
+        .and_then(|provider| provider.credentials().ok());
+    let expected = trust::Expected {
+        application_id: credentials.as_ref().map(|c| c.app.application_id()),
+        user: credentials.as_ref().map(|c| c.identity.is_user()),
+        ..trust::Expected::any(policy)
+    };
+    trust::problem(saved, &expected, now)
 }

@@ -14,8 +14,9 @@
 
 use std::time::SystemTime;
 
-use super::StoreError;
-use qb_auth_core::lifecycle::LifecycleSnapshot;
+use qb_auth_core::lifecycle::{LifecycleSnapshot, Policy};
+
+use super::{StoreError, trust};
 use serde::{Deserialize, Serialize};
 
 /// What the `format` field says.
@@ -121,10 +122,14 @@ pub(super) fn decode(
             ));
         }
     }
-    if snapshot.valid_until().is_some_and(|until| until <= now) {
-        return Err(StoreError::ignored("the saved session has expired"));
+    let expected = trust::Expected {
+        application_id: owner.application_id,
+        ..trust::Expected::any(&Policy::default())
+    };
+    match trust::problem(&snapshot, &expected, now) {
+        Some(reason) => Err(StoreError::ignored(reason)),
+        None => Ok(snapshot),
     }
-    Ok(snapshot)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod file;
 mod format;
 mod memory;
 mod seam;
+pub(crate) mod trust;
 
 pub use error::StoreError;
 pub use file::FileStore;
