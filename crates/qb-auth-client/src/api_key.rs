@@ -2,9 +2,8 @@
 
 use std::fmt;
 
-use qb_auth_core::{ApiKey, HttpRequest};
+use qb_auth_core::{ApiKey, HttpRequest, authorize_api_key};
 
-use crate::call::Call;
 use crate::mode::Mode;
 use crate::transport::Response;
 use crate::{Client, Error};
@@ -59,8 +58,9 @@ impl<M: Mode> ApiKeyClient<M> {
 
     pub(crate) async fn send_request(&self, request: HttpRequest) -> Result<Response, Error> {
         self.client.check_own_host(&request)?;
-        let call = Call::with_api_key(request, &self.key, self.on_behalf_of)?;
-        self.client.execute(call).await
+        let mut request = request;
+        authorize_api_key(&mut request, &self.key, self.on_behalf_of)?;
+        self.client.send_as_is(request).await
     }
 }
 

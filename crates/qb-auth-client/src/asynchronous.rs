@@ -9,12 +9,15 @@
 
 use std::sync::Arc;
 
+use qb_auth_core::call::{
+    AccountSettingsCall, ApiCall, CreateSessionCall, DestroySessionCall, GetSessionCall, LoginCall,
+    LogoutCall,
+};
 use qb_auth_core::lifecycle::CredentialProvider;
 use qb_auth_core::{
     AccountSettings, AppCredentials, Body, Identity, Session, SessionToken, SigningInput, User,
 };
 
-use crate::call::Call;
 use crate::mode::{Async, Mode};
 use crate::transport::{Response, Transport};
 use crate::{ApiKeyClient, Client, ClientBuilder, Error, ManagedSession};
@@ -52,18 +55,18 @@ impl<T: Transport> Client<Async<T>> {
         app: &AppCredentials,
         identity: &Identity,
     ) -> Result<Session, Error> {
-        self.create_session_retrying(app, identity).await
+        self.run(CreateSessionCall::new(app, identity)).await
     }
 
     /// Creates a session signed with a timestamp and nonce you choose (to
-    /// reproduce a request exactly).
+    /// reproduce a request exactly), sent once.
     pub async fn create_session_with(
         &self,
         app: &AppCredentials,
         identity: &Identity,
         input: SigningInput,
     ) -> Result<Session, Error> {
-        self.execute(self.create_session_call(app, identity, Some(input))?)
+        self.run(CreateSessionCall::with_input(app, identity, input))
             .await
     }
 
@@ -85,13 +88,13 @@ impl<T: Transport> Client<Async<T>> {
     /// # }
     /// ```
     pub async fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
-        self.get_session_retrying(token).await
+        self.run(GetSessionCall::new(token)).await
     }
 
     /// Destroys the session (`DELETE /session.json`): the token stops
     /// working.
     pub async fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
-        self.destroy_session_retrying(token).await
+        self.run(DestroySessionCall::new(token)).await
     }
 
     /// Logs `identity` into the session `token` belongs to (`POST
@@ -112,13 +115,13 @@ impl<T: Transport> Client<Async<T>> {
     /// # }
     /// ```
     pub async fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Error> {
-        self.login_retrying(token, identity).await
+        self.run(LoginCall::new(token, identity)).await
     }
 
     /// Logs the user out (`DELETE /login.json`): the token stays valid as
     /// an application token.
     pub async fn logout(&self, token: &SessionToken) -> Result<(), Error> {
-        self.logout_retrying(token).await
+        self.run(LogoutCall::new(token)).await
     }
 
     /// The API and chat hosts of the account with `account_key` (`GET
@@ -136,7 +139,7 @@ impl<T: Transport> Client<Async<T>> {
     /// # }
     /// ```
     pub async fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
-        self.account_settings_retrying(account_key).await
+        self.run(AccountSettingsCall::new(account_key)).await
     }
 
     /// Asks the account's settings and returns a client for its own API
@@ -157,7 +160,53 @@ impl<T: Transport> Client<Async<T>> {
     /// Sends any request as it is (no token attached) and returns the
     /// answer, whatever its status.
     pub async fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
-        self.execute(Call::send(request.map(Into::into))).await
+        self.send_as_is(request.map(Into::into)).await
+    }
+
+    /// Runs any [`ApiCall`] the way every method above runs its own: built
+    /// against the client's endpoint, body format and hash, signed anew per
+    /// attempt if it is signed, read by the call, and sent again as its
+    /// [`Resend`](qb_auth_core::call::Resend) rule and the client's retry
+    /// policy allow. An endpoint of your own is one `ApiCall` away.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start().await?;
+    /// use qb_auth_core::call::{ApiCall, Target};
+    /// use qb_auth_core::{authorize, check_status, ApiError, AppCredentials, BuildError, Endpoint,
+    ///     HttpRequest, Identity, Operation, SecretString, SessionToken};
+    /// use qb_auth_reqwest::Client;
+    ///
+    /// /// `GET /users.json`, its body as sent.
+    /// struct ListUsers<'a>(&'a SessionToken);
+    ///
+    /// impl ApiCall for ListUsers<'_> {
+    ///     type Output = Vec<u8>;
+    ///     fn operation(&self) -> Operation {
+    ///         Operation::Other
+    ///     }
+    ///     fn request(&self, target: &Target<'_>) -> Result<HttpRequest, BuildError> {
+    ///         let mut request = target.request(http::Method::GET, "/users.json?per_page=5")?;
+    ///         authorize(&mut request, self.0)?;
+    ///         Ok(request)
+    ///     }
+    ///     fn read(&self, answer: &http::Response<Vec<u8>>) -> Result<Vec<u8>, ApiError> {
+    ///         check_status(answer, self.operation())?;
+    ///         Ok(answer.body().clone())
+    ///     }
+    /// }
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let session = client.create_session(&app, &Identity::application()).await?;
+    /// let users: serde_json::Value = serde_json::from_slice(&client.call(ListUsers(&session.token)).await?)?;
+    /// assert_eq!(users["per_page"], 5);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call<C: ApiCall>(&self, call: C) -> Result<C::Output, Error> {
+        self.run(call).await
     }
 }
 

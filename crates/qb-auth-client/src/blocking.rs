@@ -13,12 +13,15 @@
 use pollster::block_on;
 use std::sync::Arc;
 
+use qb_auth_core::call::{
+    AccountSettingsCall, ApiCall, CreateSessionCall, DestroySessionCall, GetSessionCall, LoginCall,
+    LogoutCall,
+};
 use qb_auth_core::lifecycle::CredentialProvider;
 use qb_auth_core::{
     AccountSettings, AppCredentials, Body, Identity, Session, SessionToken, SigningInput, User,
 };
 
-use crate::call::Call;
 use crate::mode::{Blocking, Mode};
 use crate::transport::{BlockingTransport, Response};
 use crate::{ApiKeyClient, Client, ClientBuilder, Error, ManagedSession};
@@ -53,18 +56,18 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
         app: &AppCredentials,
         identity: &Identity,
     ) -> Result<Session, Error> {
-        block_on(self.create_session_retrying(app, identity))
+        block_on(self.run(CreateSessionCall::new(app, identity)))
     }
 
     /// Creates a session signed with a timestamp and nonce you choose (to
-    /// reproduce a request exactly).
+    /// reproduce a request exactly), sent once.
     pub fn create_session_with(
         &self,
         app: &AppCredentials,
         identity: &Identity,
         input: SigningInput,
     ) -> Result<Session, Error> {
-        block_on(self.execute(self.create_session_call(app, identity, Some(input))?))
+        block_on(self.run(CreateSessionCall::with_input(app, identity, input)))
     }
 
     /// The session `token` belongs to (`GET /session.json`).
@@ -81,13 +84,13 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get_session(&self, token: &SessionToken) -> Result<Session, Error> {
-        block_on(self.get_session_retrying(token))
+        block_on(self.run(GetSessionCall::new(token)))
     }
 
     /// Destroys the session (`DELETE /session.json`): the token stops
     /// working.
     pub fn destroy_session(&self, token: &SessionToken) -> Result<(), Error> {
-        block_on(self.destroy_session_retrying(token))
+        block_on(self.run(DestroySessionCall::new(token)))
     }
 
     /// Logs `identity` into the session `token` belongs to (`POST
@@ -105,19 +108,19 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn login(&self, token: &SessionToken, identity: &Identity) -> Result<User, Error> {
-        block_on(self.login_retrying(token, identity))
+        block_on(self.run(LoginCall::new(token, identity)))
     }
 
     /// Logs the user out (`DELETE /login.json`): the token stays valid as
     /// an application token.
     pub fn logout(&self, token: &SessionToken) -> Result<(), Error> {
-        block_on(self.logout_retrying(token))
+        block_on(self.run(LogoutCall::new(token)))
     }
 
     /// The API and chat hosts of the account with `account_key` (`GET
     /// /account_settings.json`).
     pub fn account_settings(&self, account_key: &str) -> Result<AccountSettings, Error> {
-        block_on(self.account_settings_retrying(account_key))
+        block_on(self.run(AccountSettingsCall::new(account_key)))
     }
 
     /// Asks the account's settings and returns a client for its own API
@@ -138,7 +141,27 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
     /// Sends any request as it is (no token attached) and returns the
     /// answer, whatever its status.
     pub fn send<B: Into<Body>>(&self, request: http::Request<B>) -> Result<Response, Error> {
-        block_on(self.execute(Call::send(request.map(Into::into))))
+        block_on(self.send_as_is(request.map(Into::into)))
+    }
+
+    /// Runs any [`ApiCall`] the way every method above runs its own (see
+    /// the async front end's [`call`](crate::AsyncClient::call)).
+    ///
+    /// ```
+    /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start_blocking()?;
+    /// use qb_auth_core::call::GetSessionCall;
+    /// use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
+    /// use qb_auth_ureq::Client;
+    ///
+    /// let client = Client::builder().endpoint(Endpoint::parse(emulator.base_url())?).build()?;
+    /// let app = AppCredentials::new(12345, "AbCdEfGh-12345", SecretString::from("s3cr3t-Key_XYZ"))?;
+    /// let created = client.create_session(&app, &Identity::application())?;
+    /// let read = client.call(GetSessionCall::new(&created.token))?;
+    /// assert_eq!(read.token, created.token);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call<C: ApiCall>(&self, call: C) -> Result<C::Output, Error> {
+        block_on(self.run(call))
     }
 }
 

@@ -1,22 +1,16 @@
-//! The client: settings, a transport, and the one path every request takes.
+//! The client: settings and a transport. The path every request takes is
+//! in `call.rs`.
 
 use std::fmt;
-use std::time::SystemTime;
 
 use http::Uri;
-use qb_auth_core::{
-    AccountSettings, ApiKey, BodyFormat, BuildError, BuildErrorKind, Endpoint, HttpRequest,
-    SigningInput, TransportError,
-};
-use tracing::Instrument;
+use qb_auth_core::{AccountSettings, ApiKey, BodyFormat, BuildErrorKind, Endpoint};
 
+use crate::Error;
 use crate::api_key::ApiKeyClient;
 use crate::builder::ClientBuilder;
-use crate::call::Call;
 use crate::mode::Mode;
 use crate::settings::ClientSettings;
-use crate::transport::Response;
-use crate::{Error, trace};
 
 /// A QuickBlox API client over a transport: one-shot calls, managed
 /// sessions ([`Client::managed`]) and API-key requests
@@ -65,9 +59,9 @@ impl<M: Mode> Client<M> {
         Self { io, settings }
     }
 
-    /// The transport.
-    pub fn transport(&self) -> &M {
-        &self.io
+    /// The transport: the HTTP client it was built with or given.
+    pub fn transport(&self) -> &M::Transport {
+        self.io.transport()
     }
 
     /// The API endpoint.
@@ -91,14 +85,6 @@ impl<M: Mode> Client<M> {
     /// session (server side only: the key is a secret).
     pub fn with_api_key(&self, key: ApiKey) -> ApiKeyClient<M> {
         ApiKeyClient::new(self.clone(), key)
-    }
-
-    /// A fresh nonce and the current time, for a request signed now.
-    pub(crate) fn signing_input_now(&self) -> Result<SigningInput, BuildError> {
-        Ok(SigningInput::at(
-            SystemTime::now(),
-            self.settings.nonces.next_nonce()?,
-        ))
     }
 
     /// This client on the account's own API host.
@@ -125,50 +111,6 @@ impl<M: Mode> Client<M> {
             host: origin(request.uri()),
             expected: self.settings.endpoint.as_str().to_owned(),
         })
-    }
-
-    /// Sends one call and reads its answer, in the call's span.
-    pub(crate) async fn execute<T, E: From<TransportError>>(
-        &self,
-        call: Call<T, E>,
-    ) -> Result<T, E> {
-        let span = call.span();
-        let attempt = call.attempt();
-        let (request, reader) = call.into_request();
-        async move { reader.read(self.exchange(request, attempt).await) }
-            .instrument(span)
-            .await
-    }
-
-    /// Sends one request through the transport, in an attempt span.
-    pub(crate) async fn exchange(
-        &self,
-        request: HttpRequest,
-        attempt: u32,
-    ) -> Result<Response, TransportError> {
-        let span = trace::attempt(&request, attempt);
-        let result = self
-            .io
-            .send(request, self.settings.max_body)
-            .instrument(span.clone())
-            .await;
-        trace::exchanged(&span, &result);
-        result
-    }
-
-    /// The request of [`Call::create_session`] for `app` and `identity`,
-    /// signed now.
-    pub(crate) fn create_session_call(
-        &self,
-        app: &qb_auth_core::AppCredentials,
-        identity: &qb_auth_core::Identity,
-        input: Option<SigningInput>,
-    ) -> Result<Call<qb_auth_core::Session>, Error> {
-        let input = match input {
-            Some(input) => input,
-            None => self.signing_input_now()?,
-        };
-        Ok(Call::create_session(&self.settings, app, identity, input)?)
     }
 }
 

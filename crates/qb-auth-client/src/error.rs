@@ -2,7 +2,7 @@
 
 use crate::store::StoreError;
 use http::StatusCode;
-use qb_auth_core::lifecycle::{ProviderError, RenewalError};
+use qb_auth_core::lifecycle::{AttemptError, ProviderError, RenewalError};
 use qb_auth_core::{ApiError, BuildError, Retry, TransportError};
 
 /// Why a call failed.
@@ -57,6 +57,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// A failed attempt of a one-shot call as the call's error: the answer
+    /// or the transport failure itself.
+    pub(crate) fn from_attempt(failure: AttemptError) -> Self {
+        match failure {
+            AttemptError::Api(api) => Self::Api(api),
+            AttemptError::Transport(transport) => Self::Transport(transport),
+            AttemptError::Provider(provider) => Self::Provider(provider),
+            AttemptError::Build(build) => Self::Build(build),
+            other => Self::Renewal(RenewalError::Permanent(other)),
+        }
+    }
+
     /// Whether the same call may succeed later, decided from the kinds of
     /// the errors it carries ([`ApiError::kind`], [`TransportError::kind`]).
     ///

@@ -50,13 +50,18 @@
 //! ## Where things are
 //! - [`Transport`], [`BlockingTransport`]: the seam, and [`HttpOptions`] for
 //!   a transport the builder sets up.
-//! - [`Client`], [`ClientBuilder`]: settings and the one path every request
-//!   takes; [`asynchronous`] and [`blocking`] hold the operations.
+//! - [`Client`], [`ClientBuilder`]: settings, and the one path every
+//!   operation takes: a call of the core ([`qb_auth_core::call`]) built,
+//!   sent, read and retried. The front ends, [`asynchronous`] and
+//!   [`blocking`], name each operation in one line, and `Client::call`
+//!   runs any [`ApiCall`](qb_auth_core::call::ApiCall), an endpoint of
+//!   your own included.
 //! - [`ManagedSession`], [`SessionSource`]: a token kept valid, renewed once
 //!   however many callers ask.
 //! - [`ApiKeyClient`]: server-side requests with an API key.
-//! - [`FileStore`]: a managed session's token kept in a file across
-//!   restarts.
+//! - [`store`]: where a managed session keeps its state: the
+//!   [`SessionStore`](store::SessionStore) seam, and [`FileStore`], one
+//!   file across restarts.
 //! - [`fleet`]: one session shared by a fleet of processes through a
 //!   store such as Redis (`qb-auth-redis`).
 //! - [`Error`]: the one error every call returns.
@@ -96,7 +101,6 @@ mod error;
 pub mod fleet;
 mod managed;
 mod mode;
-mod oneshot;
 mod settings;
 pub mod store;
 mod trace;

@@ -41,6 +41,9 @@ pub trait Mode: Clone + Send + Sync + 'static + sealed::Sealed {
     fn wrap(transport: Self::Transport) -> Self;
 
     #[doc(hidden)]
+    fn transport(&self) -> &Self::Transport;
+
+    #[doc(hidden)]
     fn build_transport(options: &HttpOptions) -> Result<Self::Transport, TransportError>;
 
     #[doc(hidden)]
@@ -114,13 +117,6 @@ macro_rules! shared_mode_impls {
         }
 
         impl<T> sealed::Sealed for $mode<T> {}
-
-        impl<T> $mode<T> {
-            /// The transport.
-            pub fn transport(&self) -> &T {
-                &self.0
-            }
-        }
     };
 }
 
@@ -152,6 +148,10 @@ mod async_mode {
 
         fn wrap(transport: T) -> Self {
             Self(Arc::new(transport))
+        }
+
+        fn transport(&self) -> &T {
+            &self.0
         }
 
         fn build_transport(options: &HttpOptions) -> Result<T, TransportError> {
@@ -228,6 +228,10 @@ mod blocking_mode {
 
         fn wrap(transport: T) -> Self {
             Self(Arc::new(transport))
+        }
+
+        fn transport(&self) -> &T {
+            &self.0
         }
 
         fn build_transport(options: &HttpOptions) -> Result<T, TransportError> {

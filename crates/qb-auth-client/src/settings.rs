@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use http::Uri;
+use qb_auth_core::call::Target;
 use qb_auth_core::lifecycle::{ClockSkew, Policy};
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, Nonce, NonceSource, OsNonces};
 
@@ -87,6 +88,14 @@ impl Default for ClientSettings {
 }
 
 impl ClientSettings {
+    /// What a call's request is built against (signing input added per
+    /// attempt).
+    pub(crate) fn target(&self) -> Target<'_> {
+        Target::new(&self.endpoint)
+            .body_format(self.body_format)
+            .hash(self.hash)
+    }
+
     pub(crate) fn set_endpoint(&mut self, endpoint: Endpoint) {
         self.origin = origin_of(&endpoint);
         self.endpoint = endpoint;

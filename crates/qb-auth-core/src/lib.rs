@@ -38,6 +38,8 @@
 //!
 //! ## Where things are
 //! - [`signature`]: the string to sign and the HMAC, as public stages.
+//! - [`call`]: each call as a value ([`ApiCall`](call::ApiCall)): its
+//!   request, how its answer is read, whether it may be sent again.
 //! - [`CreateSession`], [`get_session`], [`destroy_session`], [`login`],
 //!   [`logout`], [`account_settings`], [`authorize`], [`authorize_api_key`]:
 //!   requests.
@@ -52,6 +54,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod call;
 mod credentials;
 mod described;
 mod endpoint;
@@ -66,6 +69,7 @@ pub mod signature;
 pub mod time;
 mod transport_error;
 
+pub use call::Operation;
 pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};
 pub use endpoint::Endpoint;
 pub use error::{BuildError, BuildErrorKind};
@@ -80,8 +84,8 @@ pub use request::{
 };
 #[doc(inline)]
 pub use response::{
-    AccountSettings, ApiError, ErrorKind, Operation, Retry, RetryAfter, Session, User,
-    check_status, parse_account_settings, parse_session, parse_user, server_date, token_expiration,
+    AccountSettings, ApiError, ErrorKind, Retry, RetryAfter, Session, User, check_status,
+    parse_account_settings, parse_session, parse_user, server_date, token_expiration,
 };
 #[doc(inline)]
 pub use secrecy::{ExposeSecret, SecretString};

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
+use qb_auth_core::call::{LoginCall, LogoutCall};
 use qb_auth_core::lifecycle::{CredentialProvider, ProviderError, RenewalMode, SessionCredentials};
 use qb_auth_core::{ErrorKind, Identity, SessionToken, User};
 
@@ -53,7 +54,7 @@ impl<M: Mode> ManagedSession<M> {
         let identity = &identity;
         let (token, user) = self
             .on_live_token(|token| async move {
-                let user = client.login_retrying(&token, identity).await?;
+                let user = client.run(LoginCall::new(&token, identity)).await?;
                 Ok((token, user))
             })
             .await?;
@@ -72,7 +73,7 @@ impl<M: Mode> ManagedSession<M> {
         let client = &self.shared.client;
         let token = self
             .on_live_token(|token| async move {
-                client.logout_retrying(&token).await?;
+                client.run(LogoutCall::new(&token)).await?;
                 Ok(token)
             })
             .await?;

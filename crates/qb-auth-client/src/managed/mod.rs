@@ -21,14 +21,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::store::SessionStore;
+use qb_auth_core::call::{ApiCall, CreateSessionCall, DestroySessionCall, GetSessionCall};
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, CredentialProvider, LifecycleEvent, NewSession, Policy, ProviderError,
     RenewalMode, RenewalProgress, RenewalTicket, SessionLifecycle, TokenAction,
 };
-use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, authorize};
+use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, SigningInput, authorize};
 use tracing::Instrument;
 
-use crate::call::Call;
 use crate::fleet::{Fleet, FleetConfig};
 use crate::mode::Mode;
 use crate::transport::Response;
@@ -304,10 +304,8 @@ impl<M: Mode> ManagedSession<M> {
     pub(crate) async fn destroy_session(&self) -> Result<(), Error> {
         match self.shared.lifecycle.forget() {
             Some(session) => {
-                self.shared
-                    .client
-                    .destroy_session_retrying(&session.token)
-                    .await
+                let destroy = DestroySessionCall::new(&session.token);
+                self.shared.client.run(destroy).await
             }
             None => Ok(()),
         }
@@ -341,14 +339,17 @@ impl<M: Mode> ManagedSession<M> {
         let client = &self.shared.client;
         match ticket.credentials() {
             Some(credentials) => {
-                let call =
-                    Call::renewal(&client.settings, ticket, &credentials?, SystemTime::now())?;
-                client.execute(call).await
+                let credentials = credentials?;
+                let call = CreateSessionCall::new(&credentials.app, &credentials.identity);
+                let nonce = client.settings.nonces.next_nonce()?;
+                let input = ticket.signing_input(SystemTime::now(), nonce);
+                self.attempt_with(&call, Some(input), ticket.attempt())
+                    .await
             }
             None => match (&self.shared.unchecked, &self.shared.tokens) {
                 (Some(handed_in), _) => {
-                    let call = Call::check(&client.settings, &handed_in.token)?;
-                    client.execute(call).await
+                    let call = GetSessionCall::new(&handed_in.token);
+                    self.attempt_with(&call, None, ticket.attempt()).await
                 }
                 (None, Some(provider)) => Ok(NewSession::new(M::mint(provider).await?)),
                 (None, None) => {
@@ -356,6 +357,25 @@ impl<M: Mode> ManagedSession<M> {
                 }
             },
         }
+    }
+
+    /// One attempt of a renewal's call, in the call's operation span: its
+    /// answer read as the new session (with the answer's times).
+    async fn attempt_with<C: ApiCall>(
+        &self,
+        call: &C,
+        signing: Option<SigningInput>,
+        attempt: u32,
+    ) -> Result<NewSession, AttemptError> {
+        let span = trace::operation(call.operation(), call.identity());
+        async {
+            match self.shared.client.attempt(call, signing, attempt).await? {
+                Ok(answer) => NewSession::from_response(&answer, call.operation()),
+                Err(transport) => Err(AttemptError::Transport(transport)),
+            }
+        }
+        .instrument(span)
+        .await
     }
 
     async fn send_with(

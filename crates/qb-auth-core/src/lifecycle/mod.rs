@@ -95,7 +95,7 @@ pub use event::LifecycleEvent;
 pub use outcome::{AttemptError, NewSession, RenewalError, RenewalProgress, ResponseTimes};
 pub use policy::{Policy, PolicyError};
 pub use provider::{CredentialProvider, ProviderError, RenewalMode, SessionCredentials};
-pub use retry::{CallRetry, Resend};
+pub use retry::CallRetry;
 pub use skew::ClockSkew;
 pub use snapshot::LifecycleSnapshot;
 pub use state::SessionLifecycle;

@@ -2,10 +2,9 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::call::Operation;
 use crate::error::BuildError;
-use crate::response::{
-    ApiError, Operation, Retry, Session, parse_session, server_date, token_expiration,
-};
+use crate::response::{ApiError, Retry, Session, parse_session, server_date, token_expiration};
 
 use super::provider::ProviderError;
 use crate::TransportError;

@@ -7,10 +7,10 @@ use std::fmt;
 use crate::described::Described;
 use std::sync::Arc;
 
+use crate::call::Operation;
 use crate::credentials::{AppCredentials, Identity};
 use crate::nonce::SigningInput;
 use crate::request::CreateSession;
-use crate::response::Operation;
 
 /// What a create-session is signed with: the application's credentials and
 /// who the session is for.

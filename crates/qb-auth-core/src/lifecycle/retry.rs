@@ -2,33 +2,21 @@
 //! session or the account settings), by the rules a managed session's
 //! renewal follows: backoff with jitter on answers and failures that may
 //! pass, `Retry-After` honoured, a fresh nonce and timestamp per attempt,
-//! one re-sign after "Bad timestamp" with the offset read from `Date`, and
-//! never a retry of refused credentials.
+//! one re-sign after "Bad timestamp" with the offset read from `Date`,
+//! never a retry of refused credentials, and never an attempt that would
+//! start later than the policy's [`max_wait`](Policy::max_wait) after the
+//! call began (a `Retry-After` of hours fails the call at once).
 
 use std::fmt;
 use std::time::SystemTime;
 
+use crate::call::Resend;
 use crate::nonce::{Nonce, SigningInput};
 
 use super::backoff::{self, Jitter};
 use super::outcome::AttemptError;
 use super::policy::Policy;
 use super::skew::ClockSkew;
-
-/// Which failures a call may be sent again after.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Resend {
-    /// Any failure that may pass (429, 5xx, a lost connection, a timeout,
-    /// "Bad timestamp"): the call is safe to run twice (reads, and
-    /// create-session, whose nonce makes each attempt a new request).
-    IfRetryable,
-    /// Only failures where the request provably never reached the server
-    /// ([`TransportErrorKind::never_sent`](crate::TransportErrorKind::never_sent)):
-    /// for logout and destroy, whose second run would act on a session
-    /// that the first may already have changed.
-    IfNeverSent,
-}
 
 /// The attempts of one call: what to sign the next one with, and whether
 /// and when there is a next one.
@@ -40,12 +28,13 @@ pub enum Resend {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use qb_auth_core::lifecycle::{AttemptError, CallRetry, ClockSkew, Policy, Resend};
+/// use qb_auth_core::call::Resend;
+/// use qb_auth_core::lifecycle::{AttemptError, CallRetry, ClockSkew, Policy};
 /// use qb_auth_core::{Nonce, TransportError, TransportErrorKind};
 ///
 /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 /// let policy = Policy::default().with_backoff_jitter(0.0);
-/// let mut retry = CallRetry::new(&policy, ClockSkew::ZERO, Resend::IfRetryable);
+/// let mut retry = CallRetry::new(&policy, ClockSkew::ZERO, Resend::IfRetryable, now);
 /// let input = retry.signing_input(now, Nonce::new(7)?);
 /// assert_eq!(input.timestamp(), 1_700_000_000);
 ///
@@ -55,8 +44,12 @@ pub enum Resend {
 /// assert_eq!(retry.attempt(), 2);
 ///
 /// // A logout is sent again only when it never left.
-/// let mut logout = CallRetry::new(&policy, ClockSkew::ZERO, Resend::IfNeverSent);
+/// let mut logout = CallRetry::new(&policy, ClockSkew::ZERO, Resend::IfNeverSent, now);
 /// assert_eq!(logout.after_failure(now, &lost), None);
+///
+/// // A wait past the policy's max_wait (60 s by default) is not made.
+/// let mut read = CallRetry::new(&policy, ClockSkew::ZERO, Resend::IfRetryable, now);
+/// assert_eq!(read.after_failure(now + Duration::from_secs(60), &lost), None);
 /// # Ok::<(), qb_auth_core::BuildError>(())
 /// ```
 pub struct CallRetry {
@@ -66,13 +59,14 @@ pub struct CallRetry {
     failed: u32,
     clock_offset: ClockSkew,
     clock_corrected: bool,
+    started: SystemTime,
 }
 
 impl CallRetry {
-    /// The first attempt of a call under `policy` (its attempt budget,
-    /// backoff, `Retry-After` cap, clock-offset bound and jitter seed),
-    /// signing with `clock_offset`.
-    pub fn new(policy: &Policy, clock_offset: ClockSkew, resend: Resend) -> Self {
+    /// The first attempt of a call that begins at `now`, under `policy`
+    /// (its attempt budget, backoff, `Retry-After` cap, `max_wait`,
+    /// clock-offset bound and jitter seed), signing with `clock_offset`.
+    pub fn new(policy: &Policy, clock_offset: ClockSkew, resend: Resend, now: SystemTime) -> Self {
         Self {
             jitter: Jitter::new(policy.jitter_seed()),
             policy: policy.clone(),
@@ -80,7 +74,13 @@ impl CallRetry {
             failed: 0,
             clock_offset,
             clock_corrected: false,
+            started: now,
         }
+    }
+
+    /// When the call began.
+    pub fn started(&self) -> SystemTime {
+        self.started
     }
 
     /// The attempt about to be made, from 1.
@@ -104,10 +104,17 @@ impl CallRetry {
 
     /// Records a failed attempt and says when the next may start, or
     /// `None` when the call should fail with `error`: it cannot pass, the
-    /// call may not be resent after it, or the policy's attempts are spent.
+    /// call may not be resent after it, the policy's attempts are spent, or
+    /// the next attempt would start more than the policy's `max_wait` after
+    /// the call began.
     pub fn after_failure(&mut self, now: SystemTime, error: &AttemptError) -> Option<SystemTime> {
         self.failed = self.failed.saturating_add(1);
-        if self.resend == Resend::IfNeverSent && !never_sent(error) {
+        let resend = match self.resend {
+            Resend::IfRetryable => true,
+            Resend::IfNeverSent => never_sent(error),
+            Resend::Never => false,
+        };
+        if !resend {
             return None;
         }
         let measured = self.measure_clock(now, error);
@@ -120,7 +127,9 @@ impl CallRetry {
             measured,
             &mut self.clock_corrected,
         )?;
-        (self.failed < self.policy.max_attempts()).then_some(at)
+        let deadline = self.started.checked_add(self.policy.max_wait());
+        let in_time = deadline.is_none_or(|deadline| at <= deadline);
+        (self.failed < self.policy.max_attempts() && in_time).then_some(at)
     }
 
     /// Takes the server's clock from a refused timestamp's `Date`, within

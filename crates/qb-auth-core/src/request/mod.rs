@@ -69,25 +69,36 @@ const API_VERSION: HeaderValue = HeaderValue::from_static(REST_API_VERSION);
 /// (`https://host[:port]`, no path prefix) the path is static and only the
 /// authority is parsed, a third of the time of parsing the whole URL.
 fn uri(endpoint: &Endpoint, path: &'static str) -> Result<Uri, crate::BuildError> {
-    debug_assert!(path.starts_with('/'), "{path:?} must start with a slash");
+    uri_with_path(endpoint, PathAndQuery::from_static(path))
+}
+
+/// [`uri`] for a path made at run time (`/users/1001.json`).
+pub(crate) fn uri_with_path(
+    endpoint: &Endpoint,
+    path: PathAndQuery,
+) -> Result<Uri, crate::BuildError> {
+    debug_assert!(
+        path.path().starts_with('/'),
+        "{path:?} must start with a slash"
+    );
     let base = endpoint.as_str();
     let (scheme, rest) = if let Some(rest) = base.strip_prefix("https://") {
         (Scheme::HTTPS, rest)
     } else if let Some(rest) = base.strip_prefix("http://") {
         (Scheme::HTTP, rest)
     } else {
-        return endpoint.uri(path);
+        return endpoint.uri(path.as_str());
     };
     if rest.contains('/') {
         // A path prefix (`https://host/qb`): join the text and parse it.
-        return endpoint.uri(path);
+        return endpoint.uri(path.as_str());
     }
     let invalid =
         |e: http::Error| crate::BuildError::new(crate::BuildErrorKind::Http(e.to_string()));
     let mut parts = http::uri::Parts::default();
     parts.scheme = Some(scheme);
     parts.authority = Some(Authority::try_from(rest).map_err(|e| invalid(e.into()))?);
-    parts.path_and_query = Some(PathAndQuery::from_static(path));
+    parts.path_and_query = Some(path);
     Uri::from_parts(parts).map_err(|e| invalid(e.into()))
 }
 
@@ -95,7 +106,7 @@ fn uri(endpoint: &Endpoint, path: &'static str) -> Result<Uri, crate::BuildError
 /// parts through a `Result` on every call, about a sixth of building a
 /// create-session request (`cargo xtask bench`); this keeps the parts apart
 /// and puts them into the request once, in [`finish`].
-struct Draft {
+pub(crate) struct Draft {
     method: http::Method,
     uri: Uri,
     headers: HeaderMap,
@@ -109,7 +120,7 @@ impl Draft {
 }
 
 /// A request with the headers every call carries.
-fn builder(method: http::Method, uri: Uri) -> Draft {
+pub(crate) fn builder(method: http::Method, uri: Uri) -> Draft {
     Draft {
         method,
         uri,
@@ -174,7 +185,7 @@ fn sensitive_value(value: &str, name: &'static str) -> Result<HeaderValue, crate
 }
 
 #[inline]
-fn finish(draft: Draft, body: Body) -> Result<HttpRequest, crate::BuildError> {
+pub(crate) fn finish(draft: Draft, body: Body) -> Result<HttpRequest, crate::BuildError> {
     let mut request = http::Request::new(body);
     *request.method_mut() = draft.method;
     *request.uri_mut() = draft.uri;

@@ -10,7 +10,9 @@ mod session;
 mod user;
 
 pub use account::AccountSettings;
-pub use error::{ApiError, ErrorKind, Operation, Retry, RetryAfter};
+pub use error::{ApiError, ErrorKind, Retry, RetryAfter};
+
+use crate::call::Operation;
 pub use session::Session;
 pub use user::User;
 
