@@ -46,7 +46,7 @@ fn source(source: Source) -> SessionSource {
         } => {
             // Another client, standing in for a backend that holds the secret.
             let backend = client(&backend, &Options::default());
-            SessionSource::token_provider(move || {
+            SessionSource::blocking_token_provider(move || {
                 count(&calls);
                 backend
                     .create_session(&credentials.app, &credentials.identity)

@@ -1,8 +1,8 @@
 //! The names a transport crate gives the client's types.
 
 /// Declares `Client`, `ClientBuilder`, `ManagedSession`,
-/// `ManagedSessionBuilder`, `ApiKeyClient` and `SessionSource` for one
-/// transport, so that its users write `Client::builder()` and nothing else.
+/// `ManagedSessionBuilder` and `ApiKeyClient` for one transport, and
+/// re-exports `SessionSource`, so that its users write `Client::builder()` and nothing else.
 /// Used by `qb-auth-reqwest` and `qb-auth-ureq`; a transport crate of your
 /// own can use it the same way.
 ///
@@ -18,13 +18,13 @@
 /// #     }
 /// #     async fn sleep(&self, _: Duration) {}
 /// # }
-/// qb_auth_client::client_types!(Async<MyHttp>, qb_auth_client::TokenProvider);
+/// qb_auth_client::client_types!(Async<MyHttp>);
 /// # }
 /// let _builder = example::Client::builder();
 /// ```
 #[macro_export]
 macro_rules! client_types {
-    ($mode:ident < $transport:ty >, $provider:path) => {
+    ($mode:ident < $transport:ty >) => {
         /// The client over this crate's transport: one-shot calls,
         /// `managed` sessions and `with_api_key`.
         pub type Client = $crate::Client<$crate::$mode<$transport>>;
@@ -37,6 +37,6 @@ macro_rules! client_types {
         /// Requests with an API key instead of a session.
         pub type ApiKeyClient = $crate::ApiKeyClient<$crate::$mode<$transport>>;
         /// Where a [`ManagedSession`] gets its tokens.
-        pub type SessionSource = $crate::SessionSource<dyn $provider>;
+        pub use $crate::SessionSource;
     };
 }

@@ -2,19 +2,22 @@
 //!
 //! The driver is async code over [`Mode`](crate::Mode); what a user plugs
 //! into it (a fleet's store, a token provider) has one async trait. A
-//! blocking implementation is wrapped in [`FromBlocking`] by the blocking
-//! front end's builder method: its future makes the blocking call when it
-//! is first polled, which is where the blocking mode's `pollster` drives
-//! it, on the caller's thread.
+//! blocking implementation is wrapped in [`FromBlocking`] where the user
+//! hands it over (`share` on a blocking client's builder,
+//! `SessionSource::blocking_token_provider`): its future makes the blocking
+//! call when it is first polled, which is where the blocking mode's
+//! `pollster` drives it, on the caller's thread.
 
 #![cfg(feature = "blocking")]
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use qb_auth_core::lifecycle::LifecycleSnapshot;
+use qb_auth_core::Session;
+use qb_auth_core::lifecycle::{LifecycleSnapshot, ProviderError};
 
 use crate::fleet::{BlockingFleetStore, FleetKey, FleetState, FleetStore, Published, StoreFuture};
+use crate::managed::{BlockingTokenProvider, BoxFuture, TokenProvider};
 
 /// A blocking implementation `T` in the async shape of its trait.
 pub(crate) struct FromBlocking<T: ?Sized>(pub(crate) Arc<T>);
@@ -57,5 +60,11 @@ impl FleetStore for FromBlocking<dyn BlockingFleetStore> {
         until: SystemTime,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move { self.0.wait_change(key, seen, until) })
+    }
+}
+
+impl TokenProvider for FromBlocking<dyn BlockingTokenProvider> {
+    fn session(&self) -> BoxFuture<'_, Result<Session, ProviderError>> {
+        Box::pin(async move { self.0.session() })
     }
 }

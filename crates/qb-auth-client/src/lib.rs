@@ -67,9 +67,10 @@
 //! - [`Error`]: the one error every call returns.
 //!
 //! ## Features
-//! - `async`: the async front end ([`Async`], [`TokenProvider`]).
+//! - `async`: the async front end ([`Async`]).
 //! - `blocking`: the blocking front end ([`Blocking`],
-//!   [`BlockingTokenProvider`]).
+//!   [`BlockingTokenProvider`] for
+//!   [`SessionSource::blocking_token_provider`]).
 //! - `tower`: [`tower::TokenLayer`], the session's token on the requests of
 //!   any tower HTTP client service (hyper-util's legacy client, say).
 //! - `http-body`: [`AnswerBody`] and [`ManagedSession::judge_answer`], for a
@@ -136,7 +137,6 @@ pub use managed::BlockingTokenProvider;
 pub use managed::{
     Answered, MAX_ERROR_BODY, ManagedSession, ManagedSessionBuilder, RequestToken, SessionSource,
 };
-#[cfg(feature = "async")]
 pub use managed::{BoxFuture, TokenProvider};
 pub use mode::{Async, Blocking, Mode};
 pub use qb_auth_core;

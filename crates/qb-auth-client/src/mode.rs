@@ -15,8 +15,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use qb_auth_core::lifecycle::ProviderError;
-use qb_auth_core::{HttpRequest, Session, TransportError};
+use qb_auth_core::{HttpRequest, TransportError};
 
 use crate::transport::{HttpOptions, Response};
 
@@ -29,10 +28,6 @@ const MIN_WAIT: Duration = Duration::from_millis(1);
 pub trait Mode: Clone + Send + Sync + 'static + sealed::Sealed {
     /// The transport this mode drives.
     type Transport: Send + Sync + 'static;
-
-    /// What a managed session asks for a new session when it renews
-    /// through a token provider.
-    type TokenProvider: ?Sized + Send + Sync;
 
     #[doc(hidden)]
     type Signal: Default + Send + Sync;
@@ -73,11 +68,6 @@ pub trait Mode: Clone + Send + Sync + 'static + sealed::Sealed {
     /// Wakes everyone waiting on `signal`.
     #[doc(hidden)]
     fn notify(signal: &Self::Signal);
-
-    #[doc(hidden)]
-    fn mint(
-        provider: &Self::TokenProvider,
-    ) -> impl Future<Output = Result<Session, ProviderError>> + Send;
 }
 
 mod sealed {
@@ -130,7 +120,6 @@ mod async_mode {
     use std::task::Poll;
 
     use super::*;
-    use crate::managed::TokenProvider;
     use crate::transport::Transport;
 
     /// A generation counter with tokio's runtime-free `Notify` to wake
@@ -143,7 +132,6 @@ mod async_mode {
 
     impl<T: Transport> Mode for Async<T> {
         type Transport = T;
-        type TokenProvider = dyn TokenProvider;
         type Signal = AsyncSignal;
 
         fn wrap(transport: T) -> Self {
@@ -196,12 +184,6 @@ mod async_mode {
             signal.generation.fetch_add(1, Ordering::AcqRel);
             signal.notify.notify_waiters();
         }
-
-        fn mint(
-            provider: &Self::TokenProvider,
-        ) -> impl Future<Output = Result<Session, ProviderError>> + Send {
-            provider.session()
-        }
     }
 }
 
@@ -210,7 +192,6 @@ mod blocking_mode {
     use std::sync::{Condvar, Mutex, PoisonError};
 
     use super::*;
-    use crate::managed::BlockingTokenProvider;
     use crate::transport::BlockingTransport;
 
     /// A generation counter under a mutex, with a `Condvar` to wake the
@@ -223,7 +204,6 @@ mod blocking_mode {
 
     impl<T: BlockingTransport> Mode for Blocking<T> {
         type Transport = T;
-        type TokenProvider = dyn BlockingTokenProvider;
         type Signal = BlockingSignal;
 
         fn wrap(transport: T) -> Self {
@@ -274,10 +254,6 @@ mod blocking_mode {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) += 1;
             signal.changed.notify_all();
-        }
-
-        async fn mint(provider: &Self::TokenProvider) -> Result<Session, ProviderError> {
-            provider.session()
         }
     }
 }

@@ -100,4 +100,4 @@ pub use qb_auth_client::{
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};
 
-qb_auth_client::client_types!(Async<Reqwest>, TokenProvider);
+qb_auth_client::client_types!(Async<Reqwest>);

@@ -82,4 +82,4 @@ pub use qb_auth_client::{
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};
 
-qb_auth_client::client_types!(Blocking<Ureq>, BlockingTokenProvider);
+qb_auth_client::client_types!(Blocking<Ureq>);

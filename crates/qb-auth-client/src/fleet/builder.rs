@@ -23,10 +23,7 @@ pub(crate) struct FleetConfig {
 
 impl FleetConfig {
     /// The fleet to renew through, if a store was given.
-    pub(crate) fn build<P: ?Sized>(
-        self,
-        source: &SessionSource<P>,
-    ) -> Result<Option<Fleet>, Error> {
+    pub(crate) fn build(self, source: &SessionSource) -> Result<Option<Fleet>, Error> {
         let Some(store) = self.store else {
             return Ok(None);
         };

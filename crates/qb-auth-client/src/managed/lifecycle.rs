@@ -76,9 +76,9 @@ impl LockedState {
 impl SharedLifecycle {
     /// Starts the lifecycle: a fixed session is installed, anything else
     /// restores what the store saved.
-    pub(crate) fn start<P: ?Sized>(
+    pub(crate) fn start(
         now: SystemTime,
-        source: &SessionSource<P>,
+        source: &SessionSource,
         options: ManagedOptions,
     ) -> Result<Self, Error> {
         let mut lifecycle = SessionLifecycle::new(options.policy.clone(), source.mode())
@@ -251,8 +251,8 @@ impl fmt::Debug for SharedLifecycle {
 /// else), expired, or claiming to outlive any session. The credentials are
 /// asked for only when there is a saved session to judge; a source without
 /// them, or whose provider fails now, is checked for the rest.
-fn restore_problem<P: ?Sized>(
-    source: &SessionSource<P>,
+fn restore_problem(
+    source: &SessionSource,
     policy: &Policy,
     saved: &LifecycleSnapshot,
     now: SystemTime,

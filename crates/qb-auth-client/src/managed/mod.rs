@@ -40,7 +40,6 @@ pub(crate) use lifecycle::SharedLifecycle;
 pub use observe::{Answered, MAX_ERROR_BODY, RequestToken};
 #[cfg(feature = "blocking")]
 pub use providers::BlockingTokenProvider;
-#[cfg(feature = "async")]
 pub use providers::{BoxFuture, TokenProvider};
 pub use source::SessionSource;
 
@@ -48,14 +47,14 @@ pub use source::SessionSource;
 #[must_use]
 pub struct ManagedSessionBuilder<M: Mode> {
     client: Client<M>,
-    source: SessionSource<M::TokenProvider>,
+    source: SessionSource,
     options: ManagedOptions,
     check_token: bool,
     fleet: FleetConfig,
 }
 
 impl<M: Mode> ManagedSessionBuilder<M> {
-    pub(crate) fn new(client: Client<M>, source: SessionSource<M::TokenProvider>) -> Self {
+    pub(crate) fn new(client: Client<M>, source: SessionSource) -> Self {
         Self {
             client,
             source,
@@ -190,7 +189,7 @@ impl<M: Mode> Clone for ManagedSession<M> {
 
 struct Shared<M: Mode> {
     client: Client<M>,
-    tokens: Option<Arc<M::TokenProvider>>,
+    tokens: Option<Arc<dyn TokenProvider>>,
     /// The application's credentials, when the source signs with them: a
     /// login on the token pairs them with the user's identity.
     app: Option<Arc<dyn CredentialProvider>>,
@@ -228,7 +227,7 @@ impl<M: Mode> Shared<M> {
 impl<M: Mode> Client<M> {
     /// A session managed for you, getting its tokens from `source`;
     /// configure it, then [`build`](ManagedSessionBuilder::build) it.
-    pub fn managed(&self, source: SessionSource<M::TokenProvider>) -> ManagedSessionBuilder<M> {
+    pub fn managed(&self, source: SessionSource) -> ManagedSessionBuilder<M> {
         ManagedSessionBuilder::new(self.clone(), source)
     }
 }
@@ -351,7 +350,7 @@ impl<M: Mode> ManagedSession<M> {
                     let call = GetSessionCall::new(&handed_in.token);
                     self.attempt_with(&call, None, ticket.attempt()).await
                 }
-                (None, Some(provider)) => Ok(NewSession::new(M::mint(provider).await?)),
+                (None, Some(provider)) => Ok(NewSession::new(provider.session().await?)),
                 (None, None) => {
                     Err(ProviderError::permanent("no token provider is configured").into())
                 }

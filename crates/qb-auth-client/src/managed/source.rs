@@ -6,32 +6,31 @@ use std::sync::Arc;
 use qb_auth_core::lifecycle::{CredentialProvider, RenewalMode, SessionCredentials};
 use qb_auth_core::{AppCredentials, Identity, Session, SessionToken};
 
+use super::providers::TokenProvider;
+#[cfg(feature = "blocking")]
+use crate::bridge::FromBlocking;
+
 /// How a managed session gets its tokens: credentials it signs with, a
 /// token provider, or a fixed token.
 ///
-/// `P` is the mode's token-provider trait ([`TokenProvider`] for the async
-/// client, [`BlockingTokenProvider`] for the blocking one); each transport
-/// crate names the right one `SessionSource`.
-///
 /// `Debug` names the kind only: providers hold secrets and a fixed session
 /// holds a token.
-///
-/// [`TokenProvider`]: crate::TokenProvider
-/// [`BlockingTokenProvider`]: crate::BlockingTokenProvider
-pub struct SessionSource<P: ?Sized> {
-    kind: Kind<P>,
+#[derive(Clone)]
+pub struct SessionSource {
+    kind: Kind,
 }
 
-enum Kind<P: ?Sized> {
+#[derive(Clone)]
+enum Kind {
     Credentials(Arc<dyn CredentialProvider>),
-    TokenProvider(Arc<P>),
+    TokenProvider(Arc<dyn TokenProvider>),
     Fixed(Box<Session>),
     /// A fixed session not yet checked with the server: the lifecycle
     /// "renews" it once, by reading it (`GET /session.json`).
     Unchecked(Box<Session>),
 }
 
-impl<P: ?Sized> SessionSource<P> {
+impl SessionSource {
     /// An application session for `app`: the short form of
     /// [`credentials`](Self::credentials) with [`Identity::application`].
     pub fn application(app: AppCredentials) -> Self {
@@ -76,10 +75,22 @@ impl<P: ?Sized> SessionSource<P> {
         }
     }
 
-    pub(crate) fn from_provider(provider: Arc<P>) -> Self {
+    /// Ask `provider` for each new session (a backend that mints them), so
+    /// no secret ships with this process. For the async client; see
+    /// [`TokenProvider`].
+    pub fn token_provider(provider: impl TokenProvider + 'static) -> Self {
         Self {
-            kind: Kind::TokenProvider(provider),
+            kind: Kind::TokenProvider(Arc::new(provider)),
         }
+    }
+
+    /// [`token_provider`](Self::token_provider) for the blocking client: a
+    /// [`BlockingTokenProvider`](crate::BlockingTokenProvider), asked on
+    /// the thread that renews.
+    #[cfg(feature = "blocking")]
+    pub fn blocking_token_provider(provider: impl crate::BlockingTokenProvider + 'static) -> Self {
+        let provider: Arc<dyn crate::BlockingTokenProvider> = Arc::new(provider);
+        Self::token_provider(FromBlocking(provider))
     }
 
     pub(crate) fn mode(&self) -> RenewalMode {
@@ -118,7 +129,7 @@ impl<P: ?Sized> SessionSource<P> {
         }
     }
 
-    pub(crate) fn provider(&self) -> Option<Arc<P>> {
+    pub(crate) fn provider(&self) -> Option<Arc<dyn TokenProvider>> {
         match &self.kind {
             Kind::TokenProvider(provider) => Some(provider.clone()),
             _ => None,
@@ -141,20 +152,7 @@ impl<P: ?Sized> SessionSource<P> {
     }
 }
 
-// By hand: a derive would ask for `P: Clone`, and `P` is a trait object.
-impl<P: ?Sized> Clone for SessionSource<P> {
-    fn clone(&self) -> Self {
-        let kind = match &self.kind {
-            Kind::Credentials(provider) => Kind::Credentials(provider.clone()),
-            Kind::TokenProvider(provider) => Kind::TokenProvider(provider.clone()),
-            Kind::Fixed(session) => Kind::Fixed(session.clone()),
-            Kind::Unchecked(session) => Kind::Unchecked(session.clone()),
-        };
-        Self { kind }
-    }
-}
-
-impl<P: ?Sized> fmt::Debug for SessionSource<P> {
+impl fmt::Debug for SessionSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SessionSource::{}(..)", self.kind_name())
     }
