@@ -257,7 +257,7 @@ async fn wrong_password_fails_once<A: Adapter>() {
     assert_eq!(tally.errors.len(), 10, "{tally:?}");
     for err in &tally.errors {
         assert!(
-            matches!(err, Failure::Renewal(RenewalError::Permanent(_))),
+            matches!(err, Failure::Renewal(RenewalError::Permanent { .. })),
             "{err:?}"
         );
         assert_eq!(err.api_kind(), Some(ErrorKind::InvalidCredentials));

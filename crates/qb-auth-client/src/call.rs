@@ -43,16 +43,20 @@ impl<M: Mode> Client<M> {
                     ),
                     false => None,
                 };
-                let failure = match self.attempt(&call, signing, attempt).await? {
+                // The retry rules judge the attempt's error; the caller gets
+                // it as the client's error (a copy only on this failure path).
+                let (failure, error) = match self.attempt(&call, signing, attempt).await? {
                     Ok(answer) => match call.read(&answer) {
                         Ok(output) => return Ok(output),
-                        Err(api) => AttemptError::Api(api),
+                        Err(api) => (AttemptError::Api(api.clone()), Error::Api(api)),
                     },
-                    Err(transport) => AttemptError::Transport(transport),
+                    Err(transport) => (
+                        AttemptError::Transport(transport.clone()),
+                        Error::Transport(transport),
+                    ),
                 };
                 let retry_at = retry.after_failure(SystemTime::now(), &failure);
                 clock.remember(retry.clock_offset());
-                let error = Error::from_attempt(failure);
                 let Some(at) = retry_at else {
                     return Err(error);
                 };

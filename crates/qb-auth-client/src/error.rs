@@ -2,7 +2,7 @@
 
 use crate::store::StoreError;
 use http::StatusCode;
-use qb_auth_core::lifecycle::{AttemptError, ProviderError, RenewalError};
+use qb_auth_core::lifecycle::{ProviderError, RenewalError};
 use qb_auth_core::{ApiError, BuildError, Retry, TransportError};
 
 /// Why a call failed.
@@ -57,18 +57,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// A failed attempt of a one-shot call as the call's error: the answer
-    /// or the transport failure itself.
-    pub(crate) fn from_attempt(failure: AttemptError) -> Self {
-        match failure {
-            AttemptError::Api(api) => Self::Api(api),
-            AttemptError::Transport(transport) => Self::Transport(transport),
-            AttemptError::Provider(provider) => Self::Provider(provider),
-            AttemptError::Build(build) => Self::Build(build),
-            other => Self::Renewal(RenewalError::Permanent(other)),
-        }
-    }
-
     /// Whether the same call may succeed later, decided from the kinds of
     /// the errors it carries ([`ApiError::kind`], [`TransportError::kind`]).
     ///
@@ -130,7 +118,9 @@ impl Error {
 mod tests {
     use std::error::Error as _;
 
-    use qb_auth_core::lifecycle::AttemptError;
+    use std::time::Duration;
+
+    use qb_auth_core::lifecycle::{AttemptError, Attempted};
     use qb_auth_core::{Operation, TransportErrorKind, parse_session};
 
     use super::*;
@@ -154,13 +144,30 @@ mod tests {
             .body(br#"{"errors":["Unauthorized"]}"#.to_vec())
             .unwrap();
         let api = parse_session(&answer, Operation::CreateUserSession).unwrap_err();
-        let refused = std::io::Error::other("connection refused by peer");
+        let refused = || std::io::Error::other("connection refused by peer");
+        let connect = || TransportError::new(TransportErrorKind::Connect, refused());
         let errors = [
             Error::from(api.clone()),
-            Error::from(TransportError::new(TransportErrorKind::Connect, refused)),
+            Error::from(connect()),
             Error::from(RenewalError::AttemptsExhausted {
+                attempted: Attempted::CreateUserSession,
                 attempts: 3,
-                last: AttemptError::Api(api),
+                elapsed: Duration::from_millis(2_040),
+                last: AttemptError::Api(api.clone()),
+            }),
+            Error::from(RenewalError::AttemptsExhausted {
+                attempted: Attempted::Renew,
+                attempts: 4,
+                elapsed: Duration::from_secs(3),
+                last: AttemptError::Transport(connect()),
+            }),
+            Error::from(RenewalError::Permanent {
+                attempted: Attempted::CreateUserSession,
+                error: AttemptError::Api(api),
+            }),
+            Error::from(RenewalError::CallerDeadline {
+                retry_at: None,
+                last: Some(AttemptError::Transport(connect())),
             }),
         ];
         for err in &errors {
@@ -175,13 +182,29 @@ mod tests {
             chain(&errors[1]),
             ["could not connect", "connection refused by peer"]
         );
+        // A renewal's chain says what was attempted, how often and how
+        // long, then reaches the root cause.
+        assert_eq!(
+            chain(&errors[3]),
+            [
+                "renewing the session failed after 4 attempts in 3.0 s",
+                "could not connect",
+                "connection refused by peer"
+            ]
+        );
+        assert_eq!(
+            chain(&errors[5]).last().map(String::as_str),
+            Some("connection refused by peer")
+        );
     }
 
     #[test]
     fn a_typed_transport_error_survives_a_renewal() {
         let timeout = TransportError::from_kind(TransportErrorKind::Timeout);
         let err = Error::from(RenewalError::AttemptsExhausted {
+            attempted: Attempted::CreateApplicationSession,
             attempts: 3,
+            elapsed: Duration::from_secs(1),
             last: AttemptError::Transport(timeout),
         });
         assert_eq!(

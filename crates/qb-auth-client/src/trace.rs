@@ -63,6 +63,7 @@ pub(crate) fn renewal(ticket: &RenewalTicket) -> Span {
         method = match ticket.method() {
             RenewalMethod::Credentials(_) => "credentials",
             RenewalMethod::TokenProvider => "token_provider",
+            RenewalMethod::CheckToken(_) => "check_token",
         },
     )
 }

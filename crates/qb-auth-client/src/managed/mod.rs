@@ -24,7 +24,7 @@ use crate::store::SessionStore;
 use qb_auth_core::call::{ApiCall, CreateSessionCall, DestroySessionCall, GetSessionCall};
 use qb_auth_core::lifecycle::{
     Ask, AttemptError, CredentialProvider, LifecycleEvent, NewSession, Policy, ProviderError,
-    RenewalMode, RenewalProgress, RenewalTicket, SessionLifecycle, TokenAction,
+    RenewalMethod, RenewalTicket, SessionLifecycle, TokenAction,
 };
 use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, SigningInput, authorize};
 use tracing::Instrument;
@@ -136,7 +136,6 @@ impl<M: Mode> ManagedSessionBuilder<M> {
             shared: Arc::new(Shared {
                 tokens: source.provider(),
                 app: source.credential_provider(),
-                unchecked: source.unchecked().cloned(),
                 client: self.client,
                 lifecycle,
                 renewed: M::Signal::default(),
@@ -193,8 +192,6 @@ struct Shared<M: Mode> {
     /// The application's credentials, when the source signs with them: a
     /// login on the token pairs them with the user's identity.
     app: Option<Arc<dyn CredentialProvider>>,
-    /// A session handed in, checked with the server before its first use.
-    unchecked: Option<Session>,
     lifecycle: SharedLifecycle,
     /// Moves on after every renewal result, so waiting callers poll again.
     renewed: M::Signal,
@@ -208,18 +205,8 @@ struct Shared<M: Mode> {
 impl<M: Mode> Shared<M> {
     /// Hands a ticket back and wakes everyone waiting on it.
     fn finish(&self, ticket: RenewalTicket, result: Result<NewSession, AttemptError>) {
-        let progress = self
-            .lifecycle
+        self.lifecycle
             .finish_renewal(ticket, SystemTime::now(), result);
-        if self.unchecked.is_some() && matches!(progress, RenewalProgress::Installed) {
-            // The token handed in was checked: from now on it is a fixed
-            // token, used until it expires or is refused.
-            self.lifecycle.with(|l| {
-                if matches!(l.mode(), RenewalMode::TokenProvider) {
-                    l.set_mode(RenewalMode::FixedToken);
-                }
-            });
-        }
         M::notify(&self.renewed);
     }
 }
@@ -336,24 +323,24 @@ impl<M: Mode> ManagedSession<M> {
     /// Creates a session with the server, or asks the token provider.
     async fn create(&self, ticket: &RenewalTicket) -> Result<NewSession, AttemptError> {
         let client = &self.shared.client;
-        match ticket.credentials() {
-            Some(credentials) => {
-                let credentials = credentials?;
+        match ticket.method() {
+            RenewalMethod::Credentials(_) => {
+                let credentials = ticket.credentials().transpose()?.ok_or_else(|| {
+                    ProviderError::permanent("a credentials ticket gave no credentials")
+                })?;
                 let call = CreateSessionCall::new(&credentials.app, &credentials.identity);
                 let nonce = client.settings.nonces.next_nonce()?;
                 let input = ticket.signing_input(SystemTime::now(), nonce);
                 self.attempt_with(&call, Some(input), ticket.attempt())
                     .await
             }
-            None => match (&self.shared.unchecked, &self.shared.tokens) {
-                (Some(handed_in), _) => {
-                    let call = GetSessionCall::new(&handed_in.token);
-                    self.attempt_with(&call, None, ticket.attempt()).await
-                }
-                (None, Some(provider)) => Ok(NewSession::new(provider.session().await?)),
-                (None, None) => {
-                    Err(ProviderError::permanent("no token provider is configured").into())
-                }
+            RenewalMethod::CheckToken(token) => {
+                let call = GetSessionCall::new(token);
+                self.attempt_with(&call, None, ticket.attempt()).await
+            }
+            RenewalMethod::TokenProvider => match &self.shared.tokens {
+                Some(provider) => Ok(NewSession::new(provider.session().await?)),
+                None => Err(ProviderError::permanent("no token provider is configured").into()),
             },
         }
     }

@@ -98,7 +98,7 @@ impl SessionSource {
             Kind::Credentials(provider) => RenewalMode::Credentials(provider.clone()),
             Kind::TokenProvider(_) => RenewalMode::TokenProvider,
             Kind::Fixed(_) => RenewalMode::FixedToken,
-            Kind::Unchecked(_) => RenewalMode::TokenProvider,
+            Kind::Unchecked(session) => RenewalMode::CheckToken(session.token.clone()),
         }
     }
 

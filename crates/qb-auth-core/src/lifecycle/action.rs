@@ -9,7 +9,7 @@ use crate::nonce::{Nonce, SigningInput};
 use crate::secret::SessionToken;
 
 use super::digest::CredentialsDigest;
-use super::outcome::RenewalError;
+use super::outcome::{Attempted, RenewalError};
 use super::provider::{CredentialProvider, ProviderError, SessionCredentials};
 use super::skew::ClockSkew;
 
@@ -36,7 +36,9 @@ use super::skew::ClockSkew;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ask {
-    seen_failures: Option<u64>,
+    /// The lifecycle's step at the first poll: failures numbered after it
+    /// happened while this caller waited.
+    first_step: Option<u64>,
     first_poll: Option<SystemTime>,
     deadline: Option<SystemTime>,
 }
@@ -51,7 +53,7 @@ impl Ask {
     /// ```
     pub const fn new() -> Self {
         Self {
-            seen_failures: None,
+            first_step: None,
             first_poll: None,
             deadline: None,
         }
@@ -67,15 +69,16 @@ impl Ask {
         self
     }
 
-    /// Fixes, at the first poll, the failure count this caller has seen
-    /// and its deadline (`None`: beyond what `SystemTime` holds).
+    /// Fixes, at the first poll, the lifecycle's step (a failure numbered
+    /// after it came while this caller waited) and its deadline (`None`:
+    /// beyond what `SystemTime` holds).
     pub(crate) fn begin(
         &mut self,
         now: SystemTime,
-        failures: u64,
+        step: u64,
         max_wait: Duration,
     ) -> (u64, Option<SystemTime>) {
-        let seen = *self.seen_failures.get_or_insert(failures);
+        let seen = *self.first_step.get_or_insert(step);
         let first_poll = *self.first_poll.get_or_insert(now);
         let deadline = match self.deadline {
             Some(deadline) => Some(deadline),
@@ -184,9 +187,12 @@ pub enum RenewalMethod {
     /// [`RenewalTicket::signing_input`], send it, and read the answer with
     /// [`NewSession::from_response`](super::NewSession::from_response).
     Credentials(Arc<dyn CredentialProvider>),
-    /// Call the token provider the transport holds and wrap what it gives
+    /// Call the token provider the driver holds and wrap what it gives
     /// in [`NewSession::new`](super::NewSession::new).
     TokenProvider,
+    /// Read the session of this token handed in (`GET /session.json`) and
+    /// report it with [`NewSession::from_response`](super::NewSession::from_response).
+    CheckToken(SessionToken),
 }
 
 impl fmt::Debug for RenewalMethod {
@@ -194,6 +200,7 @@ impl fmt::Debug for RenewalMethod {
         f.write_str(match self {
             Self::Credentials(_) => "RenewalMethod::Credentials(..)",
             Self::TokenProvider => "RenewalMethod::TokenProvider",
+            Self::CheckToken(_) => "RenewalMethod::CheckToken(..)",
         })
     }
 }
@@ -227,8 +234,9 @@ pub struct RenewalTicket {
     /// Credentials the server refused earlier in this lifecycle: not
     /// handed out again.
     pub(crate) refused: Option<CredentialsDigest>,
-    /// What [`credentials`](Self::credentials) handed out, for the result.
-    pub(crate) handed_out: OnceLock<CredentialsDigest>,
+    /// What [`credentials`](Self::credentials) handed out, for the result:
+    /// their digest, and whether they are a user's.
+    pub(crate) handed_out: OnceLock<(CredentialsDigest, bool)>,
 }
 
 impl RenewalTicket {
@@ -282,7 +290,7 @@ impl RenewalTicket {
         Some(provider.credentials().and_then(|creds| {
             let digest = CredentialsDigest::of(&creds);
             // Ask once per attempt: the first credentials are the ones judged.
-            let _ = self.handed_out.set(digest);
+            let _ = self.handed_out.set((digest, creds.identity.is_user()));
             if self.refused == Some(digest) {
                 return Err(ProviderError::permanent(
                     "the server refused these credentials and the provider still gives them",
@@ -294,7 +302,23 @@ impl RenewalTicket {
 
     /// The digest of the credentials this ticket handed out, if any.
     pub(crate) fn handed_out(&self) -> Option<CredentialsDigest> {
-        self.handed_out.get().copied()
+        self.handed_out.get().map(|(digest, _)| *digest)
+    }
+
+    /// What this ticket's attempt did, as far as it is known.
+    pub(crate) fn attempted(&self) -> Attempted {
+        if self.reason != RenewalReason::NoSession {
+            return Attempted::Renew;
+        }
+        match (&self.method, self.handed_out.get()) {
+            (RenewalMethod::Credentials(_), Some((_, true))) => Attempted::CreateUserSession,
+            (RenewalMethod::Credentials(_), Some((_, false))) => {
+                Attempted::CreateApplicationSession
+            }
+            (RenewalMethod::Credentials(_), None) => Attempted::CreateSession,
+            (RenewalMethod::TokenProvider, _) => Attempted::GetSessionFromProvider,
+            (RenewalMethod::CheckToken(_), _) => Attempted::CheckToken,
+        }
     }
 
     /// The clock offset this attempt signs with.

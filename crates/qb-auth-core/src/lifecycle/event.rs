@@ -1,4 +1,4 @@
-//! Things that happened, for transports to turn into callbacks and logs.
+//! Things that happened, for the driver to turn into callbacks and logs.
 
 use std::time::SystemTime;
 
@@ -10,7 +10,7 @@ use super::skew::ClockSkew;
 /// Something the lifecycle did, queued until
 /// [`poll_event`](super::SessionLifecycle::poll_event) takes it.
 ///
-/// Transports turn these into user callbacks (session created, renewed,
+/// The driver (a managed session) turns these into user callbacks (session created, renewed,
 /// expired, renewal failed) and into store writes. `Debug` redacts tokens.
 ///
 /// ```

@@ -12,9 +12,9 @@
 //!
 //! Like quinn-proto it performs no I/O: every call takes `now`, jitter is
 //! seeded by the [`Policy`], and [`SessionLifecycle::next_deadline`] says
-//! when time alone changes something. The transports (`qb-auth-reqwest`,
-//! `qb-auth-ureq`) keep one lifecycle in a mutex shared by all their tasks
-//! or threads and drive it like this:
+//! when time alone changes something. `qb-auth-client`'s managed session
+//! keeps one lifecycle under a lock shared by all its tasks or threads and
+//! drives it like this, whatever the transport:
 //!
 //! ```text
 //! ask = Ask::new()
@@ -89,13 +89,17 @@ mod session;
 mod skew;
 mod snapshot;
 mod state;
+mod status;
 
 pub use action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
 pub use event::LifecycleEvent;
-pub use outcome::{AttemptError, NewSession, RenewalError, RenewalProgress, ResponseTimes};
+pub use outcome::{
+    AttemptError, Attempted, NewSession, RenewalError, RenewalProgress, ResponseTimes,
+};
 pub use policy::{Policy, PolicyError};
 pub use provider::{CredentialProvider, ProviderError, RenewalMode, SessionCredentials};
 pub use retry::CallRetry;
 pub use skew::ClockSkew;
 pub use snapshot::LifecycleSnapshot;
 pub use state::SessionLifecycle;
+pub use status::{LifecycleStatus, Phase};

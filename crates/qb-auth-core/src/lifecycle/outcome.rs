@@ -1,4 +1,4 @@
-//! What the transport reports back, and the failures callers see.
+//! What the driver reports back, and the failures callers see.
 
 use std::time::{Duration, SystemTime};
 
@@ -251,15 +251,78 @@ impl From<BuildError> for AttemptError {
     }
 }
 
+/// What a renewal run was doing, for the message of its failure.
+///
+/// ```
+/// use qb_auth_core::lifecycle::Attempted;
+///
+/// assert_eq!(Attempted::CreateUserSession.to_string(), "creating a user session");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Attempted {
+    /// Creating the first session, an application's.
+    CreateApplicationSession,
+    /// Creating the first session, a user's.
+    CreateUserSession,
+    /// Creating the first session with credentials the provider did not
+    /// give (so whose is not known).
+    CreateSession,
+    /// Getting the first session from the token provider.
+    GetSessionFromProvider,
+    /// Checking a token handed in (`GET /session.json`) before its first
+    /// use.
+    CheckToken,
+    /// Renewing a session that expired, was rejected, or was about to
+    /// expire.
+    Renew,
+}
+
+impl Attempted {
+    /// What was attempted, as a message says it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::CreateApplicationSession => "creating an application session",
+            Self::CreateUserSession => "creating a user session",
+            Self::CreateSession => "creating a session",
+            Self::GetSessionFromProvider => "getting a session from the token provider",
+            Self::CheckToken => "checking the handed-in token",
+            Self::Renew => "renewing the session",
+        }
+    }
+}
+
+impl std::fmt::Display for Attempted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A renewal ended without a session: what callers waiting on it get in
 /// [`TokenAction::Failed`](super::TokenAction::Failed).
 ///
-/// ```
-/// use qb_auth_core::lifecycle::RenewalError;
+/// Its message says what was attempted and, when the attempts ran out,
+/// how many were made and how long they took; the last attempt's error is
+/// its [`source`](std::error::Error::source), whose own sources reach the
+/// root cause (a refused connection, a TLS failure). No message repeats
+/// another in the chain.
 ///
-/// let err = RenewalError::NotRenewable;
-/// assert_eq!(err.to_string(), "the session expired and cannot be renewed (a fixed token)");
-/// assert!(err.last_attempt().is_none());
+/// ```
+/// use std::error::Error;
+/// use std::time::Duration;
+/// use qb_auth_core::lifecycle::{AttemptError, Attempted, RenewalError};
+/// use qb_auth_core::{TransportError, TransportErrorKind};
+///
+/// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+/// let err = RenewalError::AttemptsExhausted {
+///     attempted: Attempted::CreateUserSession,
+///     attempts: 4,
+///     elapsed: Duration::from_millis(3_200),
+///     last: AttemptError::from(TransportError::new(TransportErrorKind::Connect, refused)),
+/// };
+/// assert_eq!(err.to_string(), "creating a user session failed after 4 attempts in 3.2 s");
+/// assert_eq!(err.source().unwrap().to_string(), "could not connect");
+/// assert!(RenewalError::NotRenewable.last_attempt().is_none());
 /// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -271,14 +334,25 @@ pub enum RenewalError {
     /// An attempt failed in a way no retry can fix: invalid credentials, an
     /// unexpected signature, an unknown application, a "Bad timestamp" that
     /// could not be corrected, a provider that gave up.
-    #[error("renewal failed: {0}")]
-    Permanent(AttemptError),
+    #[error("{attempted} failed")]
+    Permanent {
+        /// What the run was doing.
+        attempted: Attempted,
+        /// The attempt's error.
+        #[source]
+        error: AttemptError,
+    },
     /// Every attempt the policy allows failed with a retryable error.
-    #[error("renewal failed after {attempts} attempts: {last}")]
+    #[error("{attempted} failed after {attempts} attempts in {}", Seconds(*elapsed))]
     AttemptsExhausted {
+        /// What the run was doing.
+        attempted: Attempted,
         /// How many attempts were made.
         attempts: u32,
+        /// From the first attempt's start to the last one's end.
+        elapsed: Duration,
         /// The last one's error.
+        #[source]
         last: AttemptError,
     },
     /// No session could be had before this caller's deadline (the
@@ -287,32 +361,54 @@ pub enum RenewalError {
     /// one may not start before the deadline (a long backoff or
     /// `Retry-After`). The renewal goes on for later callers.
     #[error(
-        "no session before this caller's deadline{}{}",
-        retry_at.map(|at| format!("; the next attempt may start at {}", crate::time::format_http_date(at))).unwrap_or_default(),
-        last.as_ref().map(|e| format!("; last attempt: {e}")).unwrap_or_default()
+        "no session before this caller's deadline{}",
+        retry_at.map(|at| format!("; the next attempt may start at {}", crate::time::format_http_date(at))).unwrap_or_default()
     )]
     CallerDeadline {
         /// When the next attempt may start, if it is waiting for a backoff.
         retry_at: Option<SystemTime>,
         /// The error of the renewal's last failed attempt, if one failed.
+        #[source]
         last: Option<AttemptError>,
     },
+}
+
+/// A duration as a message shows it: seconds, to a tenth.
+struct Seconds(Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1} s", self.0.as_secs_f64())
+    }
 }
 
 impl RenewalError {
     /// The error of the attempt that ended the renewal, if one did.
     ///
     /// ```
-    /// use qb_auth_core::lifecycle::{AttemptError, RenewalError};
+    /// use qb_auth_core::lifecycle::{AttemptError, Attempted, RenewalError};
     ///
-    /// let err = RenewalError::AttemptsExhausted { attempts: 4, last: AttemptError::Abandoned };
+    /// let err = RenewalError::Permanent {
+    ///     attempted: Attempted::Renew,
+    ///     error: AttemptError::Abandoned,
+    /// };
     /// assert!(matches!(err.last_attempt(), Some(AttemptError::Abandoned)));
     /// ```
     pub fn last_attempt(&self) -> Option<&AttemptError> {
         match self {
             Self::NotRenewable => None,
-            Self::Permanent(e) | Self::AttemptsExhausted { last: e, .. } => Some(e),
+            Self::Permanent { error: e, .. } | Self::AttemptsExhausted { last: e, .. } => Some(e),
             Self::CallerDeadline { last, .. } => last.as_ref(),
+        }
+    }
+
+    /// What the run was doing, when the error came from one.
+    pub fn attempted(&self) -> Option<Attempted> {
+        match self {
+            Self::Permanent { attempted, .. } | Self::AttemptsExhausted { attempted, .. } => {
+                Some(*attempted)
+            }
+            Self::NotRenewable | Self::CallerDeadline { .. } => None,
         }
     }
 
@@ -323,7 +419,7 @@ impl RenewalError {
 }
 
 /// What [`SessionLifecycle::on_renewal_result`](super::SessionLifecycle::on_renewal_result)
-/// did with a result. Transports usually only wake their waiters; the value
+/// did with a result. A driver usually only wakes its waiters; the value
 /// is for logs and tests.
 ///
 /// ```

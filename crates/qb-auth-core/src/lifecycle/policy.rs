@@ -174,7 +174,7 @@ impl Policy {
     }
 
     /// Seeds the jitter generator. The lifecycle never reads the OS random
-    /// generator itself (it is sans-IO and reproducible); transports seed it
+    /// generator itself (it is sans-IO and reproducible); drivers seed it
     /// from the OS, tests with a constant.
     pub fn with_jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = seed;

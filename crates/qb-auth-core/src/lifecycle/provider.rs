@@ -11,6 +11,7 @@ use crate::call::Operation;
 use crate::credentials::{AppCredentials, Identity};
 use crate::nonce::SigningInput;
 use crate::request::CreateSession;
+use crate::secret::SessionToken;
 
 /// What a create-session is signed with: the application's credentials and
 /// who the session is for.
@@ -74,7 +75,7 @@ impl SessionCredentials {
 /// Replaying cached secrets is how clients end up signing with a rotated
 /// password forever (quickblox-android-sdk #529); asking each time lets a
 /// backend rotate passwords and lets Firebase phone logins bring a fresh ID
-/// token. The call is synchronous and made by the transport outside any
+/// token. The call is synchronous and made by the driver outside any
 /// lock, once per attempt.
 ///
 /// Implemented for a fixed [`SessionCredentials`] and for closures:
@@ -237,13 +238,18 @@ pub enum RenewalMode {
     /// each attempt.
     Credentials(Arc<dyn CredentialProvider>),
     /// Ask a token provider (a backend that mints sessions, so no secret
-    /// lives on this side). The transport holds and calls the provider; the
+    /// lives on this side). The driver holds and calls the provider; the
     /// core only needs to know that renewal is possible.
     TokenProvider,
     /// An existing token that cannot be renewed: once it expires or is
     /// rejected, asking for a token fails with
     /// [`RenewalError::NotRenewable`](super::RenewalError::NotRenewable).
     FixedToken,
+    /// A token handed in, checked once before its first use: the first
+    /// ticket reads its session (`GET /session.json`, which fills in its
+    /// application, user and expiry), and once that is installed the
+    /// token is fixed ([`FixedToken`](Self::FixedToken)).
+    CheckToken(SessionToken),
 }
 
 impl RenewalMode {
@@ -265,6 +271,7 @@ impl fmt::Debug for RenewalMode {
             Self::Credentials(_) => "RenewalMode::Credentials(..)",
             Self::TokenProvider => "RenewalMode::TokenProvider",
             Self::FixedToken => "RenewalMode::FixedToken",
+            Self::CheckToken(_) => "RenewalMode::CheckToken(..)",
         })
     }
 }

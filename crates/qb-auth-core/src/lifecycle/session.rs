@@ -26,11 +26,9 @@ pub(super) struct Live {
     pub(super) expires_at: SystemTime,
     /// The jittered margin drawn for this session.
     pub(super) lead: Duration,
-    /// From here on a proactive renewal may start.
+    /// From here on a proactive renewal may start (unless a renewal
+    /// failed: the token is then kept until it expires).
     pub(super) renew_at: SystemTime,
-    /// A proactive renewal already failed for good: keep the token until
-    /// it expires instead of failing again on every ask.
-    pub(super) given_up: bool,
 }
 
 impl SessionState {
@@ -61,13 +59,12 @@ impl Live {
             expires_at,
             lead,
             renew_at: renew_time(now, expires_at, lead),
-            given_up: false,
         }
     }
 
     /// Whether a proactive renewal is due at `now`.
     pub(super) fn due(&self, now: SystemTime) -> bool {
-        !self.given_up && now >= self.renew_at
+        now >= self.renew_at
     }
 
     /// Moves the expiry after a successful use at `now`.

@@ -1,36 +1,40 @@
 //! The state machine: which token to use, when to renew, what a result
 //! means. Its state is two enums, the session (`session.rs`) and the
-//! renewal (`renewal.rs`), plus what each caller's [`Ask`] remembers.
+//! renewal (`renewal.rs`); the failure of a run lives in the renewal state
+//! it left behind. One counter numbers tickets and failures, so that each
+//! caller's [`Ask`] can tell the failures it lived through.
 //!
 //! ```text
 //! session       SessionState
 //!   None(reason)  no token: never had one, it expired, or the server rejected it
 //!   Live          a token valid until `expires_at`; from `renew_at` (the margin)
-//!                 one proactive renewal may start, unless one failed (`given_up`)
+//!                 one proactive renewal may start, unless a failure stands
 //!
-//! renewal       Renewal
-//!   Idle          no run
-//!   InFlight      attempt n of a run is out: one ticket, reported by `deadline`
-//!   BackingOff    attempt n failed and may be retried from `not_before`
-//!   Cooling       a run spent its attempts: its callers got the error; new
-//!                 callers wait until `not_before`, then start a new run
-//!   Held          a run ended on an error no retry fixes soon: every caller
-//!                 gets it until `until`, then a new run may start
-//!   Refused       the server refused the credentials: every caller gets the
-//!                 error; from `recheck_at` one ticket asks the provider again
-//!                 and sends only different credentials; `reset` ends it
+//! renewal       Renewal                                failure that stands
+//!   Idle          no run                                 none
+//!   InFlight      attempt n of a run is out: one ticket, the one the run
+//!                 reported by `deadline`                  follows, if any
+//!   BackingOff    attempt n failed and may be retried    (same)
+//!                 from `not_before`
+//!   Cooling       a run spent its attempts: new callers  the run's
+//!                 wait until `not_before`, then start a new run
+//!   Held          a run ended on an error no retry       the run's
+//!                 fixes soon: every caller gets it until `until`
+//!   Refused       the server refused the credentials:    the run's
+//!                 every caller gets it; from `recheck_at` one ticket asks
+//!                 the provider again and sends only different credentials
 //!
-//! caller        Ask: the failure count at its first poll, and its deadline
+//! caller        Ask: the step at its first poll, and its deadline
 //!               (first poll + policy.max_wait, or its own)
 //!
 //! event                                    session        renewal      caller gets
 //! ---------------------------------------  -------------  -----------  ----------------------
 //! ask, Live, before renew_at               -              -            Use
-//! ask, Live, due, a run may start          -              InFlight     Renew (proactive)
+//! ask, Live, due, no failure, may start    -              InFlight     Renew (proactive)
 //! ask, Live, otherwise                     -              -            Use
-//! ask, saw a run fail since its first poll None           -            Failed(that error)
-//! ask, None, Held / Refused not over       None           -            Failed(the error)
+//! ask, a failure after its first poll      None           -            Failed(that error)
 //! ask, None, Idle or any pause over        None           InFlight     Renew
+//! ask, None, Held / Refused not over       None           -            Failed(the error)
 //! ask, None, InFlight / BackingOff /       None           -            Wait (until that ends,
 //!   Cooling                                                              at most its deadline)
 //! ask past its deadline, or the next       None           -            Failed(CallerDeadline)
@@ -44,12 +48,12 @@
 //! InFlight past its deadline               -              as a result: TimedOut
 //! expiry / on_session_rejected             None           -
 //! set_session                              Live           Idle
-//! reset                                    -              Idle (failure forgotten)
+//! set_mode / reset                         -              Idle (failure forgotten)
 //! ```
 //!
 //! A run that fails while a token is live never drops it: the token is
-//! used until it expires (`given_up`), and the failure only reaches
-//! callers once there is no token.
+//! used until it expires (no proactive renewal starts while the failure
+//! stands), and the failure only reaches callers once there is no token.
 
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
@@ -61,13 +65,16 @@ use super::action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenActio
 use super::backoff::{self, Jitter};
 use super::digest::CredentialsDigest;
 use super::event::LifecycleEvent;
-use super::outcome::{AttemptError, NewSession, RenewalError, RenewalProgress, ResponseTimes};
+use super::outcome::{
+    AttemptError, Attempted, NewSession, RenewalError, RenewalProgress, ResponseTimes,
+};
 use super::policy::{Policy, PolicyError};
 use super::provider::RenewalMode;
-use super::renewal::{Renewal, Run};
+use super::renewal::{Failure, Renewal, Run};
 use super::session::{Live, SessionState};
 use super::skew::ClockSkew;
 use super::snapshot::LifecycleSnapshot;
+use super::status::{LifecycleStatus, Phase};
 
 /// Events kept for [`SessionLifecycle::poll_event`]; older ones are
 /// dropped first, so a transport that never reads them leaks nothing.
@@ -79,9 +86,9 @@ const MAX_EVENTS: usize = 64;
 /// It never reads a clock, draws random numbers from the OS, sleeps,
 /// spawns or locks: every call takes `now`, jitter comes from the policy's
 /// seed, and [`next_deadline`](Self::next_deadline) says when time alone
-/// changes something. Transports keep it inside one mutex shared by all
-/// their tasks or threads, call it briefly under the lock, and do the I/O
-/// outside it.
+/// changes something. A driver (`qb-auth-client`'s managed session) keeps
+/// it inside one lock shared by all its tasks or threads, calls it briefly
+/// under the lock, and does the I/O outside it.
 ///
 /// `now` is a [`SystemTime`], not an `Instant`, because what it is compared
 /// with is wall-clock time: `QB-Token-ExpirationDate`, the `Date` header,
@@ -89,7 +96,8 @@ const MAX_EVENTS: usize = 64;
 /// that jumps is handled like any other input: the token expires early or
 /// late, and the server's rejection corrects it.
 ///
-/// See [the module documentation](super) for a renewal driven by hand.
+/// See [the module documentation](super) for a renewal driven by hand; the
+/// tests in `tests/lifecycle/` drive each state.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -105,7 +113,7 @@ const MAX_EVENTS: usize = 64;
 /// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut Ask::new()) else { panic!() };
 /// assert!(matches!(lifecycle.poll_token(now, &mut Ask::new()), TokenAction::Wait { .. }));
 ///
-/// // The transport called its token provider and reports the token.
+/// // The driver called its token provider and reports the token.
 /// let minted = NewSession::new(Session::new(SessionToken::new("minted")));
 /// lifecycle.on_renewal_result(ticket, now, Ok(minted));
 ///
@@ -124,12 +132,8 @@ pub struct SessionLifecycle {
     session: SessionState,
     renewal: Renewal,
     clock_offset: ClockSkew,
-    /// How many runs have ended without a session; see [`Ask`].
-    failures: u64,
-    /// The last run's failure, for the callers that waited on it and
-    /// while `Held` or `Refused`.
-    failure: Option<RenewalError>,
-    last_ticket: u64,
+    /// Numbers tickets and failures in one sequence.
+    step: u64,
     events: VecDeque<LifecycleEvent>,
 }
 
@@ -138,13 +142,10 @@ impl SessionLifecycle {
     /// [`RenewalMode::FixedToken`], fails until
     /// [`set_session`](Self::set_session) gives it the token).
     ///
-    /// ```
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
+    /// # Errors
     ///
-    /// assert!(SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider).is_ok());
-    /// let bad = Policy::default().with_max_attempts(0);
-    /// assert!(SessionLifecycle::new(bad, RenewalMode::TokenProvider).is_err());
-    /// ```
+    /// [`PolicyError`] for a policy that cannot work (no attempts, a zero
+    /// lifetime, ...).
     pub fn new(policy: Policy, mode: RenewalMode) -> Result<Self, PolicyError> {
         policy.validate()?;
         Ok(Self {
@@ -154,9 +155,7 @@ impl SessionLifecycle {
             session: SessionState::None(RenewalReason::NoSession),
             renewal: Renewal::Idle,
             clock_offset: ClockSkew::ZERO,
-            failures: 0,
-            failure: None,
-            last_ticket: 0,
+            step: 0,
             events: VecDeque::new(),
         })
     }
@@ -195,6 +194,31 @@ impl SessionLifecycle {
         matches!(self.renewal, Renewal::InFlight { .. })
     }
 
+    /// Where the lifecycle stands at `now`, for a health check: its phase,
+    /// the time its token has left, and the failure that stands, if any.
+    /// Changes nothing.
+    pub fn status(&self, now: SystemTime) -> LifecycleStatus {
+        let live = self.session.live().filter(|live| now < live.expires_at);
+        let phase = match &self.renewal {
+            Renewal::InFlight { .. } => Phase::Renewing,
+            Renewal::BackingOff { not_before, .. } => Phase::BackingOff { until: *not_before },
+            Renewal::Refused { recheck_at, .. } => Phase::Refused { until: *recheck_at },
+            Renewal::Held { until, .. } => Phase::Held { until: *until },
+            Renewal::Cooling { not_before, .. } => Phase::Cooling { until: *not_before },
+            Renewal::Idle if live.is_some() => Phase::Live,
+            Renewal::Idle if self.mode.can_renew() => Phase::Idle,
+            Renewal::Idle => Phase::Gone,
+        };
+        let failure = self.renewal.failure();
+        LifecycleStatus {
+            phase,
+            expires_at: live.map(|live| live.expires_at),
+            time_left: live.map(|live| live.expires_at.duration_since(now).unwrap_or_default()),
+            last_failure: failure.map(|f| f.error.clone()),
+            failed_at: failure.map(|f| f.at),
+        }
+    }
+
     /// Asks for a token on behalf of one caller.
     ///
     /// - A valid token outside the renewal margin: [`TokenAction::Use`].
@@ -212,43 +236,22 @@ impl SessionLifecycle {
     ///
     /// At most one renewal attempt is in flight, however many callers ask.
     /// A token is never handed out at or after its expiry.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::{Session, SessionToken};
-    /// use qb_auth_core::lifecycle::{Ask, NewSession, Policy, RenewalMode, SessionLifecycle, TokenAction};
-    ///
-    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let (mut a, mut b) = (Ask::new(), Ask::new());
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut a) else { panic!() };
-    /// let TokenAction::Wait { until } = lifecycle.poll_token(now, &mut b) else { panic!() };
-    /// assert_eq!(until, now + Duration::from_secs(60)); // the renewal timeout
-    ///
-    /// lifecycle.on_renewal_result(ticket, now, Ok(NewSession::new(Session::new("t".into()))));
-    /// assert!(matches!(lifecycle.poll_token(now, &mut b), TokenAction::Use(t) if t.expose() == "t"));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn poll_token(&mut self, now: SystemTime, ask: &mut Ask) -> TokenAction {
         self.advance(now);
-        let (seen, deadline) = ask.begin(now, self.failures, self.policy.max_wait());
+        let (first_step, deadline) = ask.begin(now, self.step, self.policy.max_wait());
         if let Some(live) = self.session.live() {
             let token = live.session.token.clone();
-            if self.mode.can_renew() && live.due(now) {
+            let due = live.due(now) && self.renewal.failure().is_none();
+            if due && self.mode.can_renew() {
                 if let Some(ticket) = self.try_issue(now, RenewalReason::Proactive) {
                     return TokenAction::Renew(ticket);
                 }
             }
             return TokenAction::Use(token);
         }
-        if let Some(error) = &self.failure {
-            let paused = match self.renewal {
-                Renewal::Held { until } => now < until,
-                Renewal::Refused { recheck_at, .. } => now < recheck_at,
-                _ => false,
-            };
-            if seen < self.failures || paused {
-                return TokenAction::Failed(error.clone());
+        if let Some(failure) = self.renewal.failure() {
+            if failure.step > first_step {
+                return TokenAction::Failed(failure.error.clone());
             }
         }
         if !self.mode.can_renew() {
@@ -261,6 +264,11 @@ impl SessionLifecycle {
         if let Some(ticket) = self.try_issue(now, reason) {
             return TokenAction::Renew(ticket);
         }
+        // No run may start: a failure that holds every caller off, or a
+        // run (or its pause) that this caller may wait for.
+        if let Some(failure) = self.renewal.holding() {
+            return TokenAction::Failed(failure.error.clone());
+        }
         self.wait(now, deadline)
     }
 
@@ -268,7 +276,8 @@ impl SessionLifecycle {
     ///
     /// - A session: it becomes current (expiry from its
     ///   `QB-Token-ExpirationDate` read against the answer's `Date`, else
-    ///   `now` plus the default TTL).
+    ///   `now` plus the default TTL). A token handed in for a check is
+    ///   fixed from then on.
     /// - "Bad timestamp": the clock offset is measured from the answer's
     ///   `Date` (ignored when absent or beyond the policy's bound) and, once
     ///   per renewal, the next ask re-signs at once with the corrected time.
@@ -284,30 +293,9 @@ impl SessionLifecycle {
     ///   QuickBlox's, ...): the renewal stops and callers get the error
     ///   for the policy's [`failure_hold`](Policy::failure_hold).
     ///
-    /// Nothing retries a failed renewal on its own.
-    ///
-    /// A failure never drops a token that is still valid. A ticket that is
-    /// no longer in flight (it timed out) is ignored: [`RenewalProgress::Stale`].
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::lifecycle::{
-    ///     Ask, AttemptError, Policy, RenewalMode, RenewalProgress, SessionLifecycle, TokenAction,
-    /// };
-    /// use qb_auth_core::{TransportError, TransportErrorKind};
-    ///
-    /// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    /// let policy = Policy::default().with_backoff_jitter(0.0);
-    /// let mut lifecycle = SessionLifecycle::new(policy, RenewalMode::TokenProvider)?;
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(now, &mut Ask::new()) else { panic!() };
-    /// let progress = lifecycle.on_renewal_result(
-    ///     ticket,
-    ///     now,
-    ///     Err(AttemptError::from(TransportError::from_kind(TransportErrorKind::Connect))),
-    /// );
-    /// assert!(matches!(progress, RenewalProgress::RetryAt(t) if t == now + Duration::from_secs(1)));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
+    /// Nothing retries a failed renewal on its own. A failure never drops
+    /// a token that is still valid. A ticket that is no longer in flight
+    /// (it timed out) is ignored: [`RenewalProgress::Stale`].
     pub fn on_renewal_result(
         &mut self,
         ticket: RenewalTicket,
@@ -322,13 +310,18 @@ impl SessionLifecycle {
             self.advance(now);
             return RenewalProgress::Stale;
         }
+        if let Renewal::InFlight { run, .. } = &mut self.renewal {
+            run.attempted = ticket.attempted();
+        }
         match result {
             Ok(new) => {
                 if let Some(date) = new.server_date {
                     self.observe_server_date(now, date);
                 }
                 self.renewal = Renewal::Idle;
-                self.failure = None;
+                if matches!(self.mode, RenewalMode::CheckToken(_)) {
+                    self.mode = RenewalMode::FixedToken;
+                }
                 let expires_at = self.local_expiry(now, new.session.expires_at, new.server_date);
                 self.install(now, new.session, expires_at, true);
                 RenewalProgress::Installed
@@ -337,7 +330,7 @@ impl SessionLifecycle {
                 let handed_out = ticket.handed_out();
                 if ticket.refused.is_some() && handed_out == ticket.refused {
                     // Nothing was sent: the refusal stands.
-                    if let Some(progress) = self.refused_again(now, handed_out) {
+                    if let Some(progress) = self.refused_again(now) {
                         return progress;
                     }
                 }
@@ -356,21 +349,6 @@ impl SessionLifecycle {
     /// than it was). Pass as `now` the time the request was sent: the
     /// server counts from when it handled it. Returns `false`, changing
     /// nothing, when `token` is not the current token.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::{Session, SessionToken};
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, ResponseTimes, SessionLifecycle};
-    ///
-    /// let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// lifecycle.set_session(start, Session::new("t".into()), None);
-    /// let later = start + Duration::from_secs(600);
-    /// assert!(lifecycle.on_success(later, &SessionToken::new("t"), ResponseTimes::NONE));
-    /// assert_eq!(lifecycle.expires_at(), Some(later + Duration::from_secs(7200)));
-    /// assert!(!lifecycle.on_success(later, &SessionToken::new("other"), ResponseTimes::NONE));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn on_success(
         &mut self,
         now: SystemTime,
@@ -396,23 +374,10 @@ impl SessionLifecycle {
     }
 
     /// Reports that a request made with `token` was refused with "Required
-    /// session does not exist" ([`ErrorKind::SessionExpired`](crate::ErrorKind::SessionExpired)).
-    /// If `token` is still the current token it is dropped, so the next
-    /// ask renews; retry the request once with the token that ask gives. A
-    /// stale token (from before a renewal) changes nothing: returns `false`.
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::{Session, SessionToken};
-    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("new".into()), None);
-    /// assert!(!lifecycle.on_session_rejected(UNIX_EPOCH, &SessionToken::new("old")));
-    /// assert!(lifecycle.on_session_rejected(UNIX_EPOCH, &SessionToken::new("new")));
-    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Renew(_)));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
+    /// session does not exist" ([`ErrorKind::SessionExpired`]). If `token`
+    /// is still the current token it is dropped, so the next ask renews;
+    /// retry the request once with the token that ask gives. A stale token
+    /// (from before a renewal) changes nothing: returns `false`.
     pub fn on_session_rejected(&mut self, now: SystemTime, token: &SessionToken) -> bool {
         self.advance(now);
         if !self
@@ -431,23 +396,12 @@ impl SessionLifecycle {
     /// [`RenewalMode::FixedToken`], a token the application got by other
     /// means, or a session created outside the lifecycle. `server_date` is
     /// the `Date` of the answer that carried it, if any. A renewal in
-    /// flight becomes stale, and a recorded failure is forgotten.
+    /// flight becomes stale, and a failure that stood is forgotten.
     ///
     /// Without `server_date`, the session's `expires_at` is read through the
     /// measured clock offset, and a session already expired is not used: the
     /// next ask renews (or fails with [`RenewalError::NotRenewable`] for a
     /// fixed token) instead of sending a token the server has dropped.
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// assert!(lifecycle.session().is_some());
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn set_session(
         &mut self,
         now: SystemTime,
@@ -456,7 +410,6 @@ impl SessionLifecycle {
     ) {
         self.expire(now);
         self.renewal = Renewal::Idle;
-        self.failure = None;
         // A session handed in may be old (saved, or minted elsewhere long
         // ago), so without an answer's `Date` to read it against, an expiry
         // already past is believed: the token is not handed out. Only the
@@ -471,46 +424,19 @@ impl SessionLifecycle {
     }
 
     /// Changes how the lifecycle renews, from the next renewal on: after a
-    /// user logged in on the current token (renew as that user), logged
-    /// out of it (renew an application session), or once a token handed
-    /// in was checked. A refusal of the old credentials is forgotten, and
-    /// a renewal in flight with them no longer counts: its result is stale.
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::lifecycle::{Ask, Policy, RenewalMode, SessionLifecycle, TokenAction};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Failed(_)));
-    /// lifecycle.set_mode(RenewalMode::TokenProvider);
-    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Renew(_)));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
+    /// user logged in on the current token (renew as that user), or logged
+    /// out of it (renew an application session). A failure that stood is
+    /// forgotten, and a renewal in flight with the old mode no longer
+    /// counts: its result is stale.
     pub fn set_mode(&mut self, mode: RenewalMode) {
         self.mode = mode;
         self.renewal = Renewal::Idle;
-        self.failure = None;
-        if let Some(live) = self.session.live_mut() {
-            live.given_up = false;
-        }
     }
 
     /// Records that the current token now belongs to `user_id` (a login on
     /// it) or to the application alone (`None`, a logout), with
     /// [`LifecycleEvent::IdentityChanged`]. Returns `false`, changing
     /// nothing, when `token` is not the current token.
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::{Session, SessionToken};
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// assert!(lifecycle.set_user(&SessionToken::new("t"), Some(1001)));
-    /// assert_eq!(lifecycle.session().unwrap().user(), Some(1001));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn set_user(&mut self, token: &SessionToken, user_id: Option<u64>) -> bool {
         let Some(live) = self.session.live_mut() else {
             return false;
@@ -526,18 +452,6 @@ impl SessionLifecycle {
     /// Forgets the current session without telling anyone, after the
     /// application destroyed it (`DELETE /session.json`) or logged out for
     /// good; the next ask starts a new renewal.
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// assert_eq!(lifecycle.take_session().unwrap().token.expose(), "t");
-    /// assert!(lifecycle.session().is_none());
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn take_session(&mut self) -> Option<Session> {
         match std::mem::replace(
             &mut self.session,
@@ -561,33 +475,18 @@ impl SessionLifecycle {
     /// the session's expiry, the start of the renewal margin, the end of a
     /// backoff, or the timeout of the renewal in flight. The pause after a
     /// failed renewal is not one: a new renewal starts only when a caller
-    /// asks. `None` when
-    /// nothing is pending.
+    /// asks. `None` when nothing is pending.
     ///
-    /// A transport that renews in the background polls at this time with
-    /// a new [`Ask`] (it handles timeouts too) and performs any renewal it
+    /// A driver that renews in the background polls at this time with a
+    /// new [`Ask`] (it handles timeouts too) and performs any renewal it
     /// is given; a deadline that is not after `now` means a renewal is due.
     /// One that only serves callers can ignore it.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let policy = Policy::default().with_renew_jitter(0.0);
-    /// let mut lifecycle = SessionLifecycle::new(policy, RenewalMode::TokenProvider)?;
-    /// assert_eq!(lifecycle.next_deadline(), None);
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// // Two hours of life, renewed five minutes ahead.
-    /// assert_eq!(lifecycle.next_deadline(), Some(UNIX_EPOCH + Duration::from_secs(7200 - 300)));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn next_deadline(&self) -> Option<SystemTime> {
         let mut deadline = self.renewal.run_deadline();
         if let Some(live) = self.session.live() {
             deadline = earliest(deadline, live.expires_at);
-            if self.mode.can_renew() && !live.given_up && deadline.is_none_or(|d| d > live.renew_at)
-            {
+            let may_renew = self.mode.can_renew() && self.renewal.failure().is_none();
+            if may_renew && deadline.is_none_or(|d| d > live.renew_at) {
                 deadline = earliest(deadline, live.renew_at);
             }
         }
@@ -601,20 +500,9 @@ impl SessionLifecycle {
     }
 
     /// The state worth saving: the session, its expiry and the clock
-    /// offset. Save it (a managed session does, through its store)
-    /// after [`LifecycleEvent::SessionCreated`] or
+    /// offset. Save it (a managed session does, through its store) after
+    /// [`LifecycleEvent::SessionCreated`] or
     /// [`LifecycleEvent::SessionRenewed`].
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::FixedToken)?;
-    /// lifecycle.set_session(UNIX_EPOCH, Session::new("t".into()), None);
-    /// assert_eq!(lifecycle.snapshot().session().unwrap().token.expose(), "t");
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn snapshot(&self) -> LifecycleSnapshot {
         LifecycleSnapshot::new(
             self.session
@@ -628,19 +516,6 @@ impl SessionLifecycle {
     /// bound) and the session, unless it is already expired at `now`.
     /// Returns whether a session was restored. No event is queued: the
     /// session is not new.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use qb_auth_core::Session;
-    /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot, Policy, RenewalMode, SessionLifecycle};
-    ///
-    /// let until = UNIX_EPOCH + Duration::from_secs(7200);
-    /// let saved = LifecycleSnapshot::new(Some((Session::new("t".into()), until)), ClockSkew::ZERO);
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// assert!(!lifecycle.restore(until, saved.clone()), "expired at `until`");
-    /// assert!(lifecycle.restore(UNIX_EPOCH, saved));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn restore(&mut self, now: SystemTime, snapshot: LifecycleSnapshot) -> bool {
         self.advance(now);
         let (session, offset) = snapshot.into_parts();
@@ -663,33 +538,11 @@ impl SessionLifecycle {
     /// password again, rotated a secret the provider does not know
     /// about). A renewal in progress is ended: its ticket becomes stale.
     /// Returns whether there was anything to forget.
-    ///
-    /// ```
-    /// use std::time::UNIX_EPOCH;
-    /// use qb_auth_core::lifecycle::{
-    ///     Ask, AttemptError, Policy, ProviderError, RenewalMode, SessionLifecycle, TokenAction,
-    /// };
-    ///
-    /// let mut lifecycle = SessionLifecycle::new(Policy::default(), RenewalMode::TokenProvider)?;
-    /// let TokenAction::Renew(ticket) = lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()) else { panic!() };
-    /// let signed_out = Err(AttemptError::Provider(ProviderError::permanent("signed out")));
-    /// lifecycle.on_renewal_result(ticket, UNIX_EPOCH, signed_out);
-    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Failed(_)));
-    ///
-    /// // The user signed in again.
-    /// assert!(lifecycle.reset());
-    /// assert!(matches!(lifecycle.poll_token(UNIX_EPOCH, &mut Ask::new()), TokenAction::Renew(_)));
-    /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
-    /// ```
     pub fn reset(&mut self) -> bool {
-        let given_up = self.session.live().is_some_and(|live| live.given_up);
-        let had = self.failure.is_some() || given_up || !matches!(self.renewal, Renewal::Idle);
-        self.renewal = Renewal::Idle;
-        self.failure = None;
-        if let Some(live) = self.session.live_mut() {
-            live.given_up = false;
-        }
-        had
+        !matches!(
+            std::mem::replace(&mut self.renewal, Renewal::Idle),
+            Renewal::Idle
+        )
     }
 
     /// Processes what time alone changes: expiry, then a renewal timeout.
@@ -715,23 +568,35 @@ impl SessionLifecycle {
     }
 
     /// Starts the next attempt if none is in flight and no backoff or
-    /// pause runs. A proactive renewal does not wait out a pause: the
-    /// token it would replace still serves.
+    /// pause runs: the one place a pause is compared with the clock. A
+    /// proactive renewal does not wait out a pause: the token it would
+    /// replace still serves.
     fn try_issue(&mut self, now: SystemTime, reason: RenewalReason) -> Option<RenewalTicket> {
         let method = match &self.mode {
             RenewalMode::Credentials(provider) => RenewalMethod::Credentials(provider.clone()),
             RenewalMode::TokenProvider => RenewalMethod::TokenProvider,
+            RenewalMode::CheckToken(token) => RenewalMethod::CheckToken(token.clone()),
             RenewalMode::FixedToken => return None,
         };
-        let proactive = reason == RenewalReason::Proactive;
+        let over = |at: SystemTime| reason == RenewalReason::Proactive || now >= at;
+        let attempted = first_guess(&method, reason);
         let run = match std::mem::replace(&mut self.renewal, Renewal::Idle) {
-            Renewal::Idle => Run::default(),
+            Renewal::Idle => Run::new(now, attempted, None),
             Renewal::BackingOff { not_before, run } if now >= not_before => run,
-            Renewal::Cooling { not_before } if proactive || now >= not_before => Run::default(),
-            Renewal::Held { until } if proactive || now >= until => Run::default(),
-            Renewal::Refused { digest, recheck_at } if proactive || now >= recheck_at => Run {
+            Renewal::Cooling {
+                not_before,
+                failure,
+            } if over(not_before) => Run::new(now, attempted, Some(failure)),
+            Renewal::Held { until, failure } if over(until) => {
+                Run::new(now, attempted, Some(failure))
+            }
+            Renewal::Refused {
+                digest,
+                recheck_at,
+                failure,
+            } if over(recheck_at) => Run {
                 refused: Some(digest),
-                ..Run::default()
+                ..Run::new(now, attempted, Some(failure))
             },
             busy => {
                 self.renewal = busy;
@@ -741,11 +606,11 @@ impl SessionLifecycle {
         // `fail_attempt` ends the run once the budget is spent, so a run
         // that goes on always has an attempt left.
         debug_assert!(run.attempts < self.policy.max_attempts());
-        self.last_ticket += 1;
+        let id = self.next_step();
         let attempt = run.attempts + 1;
         let refused = run.refused;
         self.renewal = Renewal::InFlight {
-            ticket: self.last_ticket,
+            ticket: id,
             deadline: later(now, self.policy.renewal_timeout()),
             run: Run {
                 attempts: attempt,
@@ -753,7 +618,7 @@ impl SessionLifecycle {
             },
         };
         Some(RenewalTicket {
-            id: self.last_ticket,
+            id,
             attempt,
             reason,
             method,
@@ -773,10 +638,11 @@ impl SessionLifecycle {
         };
         let in_flight = matches!(self.renewal, Renewal::InFlight { .. });
         if now >= deadline || (!in_flight && wake > deadline) {
-            let last = self
-                .renewal
-                .last_error()
-                .or_else(|| self.failure.as_ref().and_then(RenewalError::last_attempt));
+            let last = self.renewal.last_error().or_else(|| {
+                self.renewal
+                    .failure()
+                    .and_then(|failure| failure.error.last_attempt())
+            });
             return TokenAction::Failed(RenewalError::CallerDeadline {
                 retry_at: (!in_flight).then_some(wake),
                 last: last.cloned(),
@@ -809,6 +675,7 @@ impl SessionLifecycle {
             clock_measured,
             &mut run.clock_corrected,
         );
+        let attempted = run.attempted;
         match retry_at {
             Some(at) if attempts < self.policy.max_attempts() => {
                 self.push(LifecycleEvent::AttemptFailed {
@@ -825,56 +692,81 @@ impl SessionLifecycle {
             }
             Some(_) => {
                 let not_before = self.pause_end(now);
-                let error = RenewalError::AttemptsExhausted {
-                    attempts,
-                    last: error,
+                let elapsed = now.duration_since(run.started).unwrap_or_default();
+                let failure = self.failure(
+                    now,
+                    RenewalError::AttemptsExhausted {
+                        attempted,
+                        attempts,
+                        elapsed,
+                        last: error,
+                    },
+                );
+                let error = failure.error.clone();
+                self.renewal = Renewal::Cooling {
+                    not_before,
+                    failure,
                 };
-                self.finish_failed(error, Renewal::Cooling { not_before })
+                self.failed(error)
             }
             None => {
                 let refused = refuses_credentials(&error).then_some(handed_out).flatten();
                 let until = self.pause_end(now);
-                let next = match refused {
+                let failure = self.failure(now, RenewalError::Permanent { attempted, error });
+                let error = failure.error.clone();
+                self.renewal = match refused {
                     Some(digest) => Renewal::Refused {
                         digest,
                         recheck_at: until,
+                        failure,
                     },
-                    None => Renewal::Held { until },
+                    None => Renewal::Held { until, failure },
                 };
-                self.finish_failed(RenewalError::Permanent(error), next)
+                self.failed(error)
             }
         }
     }
 
-    fn finish_failed(&mut self, error: RenewalError, next: Renewal) -> RenewalProgress {
-        self.renewal = next;
-        self.failures += 1;
-        self.failure = Some(error.clone());
-        if let Some(live) = self.session.live_mut() {
-            live.given_up = true;
+    /// A run's failure, numbered after every ticket and failure so far.
+    fn failure(&mut self, now: SystemTime, error: RenewalError) -> Failure {
+        Failure {
+            error,
+            at: now,
+            step: self.next_step(),
         }
+    }
+
+    /// Says that a run ended without a session.
+    fn failed(&mut self, error: RenewalError) -> RenewalProgress {
         self.push(LifecycleEvent::RenewalFailed(error.clone()));
         RenewalProgress::Failed(error)
     }
 
     /// A re-check found the provider still giving the refused credentials
-    /// (`digest`) and sent nothing: refused as before, and the callers
-    /// that waited on the re-check get the same error. No event: nothing
-    /// new happened. `None` when there is no refusal to repeat.
-    fn refused_again(
-        &mut self,
-        now: SystemTime,
-        digest: Option<CredentialsDigest>,
-    ) -> Option<RenewalProgress> {
-        let (Some(digest), Some(error)) = (digest, self.failure.clone()) else {
+    /// and sent nothing: refused as before, and the callers that waited on
+    /// the re-check get the same error. No event: nothing new happened.
+    /// `None` when there is no refusal to repeat.
+    fn refused_again(&mut self, now: SystemTime) -> Option<RenewalProgress> {
+        let Renewal::InFlight { run, .. } = &self.renewal else {
             return None;
         };
+        let (Some(digest), Some(before)) = (run.refused, run.after.clone()) else {
+            return None;
+        };
+        let recheck_at = self.pause_end(now);
+        let failure = self.failure(now, before.error);
+        let error = failure.error.clone();
         self.renewal = Renewal::Refused {
             digest,
-            recheck_at: self.pause_end(now),
+            recheck_at,
+            failure,
         };
-        self.failures += 1;
         Some(RenewalProgress::Failed(error))
+    }
+
+    fn next_step(&mut self) -> u64 {
+        self.step += 1;
+        self.step
     }
 
     /// The end of the pause after a failed run: the policy's hold,
@@ -949,6 +841,19 @@ impl SessionLifecycle {
             self.events.pop_front();
         }
         self.events.push_back(event);
+    }
+}
+
+/// What a run is about to do, before its ticket says more (the kind of
+/// credentials is known only once the provider gave them).
+fn first_guess(method: &RenewalMethod, reason: RenewalReason) -> Attempted {
+    if reason != RenewalReason::NoSession {
+        return Attempted::Renew;
+    }
+    match method {
+        RenewalMethod::Credentials(_) => Attempted::CreateSession,
+        RenewalMethod::TokenProvider => Attempted::GetSessionFromProvider,
+        RenewalMethod::CheckToken(_) => Attempted::CheckToken,
     }
 }
 
