@@ -232,6 +232,10 @@ impl ApiFailure {
 
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The client's errors name the call and the host themselves.
+        if self.error.context().is_some() {
+            return fmt::Display::fmt(&self.error, f);
+        }
         write!(
             f,
             "{} at {} failed: {}",
@@ -245,11 +249,7 @@ impl fmt::Display for ApiFailure {
 impl std::error::Error for ApiFailure {}
 
 /// A request that got no answer, or one no HTTP client should read.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "{operation} {} {endpoint}: {message}",
-    if self.bad_answer() { "got an answer that is not QuickBlox's from" } else { "could not reach" }
-)]
+#[derive(Debug)]
 pub(crate) struct NetworkFailure {
     /// The call that failed, such as `create user session`.
     pub(crate) operation: &'static str,
@@ -259,7 +259,31 @@ pub(crate) struct NetworkFailure {
     pub(crate) message: String,
     /// What failed, when the transport said (not when setting it up).
     pub(crate) kind: Option<TransportErrorKind>,
+    /// Whether `message` already names the call and the host (the
+    /// client's errors do).
+    pub(crate) named: bool,
 }
+
+impl fmt::Display for NetworkFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The client's errors name the call and the host themselves.
+        if self.named {
+            return f.write_str(&self.message);
+        }
+        let what = if self.bad_answer() {
+            "got an answer that is not QuickBlox's from"
+        } else {
+            "could not reach"
+        };
+        write!(
+            f,
+            "{} {what} {}: {}",
+            self.operation, self.endpoint, self.message
+        )
+    }
+}
+
+impl std::error::Error for NetworkFailure {}
 
 impl NetworkFailure {
     /// Whether an answer came but was not one QuickBlox gives: not HTTP, a
@@ -289,6 +313,7 @@ mod tests {
             endpoint: Endpoint::default(),
             message: format!("{kind}: detail"),
             kind: Some(kind),
+            named: false,
         })
     }
 

@@ -87,6 +87,7 @@ impl ClientSetup {
                 endpoint: self.endpoint.clone(),
                 message,
                 kind: None,
+                named: false,
             })
         };
         let mut options = HttpOptions::default();
@@ -128,6 +129,7 @@ pub(crate) fn call_failure(operation: Operation, endpoint: &Endpoint, error: Err
             endpoint: endpoint.clone(),
             kind: Some(t.kind().clone()),
             message: with_source(t),
+            named: t.context().is_some(),
         })
     };
     match error {
@@ -138,7 +140,8 @@ pub(crate) fn call_failure(operation: Operation, endpoint: &Endpoint, error: Err
             operation: operation.as_str(),
             endpoint: endpoint.clone(),
             kind: other.transport_error().map(|t| t.kind().clone()),
-            message: other.to_string(),
+            message: with_source(&other),
+            named: false,
         }),
     }
 }

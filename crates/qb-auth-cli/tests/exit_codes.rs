@@ -126,7 +126,11 @@ fn nothing_listening_is_a_network_failure_on_both_transports() {
         let output = run(create_at(&url).args(["--transport", transport]));
         assert_code(&output, NETWORK);
         let err = stderr(&output);
-        assert!(err.contains("could not reach"), "{transport}: {err}");
+        // The client's error names the call and the host it could not reach.
+        assert!(
+            err.contains("create application session failed: could not connect (http://127.0.0.1:"),
+            "{transport}: {err}"
+        );
         assert!(err.contains("--endpoint"), "{transport}: {err}");
     }
 }
@@ -143,9 +147,12 @@ fn a_server_error_exits_5_on_both_transports() {
         assert_code(&output, SERVER);
         let err = stderr(&output);
         assert!(
-            err.contains("server error (HTTP 500): Internal error 42"),
+            err.contains(
+                "create application session failed: server error (HTTP 500 from http://127.0.0.1:"
+            ),
             "{err}"
         );
+        assert!(err.contains("): Internal error 42"), "{err}");
         assert!(err.contains("try again later"), "{err}");
     }
 }
@@ -222,7 +229,10 @@ fn against_the_emulator_rejections_exit_3_with_hints() {
         .env("QB_PASSWORD", "not-the-password"));
     assert_code(&output, AUTH_REJECTED);
     let err = stderr(&output);
-    assert!(err.contains("invalid credentials (HTTP 401)"), "{err}");
+    assert!(
+        err.contains("invalid credentials (HTTP 401 from http://127.0.0.1:"),
+        "{err}"
+    );
     assert!(err.contains("does not retry"), "{err}");
     assert!(!err.contains("not-the-password"), "{err}");
 
@@ -233,7 +243,10 @@ fn against_the_emulator_rejections_exit_3_with_hints() {
         .env("QB_PASSWORD", PASSWORD));
     assert_code(&output, AUTH_REJECTED);
     let err = stderr(&output);
-    assert!(err.contains("unexpected signature (HTTP 422)"), "{err}");
+    assert!(
+        err.contains("unexpected signature (HTTP 422 from "),
+        "{err}"
+    );
     assert!(
         err.contains(&format!("&user[login]={LOGIN}&user[password]=***")),
         "{err}"
@@ -270,7 +283,7 @@ fn against_the_emulator_rejections_exit_3_with_hints() {
         .env("QB_AUTH_SECRET", AUTH_SECRET));
     assert_code(&output, AUTH_REJECTED);
     let err = stderr(&output);
-    assert!(err.contains("bad timestamp (HTTP 422)"), "{err}");
+    assert!(err.contains("bad timestamp (HTTP 422 from "), "{err}");
     assert!(err.contains("measured clock offset"), "{err}");
     assert!(err.contains("from the server's time"), "{err}");
 

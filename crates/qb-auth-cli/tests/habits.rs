@@ -79,7 +79,7 @@ fn qb_dry_run_in_the_environment_does_not_make_a_dry_run() {
     assert_code(&output, 4);
     assert!(stdout(&output).is_empty(), "{}", stdout(&output));
     assert!(
-        stderr(&output).contains("could not reach"),
+        stderr(&output).contains("could not connect"),
         "{}",
         stderr(&output)
     );

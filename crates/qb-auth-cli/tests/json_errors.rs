@@ -181,7 +181,9 @@ fn text_errors_stay_on_stderr_and_quiet_drops_the_hints() {
     assert!(stdout(&output).is_empty());
     let err = stderr(&output);
     assert!(
-        err.starts_with("error: create application session could not reach"),
+        err.starts_with(
+            "error: create application session failed: could not connect (http://127.0.0.1:"
+        ),
         "{err}"
     );
     assert!(err.contains("\n  check that"), "{err}");
@@ -191,7 +193,9 @@ fn text_errors_stay_on_stderr_and_quiet_drops_the_hints() {
     let err = stderr(&output);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("error: create application session could not reach"),
+        err.starts_with(
+            "error: create application session failed: could not connect (http://127.0.0.1:"
+        ),
         "{err}"
     );
 }

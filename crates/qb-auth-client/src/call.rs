@@ -45,6 +45,8 @@ impl<M: Mode> Client<M> {
                 };
                 // The retry rules judge the attempt's error; the caller gets
                 // it as the client's error (a copy only on this failure path).
+                // The retry rules judge a copy of the attempt's error (made
+                // only on this failure path); the caller gets the error.
                 let (failure, error) = match self.attempt(&call, signing, attempt).await? {
                     Ok(answer) => match call.read(&answer) {
                         Ok(output) => return Ok(output),
@@ -55,10 +57,17 @@ impl<M: Mode> Client<M> {
                         Error::Transport(transport),
                     ),
                 };
-                let retry_at = retry.after_failure(SystemTime::now(), &failure);
+                let now = SystemTime::now();
+                let retry_at = retry.after_failure(now, &failure);
                 clock.remember(retry.clock_offset());
                 let Some(at) = retry_at else {
-                    return Err(error);
+                    let elapsed = now.duration_since(retry.started()).unwrap_or_default();
+                    let context = self.settings.call_context().with_attempts(
+                        call.operation(),
+                        attempt,
+                        elapsed,
+                    );
+                    return Err(error.with_context(context));
                 };
                 tracing::warn!(attempt, error = %error, "call failed; trying again");
                 self.io.sleep_until(at).await;
@@ -106,7 +115,8 @@ impl<M: Mode> Client<M> {
             .io
             .send(request, self.settings.max_body)
             .instrument(span.clone())
-            .await;
+            .await
+            .map_err(|e| e.with_context(self.settings.call_context()));
         trace::exchanged(&span, &result);
         result
     }

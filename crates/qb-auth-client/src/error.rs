@@ -2,6 +2,7 @@
 
 use crate::store::StoreError;
 use http::StatusCode;
+use qb_auth_core::call::CallContext;
 use qb_auth_core::lifecycle::{ProviderError, RenewalError};
 use qb_auth_core::{ApiError, BuildError, Retry, TransportError};
 
@@ -57,6 +58,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same error with `context` on the answer or transport failure it
+    /// carries (other errors are left as they are).
+    pub(crate) fn with_context(self, context: CallContext) -> Self {
+        match self {
+            Self::Api(api) => Self::Api(api.with_context(context)),
+            Self::Transport(transport) => Self::Transport(transport.with_context(context)),
+            other => other,
+        }
+    }
+
     /// Whether the same call may succeed later, decided from the kinds of
     /// the errors it carries ([`ApiError::kind`], [`TransportError::kind`]).
     ///

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use http::Uri;
-use qb_auth_core::call::Target;
+use qb_auth_core::call::{CallContext, Target};
 use qb_auth_core::lifecycle::{ClockSkew, Policy};
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, Nonce, NonceSource, OsNonces};
 
@@ -94,6 +94,11 @@ impl ClientSettings {
         Target::new(&self.endpoint)
             .body_format(self.body_format)
             .hash(self.hash)
+    }
+
+    /// Where calls go, for their errors' messages.
+    pub(crate) fn call_context(&self) -> CallContext {
+        CallContext::host(self.endpoint.as_str())
     }
 
     pub(crate) fn set_endpoint(&mut self, endpoint: Endpoint) {

@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::Retry;
+use crate::call::CallContext;
 
 /// A request got no usable answer: the connection, TLS, a timeout, or the
 /// answer's size or framing failed.
@@ -33,6 +34,7 @@ use crate::Retry;
 pub struct TransportError {
     kind: TransportErrorKind,
     source: Option<Arc<dyn StdError + Send + Sync>>,
+    context: Option<Arc<CallContext>>,
 }
 
 impl TransportError {
@@ -44,18 +46,35 @@ impl TransportError {
         Self {
             kind,
             source: Some(Arc::from(source.into())),
+            context: None,
         }
     }
 
     /// An error of `kind` with no underlying error to keep (or one that
     /// must not be kept, such as a message quoting a proxy's credentials).
     pub fn from_kind(kind: TransportErrorKind) -> Self {
-        Self { kind, source: None }
+        Self {
+            kind,
+            source: None,
+            context: None,
+        }
     }
 
     /// What failed.
     pub fn kind(&self) -> &TransportErrorKind {
         &self.kind
+    }
+
+    /// The same error, with where the call went (and, for a one-shot call,
+    /// how it went) in its message.
+    pub fn with_context(mut self, context: CallContext) -> Self {
+        self.context = Some(Arc::new(context));
+        self
+    }
+
+    /// Where the call went, if the client recorded it.
+    pub fn context(&self) -> Option<&CallContext> {
+        self.context.as_deref()
     }
 
     /// Whether sending the request again may succeed; see
@@ -70,13 +89,18 @@ impl fmt::Debug for TransportError {
         f.debug_struct("TransportError")
             .field("kind", &self.kind)
             .field("source", &self.source)
+            .field("context", &self.context)
             .finish()
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.kind, f)
+        let Some(context) = &self.context else {
+            return fmt::Display::fmt(&self.kind, f);
+        };
+        context.write_prefix(f)?;
+        write!(f, "{} ({})", self.kind, context.host_name())
     }
 }
 

@@ -355,8 +355,16 @@ impl<M: Mode> ManagedSession<M> {
     ) -> Result<NewSession, AttemptError> {
         let span = trace::operation(call.operation(), call.identity());
         async {
-            match self.shared.client.attempt(call, signing, attempt).await? {
-                Ok(answer) => NewSession::from_response(&answer, call.operation()),
+            let client = &self.shared.client;
+            match client.attempt(call, signing, attempt).await? {
+                Ok(answer) => {
+                    NewSession::from_response(&answer, call.operation()).map_err(|e| match e {
+                        AttemptError::Api(api) => {
+                            AttemptError::Api(api.with_context(client.settings.call_context()))
+                        }
+                        other => other,
+                    })
+                }
                 Err(transport) => Err(AttemptError::Transport(transport)),
             }
         }

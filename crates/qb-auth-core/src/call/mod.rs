@@ -48,12 +48,14 @@
 //! ```
 
 mod auth;
+mod context;
 mod target;
 
 pub use auth::{
     AccountSettingsCall, CreateSessionCall, DestroySessionCall, GetSessionCall, LoginCall,
     LogoutCall,
 };
+pub use context::CallContext;
 pub use target::Target;
 
 use crate::credentials::IdentityKind;

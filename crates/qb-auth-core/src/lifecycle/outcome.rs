@@ -343,7 +343,7 @@ pub enum RenewalError {
         error: AttemptError,
     },
     /// Every attempt the policy allows failed with a retryable error.
-    #[error("{attempted} failed after {attempts} attempts in {}", Seconds(*elapsed))]
+    #[error("{attempted} failed after {attempts} attempts in {}", crate::time::Elapsed(*elapsed))]
     AttemptsExhausted {
         /// What the run was doing.
         attempted: Attempted,
@@ -371,15 +371,6 @@ pub enum RenewalError {
         #[source]
         last: Option<AttemptError>,
     },
-}
-
-/// A duration as a message shows it: seconds, to a tenth.
-struct Seconds(Duration);
-
-impl std::fmt::Display for Seconds {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.1} s", self.0.as_secs_f64())
-    }
 }
 
 impl RenewalError {

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 use serde_json::Value;
 
-use crate::call::Operation;
+use crate::call::{CallContext, Operation};
 
 /// The status line and headers of an answer.
 #[derive(Debug, Clone, Copy)]
@@ -240,9 +240,22 @@ struct Inner {
     retry_after: Option<RetryAfter>,
     server_date: Option<SystemTime>,
     raw_body: Vec<u8>,
+    context: Option<CallContext>,
 }
 
 impl ApiError {
+    /// The same error, with where the call went (and, for a one-shot call,
+    /// how it went) in its message.
+    pub fn with_context(mut self, context: CallContext) -> Self {
+        self.inner.context = Some(context);
+        self
+    }
+
+    /// Where the call went, if the client recorded it.
+    pub fn context(&self) -> Option<&CallContext> {
+        self.inner.context.as_ref()
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.inner.status
@@ -315,6 +328,7 @@ impl ApiError {
             server_date: header_str(head.headers, http::header::DATE)
                 .and_then(crate::time::parse_http_date),
             raw_body: body.to_vec(),
+            context: None,
         };
         if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
             err.read_errors(map.get("errors"));
@@ -443,12 +457,15 @@ fn classify(
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (HTTP {})",
-            self.inner.kind,
-            self.inner.status.as_u16()
-        )?;
+        let status = self.inner.status.as_u16();
+        match &self.inner.context {
+            Some(context) => {
+                context.write_prefix(f)?;
+                let host = context.host_name();
+                write!(f, "{} (HTTP {status} from {host})", self.inner.kind)?;
+            }
+            None => write!(f, "{} (HTTP {status})", self.inner.kind)?,
+        }
         let mut sep = ": ";
         for message in &self.inner.messages {
             write!(f, "{sep}{message}")?;
@@ -476,6 +493,7 @@ impl fmt::Debug for ApiError {
             .field("code", &self.inner.code)
             .field("detail", &self.inner.detail)
             .field("retry_after", &self.inner.retry_after)
+            .field("context", &self.inner.context)
             .field(
                 "raw_body",
                 &format_args!("<{} bytes>", self.inner.raw_body.len()),
