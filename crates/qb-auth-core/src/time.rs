@@ -211,11 +211,11 @@ pub(crate) mod rfc3339_opt {
 
 /// A duration as an error message shows it: milliseconds under a second,
 /// else seconds to a tenth.
-pub(crate) struct Elapsed(pub(crate) std::time::Duration);
+pub(crate) struct Elapsed(pub(crate) Duration);
 
 impl std::fmt::Display for Elapsed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0 < std::time::Duration::from_secs(1) {
+        if self.0 < Duration::from_secs(1) {
             write!(f, "{} ms", self.0.as_millis())
         } else {
             write!(f, "{:.1} s", self.0.as_secs_f64())
