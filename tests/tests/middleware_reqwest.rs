@@ -259,3 +259,75 @@ async fn a_redirect_to_another_host_is_not_followed_with_the_token() {
     })
     .await;
 }
+
+/// As the middleware's docs advise: reqwest-retry outside, TokenMiddleware
+/// inside. Each retries its own failures and nothing is retried twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_reqwest_retry_each_retries_its_own_failures() {
+    use qb_auth_reqwest::middleware::MiddlewareErrorExt;
+    use reqwest_retry::RetryTransientMiddleware;
+    use reqwest_retry::policies::ExponentialBackoff;
+    use std::time::Duration;
+
+    fn stacked(session: &ManagedSession) -> ClientWithMiddleware {
+        let retries = ExponentialBackoff::builder()
+            .retry_bounds(Duration::from_millis(10), Duration::from_millis(40))
+            .build_with_max_retries(3);
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client");
+        reqwest_middleware::ClientBuilder::new(http)
+            .with(RetryTransientMiddleware::new_with_policy(retries))
+            .with(TokenMiddleware::new(session.clone()))
+            .build()
+    }
+
+    bounded(60, async {
+        let emulator = emulator().await;
+        let session = managed(endpoint(&emulator));
+        let http = stacked(&session);
+        let users = format!("{}/users.json", emulator.base_url());
+        assert_eq!(http.get(&users).send().await.expect("sent").status(), 200);
+
+        // A 503 on the user's request: reqwest-retry sends it again, and
+        // the attempt takes the session's token through TokenMiddleware.
+        emulator.fail_next(1, qb_auth_emulator::Fault::Status503);
+        assert_eq!(http.get(&users).send().await.expect("sent").status(), 200);
+        assert_eq!(emulator.stats().faults.status_503, 1);
+
+        // An expired session: TokenMiddleware renews once and sends again;
+        // reqwest-retry never sees the 401.
+        emulator.expire_all_sessions();
+        assert_eq!(http.get(&users).send().await.expect("sent").status(), 200);
+        assert_eq!(emulator.stats().sessions_created, 2);
+
+        // A renewal refused for good fails the request with the session's
+        // error, which reqwest-retry does not send again: one signature
+        // was checked, not four.
+        let wrong = qb_auth_core::AppCredentials::new(
+            qb_auth_emulator::fixtures::APP_ID,
+            qb_auth_emulator::fixtures::AUTH_KEY,
+            qb_auth_core::SecretString::from("not-the-secret"),
+        )
+        .expect("credentials");
+        let refused = Client::builder()
+            .endpoint(endpoint(&emulator))
+            .build()
+            .expect("a client")
+            .managed(SessionSource::application(wrong))
+            .build()
+            .expect("a managed session");
+        let err = stacked(&refused).get(&users).send().await.unwrap_err();
+        assert_eq!(
+            err.api_error().map(|e| e.kind()),
+            Some(qb_auth_core::ErrorKind::UnexpectedSignature),
+            "{err:?}"
+        );
+        assert!(!err.is_retryable());
+        assert!(err.qb_auth_error().is_some());
+        assert_eq!(emulator.stats().signature_failures, 1);
+    })
+    .await;
+}

@@ -85,6 +85,8 @@
 #[cfg(feature = "middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
 pub mod middleware;
+#[cfg(feature = "middleware")]
+mod middleware_error;
 mod tls;
 mod transport;
 

@@ -18,15 +18,51 @@
 //! (or with `redirect(Policy::none())`): reqwest follows redirects inside
 //! the middleware's one call, and it keeps a header of its own such as
 //! `QB-Token` on a redirect to another host.
+//!
+//! ## When it fails
+//!
+//! A request fails in the middleware only when the session has no token
+//! to give: its renewal failed (refused credentials, a server down for
+//! longer than the session's retry policy lasts, a fixed token expired).
+//! reqwest-middleware carries that as `Error::Middleware`;
+//! [`MiddlewareErrorExt`] reaches the qb-auth [`Error`](qb_auth_client::Error)
+//! inside (`qb_auth_error()`, `api_error()`, `is_retryable()`). Its chain
+//! (`{:#}` in anyhow) says what was attempted, against which host, and
+//! ends with the root cause.
+//!
+//! ## With reqwest-retry
+//!
+//! Add `reqwest-retry`'s `RetryTransientMiddleware` *before*
+//! `TokenMiddleware`, so that it is the outer one and every attempt it
+//! makes goes through `TokenMiddleware` and takes the token valid at that
+//! moment (`tests/tests/middleware_reqwest.rs` runs this stack):
+//!
+//! ```text
+//! let http = reqwest_middleware::ClientBuilder::new(qb_auth_reqwest::reqwest_builder()?.build()?)
+//!     .with(RetryTransientMiddleware::new_with_policy(ExponentialBackoff::builder().build_with_max_retries(3)))
+//!     .with(TokenMiddleware::new(session))
+//!     .build();
+//! ```
+//!
+//! Each retries its own failures, so nothing is retried twice over:
+//! reqwest-retry retries your request after a transient answer (5xx, 408,
+//! 429) or a failed connection; `TokenMiddleware` renews the token (with
+//! the session's [`Policy`](qb_auth_core::lifecycle::Policy): backoff,
+//! `Retry-After`, never refused credentials) and sends your request once
+//! more after "Required session does not exist". A renewal that failed
+//! reaches reqwest-retry as a middleware error, which it does not retry:
+//! the session already did.
 
 use std::fmt;
 
 use http::Extensions;
 use qb_auth_client::{Answered, Async, RequestToken, Transport};
 use reqwest::ResponseBuilderExt;
-use reqwest_middleware::{Error as MiddlewareError, Middleware, Next};
+use reqwest_middleware::{Middleware, Next};
 
 use crate::Reqwest;
+pub use crate::middleware_error::MiddlewareErrorExt;
+use crate::middleware_error::no_token;
 
 /// Puts a managed session's token on the requests for its API host; add it
 /// to a [`reqwest_middleware::ClientBuilder`].
@@ -76,13 +112,9 @@ impl<T: Transport> TokenMiddleware<T> {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<(reqwest::Response, Answered)> {
-        let used = self
-            .session
-            .request_token()
-            .await
-            .map_err(MiddlewareError::middleware)?;
+        let used = self.session.request_token().await.map_err(no_token)?;
         used.authorize(request.headers_mut())
-            .map_err(MiddlewareError::middleware)?;
+            .map_err(|e| no_token(e.into()))?;
         let answer = next.run(request, extensions).await?;
         Ok(self.judge(&used, answer).await)
     }
