@@ -113,8 +113,7 @@ impl<T: Transport> TokenMiddleware<T> {
         next: Next<'_>,
     ) -> reqwest_middleware::Result<(reqwest::Response, Answered)> {
         let used = self.session.request_token().await.map_err(no_token)?;
-        used.authorize(request.headers_mut())
-            .map_err(|e| no_token(e.into()))?;
+        used.authorize(request.headers_mut()).map_err(no_token)?;
         let answer = next.run(request, extensions).await?;
         Ok(self.judge(&used, answer).await)
     }
