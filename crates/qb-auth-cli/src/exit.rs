@@ -141,26 +141,9 @@ impl CliError {
     }
 }
 
-/// The `--output json` name of an error answer's kind.
+/// The `--output json` name of an error answer's kind: the core's code.
 fn api_kind(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::UnexpectedSignature => "unexpected_signature",
-        ErrorKind::BadTimestamp => "bad_timestamp",
-        ErrorKind::NoApplicationFound => "no_application_found",
-        ErrorKind::InvalidCredentials => "invalid_credentials",
-        ErrorKind::SessionExpired => "session_expired",
-        ErrorKind::TokenRequired => "token_required",
-        ErrorKind::Unauthorized => "unauthorized",
-        ErrorKind::ForbiddenNeedUser => "forbidden_need_user",
-        ErrorKind::Forbidden => "forbidden",
-        ErrorKind::NotFound => "not_found",
-        ErrorKind::Validation => "validation",
-        ErrorKind::RateLimited => "rate_limited",
-        ErrorKind::ServerError => "server_error",
-        ErrorKind::MalformedResponse => "malformed_response",
-        // Unexpected, and any kind the core adds later.
-        _ => "unexpected_response",
-    }
+    kind.code()
 }
 
 impl From<ApiFailure> for CliError {

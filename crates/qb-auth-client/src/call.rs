@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use crate::mode::Mode;
 use crate::transport::Response;
-use crate::{Client, Error, trace};
+use crate::{Client, Error, metrics, trace};
 
 impl<M: Mode> Client<M> {
     /// Runs `call` until it succeeds, fails for good, or the policy's
@@ -47,9 +47,16 @@ impl<M: Mode> Client<M> {
                 // it as the client's error (a copy only on this failure path).
                 // The retry rules judge a copy of the attempt's error (made
                 // only on this failure path); the caller gets the error.
+                let operation = call.operation();
+                let counted = metrics::creates_session(operation);
                 let (failure, error) = match self.attempt(&call, signing, attempt).await? {
                     Ok(answer) => match call.read(&answer) {
-                        Ok(output) => return Ok(output),
+                        Ok(output) => {
+                            if counted {
+                                metrics::session_attempt(operation.code(), true);
+                            }
+                            return Ok(output);
+                        }
                         Err(api) => (AttemptError::Api(api.clone()), Error::Api(api)),
                     },
                     Err(transport) => (
@@ -57,19 +64,23 @@ impl<M: Mode> Client<M> {
                         Error::Transport(transport),
                     ),
                 };
+                if counted {
+                    metrics::session_attempt(operation.code(), false);
+                }
+                metrics::failure(&failure);
                 let now = SystemTime::now();
                 let retry_at = retry.after_failure(now, &failure);
                 clock.remember(retry.clock_offset());
                 let Some(at) = retry_at else {
                     let elapsed = now.duration_since(retry.started()).unwrap_or_default();
-                    let context = self.settings.call_context().with_attempts(
-                        call.operation(),
-                        attempt,
-                        elapsed,
-                    );
+                    let context = self
+                        .settings
+                        .call_context()
+                        .with_attempts(operation, attempt, elapsed);
                     return Err(error.with_context(context));
                 };
                 tracing::warn!(attempt, error = %error, "call failed; trying again");
+                metrics::retry(operation.code());
                 self.io.sleep_until(at).await;
             }
         }

@@ -75,6 +75,31 @@
 //!   any tower HTTP client service (hyper-util's legacy client, say).
 //! - `http-body`: [`AnswerBody`] and [`ManagedSession::judge_answer`], for a
 //!   middleware of your own over another HTTP client (on with `tower`).
+//! - `metrics`: counters and histograms through the
+//!   [`metrics`](https://docs.rs/metrics) facade, for any exporter
+//!   (Prometheus, OpenTelemetry, StatsD); the transport crates pass it on.
+//!
+//! ## Metrics
+//!
+//! With the `metrics` feature, and a recorder installed by the program,
+//! the client emits these. Labels take only the fixed words listed: never
+//! an identity, a token, a key or a secret.
+//!
+//! | name | kind | labels | counts |
+//! | --- | --- | --- | --- |
+//! | `qb_auth_sessions_total` | counter | `operation`: `create_application_session`, `create_user_session`, `create_session`, `token_provider`, `check_token`, `renew`; `outcome`: `created`, `failed` | each attempt to get a session: one-shot create-session calls and managed sessions' renewal attempts |
+//! | `qb_auth_renewals_total` | counter | `reason`: `cold_start`, `due`, `rejected`, `expired` | each renewal a managed session starts (its first attempt) |
+//! | `qb_auth_retries_total` | counter | `operation`: a one-shot operation's name (`create_application_session`, `get_session`, `login`, ...) or `renewal` | each attempt made after a failed one |
+//! | `qb_auth_failures_total` | counter | `kind`: an error answer's kind (`invalid_credentials`, `unexpected_signature`, `bad_timestamp`, `rate_limited`, `server_error`, ...), a transport failure's (`connect`, `timeout`, `tls`, ...), or `provider`, `build`, `renewal_timeout`, `abandoned` | each failed attempt |
+//! | `qb_auth_renewal_duration_seconds` | histogram | `operation` (as in `qb_auth_sessions_total`) | how long each renewal attempt took |
+//! | `qb_auth_caller_wait_seconds` | histogram | none | how long a caller waited for a token it did not have at once |
+//! | `qb_auth_fleet_renewals_total` | counter | `outcome`: `taken` (the fleet's session), `created` (under the fleet's lease), `alone` (without the fleet) | each renewal of a session shared through a fleet |
+//! | `qb_auth_store_outages_total` | counter | `store`: `fleet` (the shared store stopped answering: once per outage), `session` (a save to the session store failed) | store failures, which never fail a request |
+//!
+//! The names follow Prometheus's conventions (`_total`, `_seconds`).
+//! `tests/tests/metrics.rs` reads every one of them after a run over each
+//! transport, and `qb-auth-reqwest`'s axum example serves them at
+//! `/metrics`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -101,6 +126,7 @@ mod client;
 mod error;
 pub mod fleet;
 mod managed;
+mod metrics;
 mod mode;
 mod settings;
 pub mod store;

@@ -164,6 +164,27 @@ impl TransportErrorKind {
 }
 
 impl TransportErrorKind {
+    /// A stable snake_case name, for machines: JSON errors, metric labels.
+    ///
+    /// ```
+    /// use qb_auth_core::TransportErrorKind;
+    ///
+    /// assert_eq!(TransportErrorKind::BodyTooLarge { limit: 1 }.code(), "body_too_large");
+    /// ```
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::Timeout => "timeout",
+            Self::Connection => "connection",
+            Self::Protocol => "protocol",
+            Self::Tls => "tls",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::InvalidRequest => "invalid_request",
+            Self::Config(_) => "config",
+            Self::Other => "other",
+        }
+    }
+
     /// Whether the request provably never reached the server (no
     /// connection was made, or it could not be sent at all), so even a
     /// call that must not run twice may be sent again. A timeout or a

@@ -16,6 +16,7 @@ use qb_auth_core::{Session, SessionToken};
 
 use super::{FleetKey, FleetState, FleetStore, Published};
 use crate::managed::SharedLifecycle;
+use crate::metrics;
 use crate::store::StoreError;
 
 /// A fleet copy is taken only with at least this much life left.
@@ -146,6 +147,7 @@ impl Fleet {
             None => {
                 let result = create().await;
                 if let Ok(new) = &result {
+                    metrics::fleet_renewal("created");
                     let snapshot = published_form(policy, offset, new);
                     let published = self
                         .store
@@ -179,6 +181,7 @@ impl Fleet {
         let result = create().await;
         if result.is_ok() {
             *self.last() = None;
+            metrics::fleet_renewal("alone");
         }
         result
     }
@@ -196,6 +199,7 @@ impl Fleet {
             return None;
         }
         *self.last() = Some((session.token.clone(), state.version));
+        metrics::fleet_renewal("taken");
         let mut session: Session = session.clone();
         // Read back through the same offset, this is the fleet's expiry.
         session.expires_at = Some(offset.to_server(until));

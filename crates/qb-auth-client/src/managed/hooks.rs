@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::store::SessionStore;
 use qb_auth_core::lifecycle::{LifecycleEvent, LifecycleSnapshot};
 
-use crate::trace;
+use crate::{metrics, trace};
 
 /// A callback for lifecycle events.
 pub(crate) type Listener = Arc<dyn Fn(&LifecycleEvent) + Send + Sync>;
@@ -83,6 +83,9 @@ impl Hooks {
     pub(crate) fn deliver(&self, batch: EventBatch) {
         for event in &batch.events {
             trace::lifecycle_event(event);
+            if matches!(event, LifecycleEvent::SharingUnavailable { .. }) {
+                metrics::store_outage("fleet");
+            }
         }
         if let (Some(store), Some((number, snapshot))) = (&self.store, batch.store) {
             let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
@@ -95,6 +98,7 @@ impl Hooks {
                     // A store failure must not fail the caller's request:
                     // the session in memory still works.
                     tracing::warn!(error = %err, "could not update the session store");
+                    metrics::store_outage("session");
                 }
             }
         }

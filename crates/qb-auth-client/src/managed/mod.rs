@@ -18,7 +18,7 @@ mod times;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use crate::store::SessionStore;
 use qb_auth_core::call::{ApiCall, CreateSessionCall, DestroySessionCall, GetSessionCall};
@@ -32,7 +32,7 @@ use tracing::Instrument;
 use crate::fleet::{Fleet, FleetConfig};
 use crate::mode::Mode;
 use crate::transport::Response;
-use crate::{Client, Error, trace};
+use crate::{Client, Error, metrics, trace};
 use guard::RenewalGuard;
 use lifecycle::ManagedOptions;
 pub(crate) use lifecycle::SharedLifecycle;
@@ -251,12 +251,24 @@ impl<M: Mode> ManagedSession<M> {
     pub(crate) async fn valid_token(&self) -> Result<SessionToken, Error> {
         let shared = &*self.shared;
         let mut ask = Ask::new();
+        // Set when this caller had to renew or wait: how long it waited.
+        let mut held_up: Option<Instant> = None;
         loop {
             // Read before polling: a renewal that ends after the poll moves
             // it on, so the wait below returns at once.
             let seen = M::generation(&shared.renewed);
             let now = SystemTime::now();
-            match shared.lifecycle.poll_token(now, &mut ask) {
+            let action = shared.lifecycle.poll_token(now, &mut ask);
+            match (&action, held_up) {
+                (TokenAction::Use(_) | TokenAction::Failed(_), Some(since)) => {
+                    metrics::caller_wait(since.elapsed());
+                }
+                (TokenAction::Renew(_) | TokenAction::Wait { .. }, None) => {
+                    held_up = Some(Instant::now());
+                }
+                _ => {}
+            }
+            match action {
                 TokenAction::Use(token) => return Ok(token),
                 // Boxed: a renewal's future holds a whole exchange, and
                 // every caller's future (a middleware's too) would carry
@@ -300,11 +312,23 @@ impl<M: Mode> ManagedSession<M> {
     async fn renew(&self, ticket: RenewalTicket) {
         let span = trace::renewal(&ticket);
         // Reported as abandoned if the caller is cancelled mid-attempt.
+        if ticket.attempt() == 1 {
+            metrics::renewal_started(ticket.reason());
+        } else {
+            metrics::retry("renewal");
+        }
+        let started = Instant::now();
         let guard = RenewalGuard::new(ticket, |ticket, result| self.shared.finish(ticket, result));
-        let result = match guard.ticket() {
-            Some(ticket) => self.attempt(ticket).instrument(span).await,
-            None => Err(AttemptError::Abandoned),
+        let Some(ticket) = guard.ticket() else {
+            return guard.finish(Err(AttemptError::Abandoned));
         };
+        let result = self.attempt(ticket).instrument(span).await;
+        let operation = ticket.attempted().code();
+        metrics::session_attempt(operation, result.is_ok());
+        metrics::renewal_duration(operation, started.elapsed());
+        if let Err(error) = &result {
+            metrics::failure(error);
+        }
         guard.finish(result);
     }
 

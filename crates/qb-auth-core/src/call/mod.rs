@@ -201,6 +201,26 @@ impl Operation {
             Self::Other => "request",
         }
     }
+
+    /// A stable snake_case name, for machines: metric labels.
+    ///
+    /// ```
+    /// use qb_auth_core::Operation;
+    ///
+    /// assert_eq!(Operation::CreateUserSession.code(), "create_user_session");
+    /// ```
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::CreateApplicationSession => "create_application_session",
+            Self::CreateUserSession => "create_user_session",
+            Self::GetSession => "get_session",
+            Self::DestroySession => "destroy_session",
+            Self::Login => "login",
+            Self::Logout => "logout",
+            Self::AccountSettings => "account_settings",
+            Self::Other => "request",
+        }
+    }
 }
 
 /// Which failures a call may be sent again after.

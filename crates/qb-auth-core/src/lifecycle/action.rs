@@ -305,8 +305,10 @@ impl RenewalTicket {
         self.handed_out.get().map(|(digest, _)| *digest)
     }
 
-    /// What this ticket's attempt did, as far as it is known.
-    pub(crate) fn attempted(&self) -> Attempted {
+    /// What this ticket's attempt does, as far as it is known (whose
+    /// session a credentials ticket creates is known once it handed them
+    /// out).
+    pub fn attempted(&self) -> Attempted {
         if self.reason != RenewalReason::NoSession {
             return Attempted::Renew;
         }

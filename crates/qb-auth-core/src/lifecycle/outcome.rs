@@ -292,6 +292,26 @@ impl Attempted {
     }
 }
 
+impl Attempted {
+    /// A stable snake_case name, for machines: metric labels.
+    ///
+    /// ```
+    /// use qb_auth_core::lifecycle::Attempted;
+    ///
+    /// assert_eq!(Attempted::CheckToken.code(), "check_token");
+    /// ```
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::CreateApplicationSession => "create_application_session",
+            Self::CreateUserSession => "create_user_session",
+            Self::CreateSession => "create_session",
+            Self::GetSessionFromProvider => "token_provider",
+            Self::CheckToken => "check_token",
+            Self::Renew => "renew",
+        }
+    }
+}
+
 impl std::fmt::Display for Attempted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

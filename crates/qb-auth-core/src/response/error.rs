@@ -123,6 +123,35 @@ impl ErrorKind {
     }
 }
 
+impl ErrorKind {
+    /// A stable snake_case name, for machines: JSON errors, metric labels.
+    ///
+    /// ```
+    /// use qb_auth_core::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::ForbiddenNeedUser.code(), "forbidden_need_user");
+    /// ```
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::UnexpectedSignature => "unexpected_signature",
+            Self::BadTimestamp => "bad_timestamp",
+            Self::NoApplicationFound => "no_application_found",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::SessionExpired => "session_expired",
+            Self::TokenRequired => "token_required",
+            Self::Unauthorized => "unauthorized",
+            Self::ForbiddenNeedUser => "forbidden_need_user",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Validation => "validation",
+            Self::RateLimited => "rate_limited",
+            Self::ServerError => "server_error",
+            Self::MalformedResponse => "malformed_response",
+            Self::Unexpected => "unexpected_response",
+        }
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
