@@ -162,6 +162,7 @@ pub use http;
 pub use managed::BlockingTokenProvider;
 pub use managed::{
     Answered, MAX_ERROR_BODY, ManagedSession, ManagedSessionBuilder, RequestToken, SessionSource,
+    SessionStatus, Sharing,
 };
 pub use managed::{BoxFuture, TokenProvider};
 pub use mode::{Async, Blocking, Mode};

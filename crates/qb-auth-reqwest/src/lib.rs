@@ -97,7 +97,7 @@ pub use transport::{Reqwest, reqwest_builder};
 pub use http;
 pub use qb_auth_client::{
     Answered, BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error,
-    FileStore, MAX_ERROR_BODY, RequestToken, TokenProvider,
+    FileStore, MAX_ERROR_BODY, RequestToken, SessionStatus, Sharing, TokenProvider,
 };
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};

@@ -77,7 +77,7 @@ pub use transport::Ureq;
 pub use http;
 pub use qb_auth_client::{
     BlockingTokenProvider, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error,
-    FileStore,
+    FileStore, SessionStatus, Sharing,
 };
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};

@@ -55,6 +55,11 @@ impl Fleet {
         }
     }
 
+    /// Whether the store failed and has not answered since.
+    pub(crate) fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
     /// Gets the ticket's session through the fleet; `create` makes one
     /// with the server (or the token provider) when this process must.
     pub(crate) async fn renew<F, Fut>(

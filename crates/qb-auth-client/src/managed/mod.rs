@@ -13,6 +13,7 @@ mod observe;
 mod providers;
 mod slide;
 mod source;
+mod status;
 mod times;
 
 use std::fmt;
@@ -42,6 +43,7 @@ pub use observe::{Answered, MAX_ERROR_BODY, RequestToken};
 pub use providers::BlockingTokenProvider;
 pub use providers::{BoxFuture, TokenProvider};
 pub use source::SessionSource;
+pub use status::{SessionStatus, Sharing};
 
 /// Configures a [`ManagedSession`]; from [`Client::managed`].
 #[must_use]
