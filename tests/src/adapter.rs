@@ -143,6 +143,7 @@ impl Events {
         let name = match event {
             LifecycleEvent::SessionCreated { .. } => "created",
             LifecycleEvent::SessionRenewed { .. } => "renewed",
+            LifecycleEvent::SessionRestored { .. } => "restored",
             LifecycleEvent::SessionExpired => "expired",
             LifecycleEvent::SessionInvalidated => "invalidated",
             LifecycleEvent::AttemptFailed { .. } => "attempt_failed",

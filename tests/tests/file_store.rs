@@ -97,6 +97,9 @@ async fn a_restart_reuses_the_saved_session<A: Adapter>() {
     assert_eq!(restarted.token().await.unwrap(), token, "{}", A::NAME);
     assert_eq!(emulator.stats().sessions_created, 1, "{}", A::NAME);
     assert_eq!(events.count("store_ignored"), 0, "{:?}", events.names());
+    // The restart says it took the saved session up.
+    assert_eq!(events.count("restored"), 1, "{:?}", events.names());
+    assert_eq!(events.count("created"), 0, "{:?}", events.names());
 }
 
 /// A live-looking session that must never be used: if a file holding it

@@ -7,7 +7,7 @@
 use tracing::Span;
 use tracing::field::Empty;
 
-use qb_auth_core::lifecycle::{LifecycleEvent, RenewalMethod, RenewalTicket};
+use qb_auth_core::lifecycle::{LifecycleEvent, RenewalMethod, RenewalTicket, SessionOrigin};
 use qb_auth_core::{IdentityKind, Operation, TransportError};
 
 /// The `qb_auth.operation` span of one operation (create session, login,
@@ -76,6 +76,14 @@ pub(crate) fn lifecycle_event(event: &LifecycleEvent) {
         }
         LifecycleEvent::SessionRenewed { session, .. } => {
             tracing::info!(user_id = session.user_id, "session renewed");
+        }
+        LifecycleEvent::SessionRestored { session, from, .. } => {
+            let from = match from {
+                SessionOrigin::Store => "the session store",
+                SessionOrigin::Fleet => "the fleet",
+                _ => "elsewhere",
+            };
+            tracing::info!(user_id = session.user_id, from, "session taken up");
         }
         LifecycleEvent::SessionExpired => tracing::info!("session expired"),
         LifecycleEvent::SessionInvalidated => tracing::info!("session rejected by the server"),

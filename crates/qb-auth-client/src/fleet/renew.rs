@@ -208,7 +208,7 @@ impl Fleet {
         let mut session: Session = session.clone();
         // Read back through the same offset, this is the fleet's expiry.
         session.expires_at = Some(offset.to_server(until));
-        Some(NewSession::new(session))
+        Some(NewSession::from_fleet(session))
     }
 
     /// Passes a result on; a failure becomes [`Step::Alone`], announced

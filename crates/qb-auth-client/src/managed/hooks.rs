@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::store::SessionStore;
-use qb_auth_core::lifecycle::{LifecycleEvent, LifecycleSnapshot};
+use qb_auth_core::lifecycle::{LifecycleEvent, LifecycleSnapshot, SessionOrigin};
 
 use crate::{metrics, trace};
 
@@ -32,6 +32,10 @@ impl EventBatch {
                 e,
                 LifecycleEvent::SessionCreated { .. }
                     | LifecycleEvent::SessionRenewed { .. }
+                    | LifecycleEvent::SessionRestored {
+                        from: SessionOrigin::Fleet,
+                        ..
+                    }
                     | LifecycleEvent::SessionExpired
                     | LifecycleEvent::SessionInvalidated
                     | LifecycleEvent::ClockOffsetChanged(_)

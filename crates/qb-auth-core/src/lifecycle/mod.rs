@@ -92,7 +92,7 @@ mod state;
 mod status;
 
 pub use action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
-pub use event::LifecycleEvent;
+pub use event::{LifecycleEvent, SessionOrigin};
 pub use outcome::{
     AttemptError, Attempted, NewSession, RenewalError, RenewalProgress, ResponseTimes,
 };

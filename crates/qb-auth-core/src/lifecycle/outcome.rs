@@ -6,6 +6,7 @@ use crate::call::Operation;
 use crate::error::BuildError;
 use crate::response::{ApiError, Retry, Session, parse_session, server_date, token_expiration};
 
+use super::event::SessionOrigin;
 use super::provider::ProviderError;
 use crate::TransportError;
 
@@ -83,6 +84,8 @@ pub struct NewSession {
     pub session: Session,
     /// The answer's `Date` header, when there was an answer.
     pub server_date: Option<SystemTime>,
+    /// Where it came from: created here, or taken from a fleet.
+    pub origin: SessionOrigin,
 }
 
 impl NewSession {
@@ -102,6 +105,18 @@ impl NewSession {
         Self {
             session,
             server_date: None,
+            origin: SessionOrigin::Created,
+        }
+    }
+
+    /// A session another process created and published to the fleet's
+    /// shared store: installed with a
+    /// [`SessionRestored`](super::LifecycleEvent::SessionRestored) event
+    /// rather than as a session created here.
+    pub fn from_fleet(session: Session) -> Self {
+        Self {
+            origin: SessionOrigin::Fleet,
+            ..Self::new(session)
         }
     }
 
@@ -132,8 +147,8 @@ impl NewSession {
     ) -> Result<Self, AttemptError> {
         let session = parse_session(response, operation)?;
         Ok(Self {
-            session,
             server_date: server_date(response.headers()),
+            ..Self::new(session)
         })
     }
 }

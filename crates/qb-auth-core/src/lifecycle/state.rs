@@ -64,7 +64,7 @@ use crate::secret::SessionToken;
 use super::action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
 use super::backoff::{self, Jitter};
 use super::digest::CredentialsDigest;
-use super::event::LifecycleEvent;
+use super::event::{LifecycleEvent, SessionOrigin};
 use super::outcome::{
     AttemptError, Attempted, NewSession, RenewalError, RenewalProgress, ResponseTimes,
 };
@@ -323,7 +323,7 @@ impl SessionLifecycle {
                     self.mode = RenewalMode::FixedToken;
                 }
                 let expires_at = self.local_expiry(now, new.session.expires_at, new.server_date);
-                self.install(now, new.session, expires_at, true);
+                self.install(now, new.session, expires_at, new.origin);
                 RenewalProgress::Installed
             }
             Err(error) => {
@@ -419,7 +419,7 @@ impl SessionLifecycle {
             (Some(server_expiry), None) => Some(self.clock_offset.to_local(server_expiry)),
             (expiry, date) => self.local_expiry(now, expiry, date),
         };
-        self.install(now, session, expires_at, true);
+        self.install(now, session, expires_at, SessionOrigin::Created);
         self.expire(now);
     }
 
@@ -514,8 +514,8 @@ impl SessionLifecycle {
 
     /// Restores saved state: the clock offset (if within the policy's
     /// bound) and the session, unless it is already expired at `now`.
-    /// Returns whether a session was restored. No event is queued: the
-    /// session is not new.
+    /// Returns whether a session was restored, which
+    /// [`LifecycleEvent::SessionRestored`] says too.
     pub fn restore(&mut self, now: SystemTime, snapshot: LifecycleSnapshot) -> bool {
         self.advance(now);
         let (session, offset) = snapshot.into_parts();
@@ -524,7 +524,7 @@ impl SessionLifecycle {
         }
         match session {
             Some((session, until)) if until > now => {
-                self.install(now, session, Some(until), false);
+                self.install(now, session, Some(until), SessionOrigin::Store);
                 true
             }
             _ => false,
@@ -808,31 +808,35 @@ impl SessionLifecycle {
         (local > now).then_some(local)
     }
 
+    /// Makes `session` current, and says where it came from.
     fn install(
         &mut self,
         now: SystemTime,
         session: Session,
         expires_at: Option<SystemTime>,
-        announce: bool,
+        origin: SessionOrigin,
     ) {
         let expires_at = expires_at.unwrap_or_else(|| later(now, self.policy.default_ttl()));
         let margin = self.policy.renew_margin();
         let extra = margin.mul_f64(self.policy.renew_jitter() * self.rng.next_unit());
         let lead = margin.saturating_add(extra);
-        if announce {
-            let (session, replaced) = (session.clone(), self.session.live().is_some());
-            self.push(if replaced {
-                LifecycleEvent::SessionRenewed {
-                    session,
-                    expires_at,
-                }
-            } else {
-                LifecycleEvent::SessionCreated {
-                    session,
-                    expires_at,
-                }
-            });
-        }
+        let replaced = self.session.live().is_some();
+        let event = match origin {
+            SessionOrigin::Created if replaced => LifecycleEvent::SessionRenewed {
+                session: session.clone(),
+                expires_at,
+            },
+            SessionOrigin::Created => LifecycleEvent::SessionCreated {
+                session: session.clone(),
+                expires_at,
+            },
+            from => LifecycleEvent::SessionRestored {
+                session: session.clone(),
+                expires_at,
+                from,
+            },
+        };
+        self.push(event);
         self.session = SessionState::Live(Live::new(now, session, expires_at, lead));
     }
 

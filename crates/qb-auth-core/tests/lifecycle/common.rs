@@ -9,7 +9,7 @@ pub(crate) use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub(crate) use qb_auth_core::lifecycle::{
     Ask, AttemptError, ClockSkew, LifecycleEvent, LifecycleSnapshot, NewSession, Policy,
     ProviderError, RenewalError, RenewalMethod, RenewalMode, RenewalProgress, RenewalReason,
-    RenewalTicket, ResponseTimes, SessionCredentials, SessionLifecycle, TokenAction,
+    RenewalTicket, ResponseTimes, SessionCredentials, SessionLifecycle, SessionOrigin, TokenAction,
 };
 pub(crate) use qb_auth_core::time::{format_expiration, format_http_date};
 pub(crate) use qb_auth_core::{

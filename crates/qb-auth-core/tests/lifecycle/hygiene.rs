@@ -74,3 +74,80 @@ fn an_invalid_policy_is_a_typed_error() {
         assert_eq!(policy.validate().unwrap_err().field(), field);
     }
 }
+
+#[test]
+fn every_event_prints_one_line_with_rfc3339_times_and_no_token() {
+    const TOKEN: &str = "c56f382b402fb482086db956064592d3cd012bba";
+    let mut session = Session::new(SessionToken::new(TOKEN));
+    session.user_id = 1001;
+    let at = t0();
+    let lost = AttemptError::from(TransportError::new(
+        TransportErrorKind::Connect,
+        std::io::Error::other("Connection refused"),
+    ));
+    let events = [
+        LifecycleEvent::SessionCreated {
+            session: session.clone(),
+            expires_at: at,
+        },
+        LifecycleEvent::SessionRenewed {
+            session: session.clone(),
+            expires_at: at,
+        },
+        LifecycleEvent::SessionRestored {
+            session: session.clone(),
+            expires_at: at,
+            from: SessionOrigin::Fleet,
+        },
+        LifecycleEvent::SessionExpired,
+        LifecycleEvent::SessionInvalidated,
+        LifecycleEvent::AttemptFailed {
+            attempt: 2,
+            error: lost.clone(),
+            retry_at: at,
+        },
+        LifecycleEvent::RenewalFailed(RenewalError::AttemptsExhausted {
+            attempted: qb_auth_core::lifecycle::Attempted::Renew,
+            attempts: 4,
+            elapsed: secs(3),
+            last: lost,
+        }),
+        LifecycleEvent::ClockOffsetChanged(ClockSkew::from_secs(-90)),
+        LifecycleEvent::StoreIgnored {
+            reason: "the saved session has expired".into(),
+        },
+        LifecycleEvent::SharingUnavailable {
+            reason: "no answer within 1 s".into(),
+        },
+        LifecycleEvent::SharingResumed,
+        LifecycleEvent::IdentityChanged { user_id: None },
+    ];
+    let lines: Vec<String> = events.iter().map(ToString::to_string).collect();
+    for line in &lines {
+        assert!(!line.contains('\n') && !line.is_empty(), "{line:?}");
+        assert!(
+            !line.contains(TOKEN) && !line.contains("SystemTime"),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        lines[0],
+        "session created for user 1001, expires at 2023-11-14T22:13:20Z"
+    );
+    assert_eq!(
+        lines[2],
+        "session for user 1001 taken from the fleet's shared store, expires at 2023-11-14T22:13:20Z"
+    );
+    assert_eq!(
+        lines[5],
+        "renewal attempt 2 failed: could not connect: Connection refused; next attempt at 2023-11-14T22:13:20Z"
+    );
+    assert_eq!(
+        lines[6],
+        "renewing the session failed after 4 attempts in 3.0 s: could not connect: Connection refused"
+    );
+    assert_eq!(
+        lines[7],
+        "clock offset measured: the server's clock is 90 s behind this one's"
+    );
+}

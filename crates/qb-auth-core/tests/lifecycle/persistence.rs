@@ -38,7 +38,22 @@ fn save_and_restore_through_json() {
     let restart = t0() + HOUR;
     let mut restored = SessionLifecycle::new(exact(), app_mode()).unwrap();
     assert!(restored.restore(restart, snapshot.clone()));
-    assert!(events(&mut restored).is_empty());
+    // Said once, as taken up from the store: not a session created here.
+    let events = events(&mut restored);
+    assert!(
+        matches!(
+            events.as_slice(),
+            [LifecycleEvent::SessionRestored {
+                from: SessionOrigin::Store,
+                ..
+            }]
+        ),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[0].to_string(),
+        "session for the application restored from the session store, expires at 2023-11-15T00:13:20Z"
+    );
     assert_eq!(
         use_token(&mut restored, restart, &mut Ask::new()).expose(),
         "persisted"
