@@ -126,7 +126,7 @@ pub enum LifecycleEvent {
 /// let event = lifecycle.poll_event().unwrap();
 /// assert_eq!(
 ///     event.to_string(),
-///     "session created for user 1001, expires at 2023-11-14T23:13:20Z"
+///     "session created for user 1001, expires at 2023-11-15T00:13:20Z"
 /// );
 /// # Ok::<(), qb_auth_core::lifecycle::PolicyError>(())
 /// ```

@@ -95,7 +95,7 @@ fn every_event_prints_one_line_with_rfc3339_times_and_no_token() {
             expires_at: at,
         },
         LifecycleEvent::SessionRestored {
-            session: session.clone(),
+            session,
             expires_at: at,
             from: SessionOrigin::Fleet,
         },
