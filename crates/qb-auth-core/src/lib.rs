@@ -38,6 +38,7 @@
 //!
 //! ## Where things are
 //! - [`signature`]: the string to sign and the HMAC, as public stages.
+//! - [`env`]: credentials from `QB_*` variables and secret files.
 //! - [`call`]: each call as a value ([`ApiCall`](call::ApiCall)): its
 //!   request, how its answer is read, whether it may be sent again.
 //! - [`CreateSession`], [`get_session`], [`destroy_session`], [`login`],
@@ -58,6 +59,7 @@ pub mod call;
 mod credentials;
 mod described;
 mod endpoint;
+pub mod env;
 mod error;
 pub mod lifecycle;
 mod nonce;
@@ -72,6 +74,7 @@ mod transport_error;
 pub use call::Operation;
 pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};
 pub use endpoint::Endpoint;
+pub use env::{EnvError, FileProblem, read_secret_file};
 pub use error::{BuildError, BuildErrorKind};
 #[cfg(feature = "getrandom")]
 #[cfg_attr(docsrs, doc(cfg(feature = "getrandom")))]

@@ -6,17 +6,21 @@
 //!   client, the token put on by `TokenMiddleware`, the answer streamed
 //!   back;
 //! - `POST /mint`: a user session minted for a mobile app, which gets a
-//!   token and never the auth secret (the token-provider pattern).
+//!   token and never the auth secret (the token-provider pattern);
+//! - `GET /metrics`: the client's metrics in Prometheus's text format
+//!   (`metrics-exporter-prometheus`);
+//! - `GET /healthz`: the managed session's status, 200 while a token is
+//!   live or can be had, 503 while QuickBlox refuses the credentials.
 //!
 //! ```sh
 //! # Against the embedded emulator (nothing to set up):
-//! cargo run -p qb-auth-reqwest --features middleware --example axum_backend
-//! # Against QuickBlox:
+//! cargo run -p qb-auth-reqwest --features middleware,metrics --example axum_backend
+//! # Against QuickBlox (QB_AUTH_SECRET_FILE=... instead of QB_AUTH_SECRET works too):
 //! QB_API=https://api.quickblox.com QB_APP_ID=... QB_AUTH_KEY=... QB_AUTH_SECRET=... \
-//!     cargo run -p qb-auth-reqwest --features middleware --example axum_backend
-//! # On the emulator and a free port: call both handlers, exit non-zero on
+//!     cargo run -p qb-auth-reqwest --features middleware,metrics --example axum_backend
+//! # On the emulator and a free port: call every handler, exit non-zero on
 //! # failure (CI runs this):
-//! cargo run -p qb-auth-reqwest --features middleware --example axum_backend -- --self-check
+//! cargo run -p qb-auth-reqwest --features middleware,metrics --example axum_backend -- --self-check
 //! ```
 
 use std::error::Error;
@@ -29,8 +33,9 @@ use axum::extract::{Json, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use qb_auth_reqwest::qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
-use qb_auth_reqwest::{Client, SessionSource, TokenMiddleware, reqwest_builder};
+use qb_auth_reqwest::{Client, ManagedSession, SessionSource, TokenMiddleware, reqwest_builder};
 use reqwest_middleware::ClientWithMiddleware;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +50,10 @@ struct Backend {
     /// For one-shot calls: minting user sessions.
     client: Client,
     app: Arc<AppCredentials>,
+    /// The session the middleware uses, for `/healthz`.
+    session: ManagedSession,
+    /// What `/metrics` renders.
+    metrics: PrometheusHandle,
 }
 
 /// `GET /users`: QuickBlox's user list, through the middleware.
@@ -108,26 +117,83 @@ async fn mint(
     }))
 }
 
-/// QuickBlox from `QB_API`, `QB_APP_ID`, `QB_AUTH_KEY` and
-/// `QB_AUTH_SECRET`, if `QB_API` is set.
+/// `GET /metrics`: the client's counters and histograms for Prometheus.
+async fn metrics(State(backend): State<Backend>) -> Response {
+    backend.metrics.run_upkeep();
+    let content_type = [(
+        http::header::CONTENT_TYPE,
+        "text/plain; version=0.0.4; charset=utf-8",
+    )];
+    (content_type, backend.metrics.render()).into_response()
+}
+
+/// What `/healthz` says.
+#[derive(Deserialize, Serialize)]
+struct Health {
+    ready: bool,
+    phase: String,
+    token_seconds_left: Option<u64>,
+    last_failure: Option<String>,
+}
+
+/// `GET /healthz`: ready while the session has a live token or can get
+/// one; not while QuickBlox refuses its credentials.
+async fn healthz(State(backend): State<Backend>) -> (StatusCode, Json<Health>) {
+    let status = backend.session.status();
+    let health = Health {
+        ready: status.is_ready(),
+        phase: format!("{:?}", status.lifecycle.phase),
+        token_seconds_left: status.lifecycle.time_left.map(|left| left.as_secs()),
+        last_failure: status.lifecycle.last_failure.map(|e| e.to_string()),
+    };
+    let code = if health.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(health))
+}
+
+/// QuickBlox from `QB_API`, and `QB_APP_ID`, `QB_AUTH_KEY` and
+/// `QB_AUTH_SECRET` (or `QB_AUTH_SECRET_FILE`), if `QB_API` is set.
 fn quickblox_from_env() -> Result<Option<(String, AppCredentials)>, Box<dyn Error>> {
     let Ok(api) = std::env::var("QB_API") else {
         return Ok(None);
     };
-    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-    let app = AppCredentials::new(
-        var("QB_APP_ID")?.parse()?,
-        var("QB_AUTH_KEY")?,
-        SecretString::from(var("QB_AUTH_SECRET")?),
-    )?;
-    Ok(Some((api, app)))
+    Ok(Some((api, AppCredentials::from_env()?)))
 }
 
 fn router(backend: Backend) -> Router {
     Router::new()
         .route("/users", get(users))
         .route("/mint", post(mint))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
         .with_state(backend)
+}
+
+/// The backend's state for `app` on `api`: one client, one managed session
+/// under the middleware.
+fn backend(
+    api: String,
+    app: AppCredentials,
+    metrics: PrometheusHandle,
+) -> Result<Backend, Box<dyn Error>> {
+    let client = Client::builder().endpoint(Endpoint::parse(&api)?).build()?;
+    let session = client
+        .managed(SessionSource::application(app.clone()))
+        .build()?;
+    let quickblox = reqwest_middleware::ClientBuilder::new(reqwest_builder()?.build()?)
+        .with(TokenMiddleware::new(session.clone()))
+        .build();
+    Ok(Backend {
+        api,
+        quickblox,
+        client,
+        app: Arc::new(app),
+        session,
+        metrics,
+    })
 }
 
 async fn run(self_check: bool) -> Result<(), Box<dyn Error>> {
@@ -157,19 +223,9 @@ async fn run(self_check: bool) -> Result<(), Box<dyn Error>> {
         }
     };
 
-    let client = Client::builder().endpoint(Endpoint::parse(&api)?).build()?;
-    let session = client
-        .managed(SessionSource::application(app.clone()))
-        .build()?;
-    let quickblox = reqwest_middleware::ClientBuilder::new(reqwest_builder()?.build()?)
-        .with(TokenMiddleware::new(session))
-        .build();
-    let backend = Backend {
-        api,
-        quickblox,
-        client,
-        app: Arc::new(app),
-    };
+    // The process's one recorder: every client metric lands here.
+    let metrics = PrometheusBuilder::new().install_recorder()?;
+    let backend = backend(api, app, metrics.clone())?;
 
     let address = if self_check {
         "127.0.0.1:0"
@@ -185,7 +241,10 @@ async fn run(self_check: bool) -> Result<(), Box<dyn Error>> {
     }
     let server = tokio::spawn(async move { axum::serve(listener, router(backend)).await });
     let control = emulator.as_ref().map(|e| e.control());
-    let checked = check(&base, control).await;
+    let mut checked = check(&base, control.clone()).await;
+    if let (Ok(()), Some(control)) = (&checked, control) {
+        checked = check_operations(&base, &control, metrics).await;
+    }
     server.abort();
     drop(emulator);
     checked
@@ -279,6 +338,90 @@ async fn check(
         .into());
     }
     println!("POST /mint with a wrong password: 401");
+    Ok(())
+}
+
+/// What an operator sees: a renewal in `/metrics`, and `/healthz` ready
+/// for this backend and not ready for one whose secret QuickBlox refuses.
+async fn check_operations(
+    base: &str,
+    emulator: &qb_auth_emulator::EmulatorControl,
+    metrics: PrometheusHandle,
+) -> Result<(), Box<dyn Error>> {
+    let http = reqwest::Client::new();
+    // The server drops the session: the next request renews it (once).
+    emulator.expire_all_sessions();
+    let users = http.get(format!("{base}/users")).send().await?;
+    if users.status() != StatusCode::OK {
+        return Err(format!("GET /users after an expiry answered {}", users.status()).into());
+    }
+    let page = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    for line in [
+        r#"qb_auth_renewals_total{reason="cold_start"} 1"#,
+        r#"qb_auth_renewals_total{reason="rejected"} 1"#,
+        r#"qb_auth_sessions_total{operation="renew",outcome="created"} 1"#,
+        // Through a 503, a 429, and two re-signs: the clock moved ahead,
+        // then back (the wrong password's mint signed with the offset
+        // measured before).
+        r#"qb_auth_retries_total{operation="create_user_session"} 4"#,
+        r#"qb_auth_failures_total{kind="invalid_credentials"} 1"#,
+    ] {
+        if !page.lines().any(|l| l == line) {
+            return Err(format!("GET /metrics has no line {line}:\n{page}").into());
+        }
+    }
+    println!("GET /metrics after a renewal:");
+    for line in page
+        .lines()
+        .filter(|l| l.starts_with("qb_auth_") && !l.contains("_bucket"))
+    {
+        println!("  {line}");
+    }
+
+    let answer = http.get(format!("{base}/healthz")).send().await?;
+    let health: Health = serde_json::from_slice(&answer.bytes().await?)?;
+    if !health.ready {
+        return Err(format!("GET /healthz is not ready: {:?}", health.last_failure).into());
+    }
+    println!(
+        "GET /healthz: 200, ready, {} s left",
+        health.token_seconds_left.unwrap_or(0)
+    );
+
+    // A second backend whose secret QuickBlox refuses: not ready.
+    let wrong = AppCredentials::new(
+        qb_auth_emulator::fixtures::APP_ID,
+        qb_auth_emulator::fixtures::AUTH_KEY,
+        SecretString::from("not-the-secret"),
+    )?;
+    let refused = backend(emulator.base_url().to_owned(), wrong, metrics)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let other = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(async move { axum::serve(listener, router(refused)).await });
+    let users = http.get(format!("{other}/users")).send().await?;
+    let answer = http.get(format!("{other}/healthz")).send().await?;
+    let code = answer.status();
+    let health: Health = serde_json::from_slice(&answer.bytes().await?)?;
+    server.abort();
+    if users.status() != StatusCode::BAD_GATEWAY
+        || code != StatusCode::SERVICE_UNAVAILABLE
+        || health.ready
+    {
+        return Err(format!(
+            "with a refused secret: /users {} /healthz {code}",
+            users.status()
+        )
+        .into());
+    }
+    println!(
+        "GET /healthz with a refused secret: 503, {}",
+        health.last_failure.unwrap_or_default()
+    );
     Ok(())
 }
 
