@@ -213,12 +213,16 @@ impl Identity {
         Self(IdentityInner::Application)
     }
 
-    /// A user by login and password.
+    /// A user by login and password. The password is a secret as the auth
+    /// secret is: a [`SecretString`] (text converts into one, which wipes
+    /// it when dropped), as are every token and provider secret an
+    /// identity takes.
     ///
     /// ```
-    /// use qb_auth_core::{BuildErrorKind, Identity, IdentityKind};
+    /// use qb_auth_core::{BuildErrorKind, Identity, IdentityKind, SecretString};
     ///
-    /// let alice = Identity::login("alice", "p@ss word&1=2")?;
+    /// let from_a_vault = SecretString::from(String::from("p@ss word&1=2"));
+    /// let alice = Identity::login("alice", from_a_vault)?;
     /// assert_eq!(alice.kind(), IdentityKind::Login);
     /// assert!(!format!("{alice:?}").contains("p@ss"));
     /// let err = Identity::login("alice", " ").unwrap_err();
@@ -227,16 +231,13 @@ impl Identity {
     /// ```
     pub fn login(
         login: impl Into<String>,
-        password: impl Into<String>,
+        password: impl Into<SecretString>,
     ) -> Result<Self, BuildError> {
         let login = login.into();
         let password = password.into();
         non_empty(&login, "login")?;
-        non_empty(&password, "password")?;
-        Ok(Self(IdentityInner::Login {
-            login,
-            password: SecretString::from(password),
-        }))
+        non_empty(password.expose_secret(), "password")?;
+        Ok(Self(IdentityInner::Login { login, password }))
     }
 
     /// A user by email and password.
@@ -253,16 +254,13 @@ impl Identity {
     /// ```
     pub fn email(
         email: impl Into<String>,
-        password: impl Into<String>,
+        password: impl Into<SecretString>,
     ) -> Result<Self, BuildError> {
         let email = email.into();
         let password = password.into();
         non_empty(&email, "email")?;
-        non_empty(&password, "password")?;
-        Ok(Self(IdentityInner::Email {
-            email,
-            password: SecretString::from(password),
-        }))
+        non_empty(password.expose_secret(), "password")?;
+        Ok(Self(IdentityInner::Email { email, password }))
     }
 
     /// A user of a custom identity provider (Enterprise plans): QuickBlox
@@ -270,15 +268,21 @@ impl Identity {
     /// checks them with the provider.
     pub fn custom_provider(
         user_id: impl Into<String>,
-        token: impl Into<String>,
+        token: impl Into<SecretString>,
     ) -> Result<Self, BuildError> {
         Self::login(user_id, token)
     }
 
     /// A Facebook user by access token. Add a scope or secret with
     /// [`Identity::with_scope`] and [`Identity::with_provider_secret`].
-    pub fn facebook(token: impl Into<String>) -> Result<Self, BuildError> {
-        Self::social(SocialProvider::Facebook, Some(&token.into()), None, None)
+    pub fn facebook(token: impl Into<SecretString>) -> Result<Self, BuildError> {
+        let token = token.into();
+        Self::social(
+            SocialProvider::Facebook,
+            Some(token.expose_secret()),
+            None,
+            None,
+        )
     }
 
     /// A Twitter user by token and secret (legacy).
@@ -295,13 +299,14 @@ impl Identity {
     /// # Ok::<(), qb_auth_core::BuildError>(())
     /// ```
     pub fn twitter(
-        token: impl Into<String>,
-        secret: impl Into<String>,
+        token: impl Into<SecretString>,
+        secret: impl Into<SecretString>,
     ) -> Result<Self, BuildError> {
+        let (token, secret) = (token.into(), secret.into());
         Self::social(
             SocialProvider::Twitter,
-            Some(&token.into()),
-            Some(&secret.into()),
+            Some(token.expose_secret()),
+            Some(secret.expose_secret()),
             None,
         )
     }
@@ -365,15 +370,15 @@ impl Identity {
     /// ```
     pub fn firebase_phone(
         project_id: impl Into<String>,
-        access_token: impl Into<String>,
+        access_token: impl Into<SecretString>,
     ) -> Result<Self, BuildError> {
         let project_id = project_id.into();
         let access_token = access_token.into();
         non_empty(&project_id, "firebase project id")?;
-        non_empty(&access_token, "firebase access token")?;
+        non_empty(access_token.expose_secret(), "firebase access token")?;
         Ok(Self(IdentityInner::FirebasePhone {
             project_id,
-            access_token: SecretString::from(access_token),
+            access_token,
         }))
     }
 
@@ -424,9 +429,12 @@ impl Identity {
     /// assert!(!format!("{fb:?}").contains("fb-secret"));
     /// # Ok::<(), qb_auth_core::BuildError>(())
     /// ```
-    pub fn with_provider_secret(self, secret: impl Into<String>) -> Result<Self, BuildError> {
+    pub fn with_provider_secret(
+        self,
+        secret: impl Into<SecretString>,
+    ) -> Result<Self, BuildError> {
         let secret = secret.into();
-        non_empty(&secret, "provider secret")?;
+        non_empty(secret.expose_secret(), "provider secret")?;
         match self.0 {
             IdentityInner::Social {
                 provider,
@@ -436,7 +444,7 @@ impl Identity {
             } => Ok(Self(IdentityInner::Social {
                 provider,
                 token,
-                secret: Some(SecretString::from(secret)),
+                secret: Some(secret),
                 scope,
             })),
             _ => Err(not_social()),
