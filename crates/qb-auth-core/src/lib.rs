@@ -38,7 +38,7 @@
 //!
 //! ## Where things are
 //! - [`signature`]: the string to sign and the HMAC, as public stages.
-//! - [`env`]: credentials from `QB_*` variables and secret files.
+//! - [`env`](mod@env): credentials from `QB_*` variables and secret files.
 //! - [`call`]: each call as a value ([`ApiCall`](call::ApiCall)): its
 //!   request, how its answer is read, whether it may be sent again.
 //! - [`CreateSession`], [`get_session`], [`destroy_session`], [`login`],
