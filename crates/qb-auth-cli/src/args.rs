@@ -80,7 +80,7 @@ pub(crate) enum Command {
     AccountSettings(AccountSettingsArgs),
     /// Run a QuickBlox-compatible authentication server on loopback.
     #[command(after_help = exit::HELP)]
-    Emulator(qb_auth_emulator::cli::EmulatorArgs),
+    Emulator(crate::emulator_args_old::EmulatorArgs),
     /// Run every identity over both transports against an embedded emulator.
     #[command(after_help = exit::HELP)]
     Demo(DemoArgs),

@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod emulator_args_old;
 mod exit;
 mod hints;
 mod identity_args;

@@ -177,11 +177,10 @@
 mod answers;
 mod blocking;
 mod builder;
-#[cfg(feature = "cli")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
-pub mod cli;
 mod config;
 mod control;
+mod control_api;
+mod diagnosis;
 mod error;
 mod faults;
 pub mod fixtures;
@@ -190,8 +189,10 @@ pub mod fixtures;
 pub mod fuzzing;
 mod handlers;
 mod identity;
+mod journal;
 mod params;
 mod rate_limit;
+mod refusal;
 mod router;
 mod server;
 mod sessions;
@@ -201,11 +202,15 @@ mod stats;
 pub use blocking::BlockingEmulator;
 pub use builder::{
     DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_NONCES, DEFAULT_MAX_SESSIONS,
-    DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder, MAX_CLOCK_OFFSET_SECS,
+    DEFAULT_RECENT_REQUESTS, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder,
+    MAX_CLOCK_OFFSET_SECS, MAX_RECENT_REQUESTS,
 };
 pub use config::{AppConfig, UserConfig};
 pub use control::{EmulatorControl, EmulatorHandle};
+pub use diagnosis::{Encoding, SecretMistake, SignatureCause, SignatureDiagnosis};
 pub use error::{ConfigError, StartError};
 pub use faults::Fault;
+pub use journal::RequestRecord;
 pub use qb_auth_core::{ExposeSecret, SecretString};
+pub use refusal::Refusal;
 pub use stats::{EmulatorStats, FaultStats};

@@ -1,7 +1,7 @@
 //! `qb-auth emulator`: the emulator crate's own command, mounted here.
 
+use crate::emulator_args_old::{self as cli, EmulatorArgs};
 use qb_auth_emulator::StartError;
-use qb_auth_emulator::cli::{self, EmulatorArgs};
 
 use crate::exit::CliError;
 

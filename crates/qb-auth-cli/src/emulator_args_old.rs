@@ -28,9 +28,7 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use qb_auth_core::{ExposeSecret, SecretString};
 
-use crate::builder::{Emulator, EmulatorBuilder};
-use crate::config::{AppConfig, UserConfig};
-use crate::error::StartError;
+use qb_auth_emulator::{AppConfig, Emulator, EmulatorBuilder, StartError, UserConfig};
 
 /// The arguments of `qb-auth emulator`.
 ///
@@ -152,7 +150,7 @@ pub struct EmulatorArgs {
         default_value_t = 0,
         allow_negative_numbers = true,
         value_parser = clap::value_parser!(i64)
-            .range(-crate::MAX_CLOCK_OFFSET_SECS..=crate::MAX_CLOCK_OFFSET_SECS)
+            .range(-qb_auth_emulator::MAX_CLOCK_OFFSET_SECS..=qb_auth_emulator::MAX_CLOCK_OFFSET_SECS)
     )]
     pub clock_offset: i64,
 
@@ -579,10 +577,10 @@ mod tests {
         assert_eq!(args.rate_limit, Some(80));
         assert_eq!(args.clock_offset, -3700);
         assert!(parse(&["--rate-limit", "0"]).is_err());
-        let limit = crate::MAX_CLOCK_OFFSET_SECS.to_string();
+        let limit = qb_auth_emulator::MAX_CLOCK_OFFSET_SECS.to_string();
         assert_eq!(
             parse(&["--clock-offset", &limit]).unwrap().clock_offset,
-            crate::MAX_CLOCK_OFFSET_SECS
+            qb_auth_emulator::MAX_CLOCK_OFFSET_SECS
         );
         for far in ["300000000000", "-300000000000", "3153600001"] {
             let err = parse(&["--clock-offset", far]).unwrap_err();
@@ -676,7 +674,7 @@ mod tests {
         let public = parse(&["--listen", "0.0.0.0:0"]).unwrap();
         assert!(matches!(
             public.to_builder().validate(),
-            Err(crate::ConfigError::NonLoopback(_))
+            Err(qb_auth_emulator::ConfigError::NonLoopback(_))
         ));
         let allowed = parse(&["--listen", "0.0.0.0:0", "--allow-non-loopback"]).unwrap();
         assert!(allowed.to_builder().validate().is_ok());
