@@ -619,11 +619,7 @@ impl EmulatorBuilder {
             rate_limit: self.rate_limit,
             faults: FaultPlan::new(self.shares, self.seed),
         };
-        let control = match self.control_token {
-            Some(token) => ControlAccess::Token(token),
-            None if local_addr.ip().is_loopback() => ControlAccess::Open,
-            None => ControlAccess::Closed,
-        };
+        let control = ControlAccess::new(self.control_token, local_addr.ip());
         Shared::new(Setup {
             directory: self.directory,
             base_url,

@@ -64,7 +64,7 @@ pub(crate) async fn handle(
                 control_api::handle(&shared, &parts, &body)
             }
             Err(BodyError::Broken) => return Err(DropConnection),
-            Err(error) => error.answer(),
+            Err(error) => control_api::unreadable_body(error.answer()),
         };
         return Ok(respond(&shared, answer));
     }

@@ -114,6 +114,17 @@ pub(crate) enum ControlAccess {
     Closed,
 }
 
+impl ControlAccess {
+    /// Open on loopback, closed beyond it, unless a token guards it.
+    pub(crate) fn new(token: Option<SecretString>, listening_on: std::net::IpAddr) -> Self {
+        match token {
+            Some(token) => Self::Token(token),
+            None if listening_on.is_loopback() => Self::Open,
+            None => Self::Closed,
+        }
+    }
+}
+
 /// Everything [`Shared`] starts from.
 #[derive(Debug)]
 pub(crate) struct Setup {

@@ -25,14 +25,18 @@ const PREFIX: &str = "_emulator";
 /// The longest latency the control API sets: longer would only hang clients.
 const MAX_LATENCY_MS: u64 = 600_000;
 
-/// Whether `path` is the control API's, and the control API is served.
+/// Whether `path` is the control API's, and the control API is served
+/// (when it is closed, its paths are unknown paths like any other).
 pub(crate) fn is_control(shared: &Shared, path: &str) -> bool {
+    is_prefixed(path) && !matches!(shared.control, ControlAccess::Closed)
+}
+
+fn is_prefixed(path: &str) -> bool {
     let path = path.trim_start_matches('/');
-    let ours = path == PREFIX
+    path == PREFIX
         || path
             .strip_prefix(PREFIX)
-            .is_some_and(|rest| rest.starts_with('/'));
-    ours && !matches!(shared.control, ControlAccess::Closed)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Answers one control request.
@@ -78,6 +82,19 @@ pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
         )),
     };
     result.unwrap_or_else(ControlError::answer)
+}
+
+/// A control request whose body could not be read: the emulator's answer
+/// for it (413, 408 or 503, closing), in the control API's error shape.
+pub(crate) fn unreadable_body(quickblox: Answer) -> Answer {
+    let (kind, message) = match quickblox.status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the body is over the emulator's limit"),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "the body did not arrive in time"),
+        _ => ("shed", "the connection was shed to make room for another"),
+    };
+    let mut answer = ControlError::new(quickblox.status, kind, message).answer();
+    answer.close = quickblox.close;
+    answer
 }
 
 fn not_allowed(allow: &'static str) -> ControlError {
@@ -227,4 +244,29 @@ pub(crate) fn is_json(parts: &Parts) -> bool {
             .and_then(|v| v.split(';').next())
             .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_prefix_is_ours_and_only_while_served() {
+        let open = ControlAccess::new(None, [127, 0, 0, 1].into());
+        assert!(matches!(open, ControlAccess::Open));
+        let closed = ControlAccess::new(None, [0, 0, 0, 0].into());
+        assert!(matches!(closed, ControlAccess::Closed));
+        let guarded = ControlAccess::new(Some("t".into()), [0, 0, 0, 0].into());
+        assert!(matches!(guarded, ControlAccess::Token(_)));
+        for (path, ours) in [
+            ("/_emulator/", true),
+            ("/_emulator", true),
+            ("//_emulator/stats", true),
+            ("/_emulatorx", false),
+            ("/session.json", false),
+            ("/x/_emulator/", false),
+        ] {
+            assert_eq!(is_prefixed(path), ours, "{path}");
+        }
+    }
 }

@@ -41,8 +41,8 @@ tr.refused>td{background:#fff4f2}tr.fault>td{background:#fff9e6}\
 tr.diagnosis>td{background:#fffdf5}\
 .cause{font-weight:600;margin:.2em 0 .4em}\
 code,pre{font:13px ui-monospace,monospace;white-space:pre-wrap;word-break:break-all}\
-pre{background:#f6f6f8;padding:.4em;margin:.2em 0}\
-.grid{display:flex;flex-wrap:wrap;gap:1.5em}.none{color:#777}\
+pre{background:#f6f6f8;padding:.4em;margin:.2em 0;max-width:72ch}\
+.grid{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}.none{color:#777}\
 footer{margin-top:2em;color:#555}";
 
 /// The page as an answer, with the headers that keep it inert.
@@ -127,7 +127,7 @@ fn page(shared: &Shared, refresh: u64, links: &Links<'_>) -> Markup {
                     p.meta {
                         (shared.base_url) " · server time " (format_rfc3339(now))
                         " (clock offset " (signed(offset)) " s) · sessions live "
-                        (ttl.as_secs_f64()) " s after their last use"
+                        (lifetime(ttl)) " after their last use"
                     }
                     p.meta {
                         @if refresh > 0 {
@@ -344,9 +344,30 @@ fn signed(secs: i64) -> String {
     format!("{secs:+}")
 }
 
+/// A session lifetime as people say it: `2 h`, `90 s`, `500 ms`.
+fn lifetime(ttl: std::time::Duration) -> String {
+    let secs = ttl.as_secs();
+    match (secs, ttl.subsec_millis()) {
+        (0, ms) => format!("{ms} ms"),
+        (s, 0) if s % 3600 == 0 => format!("{} h", s / 3600),
+        (s, 0) if s % 60 == 0 => format!("{} min", s / 60),
+        _ => format!("{:.3} s", ttl.as_secs_f64()).replace(".000", ""),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifetimes_read_as_people_say_them() {
+        use std::time::Duration;
+        assert_eq!(lifetime(Duration::from_secs(7200)), "2 h");
+        assert_eq!(lifetime(Duration::from_secs(600)), "10 min");
+        assert_eq!(lifetime(Duration::from_secs(90)), "90 s");
+        assert_eq!(lifetime(Duration::from_millis(1500)), "1.500 s");
+        assert_eq!(lifetime(Duration::from_millis(500)), "500 ms");
+    }
 
     #[test]
     fn tokens_show_four_characters() {
