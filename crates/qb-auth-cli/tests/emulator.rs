@@ -137,13 +137,14 @@ fn every_knob_comes_from_its_variable() {
     );
     assert_eq!(get(&emulator, "/_emulator/requests")["capacity"], 7);
     // Faults off, then the fixtures and caps are checked by use.
-    http(
+    let (status, _) = http(
         emulator.url(),
         "POST",
         "/_emulator/faults",
-        &[],
+        &[("Content-Type", "application/json")],
         br#"{"clear":true,"latency_ms":0}"#,
     );
+    assert_eq!(status, 200, "faults cleared");
     let app = ("777", "env-key", "ENV-SECRET");
     let (code, alice) = create_session(
         &emulator,
@@ -241,13 +242,14 @@ fn the_configuration_file_holds_the_world_and_flags_beat_it() {
         serde_json::json!([{"fault": "500", "count": 1}])
     );
     assert_eq!(get(&emulator, "/_emulator/requests")["capacity"], 20);
-    http(
+    let (status, _) = http(
         emulator.url(),
         "POST",
         "/_emulator/faults",
-        &[],
+        &[("Content-Type", "application/json")],
         br#"{"clear":true,"latency_ms":0}"#,
     );
+    assert_eq!(status, 200, "faults cleared");
 
     let first = ("4242", "file-key", "FILE-SECRET-1");
     let (code, carol) = create_session(

@@ -476,6 +476,48 @@ fn hostile_requests_get_typed_errors_and_change_nothing() {
     assert_eq!(get(&emulator, "/users.json").status, 401);
 }
 
+/// A web page in the developer's browser cannot steer the emulator: a
+/// form, text or empty POST needs no CORS preflight, so it is refused; a
+/// domain rebound to 127.0.0.1 sends its own name as Host.
+#[test]
+fn no_web_page_can_steer_it() {
+    let emulator = demo();
+    let addr = emulator.local_addr();
+    emulator.set_clock_offset(42);
+    for (headers, path) in [
+        (vec![common::FORM], "/_emulator/reset"),
+        (vec![("Content-Type", "text/plain")], "/_emulator/reset"),
+        (vec![], "/_emulator/reset"),
+        (vec![], "/_emulator/expire"),
+        (vec![common::FORM], "/_emulator/clock"),
+    ] {
+        let reply = send(addr, "POST", path, &headers, b"");
+        assert_eq!(reply.status, 415, "{path} {headers:?}");
+        assert_eq!(reply.json()["error"]["kind"], "unsupported_content_type");
+    }
+    assert_eq!(emulator.clock_offset(), 42, "nothing was reset");
+    for method in ["GET", "POST"] {
+        let rebound = send(
+            addr,
+            method,
+            "/_emulator/stats",
+            &[("Host", "attacker.example"), JSON],
+            b"{}",
+        );
+        assert_eq!(rebound.status, 403, "{method}");
+        assert_eq!(rebound.json()["error"]["kind"], "forbidden_host");
+    }
+    // QuickBlox's endpoints answer whatever the Host.
+    let users = send(
+        addr,
+        "GET",
+        "/users.json",
+        &[("Host", "attacker.example")],
+        b"",
+    );
+    assert_eq!(users.status, 401);
+}
+
 #[test]
 fn quickblox_paths_are_untouched_by_the_prefix() {
     let emulator = demo();

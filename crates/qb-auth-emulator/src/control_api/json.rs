@@ -145,6 +145,11 @@ impl FaultRun {
     }
 }
 
+/// `POST /_emulator/reset` and `/expire`: nothing to say (`{}` or empty).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NoFields {}
+
 /// `POST /_emulator/clock`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,13 +2,19 @@
 //! JSON endpoints for tests in any language, and the page. It is no part
 //! of the emulated server: its requests are not counted, logged, delayed
 //! or faulted. Every refusal is a typed JSON error; no input panics.
+//!
+//! A web page in the developer's browser must not steer it: every POST
+//! needs `Content-Type: application/json` (which a page of another origin
+//! cannot send without a CORS preflight, and none is granted), and without
+//! a token the `Host` must name loopback (a page whose domain was rebound
+//! to 127.0.0.1 sends its own name).
 
 mod json;
 mod page;
 
 use std::time::Duration;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderValue, Method, StatusCode};
 use qb_auth_core::ExposeSecret;
@@ -42,6 +48,15 @@ fn is_prefixed(path: &str) -> bool {
 /// Answers one control request.
 pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
     let query = Query::parse(parts.uri.query());
+    if matches!(shared.control, ControlAccess::Open) && !loopback_host(parts) {
+        return ControlError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_host",
+            "the control API answers only requests to a loopback address (Host: 127.0.0.1, \
+             [::1] or localhost), or with its token",
+        )
+        .answer();
+    }
     if !authorized(shared, parts, &query) {
         let mut answer = ControlError::new(
             StatusCode::UNAUTHORIZED,
@@ -68,11 +83,12 @@ pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
         ("faults", &Method::POST) => change_faults(shared, parts, body),
         ("clock", &Method::GET) => Ok(json::clock(shared)),
         ("clock", &Method::POST) => change_clock(shared, parts, body),
-        ("reset", &Method::POST) => {
+        ("reset", &Method::POST) => json::read_body::<json::NoFields>(parts, body).map(|_| {
             shared.reset();
-            Ok(json::reset())
-        }
-        ("expire", &Method::POST) => Ok(json::expired(shared.expire_all_sessions())),
+            json::reset()
+        }),
+        ("expire", &Method::POST) => json::read_body::<json::NoFields>(parts, body)
+            .map(|_| json::expired(shared.expire_all_sessions())),
         ("" | "stats" | "requests" | "faults" | "clock", _) => Err(not_allowed("GET")),
         ("reset" | "expire", _) => Err(not_allowed("POST")),
         _ => Err(ControlError::new(
@@ -235,15 +251,37 @@ fn change_clock(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Answer, C
     Ok(json::clock(shared))
 }
 
-/// Whether a POST body is JSON (or has no content type at all).
+/// Whether a POST says it carries JSON. Required even for an empty body:
+/// a page of another origin can POST a form, plain text or nothing without
+/// asking first, but not JSON.
 pub(crate) fn is_json(parts: &Parts) -> bool {
-    parts.headers.get(CONTENT_TYPE).is_none_or(|value| {
+    parts.headers.get(CONTENT_TYPE).is_some_and(|value| {
         value
             .to_str()
             .ok()
             .and_then(|v| v.split(';').next())
             .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
     })
+}
+
+/// Whether the `Host` names a loopback address (or `localhost`), any port.
+fn loopback_host(parts: &Parts) -> bool {
+    let Some(host) = parts.headers.get(HOST).and_then(|v| v.to_str().ok()) else {
+        // HTTP/1.1 requires it; without one nothing was rebound.
+        return true;
+    };
+    is_loopback_host(host)
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -258,6 +296,20 @@ mod tests {
         assert!(matches!(closed, ControlAccess::Closed));
         let guarded = ControlAccess::new(Some("t".into()), [0, 0, 0, 0].into());
         assert!(matches!(guarded, ControlAccess::Token(_)));
+        for (host, loopback) in [
+            ("127.0.0.1:8089", true),
+            ("127.0.0.7", true),
+            ("localhost:1", true),
+            ("LOCALHOST", true),
+            ("[::1]:8089", true),
+            ("evil.example:8089", false),
+            ("10.0.0.1:80", false),
+            ("127.0.0.1.evil.example", false),
+            ("[::2]:1", false),
+            ("", false),
+        ] {
+            assert_eq!(is_loopback_host(host), loopback, "{host}");
+        }
         for (path, ours) in [
             ("/_emulator/", true),
             ("/_emulator", true),
