@@ -98,7 +98,7 @@ fn the_page_shows_a_refused_signature_its_diagnosis_and_hostile_values_as_text()
         let path = std::path::absolute(PathBuf::from(path)).unwrap();
         Browser::new(&chromium).run(&[
             "--hide-scrollbars",
-            "--window-size=1100,900",
+            "--window-size=1000,860",
             &format!("--screenshot={}", path.display()),
             &url,
         ]);

@@ -28,7 +28,8 @@ pub enum SignatureCause {
     /// A valid HMAC-SHA256 signature, for an application that accepts SHA-1
     /// only (see [`AppConfig::accept_sha256`](crate::AppConfig::accept_sha256)).
     Sha256NotAccepted,
-    /// Not 40 (SHA-1) or 64 (SHA-256) hex characters.
+    /// Not 40 (SHA-1) or 64 (SHA-256) hex characters (white space around
+    /// them aside).
     NotHex {
         /// Its length in characters.
         length: usize,
@@ -182,10 +183,14 @@ impl fmt::Display for SignatureCause {
                 "a valid HMAC-SHA256 signature, but this application accepts HMAC-SHA1 only \
                  (the algorithm QuickBlox documents)",
             ),
+            Self::NotHex { length: 40 | 64 } => f.write_str(
+                "the signature has characters other than 0-9 and a-f: HMAC-SHA1 is sent as 40 \
+                 lowercase hex characters",
+            ),
             Self::NotHex { length } => write!(
                 f,
-                "the signature is not 40 hex characters (HMAC-SHA1) but {length} characters long \
-                 or not hex"
+                "the signature has {length} characters: HMAC-SHA1 is sent as 40 lowercase hex \
+                 characters"
             ),
             Self::NotSigned { names } => write!(
                 f,
