@@ -36,9 +36,10 @@ pub const MAX_CLOCK_OFFSET_SECS: i64 = 100 * 365 * 24 * 60 * 60;
 pub const DEFAULT_SEED: u64 = 0x5EED_0F0B_A117;
 /// How many recent requests the log keeps by default.
 pub const DEFAULT_RECENT_REQUESTS: usize = 100;
-/// The most recent requests the log can keep: each record is at most about
-/// 20 KB (a diagnosis keeps 40 parameters of 200 characters), so the log
-/// stays within about 20 MB.
+/// The most recent requests the log can keep: a record is at most about
+/// 32 KB (a diagnosis keeps 24 parameters of 120 characters and a string of
+/// 2048, each character up to 4 bytes; a few hundred bytes in practice), so
+/// the log stays within about 32 MB.
 pub const MAX_RECENT_REQUESTS: usize = 1000;
 
 /// Where every emulator starts: [`Emulator::builder`] for an empty one,

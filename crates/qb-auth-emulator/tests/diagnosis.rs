@@ -441,3 +441,30 @@ fn the_answer_is_quickblox_s_whether_diagnosed_or_not() {
     assert!(quiet.recent_requests().is_empty());
     assert_eq!(quiet.stats().signature_failures, 1);
 }
+
+/// What a client names is cut before it is kept or shown: the log stays
+/// small whatever it sends.
+#[test]
+fn a_long_name_is_cut_in_the_cause_and_the_parameters() {
+    let emulator = emulator();
+    let long = "k".repeat(5000);
+    let app = pairs(&emulator, &[]);
+    let sent = pairs_with(&app, &[(long.as_str(), "v")]);
+    let signature = hmac_sha1_hex(SECRET, &string_to_sign(&app));
+    let cause = refused(&emulator, FORM, &form(&with_signature(sent, &signature)));
+    let SignatureCause::NotSigned { names } = cause else {
+        panic!("{cause:?}");
+    };
+    assert_eq!(names[0].chars().count(), 121);
+    assert!(names[0].ends_with('…'));
+    let record = emulator.recent_requests().pop().unwrap();
+    assert!(record.to_string().len() < 400, "{record}");
+    let diagnosis = record.diagnosis.unwrap();
+    assert!(
+        diagnosis
+            .params
+            .iter()
+            .all(|(k, _)| k.chars().count() <= 121)
+    );
+    assert!(diagnosis.string_to_sign.chars().count() <= 2049);
+}

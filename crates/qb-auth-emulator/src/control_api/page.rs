@@ -27,6 +27,8 @@ const DEFAULT_REFRESH_SECS: u64 = 5;
 const MAX_REFRESH_SECS: u64 = 3600;
 /// Live sessions shown: the newest.
 const SESSIONS_SHOWN: usize = 50;
+/// Recent requests shown: the newest (the JSON has them all).
+const REQUESTS_SHOWN: usize = 200;
 /// Characters of a token shown.
 const TOKEN_SHOWN: usize = 4;
 
@@ -108,7 +110,7 @@ fn page(shared: &Shared, refresh: u64, links: &Links<'_>) -> Markup {
     let now = shared.server_now();
     let offset = shared.clock_offset();
     let ttl = shared.session_ttl();
-    let records = shared.journal.recent(0, usize::MAX);
+    let records = shared.journal.recent(0, REQUESTS_SHOWN);
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -263,7 +265,11 @@ fn requests(records: &[RequestRecord], capacity: usize) -> Markup {
             } @else if records.is_empty() {
                 p.none { "No request yet." }
             } @else {
-                p.meta { "Newest first; the last " (capacity) " are kept." }
+                p.meta {
+                    "Newest first; the last " (capacity) " are kept"
+                    @if capacity > REQUESTS_SHOWN { ", the " (REQUESTS_SHOWN) " newest shown" }
+                    "."
+                }
                 table {
                     tr {
                         th { "#" } th { "received" } th { "method" } th { "path" }

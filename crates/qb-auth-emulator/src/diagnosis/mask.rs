@@ -13,9 +13,9 @@ pub(crate) const MASK: &str = "***";
 /// Characters of a signature shown: enough to compare, too few to use.
 pub(crate) const SIGNATURE_SHOWN: usize = 8;
 /// Characters of a key or value kept.
-const MAX_TEXT: usize = 200;
+pub(crate) const MAX_TEXT: usize = 120;
 /// Characters of the string to sign kept.
-const MAX_STRING: usize = 4096;
+const MAX_STRING: usize = 2048;
 
 /// Masks parameters against the names that hold secrets and the secrets
 /// the emulator knows (a client may send its auth secret under any name).

@@ -60,19 +60,22 @@ pub struct SignatureDiagnosis {
     /// The application the request named.
     pub application_id: u64,
     /// Every parameter as received, in arrival order, `signature` included
-    /// (its first 8 characters only); at most [`SignatureDiagnosis::MAX_PARAMS`].
+    /// (its first 8 characters only); at most [`SignatureDiagnosis::MAX_PARAMS`],
+    /// keys and values cut at 120 characters.
     pub params: Vec<(String, String)>,
     /// Parameters received beyond those in `params`.
     pub omitted_params: usize,
-    /// The string the emulator signed from the parameters, masked like them.
+    /// The string the emulator signed from the parameters, masked like them
+    /// (cut at 2048 characters).
     pub string_to_sign: String,
     /// The first cause the emulator could establish.
     pub cause: SignatureCause,
 }
 
 impl SignatureDiagnosis {
-    /// Most parameters kept in [`SignatureDiagnosis::params`].
-    pub const MAX_PARAMS: usize = 40;
+    /// Most parameters kept in [`SignatureDiagnosis::params`] (QuickBlox's
+    /// create-session takes at most a dozen).
+    pub const MAX_PARAMS: usize = 24;
 
     /// Looks into a create-session for `app` refused as "Unexpected signature".
     pub(crate) fn new(

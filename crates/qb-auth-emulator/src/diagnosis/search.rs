@@ -15,7 +15,7 @@ use qb_auth_core::{ExposeSecret, SecretString};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::cause::{Encoding, SecretMistake, SignatureCause};
-use super::mask::SIGNATURE_SHOWN;
+use super::mask::{MAX_TEXT, SIGNATURE_SHOWN, cut};
 use crate::config::{AppConfig, Directory};
 use crate::params::Params;
 
@@ -96,6 +96,11 @@ pub(super) fn cause(
                 received_prefix: hex[..SIGNATURE_SHOWN].to_owned(),
             }
         })
+}
+
+/// A parameter's name as a cause names it: cut, as the shown parameters are.
+fn shown(name: &str) -> String {
+    cut(name, MAX_TEXT)
 }
 
 /// Signs candidates as the request was signed and compares.
@@ -190,7 +195,7 @@ fn missing_or_extra(
         let kept = Pairs::borrowed(pairs.iter().copied().filter(|(k, _)| !names.contains(k)));
         if search.sorted(&kept) {
             return Some(SignatureCause::NotSigned {
-                names: names.into_iter().map(str::to_owned).collect(),
+                names: names.into_iter().map(shown).collect(),
             });
         }
     }
@@ -212,7 +217,7 @@ fn missing_or_extra(
             );
             if search.sorted(&with) {
                 return Some(SignatureCause::SignedNotSent {
-                    names: names.iter().map(|n| (*n).to_owned()).collect(),
+                    names: names.iter().map(|n| shown(n)).collect(),
                 });
             }
         }
@@ -306,7 +311,7 @@ fn encoded(
             .iter()
             .zip(&candidate.0)
             .filter(|((k, v), (ck, cv))| k != ck || v != cv)
-            .map(|((k, _), _)| (*k).to_owned())
+            .map(|((k, _), _)| shown(k))
             .collect();
         if !names.is_empty() && search.sorted(&candidate) {
             return Some(SignatureCause::Encoded { how, names });
@@ -370,7 +375,10 @@ fn nested_keys(search: &Search<'_>, pairs: &[(&str, &str)]) -> Option<SignatureC
         );
         if let Some((sent, signed)) = first {
             if search.sorted(&candidate) {
-                return Some(SignatureCause::NestedKey { sent, signed });
+                return Some(SignatureCause::NestedKey {
+                    sent: shown(&sent),
+                    signed: shown(&signed),
+                });
             }
         }
     }
