@@ -207,8 +207,8 @@ impl EmulatorControl {
     }
 
     /// Shares of requests answered 500 and 503, drawn from the seeded
-    /// generator. Each must be within `0.0..=1.0`, and together with the drop
-    /// share at most `1.0`.
+    /// generator. Each must be within `0.0..=1.0`, and together with the
+    /// other shares (drop, 429) at most `1.0`.
     ///
     /// ```
     /// use qb_auth_emulator::{ConfigError, Emulator};

@@ -18,7 +18,8 @@ use crate::refusal::Refusal;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EmulatorStats {
-    /// Every request received, whatever its answer.
+    /// Every request received, whatever its answer (those to the control
+    /// API under `/_emulator/` aside: reading the counters does not move them).
     pub requests: u64,
     /// Sessions created by `POST /session.json`.
     pub sessions_created: u64,
