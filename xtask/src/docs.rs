@@ -118,6 +118,13 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-emulator/src/control.rs: EmulatorControl::set_rate_limit",
     "crates/qb-auth-emulator/src/control.rs: EmulatorControl::set_session_ttl",
     "crates/qb-auth-emulator/src/control.rs: EmulatorControl::expire_all_sessions",
+    // What it tells: the log of recent requests, why a signature was
+    // refused, and a way back to the start.
+    "crates/qb-auth-emulator/src/builder.rs: EmulatorBuilder::on_request",
+    "crates/qb-auth-emulator/src/control.rs: EmulatorControl::recent_requests",
+    "crates/qb-auth-emulator/src/control.rs: EmulatorControl::reset",
+    "crates/qb-auth-emulator/src/journal.rs: RequestRecord",
+    "crates/qb-auth-emulator/src/diagnosis/mod.rs: SignatureDiagnosis",
 ];
 
 /// Functions with a body of at most this many lines are too small to need

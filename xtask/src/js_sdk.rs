@@ -59,7 +59,10 @@ pub(crate) fn install(root: &Path) -> Result<Installed, String> {
 
     tool_version("node")?;
     tool_version("npm")?;
-    println!("installing the official JS SDK {VERSION} for the baseline...");
+    println!(
+        "installing the official JS SDK {VERSION} into {}...",
+        dir.display()
+    );
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for file in ["package.json", "package-lock.json"] {

@@ -8,7 +8,8 @@
 //! every public item of the library crates is documented and every entry
 //! point has an example. `cargo xtask man` writes the `qb-auth` man pages.
 //! `cargo xtask front-pages` and `cargo xtask tls-combinations` build small
-//! programs outside the workspace (see `scratch.rs`).
+//! programs outside the workspace (see `scratch.rs`). `cargo xtask
+//! js-sdk-test` runs the official JavaScript SDK against `qb-auth emulator`.
 
 #![forbid(unsafe_code)]
 
@@ -17,6 +18,7 @@ mod docs;
 mod e2e;
 mod fleet_bench;
 mod js_sdk;
+mod js_sdk_test;
 mod machine;
 mod man;
 mod middleware_bench;
@@ -52,6 +54,11 @@ enum Command {
     /// Build and run qb-auth-reqwest beside a user's own reqwest in each
     /// common TLS set-up: one crypto library, no panic.
     TlsCombinations,
+    /// Run the official QuickBlox JavaScript SDK (npm `quickblox`, pinned)
+    /// against `qb-auth emulator` as a separate process: sessions, logins,
+    /// logout, destroy, a wrong password and a wrong secret's diagnosis
+    /// (node and npm needed).
+    JsSdkTest(JsSdkTestArgs),
     /// The end-to-end part alone, printed as JSON. `bench` runs this in a
     /// release build of itself, because `cargo xtask` is a debug build.
     #[command(hide = true)]
@@ -99,6 +106,14 @@ struct ManArgs {
 }
 
 #[derive(Debug, Args)]
+struct JsSdkTestArgs {
+    /// The `qb-auth` binary to run (CI passes the one its tests built);
+    /// built here when not given.
+    #[arg(long, value_name = "PATH")]
+    qb_auth: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct E2eArgs {
     /// Shorter measurements.
     #[arg(long)]
@@ -119,6 +134,7 @@ fn main() -> ExitCode {
         Command::Man(args) => man::run(&workspace_root(), args.out_dir),
         Command::FrontPages => scratch::front_pages(&workspace_root()),
         Command::TlsCombinations => scratch::tls_combinations(&workspace_root()),
+        Command::JsSdkTest(args) => js_sdk_test::run(&workspace_root(), args.qb_auth),
         Command::E2e(args) => {
             let js_sdk = args
                 .js_sdk_dir

@@ -14,6 +14,7 @@ use clap::{ArgAction, ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, SecretString};
 
+use crate::emulator_args::EmulatorArgs;
 use crate::exit;
 use crate::identity_args::IdentityArgs;
 use crate::output::OutputFormat;
@@ -64,6 +65,14 @@ pub(crate) const NOT_FROM_ENV: [&str; 7] = [
     "allow-non-loopback",
 ];
 
+/// The emulator's own epilogue: the other commands' exit codes and
+/// variables are not its concern.
+const EMULATOR_HELP: &str = "\
+Once it accepts connections, the first line on stdout is `listening on http://ADDR`; it serves
+until SIGINT or SIGTERM. -v prints one line per request on stderr.
+
+Exit codes: 0 stopped by a signal, 1 failed while serving, 2 a configuration it refuses.";
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Create, read or destroy a session.
@@ -79,8 +88,13 @@ pub(crate) enum Command {
     #[command(after_help = exit::HELP)]
     AccountSettings(AccountSettingsArgs),
     /// Run a QuickBlox-compatible authentication server on loopback.
-    #[command(after_help = exit::HELP)]
-    Emulator(qb_auth_emulator::cli::EmulatorArgs),
+    ///
+    /// Every knob of the emulator as a flag, or in a TOML file (--config). While it runs,
+    /// /_emulator/ shows the counters, the live sessions and the recent requests with why each
+    /// signature was refused, and a JSON control API under it steers it (see the guide
+    /// "Testing a QuickBlox client against the emulator").
+    #[command(after_help = EMULATOR_HELP)]
+    Emulator(Box<EmulatorArgs>),
     /// Run every identity over both transports against an embedded emulator.
     #[command(after_help = exit::HELP)]
     Demo(DemoArgs),
@@ -124,6 +138,10 @@ impl Command {
         match self {
             Self::Session(SessionCommand::Create(args)) => args.identity.note_sources(leaf),
             Self::Login(args) => args.identity.note_sources(leaf),
+            Self::Emulator(args) => {
+                args.verbose = leaf.get_count("verbose") > 0;
+                args.app.note_sources(leaf);
+            }
             _ => {}
         }
     }

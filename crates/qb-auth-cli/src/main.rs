@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod emulator_args;
 mod exit;
 mod hints;
 mod identity_args;

@@ -86,8 +86,8 @@ pub(crate) enum SecretError {
         path: PathBuf,
         reason: std::io::ErrorKind,
     },
-    /// A secret file held nothing.
-    #[error("the {what} file {} is empty", path.display())]
+    /// A secret file held nothing but white space.
+    #[error("the {what} file {} holds no secret (it is empty or white space)", path.display())]
     EmptyFile { what: &'static str, path: PathBuf },
     /// Both a value and a file were given.
     #[error("give the {} with {} (or {}) or with a file, not both", .0.what, .0.flag, .0.env)]
@@ -128,6 +128,8 @@ pub(crate) fn require_with_file(
 
 /// Reads a secret file; one trailing line break is not part of the secret
 /// (editors and `echo` add it, and a signature over it would never match).
+/// A file of nothing but white space holds no secret: refused. Every
+/// command (the emulator too) reads secret files here.
 pub(crate) fn read_file(path: &Path, what: &'static str) -> Result<SecretString, SecretError> {
     let text = std::fs::read_to_string(path).map_err(|e| SecretError::File {
         what,
@@ -140,7 +142,7 @@ pub(crate) fn read_file(path: &Path, what: &'static str) -> Result<SecretString,
         .strip_suffix('\n')
         .map(|t| t.strip_suffix('\r').unwrap_or(t))
         .unwrap_or(text.expose_secret());
-    if trimmed.is_empty() {
+    if trimmed.trim().is_empty() {
         return Err(SecretError::EmptyFile {
             what,
             path: path.to_owned(),
@@ -180,6 +182,9 @@ mod tests {
             ("s3cr3t", Some("s3cr3t")),
             (" s3cr3t \n\n", Some(" s3cr3t \n")),
             ("\n", None),
+            ("", None),
+            ("  \t\n", None),
+            ("\n\n", None),
         ] {
             std::fs::write(&path, content).unwrap();
             let read = read_file(&path, "auth secret");

@@ -29,6 +29,7 @@ fn the_demo_passes_and_prints_its_table() {
         "login upgrade (same token)",
         "logout downgrade (same token)",
         "get, destroy, get again",
+        "wrong signature: diagnosed",
         "renewal after forced expiry",
         "recovery from a skewed clock",
         // Shared through a redis-server of the demo's own, or skipped
@@ -45,9 +46,26 @@ fn the_demo_passes_and_prints_its_table() {
         }
     }
     assert!(!text.contains("FAILED"), "{text}");
-    let last = text.lines().last().unwrap_or_default();
+    let diagnosed = text
+        .lines()
+        .find(|l| l.starts_with("wrong signature: diagnosed"))
+        .unwrap();
     assert!(
-        last.starts_with("all ") && last.contains(" steps passed in "),
-        "{last}"
+        diagnosed.contains(
+            "ok: 422; the emulator: signed with the auth secret followed by a line break"
+        ),
+        "{diagnosed}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let summary = lines[lines.len() - 2];
+    assert!(
+        summary.starts_with("all ") && summary.contains(" steps passed in "),
+        "{summary}"
+    );
+    let page = lines[lines.len() - 1];
+    assert!(
+        page.starts_with("While it ran, the emulator's page at http://127.0.0.1:")
+            && page.contains("/_emulator/ showed these requests"),
+        "{page}"
     );
 }

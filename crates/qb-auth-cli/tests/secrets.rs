@@ -51,7 +51,10 @@ fn no_help_shows_a_secret_even_when_it_is_set() {
                     text.contains("Exit codes:"),
                     "{path:?} --help lacks the exit codes"
                 );
-                assert!(text.contains("  4  network failure"), "{path:?}");
+                // The emulator has exit codes of its own (its test checks them).
+                if path != ["emulator"] {
+                    assert!(text.contains("  4  network failure"), "{path:?}");
+                }
             }
         }
     }

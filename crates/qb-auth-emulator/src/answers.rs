@@ -4,11 +4,13 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::StatusCode;
+use http::{HeaderName, HeaderValue, StatusCode};
 use serde::Serialize;
 
 use crate::config::UserConfig;
+use crate::diagnosis::SignatureDiagnosis;
 use crate::faults::Fault;
+use crate::refusal::Refusal;
 use crate::sessions::{NonceValue, SessionRecord};
 use crate::state::Full;
 
@@ -53,6 +55,15 @@ pub(crate) struct Answer {
     pub(crate) allow: Option<&'static str>,
     /// Close the connection after answering (the request body was not read whole).
     pub(crate) close: bool,
+    /// Why the request was refused, for the counters and the log; `None`
+    /// for a success, an injected fault or an internal error.
+    pub(crate) refusal: Option<Refusal>,
+    /// For "Unexpected signature": what the emulator can tell about why.
+    /// Never part of the answer's bytes.
+    pub(crate) diagnosis: Option<Box<SignatureDiagnosis>>,
+    /// More headers, set over the common ones (the control API's page
+    /// sets its own `Content-Type`).
+    pub(crate) extra_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Answer {
@@ -64,7 +75,17 @@ impl Answer {
             retry_after: None,
             allow: None,
             close: false,
+            refusal: None,
+            diagnosis: None,
+            extra_headers: Vec::new(),
         }
+    }
+
+    /// A refusal with one of the fixed bodies.
+    fn refused(refusal: Refusal, status: StatusCode, body: &'static str) -> Self {
+        let mut answer = Self::fixed(status, body);
+        answer.refusal = Some(refusal);
+        answer
     }
 
     pub(crate) fn fixed(status: StatusCode, body: &'static str) -> Self {
@@ -95,6 +116,13 @@ impl Answer {
         )
     }
 
+    /// A 400 or 415 for a request that could not be read.
+    pub(crate) fn malformed(status: StatusCode, message: &str) -> Self {
+        let mut answer = Self::base_error(status, message);
+        answer.refusal = Some(Refusal::Malformed);
+        answer
+    }
+
     pub(crate) fn with_expiry(mut self, expiry: SystemTime) -> Self {
         self.token_expiry = Some(expiry);
         self
@@ -105,50 +133,133 @@ impl Answer {
         self
     }
 
-    pub(crate) fn unexpected_signature() -> Self {
-        Self::fixed(StatusCode::UNPROCESSABLE_ENTITY, UNEXPECTED_SIGNATURE)
+    /// "Unexpected signature", byte for byte as QuickBlox sends it; the
+    /// diagnosis goes only to the log, the control API and the page.
+    pub(crate) fn unexpected_signature(diagnosis: Option<SignatureDiagnosis>) -> Self {
+        let mut answer = Self::refused(
+            Refusal::UnexpectedSignature,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            UNEXPECTED_SIGNATURE,
+        );
+        answer.diagnosis = diagnosis.map(Box::new);
+        answer
     }
 
     pub(crate) fn bad_timestamp() -> Self {
-        Self::fixed(StatusCode::UNPROCESSABLE_ENTITY, BAD_TIMESTAMP)
+        Self::refused(
+            Refusal::BadTimestamp,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            BAD_TIMESTAMP,
+        )
     }
 
     pub(crate) fn no_application() -> Self {
-        Self::fixed(StatusCode::UNPROCESSABLE_ENTITY, NO_APPLICATION)
+        Self::refused(
+            Refusal::NoApplication,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            NO_APPLICATION,
+        )
     }
 
     pub(crate) fn nonce_reused() -> Self {
-        Self::fixed(StatusCode::UNPROCESSABLE_ENTITY, NONCE_REUSED)
+        Self::refused(
+            Refusal::NonceReused,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            NONCE_REUSED,
+        )
     }
 
     pub(crate) fn unauthorized() -> Self {
-        Self::fixed(StatusCode::UNAUTHORIZED, UNAUTHORIZED)
+        Self::refused(
+            Refusal::WrongCredentials,
+            StatusCode::UNAUTHORIZED,
+            UNAUTHORIZED,
+        )
     }
 
-    pub(crate) fn session_missing() -> Self {
-        Self::fixed(StatusCode::UNAUTHORIZED, SESSION_MISSING)
+    /// "Required session does not exist" for a token never issued or destroyed.
+    pub(crate) fn unknown_token() -> Self {
+        Self::refused(
+            Refusal::UnknownToken,
+            StatusCode::UNAUTHORIZED,
+            SESSION_MISSING,
+        )
+    }
+
+    /// "Required session does not exist" for a token that expired.
+    pub(crate) fn session_expired() -> Self {
+        Self::refused(
+            Refusal::SessionExpired,
+            StatusCode::UNAUTHORIZED,
+            SESSION_MISSING,
+        )
+    }
+
+    pub(crate) fn account_key_required() -> Self {
+        Self::refused(
+            Refusal::AccountKeyRequired,
+            StatusCode::UNAUTHORIZED,
+            ACCOUNT_KEY_REQUIRED,
+        )
+    }
+
+    pub(crate) fn unknown_on_behalf_of() -> Self {
+        Self::refused(
+            Refusal::UnknownOnBehalfOf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ON_BEHALF_OF_UNKNOWN,
+        )
+    }
+
+    pub(crate) fn both_authorizations() -> Self {
+        Self::refused(
+            Refusal::Malformed,
+            StatusCode::BAD_REQUEST,
+            BOTH_AUTHORIZATIONS,
+        )
     }
 
     pub(crate) fn token_required() -> Self {
-        Self::fixed(StatusCode::UNAUTHORIZED, TOKEN_REQUIRED)
+        Self::refused(
+            Refusal::TokenRequired,
+            StatusCode::UNAUTHORIZED,
+            TOKEN_REQUIRED,
+        )
     }
 
     pub(crate) fn need_user() -> Self {
-        Self::fixed(StatusCode::UNPROCESSABLE_ENTITY, NEED_USER)
+        Self::refused(
+            Refusal::NeedUser,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            NEED_USER,
+        )
     }
 
     pub(crate) fn unsupported_provider() -> Self {
-        Self::fixed(StatusCode::UNPROCESSABLE_ENTITY, UNSUPPORTED_PROVIDER)
+        Self::refused(
+            Refusal::UnsupportedProvider,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            UNSUPPORTED_PROVIDER,
+        )
     }
 
     pub(crate) fn rate_limited(retry_after_secs: u64) -> Self {
-        let mut answer = Self::fixed(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_REQUESTS);
+        let mut answer = Self::refused(
+            Refusal::RateLimited,
+            StatusCode::TOO_MANY_REQUESTS,
+            TOO_MANY_REQUESTS,
+        );
         answer.retry_after = Some(retry_after_secs);
         answer
     }
 
     pub(crate) fn too_large() -> Self {
-        Self::fixed(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE).closing()
+        Self::refused(
+            Refusal::BodyTooLarge,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            TOO_LARGE,
+        )
+        .closing()
     }
 
     /// A create-session refused at a cap.
@@ -157,30 +268,34 @@ impl Answer {
             Full::Sessions => SESSION_CAP,
             Full::Nonces => NONCE_CAP,
         };
-        Self::fixed(StatusCode::SERVICE_UNAVAILABLE, body)
+        Self::refused(Refusal::Capacity, StatusCode::SERVICE_UNAVAILABLE, body)
     }
 
     /// A connection shed while its body was still arriving.
     pub(crate) fn shed() -> Self {
-        Self::fixed(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE).closing()
+        Self::refused(Refusal::Shed, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE).closing()
     }
 
     pub(crate) fn timeout() -> Self {
-        Self::fixed(StatusCode::REQUEST_TIMEOUT, TIMEOUT).closing()
+        Self::refused(Refusal::BodyTimeout, StatusCode::REQUEST_TIMEOUT, TIMEOUT).closing()
     }
 
     pub(crate) fn not_found() -> Self {
-        Self::fixed(StatusCode::NOT_FOUND, NOT_FOUND)
+        Self::refused(Refusal::UnknownRoute, StatusCode::NOT_FOUND, NOT_FOUND)
     }
 
     pub(crate) fn method_not_allowed(allow: &'static str) -> Self {
-        let mut answer = Self::fixed(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED);
+        let mut answer = Self::refused(
+            Refusal::UnknownRoute,
+            StatusCode::METHOD_NOT_ALLOWED,
+            METHOD_NOT_ALLOWED,
+        );
         answer.allow = Some(allow);
         answer
     }
 
     pub(crate) fn missing_parameter(name: &'static str) -> Self {
-        Self::base_error(
+        Self::malformed(
             StatusCode::BAD_REQUEST,
             &format!("Missing parameter: {name}"),
         )

@@ -4,7 +4,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use qb_auth_core::SecretString;
+use qb_auth_core::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
 
 use crate::blocking::BlockingEmulator;
@@ -12,8 +12,9 @@ use crate::config::{AppConfig, Directory, ProviderLogin, UserConfig};
 use crate::control::{EmulatorControl, EmulatorHandle};
 use crate::error::{ConfigError, StartError};
 use crate::faults::{FaultPlan, Shares};
+use crate::journal::{Journal, Observer, RequestRecord};
 use crate::server;
-use crate::state::{Caps, Knobs, Shared};
+use crate::state::{Caps, ControlAccess, Knobs, Setup, Shared};
 
 /// QuickBlox's session lifetime: 2 hours after the last request.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
@@ -33,6 +34,13 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 pub const MAX_CLOCK_OFFSET_SECS: i64 = 100 * 365 * 24 * 60 * 60;
 /// The default seed of the generator that picks which requests fail.
 pub const DEFAULT_SEED: u64 = 0x5EED_0F0B_A117;
+/// How many recent requests the log keeps by default.
+pub const DEFAULT_RECENT_REQUESTS: usize = 100;
+/// The most recent requests the log can keep: a record is at most about
+/// 32 KB (a diagnosis keeps 24 parameters of 120 characters and a string of
+/// 2048, each character up to 4 bytes; a few hundred bytes in practice), so
+/// the log stays within about 32 MB.
+pub const MAX_RECENT_REQUESTS: usize = 1000;
 
 /// Where every emulator starts: [`Emulator::builder`] for an empty one,
 /// [`Emulator::with_demo_fixtures`] for the documented demo data.
@@ -105,6 +113,9 @@ pub struct EmulatorBuilder {
     body_limit: usize,
     max_connections: usize,
     caps: Caps,
+    recent_requests: usize,
+    observer: Option<Observer>,
+    control_token: Option<SecretString>,
 }
 
 impl Default for EmulatorBuilder {
@@ -125,6 +136,9 @@ impl Default for EmulatorBuilder {
                 sessions: DEFAULT_MAX_SESSIONS,
                 nonces: DEFAULT_MAX_NONCES,
             },
+            recent_requests: DEFAULT_RECENT_REQUESTS,
+            observer: None,
+            control_token: None,
         }
     }
 }
@@ -358,6 +372,75 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Share of requests answered 429 `{"errors":["Too Many Requests"]}`
+    /// with `Retry-After: retry_after_secs`, as QuickBlox's plan limits do.
+    pub fn throttle_share(mut self, share: f64, retry_after_secs: u64) -> Self {
+        self.shares.status_429 = share;
+        self.shares.retry_after_secs = retry_after_secs;
+        self
+    }
+
+    /// How many recent requests the log keeps for
+    /// [`EmulatorControl::recent_requests`], `GET /_emulator/requests` and
+    /// the page; [`DEFAULT_RECENT_REQUESTS`] by default, at most
+    /// [`MAX_RECENT_REQUESTS`] (more is refused by
+    /// [`validate`](Self::validate)). 0 keeps none; then, unless an
+    /// [`on_request`](Self::on_request) observer is set, refused signatures
+    /// are not diagnosed either, which saves their cost in load tests.
+    pub fn recent_requests(mut self, count: usize) -> Self {
+        self.recent_requests = count;
+        self
+    }
+
+    /// Calls `observer` with every request once it is answered (or its
+    /// connection dropped), on the task that served it: keep it quick. The
+    /// record holds no secret. Requests to the control API are not
+    /// included.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use qb_auth_emulator::Emulator;
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let lines = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&lines);
+    /// let emulator = Emulator::with_demo_fixtures()
+    ///     .on_request(move |record| sink.lock().unwrap().push(record.to_string()))
+    ///     .start_blocking()?;
+    /// http(&emulator, "DELETE /users.json", &[], "")?;
+    /// assert_eq!(*lines.lock().unwrap(), ["#1 DELETE /users.json 405 unknown route"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_request(mut self, observer: impl Fn(&RequestRecord) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Observer(Arc::new(observer)));
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every request to the
+    /// control API under `/_emulator/` (or `?token=<token>` for the page,
+    /// which a browser opens without headers).
+    ///
+    /// Without a token the control API is open on a loopback address (anyone
+    /// who can reach the emulator could create sessions with its test
+    /// credentials anyway) and closed (answered 404 like any unknown path)
+    /// when [`allow_non_loopback`](Self::allow_non_loopback) lets it listen
+    /// elsewhere: from there it could reset, expire or fault the emulator
+    /// and read what was sent to it.
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.control_token = Some(SecretString::from(token.into()));
+        self
+    }
+
     /// Seed of the generator that picks which requests fail, for runs that
     /// repeat exactly. Tokens never come from it.
     pub fn seed(mut self, seed: u64) -> Self {
@@ -443,6 +526,17 @@ impl EmulatorBuilder {
         if self.clock_offset.unsigned_abs() > MAX_CLOCK_OFFSET_SECS.unsigned_abs() {
             return Err(ConfigError::ClockOffsetOutOfRange(self.clock_offset));
         }
+        if self.recent_requests > MAX_RECENT_REQUESTS {
+            return Err(ConfigError::TooManyRecentRequests(self.recent_requests));
+        }
+        if let Some(token) = &self.control_token {
+            if token.expose_secret().trim().is_empty() {
+                return Err(ConfigError::Empty {
+                    field: "control_token",
+                    owner: "the control API".to_owned(),
+                });
+            }
+        }
         if !self.allow_non_loopback && !self.listen.ip().is_loopback() {
             return Err(ConfigError::NonLoopback(self.listen));
         }
@@ -526,14 +620,17 @@ impl EmulatorBuilder {
             rate_limit: self.rate_limit,
             faults: FaultPlan::new(self.shares, self.seed),
         };
-        Shared::new(
-            self.directory,
+        let control = ControlAccess::new(self.control_token, local_addr.ip());
+        Shared::new(Setup {
+            directory: self.directory,
             base_url,
             host,
-            self.body_limit,
-            self.caps,
-            self.clock_offset,
+            body_limit: self.body_limit,
+            caps: self.caps,
+            clock_offset: self.clock_offset,
             knobs,
-        )
+            journal: Journal::new(self.recent_requests, self.observer),
+            control,
+        })
     }
 }

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::ConfigError;
 use crate::faults::{Fault, Shares};
+use crate::journal::RequestRecord;
 use crate::state::Shared;
 use crate::stats::EmulatorStats;
 
@@ -50,9 +51,84 @@ impl EmulatorControl {
         self.local_addr
     }
 
-    /// A snapshot of the counters.
+    /// A snapshot of the counters; `GET /_emulator/stats` reports the same.
     pub fn stats(&self) -> EmulatorStats {
         self.shared.stats()
+    }
+
+    /// The page that shows the counters, live sessions and recent requests
+    /// (with why each signature was refused): `http://127.0.0.1:<port>/_emulator/`.
+    pub fn page_url(&self) -> String {
+        format!("{}/_emulator/", self.shared.base_url)
+    }
+
+    /// The recent requests the log keeps, oldest first (see
+    /// [`EmulatorBuilder::recent_requests`](crate::EmulatorBuilder::recent_requests)):
+    /// what `GET /_emulator/requests` reports. Requests to the control API
+    /// are not among them.
+    ///
+    /// ```
+    /// use qb_auth_emulator::{Emulator, Refusal};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().start_blocking()?;
+    /// http(&emulator, "GET /session.json", &[], "")?;
+    /// http(&emulator, "GET /_emulator/stats", &[], "")?; // the control API: not logged
+    /// let requests = emulator.recent_requests();
+    /// assert_eq!(requests.len(), 1);
+    /// assert_eq!(requests[0].refusal, Some(Refusal::TokenRequired));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recent_requests(&self) -> Vec<RequestRecord> {
+        self.shared.journal.recent(0, usize::MAX)
+    }
+
+    /// Back to the start, as `POST /_emulator/reset` does: every session
+    /// and used nonce forgotten, the counters and the recent-requests log
+    /// emptied, and every knob (clock offset, session lifetime, latency,
+    /// rate limit, fault shares and queue) back to its configured value,
+    /// the fault generator re-seeded. Applications and users stay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_emulator::{Emulator, Fault};
+    /// # use std::io::{Read, Write};
+    /// # fn http(emulator: &qb_auth_emulator::EmulatorControl, request: &str, headers: &[&str], body: &str) -> std::io::Result<String> {
+    /// #     let mut stream = std::net::TcpStream::connect(emulator.local_addr())?;
+    /// #     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    /// #     let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    /// #     let length = body.len();
+    /// #     write!(stream, "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}Content-Length: {length}\r\n\r\n{body}")?;
+    /// #     let mut answer = String::new();
+    /// #     stream.read_to_string(&mut answer)?;
+    /// #     Ok(answer)
+    /// # }
+    ///
+    /// let emulator = Emulator::with_demo_fixtures().clock_offset(60).start_blocking()?;
+    /// emulator.set_clock_offset(-600);
+    /// emulator.fail_next(5, Fault::Status503);
+    /// http(&emulator, "GET /users.json", &[], "")?;
+    /// assert_eq!(emulator.stats().requests, 1);
+    /// emulator.reset();
+    /// assert_eq!(emulator.stats().requests, 0);
+    /// assert_eq!(emulator.clock_offset(), 60, "as configured");
+    /// assert!(emulator.recent_requests().is_empty());
+    /// // The queued faults are gone: no token, so 401.
+    /// assert!(http(&emulator, "GET /users.json", &[], "")?.starts_with("HTTP/1.1 401"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reset(&self) {
+        self.shared.reset();
     }
 
     /// The emulator's clock now: the system clock plus the clock offset.
@@ -131,8 +207,8 @@ impl EmulatorControl {
     }
 
     /// Shares of requests answered 500 and 503, drawn from the seeded
-    /// generator. Each must be within `0.0..=1.0`, and together with the drop
-    /// share at most `1.0`.
+    /// generator. Each must be within `0.0..=1.0`, and together with the
+    /// other shares (drop, 429) at most `1.0`.
     ///
     /// ```
     /// use qb_auth_emulator::{ConfigError, Emulator};
@@ -235,6 +311,21 @@ impl EmulatorControl {
         self.shared.knobs().faults.push(count, fault);
     }
 
+    /// Share of requests answered 429 with `Retry-After: retry_after_secs`,
+    /// drawn from the seeded generator like the other shares (together at
+    /// most `1.0`).
+    pub fn set_throttle_share(&self, share: f64, retry_after_secs: u64) -> Result<(), ConfigError> {
+        let mut knobs = self.shared.knobs();
+        let shares = Shares {
+            status_429: share,
+            retry_after_secs,
+            ..knobs.faults.shares()
+        }
+        .validate()?;
+        knobs.faults.set_shares(shares);
+        Ok(())
+    }
+
     /// Forgets queued faults and sets every share back to zero. Latency is kept.
     pub fn clear_faults(&self) {
         self.shared.knobs().faults.clear();
@@ -314,9 +405,9 @@ impl EmulatorControl {
         self.shared.knobs().session_ttl = ttl;
     }
 
-    /// Expires every session issued so far; their tokens get "Required
-    /// session does not exist" from now on. Sessions created later are not
-    /// affected.
+    /// Expires every session issued so far, as `POST /_emulator/expire`
+    /// does; their tokens get "Required session does not exist" from now on.
+    /// Sessions created later are not affected. Returns how many were live.
     ///
     /// ```
     /// use qb_auth_emulator::Emulator;
@@ -358,8 +449,8 @@ impl EmulatorControl {
     /// assert!(create_session(&emulator, &[])?.starts_with("HTTP/1.1 201"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn expire_all_sessions(&self) {
-        self.shared.expire_all_sessions();
+    pub fn expire_all_sessions(&self) -> u64 {
+        self.shared.expire_all_sessions()
     }
 }
 

@@ -61,7 +61,7 @@ pub enum ConfigError {
     },
     /// A fault share outside `0.0..=1.0`, or shares that add up to more than 1.
     #[error(
-        "fault shares must each be within 0..=1 and add up to at most 1 (500: {status_500}, 503: {status_503}, drop: {drop})"
+        "fault shares must each be within 0..=1 and add up to at most 1 (500: {status_500}, 503: {status_503}, drop: {drop}, 429: {status_429})"
     )]
     InvalidShares {
         /// Share of 500 answers.
@@ -70,6 +70,8 @@ pub enum ConfigError {
         status_503: String,
         /// Share of dropped connections.
         drop: String,
+        /// Share of 429 answers.
+        status_429: String,
     },
     /// A rate limit of zero requests per second.
     #[error("the rate limit must be at least 1 request per second (use no limit instead of 0)")]
@@ -84,6 +86,12 @@ pub enum ConfigError {
         max = crate::MAX_CLOCK_OFFSET_SECS
     )]
     ClockOffsetOutOfRange(i64),
+    /// More recent requests than [`MAX_RECENT_REQUESTS`](crate::MAX_RECENT_REQUESTS).
+    #[error(
+        "the log keeps at most {max} recent requests, not {0}",
+        max = crate::MAX_RECENT_REQUESTS
+    )]
+    TooManyRecentRequests(usize),
     /// A listening address that is not loopback, without explicit consent.
     #[error(
         "refusing to listen on {0}: not a loopback address (allow it explicitly to expose the emulator)"

@@ -60,20 +60,25 @@ pub(crate) struct Shares {
     pub(crate) status_500: f64,
     pub(crate) status_503: f64,
     pub(crate) drop: f64,
+    /// 429 with `Retry-After: retry_after_secs`.
+    pub(crate) status_429: f64,
+    pub(crate) retry_after_secs: u64,
 }
 
 impl Shares {
     pub(crate) fn validate(self) -> Result<Self, ConfigError> {
         let ok = |x: f64| (0.0..=1.0).contains(&x);
-        let sum = self.status_500 + self.status_503 + self.drop;
+        let sum = self.status_500 + self.status_503 + self.drop + self.status_429;
         // A small tolerance so that shares such as 0.7 + 0.2 + 0.1 pass.
-        if ok(self.status_500) && ok(self.status_503) && ok(self.drop) && sum <= 1.0 + 1e-9 {
+        let each = [self.status_500, self.status_503, self.drop, self.status_429];
+        if each.into_iter().all(ok) && sum <= 1.0 + 1e-9 {
             Ok(self)
         } else {
             Err(ConfigError::InvalidShares {
                 status_500: self.status_500.to_string(),
                 status_503: self.status_503.to_string(),
                 drop: self.drop.to_string(),
+                status_429: self.status_429.to_string(),
             })
         }
     }
@@ -82,7 +87,9 @@ impl Shares {
 /// Which fault, if any, the next request gets.
 #[derive(Debug, Clone)]
 pub(crate) struct FaultPlan {
-    queue: VecDeque<Fault>,
+    /// Runs of queued faults: a fault and how many requests still get it,
+    /// so that any count takes the same memory.
+    queue: VecDeque<(Fault, usize)>,
     shares: Shares,
     /// Not for anything secret: tokens come from the OS generator.
     rng: fastrand::Rng,
@@ -106,7 +113,11 @@ impl FaultPlan {
     }
 
     pub(crate) fn push(&mut self, count: usize, fault: Fault) {
-        self.queue.extend(std::iter::repeat_n(fault, count));
+        match self.queue.back_mut() {
+            Some((last, queued)) if *last == fault => *queued = queued.saturating_add(count),
+            _ if count > 0 => self.queue.push_back((fault, count)),
+            _ => {}
+        }
     }
 
     pub(crate) fn clear(&mut self) {
@@ -114,19 +125,33 @@ impl FaultPlan {
         self.shares = Shares::default();
     }
 
+    /// The faults still queued, in order, as runs of one fault.
+    pub(crate) fn queued(&self) -> impl Iterator<Item = (Fault, usize)> + '_ {
+        self.queue.iter().copied()
+    }
+
     /// Queued faults come first; otherwise one draw decides among the shares.
     pub(crate) fn next(&mut self) -> Option<Fault> {
-        if let Some(fault) = self.queue.pop_front() {
+        if let Some((fault, left)) = self.queue.front_mut() {
+            let fault = *fault;
+            *left -= 1;
+            if *left == 0 {
+                self.queue.pop_front();
+            }
             return Some(fault);
         }
         let Shares {
             status_500,
             status_503,
             drop,
+            status_429,
+            retry_after_secs,
         } = self.shares;
-        if status_500 + status_503 + drop <= 0.0 {
+        if status_500 + status_503 + drop + status_429 <= 0.0 {
             return None;
         }
+        // The 429 share comes last, so a seed draws the same drops, 500s
+        // and 503s as it did before that share existed.
         let draw = self.rng.f64();
         if draw < drop {
             Some(Fault::Drop)
@@ -134,6 +159,8 @@ impl FaultPlan {
             Some(Fault::Status500)
         } else if draw < drop + status_500 + status_503 {
             Some(Fault::Status503)
+        } else if draw < drop + status_500 + status_503 + status_429 {
+            Some(Fault::Status429 { retry_after_secs })
         } else {
             None
         }
@@ -153,10 +180,26 @@ mod tests {
             },
             7,
         );
-        plan.push(2, Fault::Drop);
+        plan.push(1, Fault::Drop);
+        plan.push(1, Fault::Drop);
+        plan.push(0, Fault::Status503);
+        plan.push(
+            usize::MAX,
+            Fault::Status429 {
+                retry_after_secs: 1,
+            },
+        );
+        assert_eq!(plan.queued().count(), 2, "runs, whatever the counts");
         assert_eq!(plan.next(), Some(Fault::Drop));
         assert_eq!(plan.next(), Some(Fault::Drop));
-        assert_eq!(plan.next(), Some(Fault::Status500));
+        assert_eq!(
+            plan.next(),
+            Some(Fault::Status429 {
+                retry_after_secs: 1
+            })
+        );
+        plan.clear();
+        assert_eq!(plan.next(), None);
     }
 
     #[test]
@@ -164,7 +207,7 @@ mod tests {
         let shares = Shares {
             status_500: 0.25,
             status_503: 0.25,
-            drop: 0.0,
+            ..Shares::default()
         };
         let draw = |seed| {
             let mut plan = FaultPlan::new(shares, seed);
@@ -197,7 +240,12 @@ mod tests {
         assert!(bad(Shares {
             status_500: 0.6,
             status_503: 0.6,
-            drop: 0.0
+            ..Shares::default()
+        }));
+        assert!(bad(Shares {
+            status_500: 0.6,
+            status_429: 0.6,
+            ..Shares::default()
         }));
         assert!(bad(Shares {
             drop: f64::NAN,
@@ -207,7 +255,8 @@ mod tests {
             Shares {
                 status_500: 0.7,
                 status_503: 0.2,
-                drop: 0.1
+                drop: 0.1,
+                ..Shares::default()
             }
             .validate()
             .is_ok()

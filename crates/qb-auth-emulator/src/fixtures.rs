@@ -65,9 +65,46 @@ pub const FIREBASE_PROJECT_ID: &str = "my-proj";
 /// The accepted Firebase access token (bob).
 pub const FIREBASE_ACCESS_TOKEN: &str = "eyJhb.x.y";
 
+/// The demo application: [`APP_ID`], [`AUTH_KEY`], [`AUTH_SECRET`], with
+/// [`API_KEY`] and [`ACCOUNT_KEY`].
+pub fn app() -> AppConfig {
+    AppConfig::new(APP_ID, AUTH_KEY, AUTH_SECRET)
+        .api_key(API_KEY)
+        .account_key(ACCOUNT_KEY)
+}
+
+/// Adds the demo users, alice and bob, and the provider tokens that log them
+/// in, without the demo application (for a builder that has its own).
+///
+/// ```
+/// use qb_auth_emulator::{fixtures, AppConfig, Emulator};
+///
+/// let builder = Emulator::builder().app(AppConfig::new(7, "my-key", "my-secret"));
+/// let emulator = fixtures::add_users(builder).start_blocking()?;
+/// assert_eq!(emulator.stats().sessions_created, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn add_users(builder: EmulatorBuilder) -> EmulatorBuilder {
+    builder
+        .user(
+            UserConfig::new(ALICE_ID, ALICE_LOGIN, ALICE_PASSWORD)
+                .email(ALICE_EMAIL)
+                .full_name("Alice Example"),
+        )
+        .user(
+            UserConfig::new(BOB_ID, BOB_LOGIN, BOB_PASSWORD)
+                .email(BOB_EMAIL)
+                .full_name("Bob Example"),
+        )
+        .facebook_token(ALICE_ID, FACEBOOK_TOKEN)
+        .twitter_token(BOB_ID, TWITTER_TOKEN, TWITTER_SECRET)
+        .firebase_token(BOB_ID, FIREBASE_PROJECT_ID, FIREBASE_ACCESS_TOKEN)
+}
+
 impl Emulator {
-    /// A builder preloaded with the [demo fixtures](crate::fixtures); add
-    /// more applications, users or knobs as needed.
+    /// A builder preloaded with the [demo fixtures](crate::fixtures): the
+    /// [application](app) and the [users and tokens](add_users). Add more
+    /// applications, users or knobs as needed.
     ///
     /// ```
     /// use qb_auth_emulator::{fixtures, Emulator};
@@ -78,24 +115,6 @@ impl Emulator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_demo_fixtures() -> EmulatorBuilder {
-        Self::builder()
-            .app(
-                AppConfig::new(APP_ID, AUTH_KEY, AUTH_SECRET)
-                    .api_key(API_KEY)
-                    .account_key(ACCOUNT_KEY),
-            )
-            .user(
-                UserConfig::new(ALICE_ID, ALICE_LOGIN, ALICE_PASSWORD)
-                    .email(ALICE_EMAIL)
-                    .full_name("Alice Example"),
-            )
-            .user(
-                UserConfig::new(BOB_ID, BOB_LOGIN, BOB_PASSWORD)
-                    .email(BOB_EMAIL)
-                    .full_name("Bob Example"),
-            )
-            .facebook_token(ALICE_ID, FACEBOOK_TOKEN)
-            .twitter_token(BOB_ID, TWITTER_TOKEN, TWITTER_SECRET)
-            .firebase_token(BOB_ID, FIREBASE_PROJECT_ID, FIREBASE_ACCESS_TOKEN)
+        add_users(Self::builder().app(app()))
     }
 }

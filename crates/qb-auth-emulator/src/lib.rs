@@ -28,9 +28,11 @@
 //!
 //! Three ways to use it: this library ([`Emulator::builder`], then
 //! [`EmulatorBuilder::start`] or [`EmulatorBuilder::start_blocking`]); the
-//! `qb-auth emulator` command (the `cli` module, behind the `cli`
-//! feature); and the demo of the `qb-auth` CLI, which uses the
-//! [demo fixtures](fixtures).
+//! `qb-auth emulator` command of `qb-auth-cli`, which takes every knob of
+//! the builder as a flag or from a TOML file, for tests in any language
+//! (the guide "Testing a QuickBlox client against the emulator",
+//! `docs/testing-against-the-emulator.md` in the repository); and the demo
+//! of the `qb-auth` CLI, which uses the [demo fixtures](fixtures).
 //!
 //! ## Endpoints
 //!
@@ -44,6 +46,17 @@
 //! | `GET /account_settings.json` | 200 with `api_endpoint` = the emulator's own base URL (with scheme), `chat_endpoint` and `turnserver_endpoint` = its bare host; needs `QB-Account-Key` |
 //! | `GET /users.json` | a QuickBlox-like page `{"current_page":1,"per_page":10,"total_entries":N,"items":[{"user":{...}}]}` (`page`, `per_page` ≤ 100); application token, user token or API key |
 //! | `GET /chat/Dialog.json` | `{"total_entries":0,"skip":0,"limit":100,"items":[]}`; needs a user: a user token, or an API key with `On-Behalf-Of` |
+//!
+//! Under `/_emulator/`, a prefix QuickBlox does not use, the emulator's own
+//! control API: `GET stats` (the numbers of [`EmulatorControl::stats`]),
+//! `GET requests` (the [recent requests](EmulatorControl::recent_requests)),
+//! `GET`/`POST faults`, `GET`/`POST clock`, `POST reset`
+//! ([`EmulatorControl::reset`]), `POST expire`, and a page at `GET
+//! /_emulator/`; the guide has each request and answer. It is never
+//! counted, logged, delayed or faulted; POSTs must be
+//! `application/json`, and a `Host` other than loopback is refused, so a
+//! web page cannot steer it. Off loopback it is closed unless
+//! [`EmulatorBuilder::control_token`] guards it.
 //!
 //! Resources take `QB-Token`, or `Authorization: ApiKey <key>` (configured
 //! per application) with an optional `On-Behalf-Of: <user id>` to act as
@@ -122,6 +135,22 @@
 //! emulator's own tests send the protocol notes' known-answer vectors over
 //! raw HTTP, so the server is checked independently of the signing client.
 //!
+//! ## Why a signature was refused
+//!
+//! The 422 "Unexpected signature" is QuickBlox's, byte for byte. Beside it,
+//! the emulator signs the strings that the usual client mistakes produce
+//! and names the one whose signature the request sent
+//! ([`SignatureCause`]): a parameter sent but not signed (or signed but
+//! not sent), pairs not sorted, values signed encoded otherwise than the
+//! body carries them, a nested key written flat (`user.login`), a
+//! timestamp or nonce other than the body's, the signature's own form
+//! (upper case, SHA-256), or the right string under a wrong secret (the
+//! auth key, a trailing line break, another application's), and when none
+//! fits, the start of the signature it expects for its string. The
+//! [diagnosis](SignatureDiagnosis) keeps the parameters and the string
+//! with passwords, tokens and secrets masked, and goes only to the
+//! [log](EmulatorControl::recent_requests), the control API and the page.
+//!
 //! ## Sessions, clock and memory
 //!
 //! Tokens are 40 random hex characters from the operating system's
@@ -167,8 +196,12 @@
 //! (see [`EmulatorBuilder::facebook_token`] and the next two methods).
 //!
 //! Secrets (auth secrets, passwords, provider tokens, API and account keys,
-//! session tokens) never appear in `Debug` output or error messages, and the
-//! emulator does not log.
+//! session tokens) never appear in `Debug` output or error messages. The
+//! emulator writes no log of its own; it keeps the last
+//! [`recent_requests`](EmulatorBuilder::recent_requests) requests (method,
+//! path, outcome and a masked diagnosis; no header, no body) in a bounded
+//! ring, and hands each to an [`on_request`](EmulatorBuilder::on_request)
+//! observer if one is set.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -177,11 +210,10 @@
 mod answers;
 mod blocking;
 mod builder;
-#[cfg(feature = "cli")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
-pub mod cli;
 mod config;
 mod control;
+mod control_api;
+mod diagnosis;
 mod error;
 mod faults;
 pub mod fixtures;
@@ -190,8 +222,10 @@ pub mod fixtures;
 pub mod fuzzing;
 mod handlers;
 mod identity;
+mod journal;
 mod params;
 mod rate_limit;
+mod refusal;
 mod router;
 mod server;
 mod sessions;
@@ -201,11 +235,15 @@ mod stats;
 pub use blocking::BlockingEmulator;
 pub use builder::{
     DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_NONCES, DEFAULT_MAX_SESSIONS,
-    DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder, MAX_CLOCK_OFFSET_SECS,
+    DEFAULT_RECENT_REQUESTS, DEFAULT_SEED, DEFAULT_SESSION_TTL, Emulator, EmulatorBuilder,
+    MAX_CLOCK_OFFSET_SECS, MAX_RECENT_REQUESTS,
 };
 pub use config::{AppConfig, UserConfig};
 pub use control::{EmulatorControl, EmulatorHandle};
+pub use diagnosis::{Encoding, SecretMistake, SignatureCause, SignatureDiagnosis};
 pub use error::{ConfigError, StartError};
 pub use faults::Fault;
+pub use journal::RequestRecord;
 pub use qb_auth_core::{ExposeSecret, SecretString};
+pub use refusal::Refusal;
 pub use stats::{EmulatorStats, FaultStats};

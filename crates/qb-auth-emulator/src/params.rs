@@ -14,6 +14,7 @@ use zeroize::Zeroize;
 /// passwords and provider tokens: `Debug` shows keys only, and they are
 /// wiped on drop.
 pub(crate) struct Params {
+    format: Format,
     pairs: Vec<(String, String)>,
     /// Key to position in `pairs`: duplicate checks and look-ups in constant
     /// time, so a body of many keys costs linear time.
@@ -79,6 +80,7 @@ impl Params {
             Some(Err(_)) => return Err(ParamsError::UnsupportedContentType),
         };
         let mut params = Self {
+            format,
             pairs: Vec::new(),
             index: HashMap::new(),
         };
@@ -134,6 +136,21 @@ impl Params {
     /// The value, unless it is missing or blank.
     pub(crate) fn non_blank(&self, key: &str) -> Option<&str> {
         self.get(key).filter(|v| !v.trim().is_empty())
+    }
+
+    /// Whether the body was a form (else JSON).
+    pub(crate) fn is_form(&self) -> bool {
+        self.format == Format::Form
+    }
+
+    /// Every pair, `signature` included, in arrival order.
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// How many parameters there are, `signature` included.
+    pub(crate) fn len(&self) -> usize {
+        self.pairs.len()
     }
 
     /// Every pair but `signature`: what QuickBlox signs.

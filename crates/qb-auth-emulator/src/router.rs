@@ -1,9 +1,10 @@
-//! From an HTTP request to an HTTP answer: latency, body limit, injected
-//! faults, then one of the handlers, then the headers every answer carries.
+//! From an HTTP request to an HTTP answer: the control API under
+//! `/_emulator/` apart, then latency, body limit, injected faults, one of the
+//! handlers, the headers every answer carries, and a line in the log.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{ALLOW, CONNECTION, CONTENT_TYPE, DATE, RETRY_AFTER};
@@ -15,8 +16,10 @@ use qb_auth_core::response::QB_TOKEN_EXPIRATION_DATE;
 use qb_auth_core::time::{format_expiration, format_http_date};
 
 use crate::answers::Answer;
+use crate::control_api;
 use crate::faults::Fault;
 use crate::handlers::{account, login, resources, session};
+use crate::journal::Entry;
 use crate::server::{Connection, Phase};
 use crate::state::Shared;
 
@@ -49,18 +52,63 @@ pub(crate) async fn handle(
     connection: Connection,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
-    shared.counters.requests.inc();
     let _serving = connection.serving();
+    if control_api::is_control(&shared, request.uri().path()) {
+        // The control API is no part of the emulated server: it is never
+        // counted, logged, delayed or faulted (a 100% drop share could not
+        // be turned off otherwise).
+        let (parts, body) = request.into_parts();
+        let answer = match read_body(body, shared.body_limit, &connection).await {
+            Ok(body) => {
+                connection.set_phase(Phase::Busy);
+                control_api::handle(&shared, &parts, &body)
+            }
+            Err(BodyError::Broken) => return Err(DropConnection),
+            Err(error) => control_api::unreadable_body(error.answer()),
+        };
+        return Ok(respond(&shared, answer));
+    }
+    shared.counters.requests.inc();
+    let received_at = shared.server_now();
+    let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let body = match read_body(body, shared.body_limit, &connection).await {
+    let (served, fault) = serve(&shared, &parts, body, &connection).await;
+    let (status, refusal, diagnosis) = match &served {
+        Ok(answer) => (
+            Some(answer.status.as_u16()),
+            answer.refusal,
+            answer.diagnosis.as_deref().cloned(),
+        ),
+        Err(_) => (None, None, None),
+    };
+    if let Some(refusal) = refusal {
+        shared.counters.refused(refusal);
+    }
+    shared.journal.record(Entry {
+        received_at,
+        elapsed: started.elapsed(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        status,
+        refusal,
+        fault,
+        diagnosis,
+    });
+    served.map(|answer| respond(&shared, answer))
+}
+
+/// Reads the body, then waits out the latency, draws a fault, and routes;
+/// with the fault injected, if one was.
+async fn serve(
+    shared: &Shared,
+    parts: &Parts,
+    body: Incoming,
+    connection: &Connection,
+) -> (Result<Answer, DropConnection>, Option<Fault>) {
+    let body = match read_body(body, shared.body_limit, connection).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            shared.counters.bodies_too_large.inc();
-            return Ok(respond(&shared, Answer::too_large()));
-        }
-        Err(BodyError::TimedOut) => return Ok(respond(&shared, Answer::timeout())),
-        Err(BodyError::Shed) => return Ok(respond(&shared, Answer::shed())),
-        Err(BodyError::Broken) => return Err(DropConnection),
+        Err(BodyError::Broken) => return (Err(DropConnection), None),
+        Err(error) => return (Ok(error.answer()), None),
     };
     connection.set_phase(Phase::Busy);
     let latency = shared.latency();
@@ -70,14 +118,14 @@ pub(crate) async fn handle(
     }
     if let Some(fault) = shared.next_fault() {
         shared.counters.fault(fault);
-        return match fault {
+        let answer = match fault {
             Fault::Drop => Err(DropConnection),
-            other => Ok(respond(&shared, Answer::fault(other))),
+            other => Ok(Answer::fault(other)),
         };
+        return (answer, Some(fault));
     }
     shared.maybe_sweep();
-    let answer = route(&shared, &parts, &body);
-    Ok(respond(&shared, answer))
+    (Ok(route(shared, parts, &body)), None)
 }
 
 fn route(shared: &Shared, parts: &Parts, body: &[u8]) -> Answer {
@@ -121,6 +169,17 @@ enum BodyError {
     Shed,
     /// The client went away or sent a broken body: nobody to answer.
     Broken,
+}
+
+impl BodyError {
+    /// The answer to a body that could not be read (never `Broken`'s).
+    fn answer(self) -> Answer {
+        match self {
+            Self::TooLarge => Answer::too_large(),
+            Self::TimedOut => Answer::timeout(),
+            Self::Shed | Self::Broken => Answer::shed(),
+        }
+    }
 }
 
 async fn read_body(
@@ -175,6 +234,9 @@ fn respond(shared: &Shared, answer: Answer) -> Response<Full<Bytes>> {
     headers.insert(API_VERSION, HeaderValue::from_static("0.1.1"));
     if has_body {
         headers.insert(CONTENT_TYPE, JSON_UTF8);
+    }
+    for (name, value) in answer.extra_headers {
+        headers.insert(name, value);
     }
     if let Some(expiry) = answer.token_expiry {
         if let Ok(value) = HeaderValue::from_str(&format_expiration(expiry)) {

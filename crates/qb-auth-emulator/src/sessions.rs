@@ -1,7 +1,8 @@
 //! Issued sessions and used nonces: the emulator's only growing memory, both
 //! pruned as time passes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
@@ -121,10 +122,46 @@ impl Sessions {
         self.by_token.remove(token)
     }
 
-    pub(crate) fn expire_all(&mut self, now: Instant) {
+    /// Expires every session now; how many were live.
+    pub(crate) fn expire_all(&mut self, now: Instant, ttl: Duration) -> u64 {
+        let mut live = 0;
         for record in self.by_token.values_mut() {
+            live += u64::from(matches!(record.liveness(now, ttl), Liveness::Live(_)));
             record.revoked_at.get_or_insert(now);
         }
+        live
+    }
+
+    /// The `max` newest live sessions (highest ids first), with their
+    /// tokens and time left. Memory stays bounded by `max` however many
+    /// sessions there are.
+    pub(crate) fn newest_live(
+        &self,
+        now: Instant,
+        ttl: Duration,
+        max: usize,
+    ) -> Vec<(&str, &SessionRecord, Duration)> {
+        // A min-heap of the newest `max` seen so far, by id.
+        let mut newest = BinaryHeap::with_capacity(max.saturating_add(1).min(1024));
+        for (token, record) in &self.by_token {
+            if let Liveness::Live(left) = record.liveness(now, ttl) {
+                newest.push(Reverse((record.id, token.as_str(), left)));
+                if newest.len() > max {
+                    newest.pop();
+                }
+            }
+        }
+        let mut live: Vec<_> = newest
+            .into_iter()
+            .filter_map(|Reverse((id, token, left))| {
+                self.by_token
+                    .get(token)
+                    .filter(|r| r.id == id)
+                    .map(|r| (token, r, left))
+            })
+            .collect();
+        live.sort_unstable_by_key(|(_, record, _)| Reverse(record.id));
+        live
     }
 
     /// Forgets sessions that expired more than [`EXPIRED_GRACE`] ago, or
@@ -262,8 +299,9 @@ mod tests {
         let mut sessions = Sessions::default();
         let record = SessionRecord::new(1, 1, 0, NonceValue::Number(1), 5, SystemTime::now(), t0);
         sessions.insert("tok".into(), record);
-        sessions.expire_all(t0);
         let ttl = Duration::from_secs(3600);
+        assert_eq!(sessions.expire_all(t0, ttl), 1);
+        assert_eq!(sessions.expire_all(t0, ttl), 0, "already expired");
         let rec = sessions.get_mut("tok").unwrap();
         assert_eq!(rec.liveness(t0, ttl), Liveness::Expired(Duration::ZERO));
         rec.touch(t0 + Duration::from_secs(1));

@@ -9,8 +9,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use qb_auth_core::SecretString;
+
 use crate::config::Directory;
 use crate::faults::{Fault, FaultPlan};
+use crate::journal::Journal;
 use crate::rate_limit::RateLimiter;
 use crate::sessions::{NonceLedger, Sessions};
 use crate::stats::{Counters, EmulatorStats};
@@ -32,7 +35,7 @@ pub(crate) enum Full {
 }
 
 /// The knobs that can change while the emulator runs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Knobs {
     pub(crate) latency: Duration,
     pub(crate) session_ttl: Duration,
@@ -55,6 +58,16 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
+    fn new() -> Self {
+        Self {
+            sessions: Sessions::default(),
+            nonces: NonceLedger::default(),
+            user_last_request: HashMap::new(),
+            last_sweep: Instant::now(),
+            last_cap_sweep: None,
+        }
+    }
+
     /// Room for one more session and one more used nonce, under the caps.
     /// At a cap, first forgets what no answer needs: every expired session
     /// (even within its minute of grace) and nonces too old to be accepted.
@@ -89,6 +102,43 @@ impl Registry {
     }
 }
 
+/// Who may use the control API under `/_emulator/`.
+#[derive(Debug)]
+pub(crate) enum ControlAccess {
+    /// Anyone who can connect: the emulator listens on loopback.
+    Open,
+    /// Requests that present this token.
+    Token(SecretString),
+    /// Nobody: the emulator listens beyond loopback and no token was set,
+    /// so the control API answers like any unknown path.
+    Closed,
+}
+
+impl ControlAccess {
+    /// Open on loopback, closed beyond it, unless a token guards it.
+    pub(crate) fn new(token: Option<SecretString>, listening_on: std::net::IpAddr) -> Self {
+        match token {
+            Some(token) => Self::Token(token),
+            None if listening_on.is_loopback() => Self::Open,
+            None => Self::Closed,
+        }
+    }
+}
+
+/// Everything [`Shared`] starts from.
+#[derive(Debug)]
+pub(crate) struct Setup {
+    pub(crate) directory: Directory,
+    pub(crate) base_url: String,
+    pub(crate) host: String,
+    pub(crate) body_limit: usize,
+    pub(crate) caps: Caps,
+    pub(crate) clock_offset: i64,
+    pub(crate) knobs: Knobs,
+    pub(crate) journal: Journal,
+    pub(crate) control: ControlAccess,
+}
+
 /// The caps on what the emulator holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Caps {
@@ -108,10 +158,14 @@ pub(crate) struct Shared {
     /// When the emulator started, on its own clock: users' `created_at`.
     pub(crate) started_at: SystemTime,
     pub(crate) counters: Counters,
+    pub(crate) journal: Journal,
+    pub(crate) control: ControlAccess,
     clock_offset: AtomicI64,
     knobs: Mutex<Knobs>,
     registry: Mutex<Registry>,
     limiter: Mutex<RateLimiter>,
+    /// The clock offset and knobs as configured, for a reset.
+    initial: (i64, Knobs),
 }
 
 /// Locks, recovering the data if a holder panicked: every critical section
@@ -121,37 +175,44 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(
-        directory: Directory,
-        base_url: String,
-        host: String,
-        body_limit: usize,
-        caps: Caps,
-        clock_offset: i64,
-        knobs: Knobs,
-    ) -> Self {
+    pub(crate) fn new(setup: Setup) -> Self {
         let max = crate::MAX_CLOCK_OFFSET_SECS;
-        let clock_offset = clock_offset.clamp(-max, max);
+        let clock_offset = setup.clock_offset.clamp(-max, max);
         let started_at = shift(SystemTime::now(), clock_offset);
         Self {
-            directory,
-            base_url,
-            host,
-            body_limit,
-            caps,
+            directory: setup.directory,
+            base_url: setup.base_url,
+            host: setup.host,
+            body_limit: setup.body_limit,
+            caps: setup.caps,
             started_at,
             counters: Counters::default(),
+            journal: setup.journal,
+            control: setup.control,
             clock_offset: AtomicI64::new(clock_offset),
-            knobs: Mutex::new(knobs),
-            registry: Mutex::new(Registry {
-                sessions: Sessions::default(),
-                nonces: NonceLedger::default(),
-                user_last_request: HashMap::new(),
-                last_sweep: Instant::now(),
-                last_cap_sweep: None,
-            }),
+            knobs: Mutex::new(setup.knobs.clone()),
+            registry: Mutex::new(Registry::new()),
             limiter: Mutex::new(RateLimiter::default()),
+            initial: (clock_offset, setup.knobs),
         }
+    }
+
+    /// Sessions, nonces, counters and the recent-requests log emptied, and
+    /// every knob back to its configured value (the fault generator
+    /// re-seeded), as at start.
+    pub(crate) fn reset(&self) {
+        let (clock_offset, knobs) = &self.initial;
+        *self.knobs() = knobs.clone();
+        self.set_clock_offset(*clock_offset);
+        lock(&self.limiter).reset();
+        *self.registry() = Registry::new();
+        self.counters.reset();
+        self.journal.clear();
+    }
+
+    /// Whether a refused signature is worth diagnosing: someone reads the log.
+    pub(crate) fn diagnose(&self) -> bool {
+        self.journal.wanted()
     }
 
     /// The emulator's clock: the system clock moved by the clock offset.
@@ -201,11 +262,7 @@ impl Shared {
         let Some(per_second) = self.knobs().rate_limit else {
             return Ok(());
         };
-        let verdict = lock(&self.limiter).admit(app_id, per_second, Instant::now());
-        if verdict.is_err() {
-            self.counters.rate_limited.inc();
-        }
-        verdict
+        lock(&self.limiter).admit(app_id, per_second, Instant::now())
     }
 
     /// Drops expired sessions and nonces too old to matter, at most once a
@@ -231,8 +288,10 @@ impl Shared {
         self.registry().user_last_request.get(&user_id).copied()
     }
 
-    pub(crate) fn expire_all_sessions(&self) {
-        self.registry().sessions.expire_all(Instant::now());
+    /// Expires every session; how many were live.
+    pub(crate) fn expire_all_sessions(&self) -> u64 {
+        let ttl = self.session_ttl();
+        self.registry().sessions.expire_all(Instant::now(), ttl)
     }
 
     pub(crate) fn stats(&self) -> EmulatorStats {

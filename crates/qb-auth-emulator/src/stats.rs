@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::faults::Fault;
+use crate::refusal::Refusal;
 
 /// What the emulator has done so far: a snapshot taken by
 /// [`EmulatorControl::stats`](crate::EmulatorControl::stats).
@@ -17,7 +18,8 @@ use crate::faults::Fault;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EmulatorStats {
-    /// Every request received, whatever its answer.
+    /// Every request received, whatever its answer (those to the control
+    /// API under `/_emulator/` aside: reading the counters does not move them).
     pub requests: u64,
     /// Sessions created by `POST /session.json`.
     pub sessions_created: u64,
@@ -63,8 +65,61 @@ pub struct EmulatorStats {
     /// Create-session requests refused with 503 because the cap on live
     /// sessions or on used nonces was reached.
     pub capacity_refusals: u64,
+    /// 401 "Account key is required".
+    pub missing_account_keys: u64,
+    /// 422 for an `On-Behalf-Of` that is not a configured user's id.
+    pub unknown_on_behalf_of: u64,
+    /// 422 "Unsupported provider".
+    pub unsupported_providers: u64,
+    /// 408 for a body that did not arrive in time.
+    pub body_timeouts: u64,
+    /// Requests answered 503 because their connection was shed while the
+    /// body arrived (also counted in `connections_shed`).
+    pub shed_requests: u64,
+    /// 404 and 405: no such endpoint, or not with that method.
+    pub unknown_routes: u64,
     /// Injected faults, by kind.
     pub faults: FaultStats,
+}
+
+impl EmulatorStats {
+    /// How many requests were refused for `reason`: the field that counts it
+    /// (see [`Refusal::name`]).
+    ///
+    /// ```
+    /// use qb_auth_emulator::{EmulatorStats, Refusal};
+    ///
+    /// let stats = EmulatorStats::default();
+    /// assert_eq!(stats.refused(Refusal::UnexpectedSignature), stats.signature_failures);
+    /// ```
+    pub const fn refused(&self, reason: Refusal) -> u64 {
+        match reason {
+            Refusal::UnexpectedSignature => self.signature_failures,
+            Refusal::BadTimestamp => self.bad_timestamps,
+            Refusal::NonceReused => self.replays_rejected,
+            Refusal::NoApplication => self.unknown_applications,
+            Refusal::WrongCredentials => self.credential_failures,
+            Refusal::SessionExpired => self.expired_rejections,
+            Refusal::UnknownToken => self.unknown_token_rejections,
+            Refusal::TokenRequired => self.missing_token_rejections,
+            Refusal::AccountKeyRequired => self.missing_account_keys,
+            Refusal::NeedUser => self.need_user_rejections,
+            Refusal::UnknownOnBehalfOf => self.unknown_on_behalf_of,
+            Refusal::UnsupportedProvider => self.unsupported_providers,
+            Refusal::RateLimited => self.rate_limited,
+            Refusal::BodyTooLarge => self.bodies_too_large,
+            Refusal::BodyTimeout => self.body_timeouts,
+            Refusal::Malformed => self.malformed_requests,
+            Refusal::Capacity => self.capacity_refusals,
+            Refusal::Shed => self.shed_requests,
+            Refusal::UnknownRoute => self.unknown_routes,
+        }
+    }
+
+    /// Every refused request, whatever the reason.
+    pub fn refusals(&self) -> u64 {
+        Refusal::ALL.iter().map(|&r| self.refused(r)).sum()
+    }
 }
 
 /// Injected faults, by kind.
@@ -135,6 +190,12 @@ pub(crate) struct Counters {
     pub(crate) malformed_requests: Counter,
     pub(crate) connections_shed: Counter,
     pub(crate) capacity_refusals: Counter,
+    pub(crate) missing_account_keys: Counter,
+    pub(crate) unknown_on_behalf_of: Counter,
+    pub(crate) unsupported_providers: Counter,
+    pub(crate) body_timeouts: Counter,
+    pub(crate) shed_requests: Counter,
+    pub(crate) unknown_routes: Counter,
     pub(crate) fault_500: Counter,
     pub(crate) fault_503: Counter,
     pub(crate) fault_429: Counter,
@@ -143,6 +204,106 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
+    /// Counts one request refused for `reason`.
+    pub(crate) fn refused(&self, reason: Refusal) {
+        let counter = match reason {
+            Refusal::UnexpectedSignature => &self.signature_failures,
+            Refusal::BadTimestamp => &self.bad_timestamps,
+            Refusal::NonceReused => &self.replays_rejected,
+            Refusal::NoApplication => &self.unknown_applications,
+            Refusal::WrongCredentials => &self.credential_failures,
+            Refusal::SessionExpired => &self.expired_rejections,
+            Refusal::UnknownToken => &self.unknown_token_rejections,
+            Refusal::TokenRequired => &self.missing_token_rejections,
+            Refusal::AccountKeyRequired => &self.missing_account_keys,
+            Refusal::NeedUser => &self.need_user_rejections,
+            Refusal::UnknownOnBehalfOf => &self.unknown_on_behalf_of,
+            Refusal::UnsupportedProvider => &self.unsupported_providers,
+            Refusal::RateLimited => &self.rate_limited,
+            Refusal::BodyTooLarge => &self.bodies_too_large,
+            Refusal::BodyTimeout => &self.body_timeouts,
+            Refusal::Malformed => &self.malformed_requests,
+            Refusal::Capacity => &self.capacity_refusals,
+            Refusal::Shed => &self.shed_requests,
+            Refusal::UnknownRoute => &self.unknown_routes,
+        };
+        counter.inc();
+    }
+
+    /// Every count back to zero. Requests in flight may be counted just
+    /// before or just after.
+    pub(crate) fn reset(&self) {
+        let Self {
+            requests,
+            sessions_created,
+            sessions_destroyed,
+            logins,
+            logouts,
+            signature_failures,
+            bad_timestamps,
+            replays_rejected,
+            unknown_applications,
+            credential_failures,
+            expired_rejections,
+            unknown_token_rejections,
+            missing_token_rejections,
+            need_user_rejections,
+            api_key_requests,
+            rate_limited,
+            bodies_too_large,
+            malformed_requests,
+            connections_shed,
+            capacity_refusals,
+            missing_account_keys,
+            unknown_on_behalf_of,
+            unsupported_providers,
+            body_timeouts,
+            shed_requests,
+            unknown_routes,
+            fault_500,
+            fault_503,
+            fault_429,
+            fault_dropped,
+            fault_delayed,
+        } = self;
+        // Listed by destructuring, so a counter added later cannot be missed.
+        for counter in [
+            requests,
+            sessions_created,
+            sessions_destroyed,
+            logins,
+            logouts,
+            signature_failures,
+            bad_timestamps,
+            replays_rejected,
+            unknown_applications,
+            credential_failures,
+            expired_rejections,
+            unknown_token_rejections,
+            missing_token_rejections,
+            need_user_rejections,
+            api_key_requests,
+            rate_limited,
+            bodies_too_large,
+            malformed_requests,
+            connections_shed,
+            capacity_refusals,
+            missing_account_keys,
+            unknown_on_behalf_of,
+            unsupported_providers,
+            body_timeouts,
+            shed_requests,
+            unknown_routes,
+            fault_500,
+            fault_503,
+            fault_429,
+            fault_dropped,
+            fault_delayed,
+        ] {
+            counter.0.store(0, Ordering::Relaxed);
+        }
+    }
+
     pub(crate) fn fault(&self, fault: Fault) {
         match fault {
             Fault::Status500 => self.fault_500.inc(),
@@ -175,6 +336,12 @@ impl Counters {
             malformed_requests: self.malformed_requests.get(),
             connections_shed: self.connections_shed.get(),
             capacity_refusals: self.capacity_refusals.get(),
+            missing_account_keys: self.missing_account_keys.get(),
+            unknown_on_behalf_of: self.unknown_on_behalf_of.get(),
+            unsupported_providers: self.unsupported_providers.get(),
+            body_timeouts: self.body_timeouts.get(),
+            shed_requests: self.shed_requests.get(),
+            unknown_routes: self.unknown_routes.get(),
             faults: FaultStats {
                 status_500: self.fault_500.get(),
                 status_503: self.fault_503.get(),

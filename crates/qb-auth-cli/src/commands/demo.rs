@@ -1,9 +1,11 @@
 //! `qb-auth demo`: an emulator in this process on loopback, then every
 //! identity over both transports, the login upgrade and logout downgrade,
-//! get and destroy, a renewal after a forced expiry, a recovery from a
+//! get and destroy, a deliberately wrong signature and the emulator's
+//! diagnosis of it, a renewal after a forced expiry, a recovery from a
 //! skewed clock and two "processes" sharing one session through a
 //! redis-server of the demo's own (skipped without one), printed as a
-//! table. Exits 0 only when every step worked.
+//! table, then where the emulator's page was. Exits 0 only when every step
+//! worked.
 
 mod client;
 mod fleet;
@@ -67,8 +69,15 @@ async fn demo(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
             }
         }
     }
+    let page = emulator.page_url();
     emulator.shutdown().await;
     report.render(out, started.elapsed())?;
+    writeln!(
+        out,
+        "While it ran, the emulator's page at {page} showed these requests, the live sessions \
+         and why each signature was refused; `qb-auth emulator --demo-fixtures` serves the same \
+         page until stopped."
+    )?;
     match report.failures() {
         0 => Ok(()),
         n => Err(CliError::Demo(format!(
@@ -170,6 +179,38 @@ async fn steps(
                     Ok("destroyed token refused".into())
                 }
                 Err(e) => Err(format!("expected session expired, got: {}", e.message)),
+            }
+        })
+        .await;
+
+    report
+        .step("wrong signature: diagnosed", t, async {
+            // The secret as a file or variable often holds it: with its line break.
+            let secret = SecretString::from(format!("{}\n", fixtures::AUTH_SECRET));
+            let wrong =
+                AppCredentials::new(fixtures::APP_ID, fixtures::AUTH_KEY, secret).map_err(text)?;
+            match client
+                .create_session(&wrong, &Identity::application())
+                .await
+            {
+                Ok(_) => Err("a wrong signature was accepted".into()),
+                Err(e) if e.kind == Some(ErrorKind::UnexpectedSignature) => {
+                    // Logged before the answer was sent: it is there now.
+                    let diagnosis = emulator
+                        .recent_requests()
+                        .into_iter()
+                        .rev()
+                        .find_map(|r| r.diagnosis)
+                        .ok_or("the emulator logged no diagnosis")?;
+                    let cause = diagnosis.cause.to_string();
+                    // The reason without its aside, to keep the table narrow.
+                    let short = cause.split(" (").next().unwrap_or(&cause);
+                    Ok(format!("422; the emulator: {short}"))
+                }
+                Err(e) => Err(format!(
+                    "expected an unexpected signature, got: {}",
+                    e.message
+                )),
             }
         })
         .await;

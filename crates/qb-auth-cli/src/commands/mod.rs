@@ -31,7 +31,7 @@ pub(crate) fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError>
         Command::Login(args) => login::login(&args, out),
         Command::Logout(args) => login::logout(&args, out),
         Command::AccountSettings(args) => account::settings(&args, out),
-        Command::Emulator(args) => emulator::run(args),
+        Command::Emulator(args) => emulator::run(*args, out),
         Command::Demo(args) => demo::run(&args, out),
         Command::Completions(args) => {
             // Rendered whole first: clap_complete panics when a write fails,

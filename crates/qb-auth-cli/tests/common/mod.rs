@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -121,38 +121,70 @@ pub fn json(output: &Output) -> serde_json::Value {
 pub struct EmulatorProcess {
     child: Child,
     url: String,
+    /// Everything it printed on stdout and stderr so far.
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
 }
 
 impl EmulatorProcess {
     /// Starts it with one application (with an account key) and alice, and
     /// waits (bounded) for its `listening on` line.
     pub fn start() -> Self {
-        let mut child = qb_auth()
-            .args(["emulator", "--listen", "127.0.0.1:0"])
-            .args(["--app-id", APP_ID, "--auth-key", AUTH_KEY])
-            .args(["--user", &format!("{LOGIN}:{PASSWORD}:{EMAIL}")])
-            .args(["--account-key", ACCOUNT_KEY])
-            // The secret through the environment, as users are told to.
-            .env("QB_AUTH_SECRET", AUTH_SECRET)
+        Self::start_with(|cmd| {
+            cmd.args(["--listen", "127.0.0.1:0"])
+                .args(["--app-id", APP_ID, "--auth-key", AUTH_KEY])
+                .args(["--user", &format!("{LOGIN}:{PASSWORD}:{EMAIL}")])
+                .args(["--account-key", ACCOUNT_KEY])
+                // The secret through the environment, as users are told to.
+                .env("QB_AUTH_SECRET", AUTH_SECRET);
+        })
+    }
+
+    /// Starts `qb-auth emulator` with what `configure` adds, and waits
+    /// (bounded) for its `listening on` line.
+    pub fn start_with(configure: impl FnOnce(&mut Command)) -> Self {
+        let mut cmd = qb_auth();
+        cmd.arg("emulator");
+        configure(&mut cmd);
+        let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("qb-auth emulator starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        let err_pipe = child.stderr.take().expect("piped stderr");
+        thread::spawn(move || {
+            for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        let printed = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&printed);
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next());
+            let first = lines.next();
+            if let Some(Ok(line)) = &first {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+            let _ = tx.send(first);
             // Keep reading so the emulator never blocks on a full pipe.
-            for _ in lines {}
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+            }
         });
         let first = rx.recv_timeout(Duration::from_secs(30));
         let line = match first {
             Ok(Some(Ok(line))) => line,
             other => {
                 let _ = child.kill();
-                let _ = child.wait();
-                panic!("the emulator printed no first line in 30 s: {other:?}");
+                let status = child.wait();
+                panic!(
+                    "the emulator printed no first line in 30 s: {other:?} ({status:?}):\n{}",
+                    stderr.lock().unwrap()
+                );
             }
         };
         let url = line
@@ -160,13 +192,81 @@ impl EmulatorProcess {
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_owned();
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        Self { child, url }
+        Self {
+            child,
+            url,
+            stdout: printed,
+            stderr,
+        }
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// What it printed on stdout so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// What it printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits (bounded) for it to exit; its exit code.
+    pub fn terminate(mut self) -> Option<i32> {
+        let pid = i32::try_from(self.child.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+            .expect("a child's id");
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
+        let deadline = Instant::now() + COMMAND_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait on the emulator") {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the emulator ignored SIGTERM");
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// One HTTP/1.1 request to `base` (`http://127.0.0.1:<port>`); the status
+/// and body of the answer.
+pub fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    let addr = base.strip_prefix("http://").expect("an http:// URL");
+    let mut stream = TcpStream::connect(addr).expect("connect to the emulator");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("an answer");
+    let answer = String::from_utf8(answer).expect("a UTF-8 answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    (status, body.to_owned())
 }
 
 impl Drop for EmulatorProcess {
@@ -233,4 +333,18 @@ pub fn closed_port_url() -> String {
     // Port 1 (tcpmux), which nothing on these machines serves. A port bound
     // and closed here could be handed to another test's server at once.
     "http://127.0.0.1:1".to_owned()
+}
+
+/// Polls `read` until it contains `needle`, failing the test after
+/// `COMMAND_TIMEOUT`.
+pub fn eventually_contains(read: &dyn Fn() -> String, needle: &str) {
+    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    while !read().contains(needle) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {needle:?} in:\n{}",
+            read()
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
 }

@@ -4,7 +4,7 @@ use http::{HeaderMap, StatusCode};
 use qb_auth_core::ExposeSecret;
 use qb_auth_core::request::QB_ACCOUNT_KEY;
 
-use crate::answers::{ACCOUNT_KEY_REQUIRED, AccountSettingsJson, Answer};
+use crate::answers::{AccountSettingsJson, Answer};
 use crate::identity::secret_eq;
 use crate::state::Shared;
 
@@ -18,7 +18,7 @@ pub(crate) fn settings(shared: &Shared, headers: &HeaderMap) -> Answer {
         .map(str::trim)
         .filter(|v| !v.is_empty())
     else {
-        return Answer::fixed(StatusCode::UNAUTHORIZED, ACCOUNT_KEY_REQUIRED);
+        return Answer::account_key_required();
     };
     // Every application is compared, so the time taken does not tell which matched.
     let matched = shared
@@ -32,7 +32,6 @@ pub(crate) fn settings(shared: &Shared, headers: &HeaderMap) -> Answer {
         })
         .count();
     if matched == 0 {
-        shared.counters.credential_failures.inc();
         return Answer::unauthorized();
     }
     Answer::json(

@@ -76,16 +76,10 @@ pub(crate) fn authenticate(
         Accept::TokenOrApiKey => header(headers, &AUTHORIZATION),
     };
     let caller = match (token, authorization) {
-        (Some(_), Some(_)) => Err(Answer::fixed(
-            http::StatusCode::BAD_REQUEST,
-            crate::answers::BOTH_AUTHORIZATIONS,
-        )),
+        (Some(_), Some(_)) => Err(Answer::both_authorizations()),
         (Some(token), None) => by_token(shared, token),
         (None, Some(authorization)) => by_api_key(shared, headers, authorization),
-        (None, None) => {
-            shared.counters.missing_token_rejections.inc();
-            Err(Answer::token_required())
-        }
+        (None, None) => Err(Answer::token_required()),
     }?;
     if let Some(user_id) = caller.user() {
         shared.record_user_request(user_id, shared.server_now());
@@ -103,14 +97,10 @@ fn by_token(shared: &Shared, token: &str) -> Result<Caller, Answer> {
         .get_mut(token)
         .map(|record| (record.app_id, record.liveness(now, ttl)));
     let (app_id, current_expiry) = match found {
-        None => {
-            shared.counters.unknown_token_rejections.inc();
-            return Err(Answer::session_missing());
-        }
+        None => return Err(Answer::unknown_token()),
         Some((_, Liveness::Expired(ago))) => {
-            shared.counters.expired_rejections.inc();
             let expired_at = server_now.checked_sub(ago).unwrap_or(server_now);
-            return Err(Answer::session_missing().with_expiry(expired_at));
+            return Err(Answer::session_expired().with_expiry(expired_at));
         }
         Some((app_id, Liveness::Live(left))) => (app_id, later(server_now, left)),
     };
@@ -121,9 +111,7 @@ fn by_token(shared: &Shared, token: &str) -> Result<Caller, Answer> {
     // Looked up again: the lock was released for the rate limit, and the
     // session may have been destroyed meanwhile.
     let Some(record) = registry.sessions.get_mut(token) else {
-        drop(registry);
-        shared.counters.unknown_token_rejections.inc();
-        return Err(Answer::session_missing());
+        return Err(Answer::unknown_token());
     };
     record.touch(now);
     Ok(Caller::Session {
@@ -157,7 +145,6 @@ fn by_api_key(shared: &Shared, headers: &HeaderMap, authorization: &str) -> Resu
         }
     }
     let Some(app) = app else {
-        shared.counters.credential_failures.inc();
         return Err(Answer::unauthorized());
     };
     let on_behalf_of = match header(headers, &ON_BEHALF_OF) {
@@ -168,12 +155,7 @@ fn by_api_key(shared: &Shared, headers: &HeaderMap, authorization: &str) -> Resu
             .filter(|id| shared.directory.user(*id).is_some())
         {
             Some(id) => Some(id),
-            None => {
-                return Err(Answer::fixed(
-                    http::StatusCode::UNPROCESSABLE_ENTITY,
-                    crate::answers::ON_BEHALF_OF_UNKNOWN,
-                ));
-            }
+            None => return Err(Answer::unknown_on_behalf_of()),
         },
     };
     shared.admit(app.id).map_err(Answer::rate_limited)?;

@@ -19,12 +19,11 @@ pub(crate) fn login(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer
     };
     let params = match Params::decode(headers, body) {
         Ok(params) => params,
-        Err(err) => return malformed(shared, err).with_expiry(expires_at),
+        Err(err) => return malformed(err).with_expiry(expires_at),
     };
     let user = match identity::resolve(&shared.directory, &params, Placement::TopLevel) {
         Ok(Some(user)) => user,
         Ok(None) | Err(IdentityError::Unauthorized) => {
-            shared.counters.credential_failures.inc();
             return Answer::unauthorized().with_expiry(expires_at);
         }
         Err(IdentityError::UnsupportedProvider) => {
@@ -35,7 +34,7 @@ pub(crate) fn login(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer
     {
         let mut registry = shared.registry();
         let Some(record) = registry.sessions.get_mut(&token) else {
-            return Answer::session_missing();
+            return Answer::unknown_token();
         };
         record.user_id = user.id;
         record.updated_at = server_now;
@@ -57,11 +56,9 @@ pub(crate) fn logout(shared: &Shared, headers: &HeaderMap) -> Answer {
     {
         let mut registry = shared.registry();
         let Some(record) = registry.sessions.get_mut(&token) else {
-            return Answer::session_missing();
+            return Answer::unknown_token();
         };
         if record.user_id == 0 {
-            drop(registry);
-            shared.counters.need_user_rejections.inc();
             return Answer::need_user().with_expiry(expires_at);
         }
         record.user_id = 0;

@@ -66,7 +66,6 @@ pub(crate) fn dialogs(shared: &Shared, headers: &HeaderMap) -> Answer {
             },
         )
     } else {
-        shared.counters.need_user_rejections.inc();
         Answer::need_user()
     };
     match caller.expires_at() {

@@ -7,6 +7,7 @@ use qb_auth_core::signature::{self, HashAlgorithm};
 
 use super::auth::{Accept, Caller, authenticate, later};
 use crate::answers::{Answer, SessionEnvelope};
+use crate::diagnosis::SignatureDiagnosis;
 use crate::identity::{self, IdentityError, Placement};
 use crate::params::Params;
 use crate::sessions::{NonceValue, SessionRecord};
@@ -37,11 +38,10 @@ pub(crate) fn create(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answe
 fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer {
     let params = match Params::decode(headers, body) {
         Ok(params) => params,
-        Err(err) => return malformed(shared, err),
+        Err(err) => return malformed(err),
     };
     for name in REQUIRED {
         if params.non_blank(name).is_none() {
-            shared.counters.malformed_requests.inc();
             return Answer::missing_parameter(name);
         }
     }
@@ -54,7 +54,6 @@ fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer
         .and_then(|id| shared.directory.app(id))
         .filter(|app| app.auth_key == field("auth_key"));
     let Some(app) = app else {
-        shared.counters.unknown_applications.inc();
         return Answer::no_application();
     };
     if let Err(retry) = shared.admit(app.id) {
@@ -64,10 +63,7 @@ fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer
     let server_now = shared.server_now();
     let ts = match field("timestamp").parse::<i64>() {
         Ok(ts) if ts.abs_diff(unix_secs(server_now)) <= TIMESTAMP_WINDOW_SECS.unsigned_abs() => ts,
-        _ => {
-            shared.counters.bad_timestamps.inc();
-            return Answer::bad_timestamp();
-        }
+        _ => return Answer::bad_timestamp(),
     };
 
     // Exactly as the SDKs write it: lowercase hex, nothing around it. An
@@ -87,8 +83,10 @@ fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer
     let valid = algorithm
         .is_some_and(|alg| signature::verify(&app.auth_secret, &string_to_sign, alg, claimed));
     if !valid {
-        shared.counters.signature_failures.inc();
-        return Answer::unexpected_signature();
+        let diagnosis = shared
+            .diagnose()
+            .then(|| SignatureDiagnosis::new(app, &shared.directory, &params, body));
+        return Answer::unexpected_signature(diagnosis);
     }
 
     let nonce = NonceValue::parse(field("nonce"));
@@ -97,24 +95,18 @@ fn create_or_refuse(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Answer
     let mut registry = shared.registry();
     // Checked before the nonce is used, so a refused request used nothing.
     if let Err(full) = registry.make_room(shared.caps, ttl, oldest) {
-        drop(registry);
-        shared.counters.capacity_refusals.inc();
         return Answer::capacity(full);
     }
     // The pair counts as used from here on, even if the user check fails.
     let fresh = registry.nonces.use_once(app.id, ts, nonce.clone());
     drop(registry);
     if !fresh {
-        shared.counters.replays_rejected.inc();
         return Answer::nonce_reused();
     }
 
     let user_id = match identity::resolve(&shared.directory, &params, Placement::Nested) {
         Ok(user) => user.map_or(0, |u| u.id),
-        Err(IdentityError::Unauthorized) => {
-            shared.counters.credential_failures.inc();
-            return Answer::unauthorized();
-        }
+        Err(IdentityError::Unauthorized) => return Answer::unauthorized(),
         Err(IdentityError::UnsupportedProvider) => return Answer::unsupported_provider(),
     };
 
@@ -151,7 +143,7 @@ pub(crate) fn show(shared: &Shared, headers: &HeaderMap) -> Answer {
     match registry.sessions.get_mut(token) {
         Some(record) => Answer::json(StatusCode::OK, &SessionEnvelope::new(token, record))
             .with_expiry(*expires_at),
-        None => Answer::session_missing(),
+        None => Answer::unknown_token(),
     }
 }
 
@@ -165,20 +157,19 @@ pub(crate) fn destroy(shared: &Shared, headers: &HeaderMap) -> Answer {
         return Answer::token_required();
     };
     if shared.registry().sessions.remove(token).is_none() {
-        return Answer::session_missing();
+        return Answer::unknown_token();
     }
     shared.counters.sessions_destroyed.inc();
     // The token concerned has expired now.
     Answer::empty_ok().with_expiry(shared.server_now())
 }
 
-pub(crate) fn malformed(shared: &Shared, err: crate::params::ParamsError) -> Answer {
-    shared.counters.malformed_requests.inc();
+pub(crate) fn malformed(err: crate::params::ParamsError) -> Answer {
     let status = match err {
         crate::params::ParamsError::UnsupportedContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         _ => StatusCode::BAD_REQUEST,
     };
-    Answer::base_error(status, err.message())
+    Answer::malformed(status, err.message())
 }
 
 /// 20 random bytes from the OS generator, as 40 hex characters: the shape

@@ -89,7 +89,14 @@ pub fn send(
 }
 
 pub fn request_bytes(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    let mut out = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    // A Host of the test's own replaces the usual one.
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        out.push_str("Host: 127.0.0.1\r\n");
+    }
     if !body.is_empty() || method == "POST" {
         out.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
