@@ -76,6 +76,15 @@ pub enum LifecycleEvent {
     },
     /// The shared store answers again: renewals are shared again.
     SharingResumed,
+    /// The session another process published was not taken: not a session
+    /// token, another application's or identity kind's, expired, or
+    /// claiming to outlive any session (a store written by another
+    /// program, or tampered with). It was dropped from the store if still
+    /// there, and this process renewed instead.
+    SharedSessionIgnored {
+        /// Which of those, for a log line; never the session itself.
+        reason: String,
+    },
     /// A user was logged in on the current token, or logged out of it: the
     /// token now belongs to that user (or to the application alone), and
     /// renewals create the same kind of session.
