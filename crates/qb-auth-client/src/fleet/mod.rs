@@ -37,7 +37,7 @@ mod store;
 
 pub(crate) use builder::FleetConfig;
 pub use key::FleetKey;
-pub(crate) use renew::Fleet;
+pub(crate) use renew::{Fleet, Held};
 pub use store::{BlockingFleetStore, FleetState, FleetStore, Published, StoreFuture};
 
 /// How long a renewal lease lasts unless set otherwise: enough for a
