@@ -58,8 +58,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// Without a store (`async` or `blocking`) the shared layout has no user.
-#![cfg_attr(not(any(feature = "async", feature = "blocking")), allow(dead_code))]
 // The front page links every store; a build without some of them (only
 // ever a dependency's) has those links dangling. docs.rs builds them all.
 #![cfg_attr(
@@ -71,11 +69,23 @@
 mod asynchronous;
 #[cfg(feature = "blocking")]
 mod blocking;
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod engine;
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod errors;
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod layout;
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod options;
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod scripts;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod target;
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod wakeups;
 
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
