@@ -161,7 +161,7 @@ async fn renewal_costs(
             "cluster",
             emulator,
             cluster.nodes(),
-            |i| RedisStore::open(&urls[i % urls.len()]).map_err(|e| e.to_string()),
+            |i| RedisStore::open_cluster(&[&urls[i % urls.len()]]).map_err(|e| e.to_string()),
             rounds,
         )
         .await?,

@@ -114,7 +114,11 @@ mod tests {
                 panic!("a renewal");
             };
             lifecycle.on_renewal_result(ticket, now, Ok(new));
-            assert_eq!(snapshot, lifecycle.snapshot(), "{expires_at:?} {server_date:?}");
+            assert_eq!(
+                snapshot,
+                lifecycle.snapshot(),
+                "{expires_at:?} {server_date:?}"
+            );
         }
     }
 }
