@@ -14,7 +14,9 @@ use std::time::{Duration, SystemTime};
 
 use qb_auth_core::lifecycle::LifecycleSnapshot;
 
-use crate::fleet::{BlockingFleetStore, FleetKey, FleetState, FleetStore, Published, StoreFuture};
+use crate::fleet::{
+    BlockingFleetStore, Claim, Claimed, FleetKey, FleetState, FleetStore, Published, StoreFuture,
+};
 
 /// A blocking implementation `T` in the async shape of its trait.
 pub(crate) struct FromBlocking<T: ?Sized>(pub(crate) Arc<T>);
@@ -57,5 +59,9 @@ impl FleetStore for FromBlocking<dyn BlockingFleetStore> {
         until: SystemTime,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move { self.0.wait_change(key, seen, until) })
+    }
+
+    fn claim<'a>(&'a self, key: &'a FleetKey, claim: Claim<'a>) -> StoreFuture<'a, Claimed> {
+        Box::pin(async move { self.0.claim(key, claim) })
     }
 }

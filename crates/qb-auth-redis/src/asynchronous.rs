@@ -3,7 +3,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use qb_auth_client::fleet::{FleetKey, FleetState, FleetStore, Published, StoreFuture};
+use qb_auth_client::fleet::{
+    Claim, Claimed, FleetKey, FleetState, FleetStore, Published, StoreFuture,
+};
 use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::LifecycleSnapshot;
 
@@ -89,5 +91,9 @@ impl FleetStore for RedisStore {
         until: SystemTime,
     ) -> StoreFuture<'a, ()> {
         Box::pin(self.engine.wait(key, seen, until))
+    }
+
+    fn claim<'a>(&'a self, key: &'a FleetKey, claim: Claim<'a>) -> StoreFuture<'a, Claimed> {
+        Box::pin(self.engine.claim(key, claim))
     }
 }

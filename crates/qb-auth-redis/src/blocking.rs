@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use qb_auth_client::fleet::{BlockingFleetStore, FleetKey, FleetState, Published};
+use qb_auth_client::fleet::{BlockingFleetStore, Claim, Claimed, FleetKey, FleetState, Published};
 use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::LifecycleSnapshot;
 use tokio::runtime::{Builder, Runtime};
@@ -107,5 +107,9 @@ impl BlockingFleetStore for BlockingRedisStore {
 
     fn wait_change(&self, key: &FleetKey, seen: u64, until: SystemTime) -> Result<(), StoreError> {
         self.run(self.engine.wait(key, seen, until))
+    }
+
+    fn claim(&self, key: &FleetKey, claim: Claim<'_>) -> Result<Claimed, StoreError> {
+        self.run(self.engine.claim(key, claim))
     }
 }

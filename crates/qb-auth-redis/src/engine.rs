@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use qb_auth_client::fleet::{FleetKey, FleetState, Published};
+use qb_auth_client::fleet::{Claim, Claimed, FleetKey, FleetState, Published};
 use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::LifecycleSnapshot;
 use redis::{FromRedisValue, RedisResult, ScriptInvocation};
@@ -17,16 +17,18 @@ use redis::{FromRedisValue, RedisResult, ScriptInvocation};
 use crate::errors::{broken, failed, timed_out};
 use crate::layout::Names;
 use crate::options::Options;
-use crate::scripts::{self, LoadAnswer};
+use crate::scripts::{self, ClaimAnswer, LoadAnswer};
 use crate::target::{Connection, Target};
 use crate::wakeups::Wakeups;
 
 /// The first pause of a wait, and the shortest between two looks at Redis
 /// after a message.
 const FIRST_PAUSE: Duration = Duration::from_millis(20);
-/// The longest pause of a wait between two looks, and between two looks
-/// after messages that changed nothing (a flooded channel).
+/// The longest pause of a wait between two looks, and between two waits
+/// ended by messages in a row (a flooded channel).
 const LONGEST_PAUSE: Duration = Duration::from_millis(250);
+/// Waits ended by messages this far apart are not in a row.
+const QUIET: Duration = Duration::from_secs(1);
 
 /// One store's connection, settings and memory.
 pub(crate) struct Engine {
@@ -43,6 +45,25 @@ pub(crate) struct Engine {
     /// The highest version seen for each version key: none older is taken
     /// or written after it (Redis may lose writes: a restart, a failover).
     seen: Mutex<HashMap<String, u64>>,
+    /// Per channel: what the last round trip for its key saw, and when a
+    /// message last ended a wait.
+    trips: Mutex<HashMap<String, Trip>>,
+}
+
+/// What the last round trip for a key saw, and the waits' pacing.
+#[derive(Debug, Clone, Copy, Default)]
+struct Trip {
+    /// Messages heard on the key's channel before it was sent.
+    count: u64,
+    /// The version it read.
+    version: u64,
+    /// The connection it went over, if the channel was subscribed on it
+    /// then: no message heard since means nothing changed since.
+    subscribed_on: Option<u64>,
+    /// When a message last ended a wait, and the least time before the
+    /// next one may.
+    woken: Option<Instant>,
+    gap: Duration,
 }
 
 /// The kept connection, and the channels it is subscribed to.
@@ -63,6 +84,7 @@ impl Engine {
             generations: AtomicU64::new(0),
             clock: Mutex::new(None),
             seen: Mutex::new(HashMap::new()),
+            trips: Mutex::new(HashMap::new()),
         }
     }
 
@@ -80,29 +102,139 @@ impl Engine {
     pub(crate) async fn load(&self, key: &FleetKey) -> Result<FleetState, StoreError> {
         let names = self.names(key);
         let invocation = names.load();
+        let before = self.before_trip(&names);
         let sent = SystemTime::now();
         let (version, text, redis_ms): LoadAnswer = self
             .bounded("loading the session", self.invoke(&invocation))
             .await?;
-        let received = SystemTime::now();
+        self.read_clock(sent, redis_ms);
         let version = scripts::version(version, &names)?;
-        let middle = (scripts::millis(sent) / 2 + scripts::millis(received) / 2) as i64;
-        *lock(&self.clock) = Some(redis_ms.saturating_sub(middle));
-        let newest = self.saw(&names, version);
+        self.tripped(&names, before, version);
+        Ok(self.state(&names, version, text))
+    }
+
+    /// A renewal's first step in one round trip (see [`Claim`]): taken
+    /// from the last notification instead when it carried a session newer
+    /// than any this store read since, and than the claim's.
+    pub(crate) async fn claim(
+        &self,
+        key: &FleetKey,
+        claim: Claim<'_>,
+    ) -> Result<Claimed, StoreError> {
+        let names = self.names(key);
+        // Subscribed before the round trip, so a change after it is heard
+        // (once per connection).
+        self.bounded("subscribing", self.subscribe(&names.channel))
+            .await?;
+        let newest = self.saw(&names, 0);
+        // Nothing older than what this store saw is taken: the lease is.
+        let unwanted = claim.unwanted.max(newest.saturating_sub(1));
+        if let Some(state) = self.notified(&names, unwanted.max(claim.rejected.unwrap_or(0))) {
+            return Ok(Claimed {
+                state,
+                leased: false,
+            });
+        }
+        let invocation = names.claim(
+            claim.rejected.unwrap_or(0),
+            unwanted,
+            claim.owner,
+            claim.ttl,
+            self.deadline(),
+        );
+        let before = self.before_trip(&names);
+        let sent = SystemTime::now();
+        let (version, text, leased, redis_ms): ClaimAnswer = self
+            .bounded("claiming the lease", self.invoke(&invocation))
+            .await?;
+        self.read_clock(sent, redis_ms);
+        let version = scripts::version(version, &names)?;
+        self.tripped(&names, before, version);
+        Ok(Claimed {
+            state: self.state(&names, version, text),
+            leased: leased == 1,
+        })
+    }
+
+    /// The session the last notification on `names`' channel carried, if
+    /// it came after this store's last round trip for the key and is newer
+    /// than `unwanted` and than what that trip read: as good as a read
+    /// made when it came. Read as a published copy is; the fleet checks it
+    /// as one.
+    fn notified(&self, names: &Names, unwanted: u64) -> Option<FleetState> {
+        let heard = self.wakeups.heard(&names.channel);
+        let (version, text) = heard.published?;
+        let mut trips = lock(&self.trips);
+        let trip = trips.get_mut(&names.channel)?;
+        if heard.count <= trip.count || version <= unwanted.max(trip.version) {
+            return None;
+        }
+        let session = scripts::snapshot(Some(text.to_string()))?;
+        trip.count = heard.count;
+        trip.version = version;
+        drop(trips);
+        self.saw(names, version);
+        Some(FleetState {
+            version,
+            session: Some(session),
+        })
+    }
+
+    /// The state a round trip read: no session older than one this store
+    /// saw.
+    fn state(&self, names: &Names, version: u64, text: Option<String>) -> FleetState {
+        let newest = self.saw(names, version);
         if version < newest {
             // Redis lost what it held (restarted empty, or a failover lost
             // the last writes): what it holds now is older than what this
             // process saw, and is not taken.
-            tracing::warn!(key = %names.version, version, newest, "Redis holds an older version than this process saw");
-            return Ok(FleetState {
+            tracing::warn!(key = %names.session, version, newest, "Redis holds an older version than this process saw");
+            return FleetState {
                 version,
                 session: None,
-            });
+            };
         }
-        Ok(FleetState {
+        FleetState {
             version,
             session: scripts::snapshot(text),
+        }
+    }
+
+    /// Redis's clock against ours, from a script's answer to a request
+    /// sent at `sent`.
+    fn read_clock(&self, sent: SystemTime, redis_ms: i64) {
+        let received = SystemTime::now();
+        let middle = (scripts::millis(sent) / 2 + scripts::millis(received) / 2) as i64;
+        *lock(&self.clock) = Some(redis_ms.saturating_sub(middle));
+    }
+
+    /// When a lease request sent now stops being wanted, by Redis's clock
+    /// (0: its clock not read yet).
+    fn deadline(&self) -> u64 {
+        lock(&self.clock).map_or(0, |offset| {
+            let ends = scripts::millis(SystemTime::now() + self.options.timeout) as i64;
+            u64::try_from(ends.saturating_add(offset)).unwrap_or(0)
         })
+    }
+
+    /// What is known before a round trip for `names`: messages heard on
+    /// its channel, and the connection if the channel is subscribed on it.
+    fn before_trip(&self, names: &Names) -> (u64, Option<u64>) {
+        let count = self.wakeups.heard(&names.channel).count;
+        let subscribed_on = lock(&self.kept)
+            .as_ref()
+            .filter(|k| k.subscribed.contains(&names.channel))
+            .map(|k| k.generation);
+        (count, subscribed_on)
+    }
+
+    /// Records what a round trip for `names` read.
+    fn tripped(&self, names: &Names, (count, subscribed_on): (u64, Option<u64>), version: u64) {
+        let mut trips = lock(&self.trips);
+        let trip = trips.entry(names.channel.clone()).or_default();
+        trip.count = count;
+        trip.version = version;
+        trip.subscribed_on = subscribed_on;
     }
 
     /// Takes the lease for `owner` unless it is held. Once this call's
@@ -115,11 +247,7 @@ impl Engine {
         owner: &str,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let deadline = lock(&self.clock).map_or(0, |offset| {
-            let ends = scripts::millis(SystemTime::now() + self.options.timeout) as i64;
-            u64::try_from(ends.saturating_add(offset)).unwrap_or(0)
-        });
-        let invocation = self.names(key).take_lease(owner, ttl, deadline);
+        let invocation = self.names(key).take_lease(owner, ttl, self.deadline());
         let taken: i64 = self
             .bounded("taking the lease", self.invoke(&invocation))
             .await?;
@@ -166,11 +294,13 @@ impl Engine {
     }
 
     /// Waits until the version moves past `seen` or the lease is free, or
-    /// `until`. Subscribed (once per connection) before the first look, so
-    /// a change after it is heard; then one look at Redis per message, or
-    /// after a pause when none comes, the pauses doubling from 20 ms to
-    /// 250 ms. A message that changed nothing doubles the least time before
-    /// the next look too: a flooded channel costs a few looks a second.
+    /// `until`. On the store's one subscription: a message ends the wait
+    /// (the caller's next claim reads what changed, or takes it from the
+    /// notification), else a look at Redis after each pause, the pauses
+    /// doubling from 20 ms to 250 ms. No look first when the channel was
+    /// subscribed before the caller's last round trip and nothing was
+    /// heard since. Waits ended by messages in a row are spaced out the
+    /// same way: a flooded channel ends a few waits a second.
     pub(crate) async fn wait(
         &self,
         key: &FleetKey,
@@ -181,43 +311,92 @@ impl Engine {
         let mut heard = self.wakeups.listen(&names.channel);
         self.bounded("subscribing", self.subscribe(&names.channel))
             .await?;
-        let mut pause = Duration::ZERO;
-        let mut gap = FIRST_PAUSE;
-        loop {
-            heard.borrow_and_update();
-            if self.changed(&names, seen).await? {
-                return Ok(());
+        let current = heard.borrow_and_update().count;
+        let generation = lock(&self.kept).as_ref().map(|k| k.generation);
+        let trip = lock(&self.trips).get(&names.channel).copied();
+        match trip {
+            // Subscribed on this connection before the caller's last round
+            // trip: a message since then ends the wait at once (the
+            // caller's claim reads it), none means nothing changed.
+            Some(trip)
+                if trip.version == seen
+                    && trip.subscribed_on.is_some()
+                    && trip.subscribed_on == generation =>
+            {
+                if trip.count != current {
+                    self.paced(&names, until).await;
+                    return Ok(());
+                }
             }
-            let looked = Instant::now();
+            // Else a look, now that the channel is subscribed.
+            _ => {
+                if self.changed(&names, seen).await? {
+                    return Ok(());
+                }
+            }
+        }
+        let mut pause = Duration::ZERO;
+        loop {
             let Some(next) = next_pause(pause, until) else {
                 return Ok(());
             };
             pause = next;
-            let message = tokio::time::timeout(pause, heard.changed()).await;
-            if let Ok(Ok(())) = message {
-                // Not before `gap` since the last look, nor past the pause.
-                let earliest = looked + gap.min(pause);
-                tokio::time::sleep_until(earliest.into()).await;
-                gap = (gap * 2).min(LONGEST_PAUSE);
+            if let Ok(Ok(())) = tokio::time::timeout(pause, heard.changed()).await {
+                self.paced(&names, until).await;
+                return Ok(());
             }
+            heard.borrow_and_update();
             // A subscription lost with its connection is made again.
             self.bounded("subscribing", self.subscribe(&names.channel))
                 .await?;
+            if self.changed(&names, seen).await? {
+                return Ok(());
+            }
         }
+    }
+
+    /// Before a message ends a wait: not sooner than the gap after the
+    /// last wait a message ended (nor past `until`); the gap doubles for
+    /// messages in a row, from 20 ms to 250 ms.
+    async fn paced(&self, names: &Names, until: SystemTime) {
+        let now = Instant::now();
+        let earliest = {
+            let mut trips = lock(&self.trips);
+            let trip = trips.entry(names.channel.clone()).or_default();
+            let in_a_row = trip
+                .woken
+                .is_some_and(|last| now.duration_since(last) < QUIET);
+            let earliest = match trip.woken {
+                Some(last) if in_a_row => last + trip.gap,
+                _ => now,
+            };
+            trip.gap = if in_a_row {
+                (trip.gap * 2).clamp(FIRST_PAUSE, LONGEST_PAUSE)
+            } else {
+                FIRST_PAUSE
+            };
+            let left = until.duration_since(SystemTime::now()).unwrap_or_default();
+            let earliest = earliest.min(now + left);
+            trip.woken = Some(earliest.max(now));
+            earliest
+        };
+        tokio::time::sleep_until(earliest.into()).await;
     }
 
     /// Whether the version moved past `seen` or the lease is free.
     async fn changed(&self, names: &Names, seen: u64) -> Result<bool, StoreError> {
         let invocation = names.changed();
+        let before = self.before_trip(names);
         let (version, held): (i64, u8) = self.bounded("waiting", self.invoke(&invocation)).await?;
         let version = scripts::version(version, names)?;
+        self.tripped(names, before, version);
         Ok(version != seen || held == 0)
     }
 
     /// Records `version` as seen for `names`; returns the highest seen.
     fn saw(&self, names: &Names, version: u64) -> u64 {
         let mut seen = lock(&self.seen);
-        let newest = seen.entry(names.version.clone()).or_default();
+        let newest = seen.entry(names.session.clone()).or_default();
         *newest = (*newest).max(version);
         *newest
     }

@@ -19,15 +19,17 @@ use redis::{Script, ScriptInvocation};
 
 use crate::layout::Names;
 
-/// How long the version counter outlives the session it counts, so that a
-/// writer that read it long ago is still fenced.
+/// How long the version outlives the session it counts, so that a writer
+/// that read it long ago is still fenced.
 const VERSION_KEEP: Duration = Duration::from_secs(24 * 3600);
 
 /// The largest version the scripts count to (15 digits).
 pub(crate) const MAX_VERSION: u64 = 999_999_999_999_999;
 
-/// Lua shared by the scripts: Redis's clock in ms, and a version count
-/// read from its key (0 when absent, nil when it is not a count of ours).
+/// Lua shared by the scripts: Redis's clock in ms; a version count read
+/// from its field (0 when absent, nil when it is not a count of ours); and
+/// the session hash's version and live snapshot, an expired one removed
+/// (its token leaves Redis at the first look past its expiry).
 macro_rules! prelude {
     () => {
         r"
@@ -40,35 +42,43 @@ local function count(text)
   if #text > 15 or not string.match(text, '^%d+$') then return nil end
   return tonumber(text)
 end
+local function stored(key, now)
+  local fields = redis.call('HMGET', key, 'version', 'snapshot', 'until')
+  local version = count(fields[1])
+  local snapshot = fields[2]
+  if version and snapshot and (tonumber(fields[3]) or 0) <= now then
+    redis.call('HDEL', key, 'snapshot', 'until')
+    snapshot = false
+  end
+  return version, snapshot
+end
 "
     };
 }
 
-/// Reads the version, the session published as it, and Redis's clock (for
-/// the lease's deadline). The version is -1 when out of range.
+/// Reads the version, the live session, and Redis's clock (for the
+/// lease's deadline). KEYS: session. The version is -1 when out of range.
 static LOAD: LazyLock<Script> = LazyLock::new(|| {
     Script::new(concat!(
         prelude!(),
         r"
-local version = count(redis.call('GET', KEYS[1]))
-if not version then return {-1, false, now_ms()} end
-local stored = redis.call('HMGET', KEYS[2], 'version', 'snapshot')
-if stored[1] and stored[2] and count(stored[1]) == version then
-  return {version, stored[2], now_ms()}
-end
+local now = now_ms()
+local version, snapshot = stored(KEYS[1], now)
+if not version then return {-1, false, now} end
 -- false is a nil reply, and keeps the table three long.
-return {version, false, now_ms()}
+return {version, snapshot, now}
 "
     ))
 });
 
 /// The version (-1 when out of range) and whether a lease is held: one
-/// without expiry, which this code never writes, counts as free.
+/// without expiry, which this code never writes, counts as free. KEYS:
+/// session, lease.
 static CHANGED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(concat!(
         prelude!(),
         r"
-local version = count(redis.call('GET', KEYS[1])) or -1
+local version = count(redis.call('HGET', KEYS[1], 'version')) or -1
 local held = 0
 if redis.call('PTTL', KEYS[2]) > 0 then held = 1 end
 return {version, held}
@@ -76,11 +86,43 @@ return {version, held}
     ))
 });
 
-/// Takes the lease for ARGV[1] for ARGV[2] ms unless someone holds it;
-/// refused (-1) once Redis's clock is past ARGV[3] (ms, 0: no deadline),
-/// by when the caller gave up: a request held up (a Redis that froze and
-/// came back) cannot take a lease for a process that renewed alone. A
-/// lease without expiry is stale and replaced. 1: taken; 0: held.
+/// A renewal's first step. KEYS: session, lease. Drops the session if it
+/// is still version ARGV[1] (0: none was rejected), reads the version and
+/// the live session, and takes the lease for ARGV[3] for ARGV[4] ms
+/// unless a session newer than version ARGV[2] is published, with
+/// [`TAKE_LEASE`]'s deadline (ARGV[5]) and rules. Returns {version or -1
+/// when out of range, snapshot or false, 1 when leased (-1 too late)
+/// else 0, Redis's clock in ms}.
+static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(concat!(
+        prelude!(),
+        r"
+local now = now_ms()
+if ARGV[1] ~= '0' and redis.call('HGET', KEYS[1], 'version') == ARGV[1] then
+  redis.call('HDEL', KEYS[1], 'snapshot', 'until')
+end
+local version, snapshot = stored(KEYS[1], now)
+if not version then return {-1, false, 0, now} end
+local leased = 0
+if not snapshot or version <= tonumber(ARGV[2]) then
+  local deadline = tonumber(ARGV[5])
+  if deadline > 0 and now > deadline then
+    leased = -1
+  else
+    if redis.call('PTTL', KEYS[2]) == -1 then redis.call('DEL', KEYS[2]) end
+    if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then leased = 1 end
+  end
+end
+return {version, snapshot, leased, now}
+"
+    ))
+});
+
+/// Takes the lease for ARGV[1] for ARGV[2] ms unless someone holds it.
+/// KEYS: lease. Refused (-1) once Redis's clock is past ARGV[3] (ms, 0: no
+/// deadline), by when the caller gave up: a request held up (a Redis that
+/// froze and came back) cannot take a lease for a process that renewed
+/// alone. A lease without expiry is stale and replaced. 1: taken; 0: held.
 static TAKE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(concat!(
         prelude!(),
@@ -95,7 +137,7 @@ return 0
 });
 
 /// Releases the lease if ARGV[1] still holds it; wakes the waiters on
-/// ARGV[2].
+/// ARGV[2]. KEYS: lease.
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -109,42 +151,42 @@ return 0
     )
 });
 
-/// Publishes ARGV[2] as a version above ARGV[1] if the counter is still
-/// ARGV[1]; the session expires at ARGV[3] (ms), the counter ARGV[4] ms
-/// later; wakes the waiters on ARGV[5]. The new version is above the
-/// count, Redis's clock in ms, and ARGV[6] (the highest version the caller
-/// has seen): so a version is never reused, even after Redis lost its data
-/// (restarted empty, or a failover lost the last writes), and a rejected
-/// session's version cannot name a newer one. Returns {1, new},
-/// {0, current} when fenced, {-1, 0} when a count is out of range.
+/// Publishes ARGV[2] as a version above ARGV[1] if the version is still
+/// ARGV[1]. KEYS: session. The session is live until ARGV[3] (ms), the
+/// hash (its version) ARGV[4] ms longer; the waiters on ARGV[5] are woken
+/// with `<version> <snapshot>`, so that a waiter needs no read to take it.
+/// The new version is above the count, Redis's clock in ms, and ARGV[6]
+/// (the highest version the caller has seen): so a version is never
+/// reused, even after Redis lost its data (restarted empty, or a failover
+/// lost the last writes), and a rejected session's version cannot name a
+/// newer one. Returns {1, new}, {0, current} when fenced, {-1, 0} when a
+/// count is out of range.
 static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     Script::new(concat!(
         prelude!(),
         r"
-local current = count(redis.call('GET', KEYS[1]))
+local current = count(redis.call('HGET', KEYS[1], 'version'))
 if not current then return {-1, 0} end
 if current ~= tonumber(ARGV[1]) then return {0, current} end
 local version = math.max(current + 1, now_ms(), tonumber(ARGV[6]) + 1)
 if version > 999999999999999 then return {-1, 0} end
 version = string.format('%d', version)
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'version', version, 'snapshot', ARGV[2])
-redis.call('PEXPIREAT', KEYS[2], ARGV[3])
-redis.call('SET', KEYS[1], version, 'PXAT', tonumber(ARGV[3]) + tonumber(ARGV[4]))
-redis.call('PUBLISH', ARGV[5], version)
+redis.call('HSET', KEYS[1], 'version', version, 'snapshot', ARGV[2], 'until', ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]))
+redis.call('PUBLISH', ARGV[5], version .. ' ' .. ARGV[2])
 return {1, tonumber(version)}
 "
     ))
 });
 
-/// Drops the session if it is still version ARGV[1]; wakes the waiters on
-/// ARGV[2].
+/// Drops the session if it is still version ARGV[1], keeping the version.
+/// KEYS: session. No one is woken: the version does not move, and the
+/// dropping process claims the lease next.
 static DROP: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-if redis.call('HGET', KEYS[1], 'version') == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], 'dropped')
+if redis.call('HGET', KEYS[1], 'version') == ARGV[1] and redis.call('HEXISTS', KEYS[1], 'snapshot') == 1 then
+  redis.call('HDEL', KEYS[1], 'snapshot', 'until')
   return 1
 end
 return 0
@@ -157,14 +199,37 @@ impl Names {
     /// [`LOAD`]; answers [`LoadAnswer`].
     pub(crate) fn load(&self) -> ScriptInvocation<'static> {
         let mut invocation = LOAD.prepare_invoke();
-        invocation.key(&self.version).key(&self.session);
+        invocation.key(&self.session);
         invocation
     }
 
     /// [`CHANGED`]; answers `(version or -1, lease held: 0 or 1)`.
     pub(crate) fn changed(&self) -> ScriptInvocation<'static> {
         let mut invocation = CHANGED.prepare_invoke();
-        invocation.key(&self.version).key(&self.lease);
+        invocation.key(&self.session).key(&self.lease);
+        invocation
+    }
+
+    /// [`CLAIM`]: drops `rejected` (0: none), takes the lease for `owner`
+    /// unless a session newer than `unwanted` is published, refused past
+    /// `deadline_ms` by Redis's clock (0: none); answers [`ClaimAnswer`].
+    pub(crate) fn claim(
+        &self,
+        rejected: u64,
+        unwanted: u64,
+        owner: &str,
+        ttl: Duration,
+        deadline_ms: u64,
+    ) -> ScriptInvocation<'static> {
+        let mut invocation = CLAIM.prepare_invoke();
+        invocation
+            .key(&self.session)
+            .key(&self.lease)
+            .arg(rejected)
+            .arg(unwanted)
+            .arg(owner)
+            .arg(whole_millis(ttl))
+            .arg(deadline_ms);
         invocation
     }
 
@@ -205,7 +270,6 @@ impl Names {
         let until = snapshot.valid_until().unwrap_or(UNIX_EPOCH);
         let mut invocation = PUBLISH.prepare_invoke();
         invocation
-            .key(&self.version)
             .key(&self.session)
             .arg(expected)
             .arg(text)
@@ -219,10 +283,7 @@ impl Names {
     /// [`DROP`] of `version`; answers 1 if it was dropped.
     pub(crate) fn drop_rejected(&self, version: u64) -> ScriptInvocation<'static> {
         let mut invocation = DROP.prepare_invoke();
-        invocation
-            .key(&self.session)
-            .arg(version)
-            .arg(&self.channel);
+        invocation.key(&self.session).arg(version);
         invocation
     }
 }
@@ -230,6 +291,19 @@ impl Names {
 /// The answer of [`LOAD`]: the version (-1: out of range), the snapshot's
 /// text, Redis's clock in ms.
 pub(crate) type LoadAnswer = (i64, Option<String>, i64);
+
+/// The answer of [`CLAIM`]: as [`LoadAnswer`], with whether the lease was
+/// taken (1) before Redis's clock.
+pub(crate) type ClaimAnswer = (i64, Option<String>, i64, i64);
+
+/// A published session as its notification carries it: `<version>
+/// <snapshot>`. `None` for any other message.
+pub(crate) fn notification(payload: &[u8]) -> Option<(u64, String)> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let (version, snapshot) = text.split_once(' ')?;
+    let version = version.parse::<u64>().ok().filter(|v| *v <= MAX_VERSION)?;
+    Some((version, snapshot.to_owned()))
+}
 
 /// A version from a script's answer: -1 (or any value outside the counts
 /// the scripts write) is reported with the key it came from.
@@ -239,9 +313,9 @@ pub(crate) fn version(value: i64, names: &Names) -> Result<u64, StoreError> {
         .filter(|v| *v <= MAX_VERSION)
         .ok_or_else(|| {
             StoreError::new(format!(
-                "the version at {} is out of range: not a count this store wrote (at most 15 \
+                "the version in {} is out of range: not a count this store wrote (at most 15 \
                  digits); sharing resumes once the key is deleted",
-                names.version
+                names.session
             ))
         })
 }
@@ -303,7 +377,7 @@ mod tests {
         for bad in [-1, MAX_VERSION as i64 + 1, i64::MAX] {
             let err = version(bad, &names).unwrap_err();
             assert!(err.to_string().contains("out of range"), "{err}");
-            assert!(err.to_string().contains(&names.version), "{err}");
+            assert!(err.to_string().contains(&names.session), "{err}");
         }
         assert!(publish_answer((-1, 0), &names).is_err());
         assert_eq!(
@@ -312,5 +386,15 @@ mod tests {
         );
         assert!(snapshot(Some("not json".into())).is_none());
         assert!(snapshot(None).is_none());
+        assert_eq!(notification(b"12 {}"), Some((12, "{}".to_owned())));
+        for other in [
+            &b"released"[..],
+            b"12",
+            b"-1 {}",
+            b"99999999999999999999 {}",
+            b"\xff {}",
+        ] {
+            assert_eq!(notification(other), None);
+        }
     }
 }

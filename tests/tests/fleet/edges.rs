@@ -148,9 +148,9 @@ pub(crate) fn an_out_of_range_version_is_reported(binaries: &Binaries) {
     let redis = RedisServer::start(binaries.server.clone()).expect("redis-server starts");
     let emulator = emulator();
     let client = ureq_client(&emulator);
-    let version_key = format!("{}:version", redis_base());
+    let session_key = format!("{}:session", redis_base());
     redis
-        .command(&["SET", &version_key, "99999999999999999999"])
+        .command(&["HSET", &session_key, "version", "99999999999999999999"])
         .expect("redis answers");
     for member in 0..5 {
         let sharing = Sharing::default();
@@ -184,7 +184,7 @@ pub(crate) fn an_out_of_range_version_is_reported(binaries: &Binaries) {
     );
     // At i64::MAX the count cannot go on: refused, not wrapped.
     redis
-        .command(&["SET", &version_key, &i64::MAX.to_string()])
+        .command(&["HSET", &session_key, "version", &i64::MAX.to_string()])
         .expect("redis answers");
     let store = BlockingRedisStore::open(&redis.url()).expect("a store");
     let err = store
@@ -193,7 +193,7 @@ pub(crate) fn an_out_of_range_version_is_reported(binaries: &Binaries) {
     assert!(err.to_string().contains("out of range"), "{err}");
     let version = String::from_utf8_lossy(
         &redis
-            .command(&["GET", &version_key])
+            .command(&["HGET", &session_key, "version"])
             .expect("redis answers"),
     )
     .trim()

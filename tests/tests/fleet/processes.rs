@@ -58,7 +58,7 @@ impl Deployment {
             Self::Single(redis) => redis,
             Self::Cluster(cluster) => {
                 let slot = cluster
-                    .slot_of(&format!("{}:version", redis_base()))
+                    .slot_of(&format!("{}:session", redis_base()))
                     .expect("a slot");
                 &cluster.nodes()[cluster.owner(slot).expect("an owner")]
             }
@@ -68,6 +68,16 @@ impl Deployment {
     /// `GET key` on the server that holds it, as text.
     fn get(&self, key: &str) -> String {
         let answer = self.holder().command(&["GET", key]).expect("redis answers");
+        String::from_utf8_lossy(&answer).trim().to_owned()
+    }
+
+    /// The fleet's version, as text.
+    fn version(&self) -> String {
+        let session = format!("{}:session", redis_base());
+        let answer = self
+            .holder()
+            .command(&["HGET", &session, "version"])
+            .expect("redis answers");
         String::from_utf8_lossy(&answer).trim().to_owned()
     }
 
@@ -217,11 +227,8 @@ fn holder_killed(binaries: &Binaries, cluster: bool) {
     let lease = Duration::from_secs(3);
     let lease_ms = lease.as_millis().to_string();
     let mut workers = fleet(&redis, 8, emulator.base_url(), &["--lease-ms", &lease_ms]);
-    let (lease_key, version_key) = (
-        format!("{}:lease", redis_base()),
-        format!("{}:version", redis_base()),
-    );
-    let before = redis.get(&version_key);
+    let lease_key = format!("{}:lease", redis_base());
+    let before = redis.version();
     // A slow create-session: the holder is still in it when killed.
     emulator.control().set_latency(Duration::from_secs(2));
     emulator.expire_all_sessions();
@@ -243,7 +250,7 @@ fn holder_killed(binaries: &Binaries, cluster: bool) {
     emulator.control().set_latency(Duration::ZERO);
     // Another process takes the lease when it expires and publishes.
     eventually(Duration::from_secs(60), "the fleet renewed", || {
-        redis.get(&version_key) != before
+        redis.version() != before
     });
     let recovered = killed.elapsed();
     println!(

@@ -23,9 +23,9 @@ fn group(binaries: &Binaries) -> RedisSentinels {
     RedisSentinels::start(binaries.server.clone(), sentinel).expect("the Sentinel group starts")
 }
 
-/// `GET key` on `server`, as text.
-fn get(server: &RedisServer, key: &str) -> String {
-    let answer = server.command(&["GET", key]).expect("redis answers");
+/// `args` on `server`, its answer as text.
+fn ask(server: &RedisServer, args: &[&str]) -> String {
+    let answer = server.command(args).expect("redis answers");
     String::from_utf8_lossy(&answer).trim().to_owned()
 }
 
@@ -65,16 +65,16 @@ pub(crate) fn master_killed_mid_renewal(binaries: &Binaries) {
         worker.expect("ready", READY);
     }
     assert_eq!(emulator.stats().sessions_created, 1, "six cold starts");
-    let (lease_key, version_key) = (
+    let (lease_key, session_key) = (
         format!("{}:lease", redis_base()),
-        format!("{}:version", redis_base()),
+        format!("{}:session", redis_base()),
     );
 
     // A slow create-session: the lease is held when the master dies.
     emulator.control().set_latency(Duration::from_secs(2));
     emulator.expire_all_sessions();
     eventually(Duration::from_secs(60), "a process took the lease", || {
-        !get(group.master().expect("a master"), &lease_key).is_empty()
+        !ask(group.master().expect("a master"), &["GET", &lease_key]).is_empty()
     });
     let old = group.master_port().expect("a master");
     group.kill_master().expect("the master is killed");
@@ -99,7 +99,7 @@ pub(crate) fn master_killed_mid_renewal(binaries: &Binaries) {
     let master = group.master().expect("a master");
     assert_eq!(master.port(), new);
     assert!(
-        !get(master, &version_key).is_empty(),
+        !ask(master, &["HGET", &session_key, "version"]).is_empty(),
         "the fleet writes to {new}"
     );
     let answered = stop_all(workers);
@@ -131,7 +131,7 @@ pub(crate) fn fencing_never_goes_back(binaries: &Binaries) {
         || BlockingRedisStore::open_sentinel(&urls, RedisSentinels::MASTER_NAME).expect("a store");
     let (writer, witness, newcomer) = (store(), store(), store());
     let key = FleetKey::named(fixtures::APP_ID, "failover");
-    let version_key = format!("qb-auth:{{{key}}}:version");
+    let session_key = format!("qb-auth:{{{key}}}:session");
 
     let Published::Written(first) = writer
         .publish(&key, 0, &snapshot("first"))
@@ -146,7 +146,7 @@ pub(crate) fn fencing_never_goes_back(binaries: &Binaries) {
         .find(|s| s.port() != old)
         .expect("a replica");
     eventually(Duration::from_secs(30), "the replica has version 1", || {
-        get(replica, &version_key) == first.to_string()
+        ask(replica, &["HGET", &session_key, "version"]) == first.to_string()
     });
     let command = |args: &[&str]| {
         let answer = replica.command(args).expect("the replica answers");
@@ -219,12 +219,8 @@ pub(crate) fn fencing_never_goes_back(binaries: &Binaries) {
     // master a day ahead published version `ahead`; a failover lost it.
     let master = group.master().expect("a master");
     let ahead = third + 24 * 3600 * 1000;
-    let session_key = format!("qb-auth:{{{key}}}:session");
     let planted = serde_json::to_string(&snapshot("ahead")).expect("serialised");
-    let ahead_text = ahead.to_string();
-    master
-        .command(&["SET", &version_key, &ahead_text])
-        .expect("redis answers");
+    let (ahead_text, live_until) = (ahead.to_string(), (ahead + 600_000).to_string());
     master
         .command(&[
             "HSET",
@@ -233,14 +229,17 @@ pub(crate) fn fencing_never_goes_back(binaries: &Binaries) {
             &ahead_text,
             "snapshot",
             &planted,
+            "until",
+            &live_until,
         ])
         .expect("redis answers");
     assert_eq!(witness.load(&key).expect("loaded").version, ahead);
+    // Lost: Redis is back at `third`, its session gone.
     master
-        .command(&["SET", &version_key, &third.to_string()])
+        .command(&["HSET", &session_key, "version", &third.to_string()])
         .expect("redis answers");
     master
-        .command(&["DEL", &session_key])
+        .command(&["HDEL", &session_key, "snapshot", "until"])
         .expect("redis answers");
     let Published::Written(fourth) = witness
         .publish(&key, third, &snapshot("fourth"))

@@ -38,7 +38,9 @@ mod store;
 pub(crate) use builder::FleetConfig;
 pub use key::FleetKey;
 pub(crate) use renew::{Fleet, Held};
-pub use store::{BlockingFleetStore, FleetState, FleetStore, Published, StoreFuture};
+pub use store::{
+    BlockingFleetStore, Claim, Claimed, FleetState, FleetStore, Published, StoreFuture,
+};
 
 /// How long a renewal lease lasts unless set otherwise: enough for a
 /// create-session, short enough that a killed holder is replaced quickly.

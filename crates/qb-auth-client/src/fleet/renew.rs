@@ -16,7 +16,7 @@ use qb_auth_core::lifecycle::{
 };
 use qb_auth_core::{Session, SessionToken};
 
-use super::{FleetKey, FleetState, FleetStore, Published};
+use super::{Claim, Claimed, FleetKey, FleetState, FleetStore, Published};
 use crate::store::{StoreError, trust};
 
 /// A fleet copy is taken only with at least this much life left.
@@ -95,47 +95,52 @@ impl Fleet {
         Fut: Future<Output = Result<NewSession, AttemptError>>,
     {
         let last = self.last().clone();
-        if ticket.reason() == RenewalReason::Rejected {
-            if let Some((_, version)) = &last {
-                let dropped = self.store.drop_rejected(&self.key, *version).await;
-                if let Step::Alone = self.step(announce, dropped) {
-                    return self.alone(create).await;
-                }
-            }
-        }
+        let mut rejected = match (ticket.reason(), &last) {
+            (RenewalReason::Rejected, Some((_, version))) => Some(*version),
+            _ => None,
+        };
         // Never the session this process holds or gave up on.
+        let mut unwanted = last.as_ref().map_or(0, |(_, version)| *version);
         let stale = |token: &SessionToken| {
             held.token.as_ref() == Some(token) || last.as_ref().is_some_and(|(t, _)| t == token)
         };
         let give_up = SystemTime::now() + self.policy.renewal_timeout() / 2;
         loop {
-            let state = match self.step(announce, self.store.load(&self.key).await) {
-                Step::Done(state) => state,
-                Step::Alone => return self.alone(create).await,
+            let claim = Claim {
+                rejected: rejected.take(),
+                unwanted,
+                owner: &self.owner,
+                ttl: self.lease_ttl,
             };
-            match self.take(&state, &stale, &held, announce).await {
-                Step::Done(Some(new)) => return Ok(new),
-                Step::Done(None) => {}
-                Step::Alone => return self.alone(create).await,
+            let Claimed { state, leased } =
+                match self.step(announce, self.store.claim(&self.key, claim).await) {
+                    Step::Done(claimed) => claimed,
+                    // The request may still reach the store (one slow to
+                    // answer): free the lease if it took it, once this
+                    // process has its session. Whether that works says
+                    // nothing of the sharing, which failed: not announced.
+                    Step::Alone => {
+                        let result = self.alone(create).await;
+                        let _ = self.store.release(&self.key, &self.owner).await;
+                        return result;
+                    }
+                };
+            if leased {
+                return self
+                    .create_and_publish(state.version, &held, announce, create)
+                    .await;
             }
-            let leased = self
-                .store
-                .try_lease(&self.key, &self.owner, self.lease_ttl)
-                .await;
-            match self.step(announce, leased) {
-                // The request may still reach the store (one that froze
-                // and came back): free the lease if it was taken, once
-                // this process has its session.
-                Step::Alone => {
-                    let result = self.alone(create).await;
-                    let released = self.store.release(&self.key, &self.owner).await;
-                    let _ = self.step(announce, released);
-                    return result;
+            if state.session.is_some() && state.version > unwanted {
+                match self.take(&state, &stale, &held, announce).await {
+                    Step::Done(Some(new)) => return Ok(new),
+                    // Stale, about to expire or refused: claim the lease
+                    // unless something newer came meanwhile.
+                    Step::Done(None) => {
+                        unwanted = state.version;
+                        continue;
+                    }
+                    Step::Alone => return self.alone(create).await,
                 }
-                Step::Done(true) => {
-                    return self.renew_leased(&stale, &held, announce, create).await;
-                }
-                Step::Done(false) => {}
             }
             let now = SystemTime::now();
             if now >= give_up {
@@ -153,11 +158,12 @@ impl Fleet {
         }
     }
 
-    /// Holding the lease: look once more (a holder may have published
-    /// between the load and the lease), else create and publish.
-    async fn renew_leased<F, Fut>(
+    /// Holding the lease, taken when no newer session than `expected`'s
+    /// was published: creates the session, publishes it fenced on
+    /// `expected`, and releases the lease.
+    async fn create_and_publish<F, Fut>(
         &self,
-        stale: &impl Fn(&SessionToken) -> bool,
+        expected: u64,
         held: &Held,
         announce: Announce<'_>,
         create: F,
@@ -166,34 +172,19 @@ impl Fleet {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<NewSession, AttemptError>>,
     {
-        let state = match self.step(announce, self.store.load(&self.key).await) {
-            Step::Done(state) => state,
-            Step::Alone => return self.alone(create).await,
-        };
-        let result = match self.take(&state, stale, held, announce).await {
-            Step::Done(Some(new)) => Ok(new),
-            Step::Alone => self.alone(create).await,
-            Step::Done(None) => {
-                let result = create().await;
-                if let Ok(new) = &result {
-                    let snapshot =
-                        new.snapshot_at(SystemTime::now(), held.clock_offset, &self.policy);
-                    let published = self
-                        .store
-                        .publish(&self.key, state.version, &snapshot)
-                        .await;
-                    match self.step(announce, published) {
-                        Step::Done(Published::Written(version)) => {
-                            *self.last() = Some((new.session.token.clone(), version));
-                        }
-                        // A newer one is there, or the store failed: ours
-                        // still serves this process, but is not the fleet's.
-                        Step::Done(Published::Fenced { .. }) | Step::Alone => *self.last() = None,
-                    }
+        let result = create().await;
+        if let Ok(new) = &result {
+            let snapshot = new.snapshot_at(SystemTime::now(), held.clock_offset, &self.policy);
+            let published = self.store.publish(&self.key, expected, &snapshot).await;
+            match self.step(announce, published) {
+                Step::Done(Published::Written(version)) => {
+                    *self.last() = Some((new.session.token.clone(), version));
                 }
-                result
+                // A newer one is there, or the store failed: ours still
+                // serves this process, but is not the fleet's.
+                Step::Done(Published::Fenced { .. }) | Step::Alone => *self.last() = None,
             }
-        };
+        }
         let released = self.store.release(&self.key, &self.owner).await;
         // Left to expire if this fails: the waiters take over after its TTL.
         let _ = self.step(announce, released);
