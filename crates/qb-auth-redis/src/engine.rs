@@ -64,6 +64,10 @@ struct Trip {
     /// next one may.
     woken: Option<Instant>,
     gap: Duration,
+    /// Whether the last wait was ended by a message the next claim has not
+    /// looked at: only then may a notification answer it (a notification
+    /// heard before the renewal began may be old).
+    armed: bool,
 }
 
 /// The kept connection, and the channels it is subscribed to.
@@ -157,15 +161,18 @@ impl Engine {
     }
 
     /// The session the last notification on `names`' channel carried, if
-    /// it came after this store's last round trip for the key and is newer
-    /// than `unwanted` and than what that trip read: as good as a read
-    /// made when it came. Read as a published copy is; the fleet checks it
-    /// as one.
+    /// it ended the wait just before this claim, came after this store's
+    /// last round trip for the key (that renewal's claim), and is newer
+    /// than `unwanted` and than what that trip read: as good as a read made
+    /// when it came. Read as a published copy is; the fleet checks it as
+    /// one.
     fn notified(&self, names: &Names, unwanted: u64) -> Option<FleetState> {
         let heard = self.wakeups.heard(&names.channel);
-        let (version, text) = heard.published?;
         let mut trips = lock(&self.trips);
         let trip = trips.get_mut(&names.channel)?;
+        let armed = std::mem::take(&mut trip.armed)
+            && trip.woken.is_some_and(|woken| woken.elapsed() < QUIET);
+        let (version, text) = heard.published.filter(|_| armed)?;
         if heard.count <= trip.count || version <= unwanted.max(trip.version) {
             return None;
         }
@@ -378,6 +385,7 @@ impl Engine {
             let left = until.duration_since(SystemTime::now()).unwrap_or_default();
             let earliest = earliest.min(now + left);
             trip.woken = Some(earliest.max(now));
+            trip.armed = true;
             earliest
         };
         tokio::time::sleep_until(earliest.into()).await;
