@@ -134,6 +134,7 @@ impl Engine {
         // Nothing older than what this store saw is taken: the lease is.
         let unwanted = claim.unwanted.max(newest.saturating_sub(1));
         if let Some(state) = self.notified(&names, unwanted.max(claim.rejected.unwrap_or(0))) {
+            self.progressed(&names);
             return Ok(Claimed {
                 state,
                 leased: false,
@@ -154,10 +155,23 @@ impl Engine {
         self.read_clock(sent, redis_ms);
         let version = scripts::version(version, &names)?;
         self.tripped(&names, before, version);
-        Ok(Claimed {
+        let claimed = Claimed {
             state: self.state(&names, version, text),
             leased: leased == 1,
-        })
+        };
+        if claimed.leased || (claimed.state.session.is_some() && version > unwanted) {
+            self.progressed(&names);
+        }
+        Ok(claimed)
+    }
+
+    /// A claim found something new or took the lease: the messages that
+    /// led to it were not a flood, and the next wait is not paced.
+    fn progressed(&self, names: &Names) {
+        if let Some(trip) = lock(&self.trips).get_mut(&names.channel) {
+            trip.woken = None;
+            trip.gap = FIRST_PAUSE;
+        }
     }
 
     /// The session the last notification on `names`' channel carried, if
@@ -364,7 +378,8 @@ impl Engine {
 
     /// Before a message ends a wait: not sooner than the gap after the
     /// last wait a message ended (nor past `until`); the gap doubles for
-    /// messages in a row, from 20 ms to 250 ms.
+    /// messages in a row that brought nothing new (a claim that finds a
+    /// new session or takes the lease resets it), from 20 ms to 250 ms.
     async fn paced(&self, names: &Names, until: SystemTime) {
         let now = Instant::now();
         let earliest = {
