@@ -70,6 +70,19 @@ struct Trip {
     armed: bool,
 }
 
+/// Where a claim's answer came from.
+enum Answer {
+    /// The notification that ended the wait before it.
+    Notified(FleetState),
+    /// Redis, to a request sent at `sent`, `before` being what was known
+    /// then.
+    Read {
+        answer: ClaimAnswer,
+        before: (u64, Option<u64>),
+        sent: SystemTime,
+    },
+}
+
 /// The kept connection, and the channels it is subscribed to.
 struct Kept {
     connection: Connection,
@@ -119,50 +132,53 @@ impl Engine {
 
     /// A renewal's first step in one round trip (see [`Claim`]): taken
     /// from the last notification instead when it carried a session newer
-    /// than any this store read since, and than the claim's.
+    /// than any this store read since, and than the claim's. Subscribing
+    /// (once per connection) and the round trip share the one timeout.
     pub(crate) async fn claim(
         &self,
         key: &FleetKey,
         claim: Claim<'_>,
     ) -> Result<Claimed, StoreError> {
         let names = self.names(key);
-        // Subscribed before the round trip, so a change after it is heard
-        // (once per connection).
-        self.bounded("subscribing", self.subscribe(&names.channel))
-            .await?;
+        let deadline = self.deadline();
         let newest = self.saw(&names, 0);
         // Nothing older than what this store saw is taken: the lease is.
         let unwanted = claim.unwanted.max(newest.saturating_sub(1));
-        if let Some(state) = self.notified(&names, unwanted.max(claim.rejected.unwrap_or(0))) {
-            self.progressed(&names);
-            return Ok(Claimed {
-                state,
-                leased: false,
-            });
-        }
-        let invocation = names.claim(
-            claim.rejected.unwrap_or(0),
-            unwanted,
-            claim.owner,
-            claim.ttl,
-            self.deadline(),
-        );
-        let before = self.before_trip(&names);
-        let sent = SystemTime::now();
-        let (version, text, leased, redis_ms): ClaimAnswer = self
-            .bounded("claiming the lease", self.invoke(&invocation))
-            .await?;
-        self.read_clock(sent, redis_ms);
-        let version = scripts::version(version, &names)?;
-        self.tripped(&names, before, version);
-        let claimed = Claimed {
-            state: self.state(&names, version, text),
-            leased: leased == 1,
+        let work = async {
+            // Subscribed before the round trip, so a change after it is
+            // heard.
+            self.subscribe(&names.channel).await?;
+            let rejected = claim.rejected.unwrap_or(0);
+            if let Some(state) = self.notified(&names, unwanted.max(rejected)) {
+                return Ok(Answer::Notified(state));
+            }
+            let invocation = names.claim(rejected, unwanted, claim.owner, claim.ttl, deadline);
+            let before = self.before_trip(&names);
+            let sent = SystemTime::now();
+            let answer = self.invoke(&invocation).await?;
+            Ok(Answer::Read {
+                answer,
+                before,
+                sent,
+            })
         };
-        if claimed.leased || (claimed.state.session.is_some() && version > unwanted) {
+        let (state, leased) = match self.bounded("claiming the lease", work).await? {
+            Answer::Notified(state) => (state, false),
+            Answer::Read {
+                answer: (version, text, leased, redis_ms),
+                before,
+                sent,
+            } => {
+                self.read_clock(sent, redis_ms);
+                let version = scripts::version(version, &names)?;
+                self.tripped(&names, before, version);
+                (self.state(&names, version, text), leased == 1)
+            }
+        };
+        if leased || (state.session.is_some() && state.version > unwanted) {
             self.progressed(&names);
         }
-        Ok(claimed)
+        Ok(Claimed { state, leased })
     }
 
     /// A claim found something new or took the lease: the messages that

@@ -38,9 +38,14 @@ fn find_binary(name: &str) -> Option<PathBuf> {
 ///
 /// # fn main() -> std::io::Result<()> {
 /// if let Some(binary) = server::find() {
-///     let redis = RedisServer::start(binary)?;
+///     let redis = RedisServer::start(binary.clone())?;
 ///     assert_eq!(redis.command(&["SET", "k", "v"])?, b"+OK\n");
 ///     println!("{}", redis.url()); // redis://127.0.0.1:<port>/
+///
+///     // With a password: its URL is yours to write.
+///     let locked = RedisServer::start_with(binary, &["--requirepass", "hunter2"])?;
+///     assert_eq!(locked.command(&["SET", "k", "v"])?, b"+OK\n");
+///     println!("redis://:hunter2@127.0.0.1:{}/", locked.port());
 /// }
 /// # Ok(()) }
 /// ```
@@ -78,19 +83,9 @@ impl RedisServer {
     }
 
     /// Like [`start`](Self::start), with more options for `redis-server`
-    /// (`["--requirepass", "pw"]`, say); the port, address and
-    /// persistence options are set already.
-    ///
-    /// ```no_run
-    /// use qb_auth_redis::server::{self, RedisServer};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// if let Some(binary) = server::find() {
-    ///     let redis = RedisServer::start_with(binary, &["--requirepass", "hunter2"])?;
-    ///     assert!(redis.command(&["GET", "k"])?.starts_with(b"-NOAUTH"));
-    /// }
-    /// # Ok(()) }
-    /// ```
+    /// (`["--requirepass", "pw"]`, say: [`command`](Self::command) then
+    /// authenticates); the port, address and persistence options are set
+    /// already.
     ///
     /// # Errors
     ///
