@@ -45,7 +45,8 @@ use crate::target::Target;
 /// ```
 pub struct BlockingRedisStore {
     engine: Engine,
-    runtime: Runtime,
+    /// Taken out when the store is dropped (see its `Drop`).
+    runtime: Option<Runtime>,
 }
 
 store_settings!(BlockingRedisStore);
@@ -59,23 +60,40 @@ impl BlockingRedisStore {
             .map_err(|e| StoreError::new("the store's runtime could not start").with_source(e))?;
         Ok(Self {
             engine: Engine::new(target),
-            runtime,
+            runtime: Some(runtime),
         })
     }
 
     /// Runs `work` to its end. Called from within a tokio runtime (a
     /// blocking client used from async code), it runs on a thread of its
     /// own for the call: a runtime cannot be driven from inside another.
-    fn run<T: Send>(&self, work: impl Future<Output = T> + Send) -> T {
+    fn run<T: Send>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>> + Send,
+    ) -> Result<T, StoreError> {
+        let Some(runtime) = &self.runtime else {
+            return Err(StoreError::new("the store is being dropped"));
+        };
         if tokio::runtime::Handle::try_current().is_err() {
-            return self.runtime.block_on(work);
+            return runtime.block_on(work);
         }
         std::thread::scope(|scope| {
             scope
-                .spawn(|| self.runtime.block_on(work))
+                .spawn(|| runtime.block_on(work))
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
+    }
+}
+
+impl Drop for BlockingRedisStore {
+    fn drop(&mut self) {
+        // Without waiting for the connection's task: dropping a runtime
+        // that waits is refused (a panic) inside async code, where a
+        // blocking client may well be dropped.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 

@@ -415,9 +415,7 @@ fn timed<T, E>(call: impl FnOnce() -> Result<T, E>) -> (Duration, bool) {
 }
 
 /// How long `call` took, and whether it failed.
-async fn timed_async<T, E>(
-    call: impl Future<Output = Result<T, E>>,
-) -> (Duration, bool) {
+async fn timed_async<T, E>(call: impl Future<Output = Result<T, E>>) -> (Duration, bool) {
     let started = Instant::now();
     let failed = call.await.is_err();
     (started.elapsed(), failed)

@@ -101,4 +101,19 @@ pub(crate) fn fencing_blocking_store(binaries: &Binaries) {
         };
     }
     fencing_steps!(a, b, run);
+    // A blocking client used, and dropped, inside async code: the store's
+    // own runtime is driven on a thread of its own, and let go without a
+    // wait (a runtime that waits may not be dropped there).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let store = BlockingRedisStore::open(&redis.url()).expect("a store");
+        let state = store
+            .load(&FleetKey::named(1, "fencing"))
+            .expect("redis answers");
+        assert_eq!(token_of(&state).as_deref(), Some("third"));
+        drop(store);
+    });
 }
