@@ -16,7 +16,9 @@ use std::time::{Duration, SystemTime};
 use qb_auth_core::Session;
 use qb_auth_core::lifecycle::{LifecycleSnapshot, ProviderError};
 
-use crate::fleet::{BlockingFleetStore, FleetKey, FleetState, FleetStore, Published, StoreFuture};
+use crate::fleet::{
+    BlockingFleetStore, Claim, Claimed, FleetKey, FleetState, FleetStore, Published, StoreFuture,
+};
 use crate::managed::{BlockingTokenProvider, BoxFuture, TokenProvider};
 
 /// A blocking implementation `T` in the async shape of its trait.
@@ -60,6 +62,10 @@ impl FleetStore for FromBlocking<dyn BlockingFleetStore> {
         until: SystemTime,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move { self.0.wait_change(key, seen, until) })
+    }
+
+    fn claim<'a>(&'a self, key: &'a FleetKey, claim: Claim<'a>) -> StoreFuture<'a, Claimed> {
+        Box::pin(async move { self.0.claim(key, claim) })
     }
 }
 

@@ -429,10 +429,7 @@ impl Identity {
     /// assert!(!format!("{fb:?}").contains("fb-secret"));
     /// # Ok::<(), qb_auth_core::BuildError>(())
     /// ```
-    pub fn with_provider_secret(
-        self,
-        secret: impl Into<SecretString>,
-    ) -> Result<Self, BuildError> {
+    pub fn with_provider_secret(self, secret: impl Into<SecretString>) -> Result<Self, BuildError> {
         let secret = secret.into();
         non_empty(secret.expose_secret(), "provider secret")?;
         match self.0 {

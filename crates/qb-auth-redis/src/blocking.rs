@@ -1,25 +1,32 @@
-//! The blocking store: the redis crate's synchronous connection, with
-//! socket timeouts, on the caller's thread.
+//! The blocking store: the engine's operations, each run to its end on a
+//! runtime of the store's own that starts no thread (tokio's current-thread
+//! runtime, driven only while a call runs, on the caller's thread). The
+//! redis crate's synchronous connections cannot bound a call as a whole
+//! (set-up commands, a cluster's redirections and retries, a Sentinel's
+//! lookups each take a full timeout, some none), and its cluster and
+//! Sentinel clients are the async ones' too: one implementation serves
+//! both stores.
 
-use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use qb_auth_client::fleet::{BlockingFleetStore, FleetKey, FleetState, Published};
+use qb_auth_client::fleet::{BlockingFleetStore, Claim, Claimed, FleetKey, FleetState, Published};
 use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::LifecycleSnapshot;
-use redis::{Connection, RedisError};
+use tokio::runtime::{Builder, Runtime};
 
-use crate::layout::{self, Names};
-use crate::options::{Options, store_settings};
+use crate::engine::Engine;
+use crate::options::store_settings;
+use crate::target::Target;
 
 /// A fleet's shared session in Redis, for the blocking client
 /// (`qb-auth-ureq`): pass it to the managed session builder's `share`.
 ///
-/// One connection, opened on first use and again after a failure; every
-/// call is bounded by the [timeout](Self::with_timeout). Waiting for
-/// another process's renewal opens a second connection for the
-/// notification.
+/// One connection (to each node, in a cluster), opened on first use and
+/// again after a failure; scripts called by their hash; one subscription,
+/// on the same connection, shared by every wait. Every call is bounded,
+/// connecting included, by the [timeout](Self::with_timeout), and runs on
+/// the caller's thread: the store starts no thread.
 ///
 /// ```no_run
 /// use qb_auth_redis::BlockingRedisStore;
@@ -37,75 +44,70 @@ use crate::options::{Options, store_settings};
 /// # Ok(()) }
 /// ```
 pub struct BlockingRedisStore {
-    client: redis::Client,
-    options: Options,
-    connection: Mutex<Option<Connection>>,
+    engine: Engine,
+    /// Taken out when the store is dropped (see its `Drop`).
+    runtime: Option<Runtime>,
 }
 
 store_settings!(BlockingRedisStore);
 
 impl BlockingRedisStore {
-    fn connect(&self) -> Result<Connection, RedisError> {
-        let timeout = self.options.timeout;
-        let connection = self.client.get_connection_with_timeout(timeout)?;
-        connection.set_read_timeout(Some(timeout))?;
-        connection.set_write_timeout(Some(timeout))?;
-        Ok(connection)
+    fn new(target: Target) -> Result<Self, StoreError> {
+        let runtime = Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| StoreError::new("the store's runtime could not start").with_source(e))?;
+        Ok(Self {
+            engine: Engine::new(target),
+            runtime: Some(runtime),
+        })
     }
 
-    /// Runs `f` on the connection. A failure drops it, so the next call
-    /// connects anew; a kept connection that broke (Redis restarted since)
-    /// is replaced and `f` tried once more at once.
-    fn with<T>(
+    /// Runs `work` to its end. Called from within a tokio runtime (a
+    /// blocking client used from async code), it runs on a thread of its
+    /// own for the call: a runtime cannot be driven from inside another.
+    fn run<T: Send>(
         &self,
-        what: &str,
-        mut f: impl FnMut(&mut Connection) -> Result<T, RedisError>,
+        work: impl Future<Output = Result<T, StoreError>> + Send,
     ) -> Result<T, StoreError> {
-        let mut slot = self
-            .connection
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(connection) = slot.as_mut() {
-            match f(connection) {
-                Ok(value) => return Ok(value),
-                Err(err) if !layout::broken(&err) => {
-                    *slot = None;
-                    return Err(layout::failed(what, &err));
-                }
-                Err(_) => *slot = None,
-            }
+        let Some(runtime) = &self.runtime else {
+            return Err(StoreError::new("the store is being dropped"));
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return runtime.block_on(work);
         }
-        let mut connection = self.connect().map_err(|e| layout::failed(what, &e))?;
-        let value = f(&mut connection).map_err(|e| layout::failed(what, &e))?;
-        *slot = Some(connection);
-        Ok(value)
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| runtime.block_on(work))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
     }
+}
 
-    /// Whether the version moved past `seen` or the lease is free.
-    fn changed(&self, names: &Names, seen: u64) -> Result<bool, StoreError> {
-        let changed = names.changed();
-        let (version, lease): (u64, u8) = self.with("waiting", |c| changed.query(c))?;
-        Ok(version != seen || lease == 0)
+impl Drop for BlockingRedisStore {
+    fn drop(&mut self) {
+        // Without waiting for the connection's task: dropping a runtime
+        // that waits is refused (a panic) inside async code, where a
+        // blocking client may well be dropped.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
 impl BlockingFleetStore for BlockingRedisStore {
     fn load(&self, key: &FleetKey) -> Result<FleetState, StoreError> {
-        let load = self.names(key).load();
-        let answer: (u64, Option<String>) = self.with("loading the session", |c| load.query(c))?;
-        Ok(layout::load_answer(answer))
+        self.run(self.engine.load(key))
     }
 
     fn try_lease(&self, key: &FleetKey, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let take = self.names(key).take_lease(owner, ttl);
-        let set: Option<String> = self.with("taking the lease", |c| take.query(c))?;
-        Ok(set.is_some())
+        self.run(self.engine.try_lease(key, owner, ttl))
     }
 
     fn release(&self, key: &FleetKey, owner: &str) -> Result<(), StoreError> {
-        let release = self.names(key).release(owner);
-        let _: u8 = self.with("releasing the lease", |c| release.query(c))?;
-        Ok(())
+        self.run(self.engine.release(key, owner))
     }
 
     fn publish(
@@ -114,55 +116,18 @@ impl BlockingFleetStore for BlockingRedisStore {
         expected: u64,
         session: &LifecycleSnapshot,
     ) -> Result<Published, StoreError> {
-        let publish = self.names(key).publish(expected, session)?;
-        let answer: (u8, u64) = self.with("publishing the session", |c| publish.query(c))?;
-        Ok(layout::publish_answer(answer))
+        self.run(self.engine.publish(key, expected, session))
     }
 
     fn drop_rejected(&self, key: &FleetKey, version: u64) -> Result<bool, StoreError> {
-        let drop = self.names(key).drop_rejected(version);
-        let dropped: u8 = self.with("dropping a rejected session", |c| drop.query(c))?;
-        Ok(dropped == 1)
+        self.run(self.engine.drop_rejected(key, version))
     }
 
     fn wait_change(&self, key: &FleetKey, seen: u64, until: SystemTime) -> Result<(), StoreError> {
-        let names = self.names(key);
-        let mut listener = self
-            .connect()
-            .map_err(|e| layout::failed("subscribing", &e))?;
-        let mut pubsub = listener.as_pubsub();
-        pubsub
-            .subscribe(&names.channel)
-            .map_err(|e| layout::failed("subscribing", &e))?;
-        // Subscribed before this look, so a change after it is heard.
-        if self.changed(&names, seen)? {
-            return Ok(());
-        }
-        let mut pause = Duration::ZERO;
-        while let Some(next) = layout::next_poll(pause, until) {
-            pause = next;
-            pubsub
-                .set_read_timeout(Some(pause))
-                .map_err(|e| layout::failed("waiting", &e))?;
-            match pubsub.get_message() {
-                Ok(_) => return Ok(()),
-                Err(err) if err.is_timeout() => {}
-                Err(err) => return Err(layout::failed("waiting", &err)),
-            }
-            // A holder that died frees the lease without a word.
-            if self.changed(&names, seen)? {
-                return Ok(());
-            }
-        }
-        Ok(())
+        self.run(self.engine.wait(key, seen, until))
     }
-}
 
-impl fmt::Debug for BlockingRedisStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The client's connection info may hold a password: left out.
-        f.debug_struct("BlockingRedisStore")
-            .field("options", &self.options)
-            .finish_non_exhaustive()
+    fn claim(&self, key: &FleetKey, claim: Claim<'_>) -> Result<Claimed, StoreError> {
+        self.run(self.engine.claim(key, claim))
     }
 }

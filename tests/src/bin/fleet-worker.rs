@@ -3,9 +3,13 @@
 //! until told to stop.
 //!
 //! ```text
-//! fleet-worker --api URL --redis URL --transport reqwest|ureq
-//!              [--callers 50] [--pace-ms 500] [--lease-ms 10000] [--once]
+//! fleet-worker --api URL --redis URL[,URL...] --transport reqwest|ureq
+//!              [--cluster | --sentinel MASTER] [--callers 50] [--pace-ms 500]
+//!              [--lease-ms 10000] [--once]
 //! ```
+//!
+//! `--cluster`: the URLs are a Redis Cluster's nodes; `--sentinel MASTER`:
+//! they are Sentinels watching MASTER; otherwise one Redis.
 //!
 //! Prints, one per line: `ready` (after the first token), `event
 //! unavailable: <why>` / `event resumed` (the shared store lost and found), and on
@@ -19,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use qb_auth_client::store::StoreError;
 use qb_auth_core::lifecycle::{LifecycleEvent, Policy};
 use qb_auth_core::{Endpoint, SessionToken};
 use qb_auth_tests::fixtures::{alice, app};
@@ -26,6 +31,7 @@ use qb_auth_tests::fixtures::{alice, app};
 struct Args {
     api: String,
     redis: String,
+    deployment: Deployment,
     transport: String,
     callers: usize,
     pace: Duration,
@@ -37,6 +43,7 @@ fn parse() -> Result<Args, String> {
     let mut args = Args {
         api: String::new(),
         redis: String::new(),
+        deployment: Deployment::Single,
         transport: "reqwest".into(),
         callers: 50,
         pace: Duration::from_millis(500),
@@ -47,6 +54,10 @@ fn parse() -> Result<Args, String> {
     while let Some(flag) = it.next() {
         if flag == "--once" {
             args.once = true;
+            continue;
+        }
+        if flag == "--cluster" {
+            args.deployment = Deployment::Cluster;
             continue;
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -62,10 +73,37 @@ fn parse() -> Result<Args, String> {
             "--callers" => args.callers = number()? as usize,
             "--pace-ms" => args.pace = Duration::from_millis(number()?),
             "--lease-ms" => args.lease = Duration::from_millis(number()?),
+            "--sentinel" => args.deployment = Deployment::Sentinel(value.clone()),
             other => return Err(format!("unknown option {other}")),
         }
     }
     Ok(args)
+}
+
+/// How the Redis URLs are to be read.
+enum Deployment {
+    Single,
+    Cluster,
+    /// Sentinels watching this master.
+    Sentinel(String),
+}
+
+impl Args {
+    /// The store, of either shape, on the deployment asked for.
+    fn store<S>(
+        &self,
+        single: impl Fn(&str) -> Result<S, StoreError>,
+        cluster: impl Fn(&[&str]) -> Result<S, StoreError>,
+        sentinel: impl Fn(&[&str], &str) -> Result<S, StoreError>,
+    ) -> Result<S, String> {
+        let urls: Vec<&str> = self.redis.split(',').collect();
+        match &self.deployment {
+            Deployment::Single => single(&self.redis),
+            Deployment::Cluster => cluster(&urls),
+            Deployment::Sentinel(master) => sentinel(&urls, master),
+        }
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// The fleet's policy: renewed a little ahead, generous waits.
@@ -161,7 +199,11 @@ fn run_reqwest(args: &Args) -> Result<(), String> {
             .endpoint(endpoint)
             .build()
             .map_err(|e| e.to_string())?;
-        let store = RedisStore::open(&args.redis).map_err(|e| e.to_string())?;
+        let store = args.store(
+            RedisStore::open,
+            RedisStore::open_cluster,
+            RedisStore::open_sentinel,
+        )?;
         let session = client
             .managed(SessionSource::user(app(), alice()))
             .policy(policy())
@@ -217,7 +259,11 @@ fn run_ureq(args: &Args) -> Result<(), String> {
         .endpoint(endpoint)
         .build()
         .map_err(|e| e.to_string())?;
-    let store = BlockingRedisStore::open(&args.redis).map_err(|e| e.to_string())?;
+    let store = args.store(
+        BlockingRedisStore::open,
+        BlockingRedisStore::open_cluster,
+        BlockingRedisStore::open_sentinel,
+    )?;
     let session = client
         .managed(SessionSource::user(app(), alice()))
         .policy(policy())

@@ -5,13 +5,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qb_auth_core::lifecycle::RenewalMode;
+use qb_auth_core::lifecycle::{Policy, RenewalMode};
 use qb_auth_core::{BuildError, BuildErrorKind};
 
 use super::{DEFAULT_LEASE_TTL, Fleet, FleetKey, FleetStore};
 use crate::Error;
 use crate::managed::{ManagedSessionBuilder, SessionSource};
 use crate::mode::Mode;
+use crate::store::trust;
 
 /// What [`ManagedSessionBuilder`] was told about sharing.
 #[derive(Clone, Default)]
@@ -22,34 +23,55 @@ pub(crate) struct FleetConfig {
 }
 
 impl FleetConfig {
-    /// The fleet to renew through, if a store was given.
-    pub(crate) fn build(self, source: &SessionSource) -> Result<Option<Fleet>, Error> {
+    /// The fleet to renew through, if a store was given. What a published
+    /// session must be for this one to take it (application, identity
+    /// kind, lifetime) comes from the source's credentials, as for a
+    /// restored session.
+    pub(crate) fn build(
+        self,
+        source: &SessionSource,
+        policy: &Policy,
+    ) -> Result<Option<Fleet>, Error> {
         let Some(store) = self.store else {
             return Ok(None);
         };
-        let key = match (self.key, source.mode()) {
+        // Asked once, at build: the key holds no secret, so a rotated
+        // password or token still names the same session.
+        let credentials = match source.mode() {
+            RenewalMode::Credentials(provider) => Some(provider.credentials()),
+            _ => None,
+        };
+        let key = match (self.key, &credentials) {
             (Some(key), _) => key,
-            // Asked once, at build: the key holds no secret, so a rotated
-            // password or token still names the same session.
-            (None, RenewalMode::Credentials(provider)) => {
-                let credentials = provider.credentials().map_err(|_| {
-                    BuildError::from(BuildErrorKind::IdentityNotAllowed(
-                        "the credential provider failed, so the shared session has no key: give one with fleet_key",
-                    ))
-                })?;
-                FleetKey::for_credentials(&credentials)?
+            (None, Some(Ok(credentials))) => FleetKey::for_credentials(credentials)?,
+            (None, Some(Err(_))) => {
+                return Err(BuildError::from(BuildErrorKind::IdentityNotAllowed(
+                    "the credential provider failed, so the shared session has no key: give one with fleet_key",
+                ))
+                .into());
             }
-            (None, _) => {
+            (None, None) => {
                 return Err(BuildError::from(BuildErrorKind::IdentityNotAllowed(
                     "a token provider's session is shared under a key you name: give one with fleet_key",
                 ))
                 .into());
             }
         };
+        let credentials = credentials.and_then(Result::ok);
+        let expected = trust::Expected {
+            application_id: credentials
+                .as_ref()
+                .map(|c| c.app.application_id())
+                .or_else(|| key.application_id()),
+            user: credentials.as_ref().map(|c| c.identity.is_user()),
+            ..trust::Expected::any(policy)
+        };
         Ok(Some(Fleet::new(
             store,
             key,
             self.lease_ttl.unwrap_or(DEFAULT_LEASE_TTL),
+            policy.clone(),
+            expected,
         )))
     }
 }

@@ -90,6 +90,11 @@ impl FleetKey {
         &self.text
     }
 
+    /// The application id the key names.
+    pub(crate) fn application_id(&self) -> Option<u64> {
+        self.text.split(':').next()?.parse().ok()
+    }
+
     fn hashed(app: u64, kind: &str, name: &str) -> Self {
         let mut hash = Sha256::new();
         // Length-prefixed fields: no two field lists hash the same bytes.

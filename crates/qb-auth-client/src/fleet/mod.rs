@@ -4,14 +4,21 @@
 //!
 //! Each process keeps its own copy: a token asked for while that copy is
 //! valid costs no call to the store. When the copy is due, expired,
-//! rejected or missing (a cold start), the renewal reads the fleet's
-//! session first and takes it if it is newer than the one this process
-//! held. Otherwise one process takes the fleet's lease, creates the
-//! session and publishes it, fenced by a version so a slow writer never
-//! replaces a newer session; the others wait for it (woken by the store,
-//! bounded by the lease's lifetime), or take the lease when its holder
-//! died. A token the server rejected is dropped from the store only if it
-//! is still the version that was rejected.
+//! rejected or missing (a cold start), the renewal claims
+//! ([`FleetStore::claim`], one round trip on Redis): it drops the session
+//! the server rejected if that is still the published one, reads the
+//! fleet's session, and takes the fleet's lease unless a session newer
+//! than the one this process held is published. A newer session is taken
+//! if it passes the checks a restored session passes (the application and
+//! identity kind of this session's credentials, a session token, a
+//! lifetime no session outlives); one that fails them is ignored with
+//! [`LifecycleEvent::SharedSessionIgnored`] and dropped. The process that
+//! took the lease creates the session and publishes it, fenced by a
+//! version so a slow writer never replaces a newer session; the others
+//! wait for it (woken by the store, bounded by the lease's lifetime), or
+//! take the lease when its holder died. A token the server rejected is
+//! dropped from the store only if it is still the version that was
+//! rejected.
 //!
 //! The stored copy carries its expiry by the publishing machine's clock
 //! (keep the fleet's clocks in step, as NTP does) and leaves the store
@@ -25,9 +32,12 @@
 //!
 //! The store failing is never an outage: the process renews alone, says
 //! so once with [`LifecycleEvent::SharingUnavailable`], and shares again
-//! when the store answers ([`LifecycleEvent::SharingResumed`]).
+//! when the store answers ([`LifecycleEvent::SharingResumed`]). A lease
+//! request that failed may still have reached the store: the process
+//! releases its lease (if it holds it) once it has its session.
 //!
 //! [`LifecycleEvent::SharingUnavailable`]: qb_auth_core::lifecycle::LifecycleEvent::SharingUnavailable
+//! [`LifecycleEvent::SharedSessionIgnored`]: qb_auth_core::lifecycle::LifecycleEvent::SharedSessionIgnored
 //! [`LifecycleEvent::SharingResumed`]: qb_auth_core::lifecycle::LifecycleEvent::SharingResumed
 
 mod builder;
@@ -37,8 +47,10 @@ mod store;
 
 pub(crate) use builder::FleetConfig;
 pub use key::FleetKey;
-pub(crate) use renew::Fleet;
-pub use store::{BlockingFleetStore, FleetState, FleetStore, Published, StoreFuture};
+pub(crate) use renew::{Fleet, Held};
+pub use store::{
+    BlockingFleetStore, Claim, Claimed, FleetState, FleetStore, Published, StoreFuture,
+};
 
 /// How long a renewal lease lasts unless set otherwise: enough for a
 /// create-session, short enough that a killed holder is replaced quickly.

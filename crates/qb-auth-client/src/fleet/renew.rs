@@ -1,6 +1,9 @@
 //! A renewal shared with the fleet: take the fleet's session when it is
-//! newer than the one this process held, otherwise renew under the fleet's
-//! lease and publish the result; renew alone while the store fails.
+//! newer than the one this process held (and passes the checks a restored
+//! session passes), otherwise renew under the fleet's lease and publish
+//! the result; renew alone while the store fails. The managed session
+//! hands in plain values (the token it holds, its clock offset) and where
+//! events go; it never lends its lifecycle.
 
 use std::fmt;
 use std::future::Future;
@@ -9,18 +12,29 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use qb_auth_core::lifecycle::{
-    AttemptError, LifecycleEvent, LifecycleSnapshot, NewSession, RenewalMode, RenewalReason,
-    RenewalTicket, SessionLifecycle,
+    AttemptError, ClockSkew, LifecycleEvent, NewSession, Policy, RenewalReason, RenewalTicket,
 };
 use qb_auth_core::{Session, SessionToken};
 
-use super::{FleetKey, FleetState, FleetStore, Published};
-use crate::managed::SharedLifecycle;
+use super::{Claim, Claimed, FleetKey, FleetState, FleetStore, Published};
 use crate::metrics;
-use crate::store::StoreError;
+use crate::store::{StoreError, trust};
 
 /// A fleet copy is taken only with at least this much life left.
 const ADOPT_SLACK: Duration = Duration::from_secs(1);
+
+/// What the managed session holds when it renews through the fleet: plain
+/// values read from its lifecycle.
+#[derive(Debug, Clone)]
+pub(crate) struct Held {
+    /// The token it holds (expired or rejected, maybe): never taken back.
+    pub(crate) token: Option<SessionToken>,
+    /// Its measured clock offset: a published expiry is read through it.
+    pub(crate) clock_offset: ClockSkew,
+}
+
+/// Where the fleet's events go (the managed session's listeners).
+pub(crate) type Announce<'a> = &'a (dyn Fn(LifecycleEvent) + Send + Sync);
 
 /// One managed session's part in a fleet.
 pub(crate) struct Fleet {
@@ -29,6 +43,11 @@ pub(crate) struct Fleet {
     /// Who holds the lease: this process and this session.
     owner: String,
     lease_ttl: Duration,
+    /// The session's policy: how long a renewal may wait for the fleet,
+    /// and how a new session's expiry is read.
+    policy: Policy,
+    /// What a published session must be for this session to take it.
+    expected: trust::Expected,
     /// The last session this process took from or gave to the fleet, and
     /// its version there: never taken again, dropped if rejected.
     last: Mutex<Option<(SessionToken, u64)>>,
@@ -44,12 +63,20 @@ enum Step<T> {
 }
 
 impl Fleet {
-    pub(crate) fn new(store: Arc<dyn FleetStore>, key: FleetKey, lease_ttl: Duration) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn FleetStore>,
+        key: FleetKey,
+        lease_ttl: Duration,
+        policy: Policy,
+        expected: trust::Expected,
+    ) -> Self {
         Self {
             store,
             key,
             owner: owner_id(),
             lease_ttl,
+            policy,
+            expected,
             last: Mutex::new(None),
             down: AtomicBool::new(false),
         }
@@ -64,7 +91,8 @@ impl Fleet {
     /// with the server (or the token provider) when this process must.
     pub(crate) async fn renew<F, Fut>(
         &self,
-        lifecycle: &SharedLifecycle,
+        held: Held,
+        announce: Announce<'_>,
         ticket: &RenewalTicket,
         create: F,
     ) -> Result<NewSession, AttemptError>
@@ -72,46 +100,53 @@ impl Fleet {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<NewSession, AttemptError>>,
     {
-        let (policy, offset, current) = lifecycle.read(|l| {
-            let current = l.session().map(|s| s.token.clone());
-            (l.policy().clone(), l.clock_offset(), current)
-        });
         let last = self.last().clone();
-        if ticket.reason() == RenewalReason::Rejected {
-            if let Some((_, version)) = &last {
-                if let Step::Alone = self.step(
-                    lifecycle,
-                    self.store.drop_rejected(&self.key, *version).await,
-                ) {
-                    return self.alone(create).await;
-                }
-            }
-        }
-        // Never the session this process holds or gave up on.
-        let stale = |token: &SessionToken| {
-            current.as_ref() == Some(token) || last.as_ref().is_some_and(|(t, _)| t == token)
+        let mut rejected = match (ticket.reason(), &last) {
+            (RenewalReason::Rejected, Some((_, version))) => Some(*version),
+            _ => None,
         };
-        let give_up = SystemTime::now() + policy.renewal_timeout() / 2;
+        // Never the session this process holds or gave up on.
+        let mut unwanted = last.as_ref().map_or(0, |(_, version)| *version);
+        let stale = |token: &SessionToken| {
+            held.token.as_ref() == Some(token) || last.as_ref().is_some_and(|(t, _)| t == token)
+        };
+        let give_up = SystemTime::now() + self.policy.renewal_timeout() / 2;
         loop {
-            let state = match self.step(lifecycle, self.store.load(&self.key).await) {
-                Step::Done(state) => state,
-                Step::Alone => return self.alone(create).await,
+            let claim = Claim {
+                rejected: rejected.take(),
+                unwanted,
+                owner: &self.owner,
+                ttl: self.lease_ttl,
             };
-            if let Some(new) = self.adopt(&state, &stale, offset) {
-                return Ok(new);
+            let Claimed { state, leased } =
+                match self.step(announce, self.store.claim(&self.key, claim).await) {
+                    Step::Done(claimed) => claimed,
+                    // The request may still reach the store (one slow to
+                    // answer): free the lease if it took it, once this
+                    // process has its session. Whether that works says
+                    // nothing of the sharing, which failed: not announced.
+                    Step::Alone => {
+                        let result = self.alone(create).await;
+                        let _ = self.store.release(&self.key, &self.owner).await;
+                        return result;
+                    }
+                };
+            if leased {
+                return self
+                    .create_and_publish(state.version, &held, announce, create)
+                    .await;
             }
-            let leased = self
-                .store
-                .try_lease(&self.key, &self.owner, self.lease_ttl)
-                .await;
-            match self.step(lifecycle, leased) {
-                Step::Alone => return self.alone(create).await,
-                Step::Done(true) => {
-                    return self
-                        .renew_leased(lifecycle, &stale, offset, &policy, create)
-                        .await;
+            if state.session.is_some() && state.version > unwanted {
+                match self.take(&state, &stale, &held, announce).await {
+                    Step::Done(Some(new)) => return Ok(new),
+                    // Stale, about to expire or refused: claim the lease
+                    // unless something newer came meanwhile.
+                    Step::Done(None) => {
+                        unwanted = state.version;
+                        continue;
+                    }
+                    Step::Alone => return self.alone(create).await,
                 }
-                Step::Done(false) => {}
             }
             let now = SystemTime::now();
             if now >= give_up {
@@ -123,56 +158,43 @@ impl Fleet {
                 .store
                 .wait_change(&self.key, state.version, until)
                 .await;
-            if let Step::Alone = self.step(lifecycle, waited) {
+            if let Step::Alone = self.step(announce, waited) {
                 return self.alone(create).await;
             }
         }
     }
 
-    /// Holding the lease: look once more (a holder may have published
-    /// between the load and the lease), else create and publish.
-    async fn renew_leased<F, Fut>(
+    /// Holding the lease, taken when no newer session than `expected`'s
+    /// was published: creates the session, publishes it fenced on
+    /// `expected`, and releases the lease.
+    async fn create_and_publish<F, Fut>(
         &self,
-        lifecycle: &SharedLifecycle,
-        stale: &impl Fn(&SessionToken) -> bool,
-        offset: qb_auth_core::lifecycle::ClockSkew,
-        policy: &qb_auth_core::lifecycle::Policy,
+        expected: u64,
+        held: &Held,
+        announce: Announce<'_>,
         create: F,
     ) -> Result<NewSession, AttemptError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<NewSession, AttemptError>>,
     {
-        let state = match self.step(lifecycle, self.store.load(&self.key).await) {
-            Step::Done(state) => state,
-            Step::Alone => return self.alone(create).await,
-        };
-        let result = match self.adopt(&state, stale, offset) {
-            Some(new) => Ok(new),
-            None => {
-                let result = create().await;
-                if let Ok(new) = &result {
-                    metrics::fleet_renewal("created");
-                    let snapshot = published_form(policy, offset, new);
-                    let published = self
-                        .store
-                        .publish(&self.key, state.version, &snapshot)
-                        .await;
-                    match self.step(lifecycle, published) {
-                        Step::Done(Published::Written(version)) => {
-                            *self.last() = Some((new.session.token.clone(), version));
-                        }
-                        // A newer one is there, or the store failed: ours
-                        // still serves this process, but is not the fleet's.
-                        Step::Done(Published::Fenced { .. }) | Step::Alone => *self.last() = None,
-                    }
+        let result = create().await;
+        if let Ok(new) = &result {
+            metrics::fleet_renewal("created");
+            let snapshot = new.snapshot_at(SystemTime::now(), held.clock_offset, &self.policy);
+            let published = self.store.publish(&self.key, expected, &snapshot).await;
+            match self.step(announce, published) {
+                Step::Done(Published::Written(version)) => {
+                    *self.last() = Some((new.session.token.clone(), version));
                 }
-                result
+                // A newer one is there, or the store failed: ours still
+                // serves this process, but is not the fleet's.
+                Step::Done(Published::Fenced { .. }) | Step::Alone => *self.last() = None,
             }
-        };
+        }
         let released = self.store.release(&self.key, &self.owner).await;
         // Left to expire if this fails: the waiters take over after its TTL.
-        let _ = self.step(lifecycle, released);
+        let _ = self.step(announce, released);
         result
     }
 
@@ -191,41 +213,60 @@ impl Fleet {
         result
     }
 
-    /// The fleet's session, if it is one this process should take.
-    fn adopt(
+    /// The fleet's session, if it is one this process should take. One
+    /// that is stale or about to expire is passed over; one that fails the
+    /// checks a restored session must pass (another application's or
+    /// identity kind's, not a session token, claiming to outlive any
+    /// session) is announced and dropped from the store if still there.
+    async fn take(
         &self,
         state: &FleetState,
         stale: &impl Fn(&SessionToken) -> bool,
-        offset: qb_auth_core::lifecycle::ClockSkew,
-    ) -> Option<NewSession> {
-        let snapshot = state.session.as_ref()?;
-        let (session, until) = (snapshot.session()?, snapshot.valid_until()?);
-        if stale(&session.token) || until < SystemTime::now() + ADOPT_SLACK {
-            return None;
+        held: &Held,
+        announce: Announce<'_>,
+    ) -> Step<Option<NewSession>> {
+        let Some(snapshot) = &state.session else {
+            return Step::Done(None);
+        };
+        let (Some(session), Some(until)) = (snapshot.session(), snapshot.valid_until()) else {
+            return Step::Done(None);
+        };
+        let now = SystemTime::now();
+        if stale(&session.token) || until < now + ADOPT_SLACK {
+            return Step::Done(None);
+        }
+        if let Some(reason) = trust::problem(snapshot, &self.expected, now) {
+            tracing::warn!(key = %self.key, reason = %reason, "ignoring the fleet's session");
+            announce(LifecycleEvent::SharedSessionIgnored { reason });
+            let dropped = self.store.drop_rejected(&self.key, state.version).await;
+            return match self.step(announce, dropped) {
+                Step::Done(_) => Step::Done(None),
+                Step::Alone => Step::Alone,
+            };
         }
         *self.last() = Some((session.token.clone(), state.version));
         metrics::fleet_renewal("taken");
         let mut session: Session = session.clone();
         // Read back through the same offset, this is the fleet's expiry.
-        session.expires_at = Some(offset.to_server(until));
-        Some(NewSession::from_fleet(session))
+        session.expires_at = Some(held.clock_offset.to_server(until));
+        Step::Done(Some(NewSession::from_fleet(session)))
     }
 
     /// Passes a result on; a failure becomes [`Step::Alone`], announced
     /// once, and the first success after it is announced too.
-    fn step<T>(&self, lifecycle: &SharedLifecycle, result: Result<T, StoreError>) -> Step<T> {
+    fn step<T>(&self, announce: Announce<'_>, result: Result<T, StoreError>) -> Step<T> {
         match result {
             Ok(value) => {
                 if self.down.swap(false, Ordering::AcqRel) {
                     tracing::info!(key = %self.key, "shared session store answers again");
-                    lifecycle.announce(LifecycleEvent::SharingResumed);
+                    announce(LifecycleEvent::SharingResumed);
                 }
                 Step::Done(value)
             }
             Err(err) => {
                 if !self.down.swap(true, Ordering::AcqRel) {
                     tracing::warn!(key = %self.key, error = %err, "shared session store failed: renewing alone");
-                    lifecycle.announce(LifecycleEvent::SharingUnavailable {
+                    announce(LifecycleEvent::SharingUnavailable {
                         reason: err.to_string(),
                     });
                 }
@@ -247,28 +288,6 @@ impl fmt::Debug for Fleet {
             .field("lease_ttl", &self.lease_ttl)
             .field("down", &self.down.load(Ordering::Relaxed))
             .finish_non_exhaustive()
-    }
-}
-
-/// The session as the lifecycle will hold it (its expiry read the same
-/// way), in the form other processes restore.
-fn published_form(
-    policy: &qb_auth_core::lifecycle::Policy,
-    offset: qb_auth_core::lifecycle::ClockSkew,
-    new: &NewSession,
-) -> LifecycleSnapshot {
-    let now = SystemTime::now();
-    match SessionLifecycle::new(policy.clone(), RenewalMode::FixedToken) {
-        Ok(mut scratch) => {
-            scratch.restore(now, LifecycleSnapshot::new(None, offset));
-            scratch.set_session(now, new.session.clone(), new.server_date);
-            scratch.snapshot()
-        }
-        // The policy was validated at build; keep to the default lifetime.
-        Err(_) => LifecycleSnapshot::new(
-            Some((new.session.clone(), now + policy.default_ttl())),
-            offset,
-        ),
     }
 }
 

@@ -27,6 +27,33 @@ pub struct FleetState {
     pub session: Option<LifecycleSnapshot>,
 }
 
+/// What a renewal's first step asks of the store
+/// ([`FleetStore::claim`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim<'a> {
+    /// The version whose session the server rejected, to drop if it is
+    /// still the published one.
+    pub rejected: Option<u64>,
+    /// The newest version this process will not take (the one it holds,
+    /// gave up on or found unusable; 0: none): the lease is taken unless a
+    /// newer one is published.
+    pub unwanted: u64,
+    /// Who takes the lease.
+    pub owner: &'a str,
+    /// For how long.
+    pub ttl: Duration,
+}
+
+/// What [`FleetStore::claim`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// The version and the session published, after the drop.
+    pub state: FleetState,
+    /// Whether the lease was taken: no session newer than
+    /// [`Claim::unwanted`] is published, and this process is to create it.
+    pub leased: bool,
+}
+
 /// How a fenced [`FleetStore::publish`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Published {
@@ -95,6 +122,25 @@ pub trait FleetStore: Send + Sync {
         seen: u64,
         until: SystemTime,
     ) -> StoreFuture<'a, ()>;
+
+    /// A renewal's first step: drops the session the server rejected (if
+    /// it is still published), loads, and takes the lease unless a session
+    /// newer than [`Claim::unwanted`] is published. A store that can do
+    /// this in one round trip should (Redis's does, in one script): a fleet
+    /// renewing at once then costs one request per process. The default
+    /// runs [`drop_rejected`](Self::drop_rejected), [`load`](Self::load)
+    /// and [`try_lease`](Self::try_lease) in turn.
+    fn claim<'a>(&'a self, key: &'a FleetKey, claim: Claim<'a>) -> StoreFuture<'a, Claimed> {
+        Box::pin(async move {
+            if let Some(version) = claim.rejected {
+                self.drop_rejected(key, version).await?;
+            }
+            let state = self.load(key).await?;
+            let newer = state.session.is_some() && state.version > claim.unwanted;
+            let leased = !newer && self.try_lease(key, claim.owner, claim.ttl).await?;
+            Ok(Claimed { state, leased })
+        })
+    }
 }
 
 /// [`FleetStore`] in the blocking shape, for the blocking client: each
@@ -118,4 +164,16 @@ pub trait BlockingFleetStore: Send + Sync {
     fn drop_rejected(&self, key: &FleetKey, version: u64) -> Result<bool, StoreError>;
     /// See [`FleetStore::wait_change`].
     fn wait_change(&self, key: &FleetKey, seen: u64, until: SystemTime) -> Result<(), StoreError>;
+    /// See [`FleetStore::claim`]; the default runs
+    /// [`drop_rejected`](Self::drop_rejected), [`load`](Self::load) and
+    /// [`try_lease`](Self::try_lease) in turn.
+    fn claim(&self, key: &FleetKey, claim: Claim<'_>) -> Result<Claimed, StoreError> {
+        if let Some(version) = claim.rejected {
+            self.drop_rejected(key, version)?;
+        }
+        let state = self.load(key)?;
+        let newer = state.session.is_some() && state.version > claim.unwanted;
+        let leased = !newer && self.try_lease(key, claim.owner, claim.ttl)?;
+        Ok(Claimed { state, leased })
+    }
 }

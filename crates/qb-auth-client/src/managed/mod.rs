@@ -30,7 +30,7 @@ use qb_auth_core::lifecycle::{
 use qb_auth_core::{HttpRequest, Operation, Session, SessionToken, SigningInput, authorize};
 use tracing::Instrument;
 
-use crate::fleet::{Fleet, FleetConfig};
+use crate::fleet::{Fleet, FleetConfig, Held};
 use crate::mode::Mode;
 use crate::transport::Response;
 use crate::{Client, Error, metrics, trace};
@@ -122,7 +122,7 @@ impl<M: Mode> ManagedSessionBuilder<M> {
     /// [`Error::Build`] for a policy that cannot work, [`Error::Store`]
     /// when the store cannot be read.
     pub fn build(self) -> Result<ManagedSession<M>, Error> {
-        let fleet = self.fleet.build(&self.source)?;
+        let fleet = self.fleet.build(&self.source, &self.options.policy)?;
         let source = if self.check_token {
             self.source.checked_first()
         } else {
@@ -339,8 +339,13 @@ impl<M: Mode> ManagedSession<M> {
             // A user logged in on the token (or out of it) is no longer
             // the identity the fleet's key names: this session renews alone.
             Some(fleet) if !self.shared.left_fleet.load(Ordering::Acquire) => {
+                let held = self.shared.lifecycle.read(|l| Held {
+                    token: l.session().map(|s| s.token.clone()),
+                    clock_offset: l.clock_offset(),
+                });
+                let announce = |event| self.shared.lifecycle.announce(event);
                 let create = || self.create(ticket);
-                fleet.renew(&self.shared.lifecycle, ticket, create).await
+                fleet.renew(held, &announce, ticket, create).await
             }
             _ => self.create(ticket).await,
         }

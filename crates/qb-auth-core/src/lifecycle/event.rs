@@ -101,6 +101,15 @@ pub enum LifecycleEvent {
     },
     /// The shared store answers again: renewals are shared again.
     SharingResumed,
+    /// The session another process published was not taken: not a session
+    /// token, another application's or identity kind's, expired, or
+    /// claiming to outlive any session (a store written by another
+    /// program, or tampered with). It was dropped from the store if still
+    /// there, and this process renewed instead.
+    SharedSessionIgnored {
+        /// Which of those, for a log line; never the session itself.
+        reason: String,
+    },
     /// A user was logged in on the current token, or logged out of it: the
     /// token now belongs to that user (or to the application alone), and
     /// renewals create the same kind of session.
@@ -194,6 +203,9 @@ impl fmt::Display for LifecycleEvent {
                 write!(f, "shared store unavailable, renewing alone: {reason}")
             }
             Self::SharingResumed => f.write_str("shared store answers again"),
+            Self::SharedSessionIgnored { reason } => {
+                write!(f, "the fleet's shared session ignored: {reason}")
+            }
             Self::IdentityChanged { user_id: Some(id) } => {
                 write!(f, "the token now belongs to user {id}")
             }

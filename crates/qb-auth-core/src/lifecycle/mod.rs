@@ -80,6 +80,7 @@ mod action;
 mod backoff;
 mod digest;
 mod event;
+mod expiry;
 mod outcome;
 mod policy;
 mod provider;

@@ -1,12 +1,12 @@
 //! The lifecycle's persistent state, in a stable serde form.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::response::Session;
-use crate::time::{format_rfc3339, parse_rfc3339};
+use crate::time::parse_rfc3339;
 
 use super::skew::ClockSkew;
 
@@ -25,23 +25,25 @@ use super::skew::ClockSkew;
 /// ```
 ///
 /// `session` uses [`Session`]'s own serde form, token in the clear: store
-/// the result as you would a password. `valid_until` is kept to whole
-/// seconds, rounded down. Other versions, and a session without
-/// `valid_until`, fail to deserialise rather than restore something
-/// half-known.
+/// the result as you would a password. `valid_until` is exact, to the
+/// nanosecond (`2023-11-15T00:13:20.25Z`), so that a process restoring it
+/// expires the session when the saving one does; the whole seconds that
+/// earlier versions of this crate wrote still read. Other versions, and a
+/// session without `valid_until`, fail to deserialise rather than restore
+/// something half-known.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use qb_auth_core::{Session, SessionToken};
 /// use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
 ///
-/// let until = UNIX_EPOCH + Duration::from_secs(1_700_007_200);
+/// let until = UNIX_EPOCH + Duration::from_millis(1_700_007_200_250);
 /// let snap = LifecycleSnapshot::new(
 ///     Some((Session::new(SessionToken::new("t0k3n")), until)),
 ///     ClockSkew::from_secs(5400),
 /// );
 /// let json = serde_json::to_string(&snap)?;
-/// assert!(json.contains(r#""valid_until":"2023-11-15T00:13:20Z""#));
+/// assert!(json.contains(r#""valid_until":"2023-11-15T00:13:20.25Z""#));
 /// assert_eq!(serde_json::from_str::<LifecycleSnapshot>(&json)?, snap);
 /// assert!(!format!("{snap:?}").contains("t0k3n"));
 /// # Ok::<(), serde_json::Error>(())
@@ -74,7 +76,7 @@ impl LifecycleSnapshot {
     /// ```
     pub fn new(session: Option<(Session, SystemTime)>, clock_offset: ClockSkew) -> Self {
         Self {
-            session: session.map(|(s, until)| (s, whole_seconds(until))),
+            session,
             clock_offset,
         }
     }
@@ -100,11 +102,18 @@ impl LifecycleSnapshot {
     }
 }
 
-fn whole_seconds(time: SystemTime) -> SystemTime {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(d) => UNIX_EPOCH + Duration::from_secs(d.as_secs()),
-        Err(_) => UNIX_EPOCH,
-    }
+/// RFC 3339 in UTC with as many digits of the second's fraction as it
+/// has (none for a whole second). Total: a time outside the range jiff
+/// represents (about the years -9999 to 9999) is clamped to its nearest
+/// end, as `format_rfc3339` does.
+fn format_exact(time: SystemTime) -> String {
+    jiff::Timestamp::try_from(time)
+        .unwrap_or(if time < UNIX_EPOCH {
+            jiff::Timestamp::MIN
+        } else {
+            jiff::Timestamp::MAX
+        })
+        .to_string()
 }
 
 /// The serialised shape.
@@ -162,7 +171,7 @@ impl TryFrom<Wire> for LifecycleSnapshot {
 impl From<LifecycleSnapshot> for Wire {
     fn from(snap: LifecycleSnapshot) -> Self {
         let (session, valid_until) = match snap.session {
-            Some((s, until)) => (Some(s), Some(format_rfc3339(until))),
+            Some((s, until)) => (Some(s), Some(format_exact(until))),
             None => (None, None),
         };
         Self {
@@ -176,7 +185,31 @@ impl From<LifecycleSnapshot> for Wire {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::SessionToken;
+
+    #[test]
+    fn the_expiry_round_trips_to_the_nanosecond_and_whole_seconds_still_read() {
+        let session = || Session::new(SessionToken::new("t"));
+        for nanos in [0, 1, 250_000_000, 123_456_789, 999_999_999] {
+            let until = UNIX_EPOCH + Duration::new(1_700_007_200, nanos);
+            let snap = LifecycleSnapshot::new(Some((session(), until)), ClockSkew::ZERO);
+            let json = serde_json::to_string(&snap).unwrap();
+            let back: LifecycleSnapshot = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.valid_until(), Some(until), "{json}");
+        }
+        let old = r#"{"version":1,"session":{"token":"t","id":null,"object_id":null,"application_id":null,"user_id":0,"nonce":null,"ts":null,"created_at":null,"updated_at":null,"expires_at":null},"valid_until":"2023-11-15T00:13:20Z","clock_offset_secs":0}"#;
+        let old: LifecycleSnapshot = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            old.valid_until(),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_007_200))
+        );
+        let far = UNIX_EPOCH + Duration::from_secs(300_000_000_000);
+        let snap = LifecycleSnapshot::new(Some((session(), far)), ClockSkew::ZERO);
+        assert!(serde_json::to_string(&snap).unwrap().contains("9999-"));
+    }
 
     #[test]
     fn refuses_other_versions_and_half_sessions() {

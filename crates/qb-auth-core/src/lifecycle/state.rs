@@ -65,6 +65,7 @@ use super::action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenActio
 use super::backoff::{self, Jitter};
 use super::digest::CredentialsDigest;
 use super::event::{LifecycleEvent, SessionOrigin};
+use super::expiry;
 use super::outcome::{
     AttemptError, Attempted, NewSession, RenewalError, RenewalProgress, ResponseTimes,
 };
@@ -789,23 +790,15 @@ impl SessionLifecycle {
         true
     }
 
-    /// Reads a server-clock expiry as a local time: by its distance from
-    /// the same answer's `Date` when there is one (exact whatever the local
-    /// clock says), else through the measured offset. `None` when absent,
-    /// or when it is not after `now`: a token that just worked is not
-    /// already expired, so such a header is not believed.
+    /// Reads a server-clock expiry as a local time (see
+    /// [`expiry::local_expiry`]).
     fn local_expiry(
         &self,
         now: SystemTime,
         expires_at: Option<SystemTime>,
         server_date: Option<SystemTime>,
     ) -> Option<SystemTime> {
-        let server_expiry = expires_at?;
-        let local = match server_date {
-            Some(date) => now.checked_add(server_expiry.duration_since(date).ok()?)?,
-            None => self.clock_offset.to_local(server_expiry),
-        };
-        (local > now).then_some(local)
+        expiry::local_expiry(now, expires_at, server_date, self.clock_offset)
     }
 
     /// Makes `session` current, and says where it came from.

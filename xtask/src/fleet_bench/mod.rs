@@ -9,8 +9,12 @@
 //! server-side expiry every ten minutes) with and without the store; the
 //! cost of `token()` on a warm Redis-backed session against an in-memory
 //! one, in interleaved rounds; and how long after an expiry each member
-//! of the fleet has a valid token again (p50, p99). Skipped, with a line
-//! that says so, without `redis-server`.
+//! of the fleet has a valid token again (p50, p99). Then what a renewal
+//! costs a fleet of 64 and its Redis, one `redis-server` and a cluster of
+//! three (`renewal.rs`). Skipped, with a line that says so, without
+//! `redis-server`.
+
+mod renewal;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -20,7 +24,7 @@ use qb_auth_core::{AppCredentials, Endpoint, Identity, SecretString};
 use qb_auth_emulator::{BlockingEmulator, Emulator, fixtures};
 use qb_auth_redis::RedisStore;
 use qb_auth_redis::qb_auth_client::fleet::FleetKey;
-use qb_auth_redis::server::{self as redis_server, RedisServer};
+use qb_auth_redis::server::{self as redis_server, RedisCluster, RedisServer};
 use qb_auth_reqwest::{Client, ManagedSession, SessionSource};
 
 use crate::cargo;
@@ -49,6 +53,8 @@ pub(crate) struct Fleet {
     pub(crate) p50_ms: f64,
     pub(crate) p99_ms: f64,
     pub(crate) samples: usize,
+    /// What a renewal of 64 costs, per deployment.
+    pub(crate) renewals: Vec<renewal::RenewalCost>,
 }
 
 /// The prefix of the one line in which the `fleet` subcommand hands its
@@ -69,19 +75,23 @@ pub(crate) fn run_release(root: &std::path::Path, quick: bool) -> Result<Option<
         .spawn()
         .map_err(|e| format!("could not run cargo: {e}"))?;
     let mut fleet = None;
+    let mut renewals = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         // Passed on as it comes, but for the result line.
         for line in BufReader::new(stdout).lines() {
             let line = line.map_err(|e| format!("the fleet bench's output: {e}"))?;
-            match line.strip_prefix(RESULT) {
-                Some(fields) => fleet = Some(Fleet::parse(fields)?),
-                None => println!("{line}"),
+            if let Some(fields) = line.strip_prefix(RESULT) {
+                fleet = Some(Fleet::parse(fields)?);
+            } else if let Some(fields) = line.strip_prefix(renewal::RESULT) {
+                renewals.push(renewal::RenewalCost::parse(fields)?);
+            } else {
+                println!("{line}");
             }
         }
     }
     let status = child.wait().map_err(|e| format!("the fleet bench: {e}"))?;
     if status.success() {
-        Ok(fleet)
+        Ok(fleet.map(|fleet| Fleet { renewals, ..fleet }))
     } else {
         Err(format!("the fleet bench failed ({status})"))
     }
@@ -107,10 +117,85 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
         redis: redis.url(),
     };
     let fleet = runtime.block_on(bench.all(quick));
-    emulator.shutdown();
     let fleet = fleet?;
+    drop(redis);
+    let renewals = runtime.block_on(renewal_costs(&emulator, quick));
+    emulator.shutdown();
     println!("{RESULT}{}", fleet.line());
+    for cost in renewals? {
+        println!("{}", cost.line());
+    }
     Ok(())
+}
+
+/// What a renewal of 64 costs, on one `redis-server` and on a cluster of
+/// three (each member opened with one node's URL, in turn).
+async fn renewal_costs(
+    emulator: &BlockingEmulator,
+    quick: bool,
+) -> Result<Vec<renewal::RenewalCost>, String> {
+    let binary = redis_server::find().ok_or("redis-server is gone")?;
+    let rounds = if quick { 3 } else { 10 };
+    println!(
+        "\nwhat a renewal costs: {} members (tasks), each with its own store, renew after an \
+         expiry; Redis's counters reset before each of {rounds} rounds",
+        renewal::MEMBERS
+    );
+    let single = RedisServer::start(binary.clone()).map_err(|e| format!("redis-server: {e}"))?;
+    let url = single.url();
+    let mut costs = vec![
+        renewal::measure(
+            "single",
+            emulator,
+            std::slice::from_ref(&single),
+            |_| RedisStore::open(&url).map_err(|e| e.to_string()),
+            rounds,
+        )
+        .await?,
+    ];
+    drop(single);
+    let cluster = RedisCluster::start(binary, 3).map_err(|e| format!("redis cluster: {e}"))?;
+    let urls = cluster.urls();
+    costs.push(
+        renewal::measure(
+            "cluster",
+            emulator,
+            cluster.nodes(),
+            |i| RedisStore::open_cluster(&[&urls[i % urls.len()]]).map_err(|e| e.to_string()),
+            rounds,
+        )
+        .await?,
+    );
+    for cost in &costs {
+        println!(
+            "  {}: {:.2} sessions per expiry; per renewal {:.0} commands, {:.1} KiB in, {:.1} KiB \
+             out, {:.1} new connections; a valid token again p50 {:.1} ms, p99 {:.1} ms",
+            cost.deployment,
+            cost.sessions,
+            cost.commands,
+            cost.bytes_in / 1024.0,
+            cost.bytes_out / 1024.0,
+            cost.connections,
+            cost.p50_ms,
+            cost.p99_ms
+        );
+    }
+    Ok(costs)
+}
+
+/// The application the members share a session of.
+fn app() -> Result<AppCredentials, String> {
+    AppCredentials::new(
+        fixtures::APP_ID,
+        fixtures::AUTH_KEY,
+        SecretString::from(fixtures::AUTH_SECRET),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// The user they share it for.
+fn alice() -> Result<Identity, String> {
+    Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD).map_err(|e| e.to_string())
 }
 
 impl Fleet {
@@ -147,6 +232,7 @@ impl Fleet {
             p50_ms: float(p50)?,
             p99_ms: float(p99)?,
             samples: samples.parse().map_err(|_| bad())?,
+            renewals: Vec::new(),
         })
     }
 
@@ -163,7 +249,7 @@ impl Fleet {
     /// sharing, fewer sessions than members alone.
     pub(crate) fn verdicts(&self) -> Vec<Verdict> {
         let ratio = self.token_ratio();
-        vec![
+        let mut verdicts = vec![
             Verdict {
                 target: "a Redis-backed token() costs ≤ 1.10x an in-memory one (median)",
                 measured: format!(
@@ -182,7 +268,9 @@ impl Fleet {
                 ),
                 pass: self.shared < self.alone,
             },
-        ]
+        ];
+        verdicts.extend(renewal::verdicts(&self.renewals));
+        verdicts
     }
 
     /// The section `--record` writes into docs/benchmarks.md.
@@ -208,7 +296,8 @@ impl Fleet {
             self.p50_ms,
             self.p99_ms,
             self.samples
-        )
+        ) + "\n"
+            + &renewal::markdown(&self.renewals)
     }
 }
 
@@ -246,6 +335,7 @@ impl Bench<'_> {
             p50_ms: p50,
             p99_ms: p99,
             samples,
+            renewals: Vec::new(),
         })
     }
 
@@ -259,15 +349,7 @@ impl Bench<'_> {
 
     /// One member: Alice's session, shared under `key` when `shared`.
     fn member(&self, client: &Client, key: Option<&FleetKey>) -> Result<ManagedSession, String> {
-        let app = AppCredentials::new(
-            fixtures::APP_ID,
-            fixtures::AUTH_KEY,
-            SecretString::from(fixtures::AUTH_SECRET),
-        )
-        .map_err(|e| e.to_string())?;
-        let alice = Identity::login(fixtures::ALICE_LOGIN, fixtures::ALICE_PASSWORD)
-            .map_err(|e| e.to_string())?;
-        let mut builder = client.managed(SessionSource::user(app, alice));
+        let mut builder = client.managed(SessionSource::user(app()?, alice()?));
         if let Some(key) = key {
             let store = RedisStore::open(&self.redis).map_err(|e| e.to_string())?;
             builder = builder.share(store).fleet_key(key.clone());
@@ -397,6 +479,7 @@ mod tests {
             p50_ms: 1.9,
             p99_ms: 5.9,
             samples: 160,
+            renewals: Vec::new(),
         };
         assert_eq!(Fleet::parse(&fleet.line()), Ok(fleet.clone()));
         assert!(Fleet::parse("56\t7\t97").is_err());

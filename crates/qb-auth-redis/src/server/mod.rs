@@ -1,8 +1,16 @@
 //! A `redis-server` of your own, for tests and demos: a child process on a
 //! free loopback port, without persistence, stopped by its process id (so
-//! a test never talks to a Redis it did not start).
+//! a test never talks to a Redis it did not start). [`RedisCluster`]
+//! forms a cluster of them, [`RedisSentinels`] a master, a replica and
+//! three Sentinels watching them.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+mod cluster;
+mod sentinel;
+
+pub use cluster::RedisCluster;
+pub use sentinel::{RedisSentinels, find_sentinel};
+
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -11,10 +19,15 @@ use std::time::{Duration, Instant};
 /// Where `redis-server` is, from `PATH` (or the Debian package's place:
 /// `apt-get install redis-server`); `None` on a machine without it.
 pub fn find() -> Option<PathBuf> {
+    find_binary("redis-server")
+}
+
+/// `name` on `PATH`, or in the Debian packages' places.
+fn find_binary(name: &str) -> Option<PathBuf> {
     let dirs = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&dirs)
         .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
-        .map(|dir| dir.join("redis-server"))
+        .map(|dir| dir.join(name))
         .find(|path| path.is_file())
 }
 
@@ -25,9 +38,14 @@ pub fn find() -> Option<PathBuf> {
 ///
 /// # fn main() -> std::io::Result<()> {
 /// if let Some(binary) = server::find() {
-///     let redis = RedisServer::start(binary)?;
+///     let redis = RedisServer::start(binary.clone())?;
 ///     assert_eq!(redis.command(&["SET", "k", "v"])?, b"+OK\n");
 ///     println!("{}", redis.url()); // redis://127.0.0.1:<port>/
+///
+///     // With a password: its URL is yours to write.
+///     let locked = RedisServer::start_with(binary, &["--requirepass", "hunter2"])?;
+///     assert_eq!(locked.command(&["SET", "k", "v"])?, b"+OK\n");
+///     println!("redis://:hunter2@127.0.0.1:{}/", locked.port());
 /// }
 /// # Ok(()) }
 /// ```
@@ -37,7 +55,20 @@ pub struct RedisServer {
     port: u16,
     /// A TLS port beside the plain one, with its certificate and key.
     tls: Option<(u16, PathBuf, PathBuf)>,
+    /// A Sentinel's configuration file, given before the options (a
+    /// Sentinel keeps no data, so the persistence options are left out).
+    config: Option<PathBuf>,
+    /// More options, after the others.
+    args: Vec<String>,
     child: Option<Child>,
+}
+
+/// The value of option `name` in `args` (`--requirepass`, which
+/// [`RedisServer::command`] then sends first, say).
+fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.windows(2)
+        .find(|pair| pair[0] == name)
+        .map(|pair| pair[1].as_str())
 }
 
 impl RedisServer {
@@ -48,23 +79,48 @@ impl RedisServer {
     ///
     /// When it does not start, or does not answer within 20 s.
     pub fn start(binary: PathBuf) -> io::Result<Self> {
-        // A port is free when we pick it; if another process takes it
-        // before redis-server binds, try another.
+        Self::start_with(binary, &[])
+    }
+
+    /// Like [`start`](Self::start), with more options for `redis-server`
+    /// (`["--requirepass", "pw"]`, say: [`command`](Self::command) then
+    /// authenticates); the port, address and persistence options are set
+    /// already.
+    ///
+    /// # Errors
+    ///
+    /// When it does not start, or does not answer within 20 s.
+    pub fn start_with(binary: PathBuf, args: &[&str]) -> io::Result<Self> {
+        let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
+        Self::start_on_free_port(binary, None, |_| Ok(args.clone()))
+    }
+
+    /// Starts `binary` on a free port with the options `args` makes for
+    /// that port. A port is free when we pick it; if another process takes
+    /// it before the server binds, another is tried.
+    fn start_on_free_port(
+        binary: PathBuf,
+        config: Option<PathBuf>,
+        args: impl Fn(u16) -> io::Result<Vec<String>>,
+    ) -> io::Result<Self> {
         for _ in 0..5 {
             let port = free_port()?;
             let mut server = Self {
                 binary: binary.clone(),
                 port,
                 tls: None,
+                config: config.clone(),
+                args: args(port)?,
                 child: None,
             };
             if server.launch()? {
                 return Ok(server);
             }
         }
-        Err(io::Error::other(
-            "redis-server did not start on a free loopback port",
-        ))
+        Err(io::Error::other(format!(
+            "{} did not start on a free loopback port",
+            binary.display()
+        )))
     }
 
     /// Like [`start`](Self::start), also serving TLS on a second free port
@@ -81,6 +137,8 @@ impl RedisServer {
                 binary: binary.clone(),
                 port: free_port()?,
                 tls: Some((free_port()?, cert.clone(), key.clone())),
+                config: None,
+                args: Vec::new(),
                 child: None,
             };
             if server.launch()? {
@@ -103,6 +161,17 @@ impl RedisServer {
     /// `redis://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its process id while it runs: to freeze it (`kill -STOP`) and thaw
+    /// it in a test, say.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Stops it (SIGKILL to its process id, as a crash would).
@@ -139,12 +208,17 @@ impl RedisServer {
     pub fn command(&self, args: &[&str]) -> io::Result<Vec<u8>> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+        let password = option(&self.args, "--requirepass");
+        let mut request = Vec::new();
+        if let Some(password) = password {
+            encode(&mut request, &["AUTH", password]);
         }
+        encode(&mut request, args);
         stream.write_all(&request)?;
         let mut reader = BufReader::new(stream);
+        if password.is_some() {
+            read_value(&mut reader, &mut Vec::new())?;
+        }
         let mut answer = Vec::new();
         read_value(&mut reader, &mut answer)?;
         Ok(answer)
@@ -175,9 +249,11 @@ impl RedisServer {
     /// taken) or never answered.
     fn launch(&mut self) -> io::Result<bool> {
         let mut command = Command::new(&self.binary);
-        command
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"]);
+        command.args(&self.config);
+        command.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"]);
+        if self.config.is_none() {
+            command.args(["--save", "", "--appendonly", "no"]);
+        }
         if let Some((port, cert, key)) = &self.tls {
             command
                 .args(["--tls-port", &port.to_string(), "--tls-auth-clients", "no"])
@@ -186,6 +262,7 @@ impl RedisServer {
                 .arg("--tls-key-file")
                 .arg(key);
         }
+        command.args(&self.args);
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -207,15 +284,21 @@ impl RedisServer {
         Ok(false)
     }
 
+    /// Whether it answers a `PING` (with `+PONG`, or by asking for the
+    /// password it was started with).
     fn pings(&self) -> bool {
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return false;
         };
         let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let mut answer = [0; 7];
-        stream.write_all(b"PING\r\n").is_ok()
-            && stream.read_exact(&mut answer).is_ok()
-            && &answer == b"+PONG\r\n"
+        if stream.write_all(b"PING\r\n").is_err() {
+            return false;
+        }
+        let mut answer = Vec::new();
+        BufReader::new(stream)
+            .read_until(b'\n', &mut answer)
+            .is_ok()
+            && (answer.starts_with(b"+PONG") || answer.starts_with(b"-NOAUTH"))
     }
 }
 
@@ -225,8 +308,49 @@ impl Drop for RedisServer {
     }
 }
 
+/// Appends `args` as one RESP command.
+fn encode(out: &mut Vec<u8>, args: &[&str]) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+    }
+}
+
 /// The largest string [`RedisServer::command`] reads.
 const MAX_BULK: i64 = 64 << 20;
+
+/// A scratch directory of its own for one server (a cluster node's or a
+/// Sentinel's configuration, which they rewrite), removed by the caller.
+fn scratch_dir(what: &str) -> io::Result<PathBuf> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "qb-auth-{what}-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Waits until `ready` says yes, polling every 50 ms, for at most `within`.
+fn wait_until(
+    within: Duration,
+    what: &str,
+    mut ready: impl FnMut() -> io::Result<bool>,
+) -> io::Result<()> {
+    let deadline = Instant::now() + within;
+    loop {
+        // A server that is still settling may refuse or fail a command.
+        if ready().unwrap_or(false) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(io::Error::other(format!("{what} within {within:?}")));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
