@@ -51,6 +51,7 @@ const ENTRY_POINTS: &[&str] = &[
     "crates/qb-auth-core/src/signature.rs: string_to_sign",
     "crates/qb-auth-core/src/signature.rs: sign",
     "crates/qb-auth-core/src/call/mod.rs: //!",
+    "crates/qb-auth-core/src/env.rs: AppCredentials::from_env",
     "crates/qb-auth-core/src/call/target.rs: Target",
     "crates/qb-auth-core/src/call/auth.rs: CreateSessionCall",
     "crates/qb-auth-core/src/lifecycle/mod.rs: //!",
