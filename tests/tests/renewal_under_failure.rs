@@ -2,9 +2,9 @@
 //! transports, through the adapters' user API only (`Client::builder`,
 //! `client.managed(..).policy(..).build()`, `send`):
 //! - a wrong password reaches the server once, however long callers keep
-//!   asking (issue 12, item 5);
+//!   asking;
 //! - under dropped connections and 503s the service keeps serving about as
-//!   well as when renewal is healthy (issue 12, item 6).
+//!   well as when renewal is healthy.
 //!
 //! Nothing here depends on timing: the attempt count is exact whatever the
 //! scheduling, and the success rates sit far from their bounds.
@@ -133,7 +133,7 @@ async fn ureq_a_wrong_password_reaches_the_server_once() {
     .await;
 }
 
-/// The fault matrix of issue 12, item 6: 30% of connections dropped and
+/// The fault matrix: 30% of connections dropped and
 /// 10% answered 503, every request alike (renewals and the service's own).
 const TASKS: usize = 20;
 const CALLS_PER_TASK: usize = 100;

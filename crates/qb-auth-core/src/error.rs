@@ -74,6 +74,10 @@ pub enum BuildErrorKind {
     /// This identity cannot be used for this call (for example an
     /// application identity for `POST /login.json`).
     IdentityNotAllowed(&'static str),
+    /// A session shared through a fleet needs a key that names it, and
+    /// none can be derived from its source (a token provider, or an
+    /// identity named only by a secret): why, and what to do.
+    NoFleetKey(&'static str),
     /// The operating system's random number generator failed.
     RandomUnavailable,
     /// A request this crate built was rejected by the `http` crate.
@@ -112,7 +116,7 @@ impl fmt::Display for BuildErrorKind {
                     "{name} contains characters that cannot be sent in a header"
                 )
             }
-            Self::IdentityNotAllowed(why) => f.write_str(why),
+            Self::IdentityNotAllowed(why) | Self::NoFleetKey(why) => f.write_str(why),
             Self::RandomUnavailable => f.write_str("the OS random number generator failed"),
             Self::Http(why) => write!(f, "could not build the HTTP request: {why}"),
             Self::InvalidPolicy { field, reason } => {

@@ -1,6 +1,6 @@
 //! A burst: 1,000 reqwest tasks that each create one session at the same
 //! moment, and how long each waited for it. The emulator must serve a
-//! crowd without making anyone wait long (issue 12, item 9).
+//! crowd without making anyone wait long.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -244,7 +244,7 @@ impl Fleet {
         self.redis_ns / self.memory_ns
     }
 
-    /// Issue 14's target: a Redis-backed `token()` within 10% of an
+    /// The fleet's target: a Redis-backed `token()` within 10% of an
     /// in-memory one at the median (the copy is local); and the point of
     /// sharing, fewer sessions than members alone.
     pub(crate) fn verdicts(&self) -> Vec<Verdict> {

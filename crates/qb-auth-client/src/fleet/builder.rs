@@ -44,14 +44,11 @@ impl FleetConfig {
         let key = match (self.key, &credentials) {
             (Some(key), _) => key,
             (None, Some(Ok(credentials))) => FleetKey::for_credentials(credentials)?,
-            (None, Some(Err(_))) => {
-                return Err(BuildError::from(BuildErrorKind::IdentityNotAllowed(
-                    "the credential provider failed, so the shared session has no key: give one with fleet_key",
-                ))
-                .into());
-            }
+            // The provider's own error says why; without its identity the
+            // shared session has no key (`fleet_key` gives one).
+            (None, Some(Err(failed))) => return Err(Error::Provider(failed.clone())),
             (None, None) => {
-                return Err(BuildError::from(BuildErrorKind::IdentityNotAllowed(
+                return Err(BuildError::from(BuildErrorKind::NoFleetKey(
                     "a token provider's session is shared under a key you name: give one with fleet_key",
                 ))
                 .into());

@@ -40,7 +40,7 @@ impl FleetKey {
     ///
     /// # Errors
     ///
-    /// [`BuildErrorKind::IdentityNotAllowed`] for a social or Firebase
+    /// [`BuildErrorKind::NoFleetKey`] for a social or Firebase
     /// identity.
     ///
     /// ```
@@ -63,7 +63,7 @@ impl FleetKey {
             (kind @ (IdentityKind::Login | IdentityKind::Email), Some(name)) => {
                 Ok(Self::hashed(app, kind.as_str(), name))
             }
-            _ => Err(BuildError::from(BuildErrorKind::IdentityNotAllowed(
+            _ => Err(BuildError::from(BuildErrorKind::NoFleetKey(
                 "this identity names its user only by a secret: give the shared session a FleetKey::named",
             ))),
         }
