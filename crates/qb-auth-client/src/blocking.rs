@@ -144,8 +144,11 @@ impl<T: BlockingTransport> Client<Blocking<T>> {
         block_on(self.send_as_is(request.map(Into::into)))
     }
 
-    /// Runs any [`ApiCall`] the way every method above runs its own (see
-    /// the async front end's [`call`](crate::AsyncClient::call)).
+    /// Runs any [`ApiCall`] the way every method above runs its own: built
+    /// against the client's endpoint, body format and hash, signed anew per
+    /// attempt if it is signed, read by the call, and sent again as its
+    /// [`Resend`](qb_auth_core::call::Resend) rule and the client's retry
+    /// policy allow.
     ///
     /// ```
     /// # let emulator = qb_auth_emulator::Emulator::with_demo_fixtures().start_blocking()?;

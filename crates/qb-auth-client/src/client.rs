@@ -20,8 +20,8 @@ use crate::settings::ClientSettings;
 /// [`Transport`](crate::Transport) or [`Blocking`](crate::Blocking) over a
 /// [`BlockingTransport`](crate::BlockingTransport). Transport crates name
 /// their own: `qb_auth_reqwest::Client`, `qb_auth_ureq::Client`. The
-/// operations are in the [async](crate::asynchronous) and
-/// [blocking](crate::blocking) front ends.
+/// operations are in the async and blocking front ends (the modules
+/// `asynchronous` and `blocking`, behind the features of those names).
 ///
 /// Cheap to clone; clones share the transport.
 pub struct Client<M> {

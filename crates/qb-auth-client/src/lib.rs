@@ -52,10 +52,11 @@
 //!   a transport the builder sets up.
 //! - [`Client`], [`ClientBuilder`]: settings, and the one path every
 //!   operation takes: a call of the core ([`qb_auth_core::call`]) built,
-//!   sent, read and retried. The front ends, [`asynchronous`] and
-//!   [`blocking`], name each operation in one line, and `Client::call`
-//!   runs any [`ApiCall`](qb_auth_core::call::ApiCall), an endpoint of
-//!   your own included.
+//!   sent, read and retried. The front ends, `asynchronous` and
+//!   `blocking` (features `async` and `blocking`), name each operation in
+//!   one line, and `Client::call` runs any
+//!   [`ApiCall`](qb_auth_core::call::ApiCall), an endpoint of your own
+//!   included.
 //! - [`ManagedSession`], [`SessionSource`]: a token kept valid, renewed once
 //!   however many callers ask.
 //! - [`ApiKeyClient`]: server-side requests with an API key.
@@ -67,14 +68,47 @@
 //! - [`Error`]: the one error every call returns.
 //!
 //! ## Features
-//! - `async`: the async front end ([`Async`]).
-//! - `blocking`: the blocking front end ([`Blocking`],
-//!   [`BlockingTokenProvider`] for
-//!   [`SessionSource::blocking_token_provider`]).
-//! - `tower`: [`tower::TokenLayer`], the session's token on the requests of
-//!   any tower HTTP client service (hyper-util's legacy client, say).
-//! - `http-body`: [`AnswerBody`] and [`ManagedSession::judge_answer`], for a
-//!   middleware of your own over another HTTP client (on with `tower`).
+//!
+//! Each feature's items are linked where the feature is on (as on
+//! docs.rs, which builds them all).
+#![cfg_attr(
+    feature = "async",
+    doc = "- `async`: the async front end ([`asynchronous`]: [`Async`], [`AsyncClient`])."
+)]
+#![cfg_attr(
+    not(feature = "async"),
+    doc = "- `async`: the async front end (`asynchronous`: `Async`, `AsyncClient`)."
+)]
+#![cfg_attr(
+    feature = "blocking",
+    doc = "- `blocking`: the blocking front end ([`blocking`]: [`Blocking`], [`BlockingClient`], \
+           [`BlockingTokenProvider`] for [`SessionSource::blocking_token_provider`])."
+)]
+#![cfg_attr(
+    not(feature = "blocking"),
+    doc = "- `blocking`: the blocking front end (`blocking`: `Blocking`, `BlockingClient`, \
+           `BlockingTokenProvider` for `SessionSource::blocking_token_provider`)."
+)]
+#![cfg_attr(
+    feature = "tower",
+    doc = "- `tower`: [`tower::TokenLayer`], the session's token on the requests of any tower \
+           HTTP client service (hyper-util's legacy client, say)."
+)]
+#![cfg_attr(
+    not(feature = "tower"),
+    doc = "- `tower`: `tower::TokenLayer`, the session's token on the requests of any tower \
+           HTTP client service (hyper-util's legacy client, say)."
+)]
+#![cfg_attr(
+    feature = "http-body",
+    doc = "- `http-body`: [`AnswerBody`] and [`ManagedSession::judge_answer`], for a middleware \
+           of your own over another HTTP client (on with `tower`)."
+)]
+#![cfg_attr(
+    not(feature = "http-body"),
+    doc = "- `http-body`: `AnswerBody` and `ManagedSession::judge_answer`, for a middleware \
+           of your own over another HTTP client (on with `tower`)."
+)]
 //! - `metrics`: counters and histograms through the
 //!   [`metrics`](https://docs.rs/metrics) facade, for any exporter
 //!   (Prometheus, OpenTelemetry, StatsD); the transport crates pass it on.
@@ -107,13 +141,6 @@
 // Without a front end (`async` or `blocking`) the shared driver has no
 // caller; that build exists only as a dependency of one with a feature on.
 #![cfg_attr(not(any(feature = "async", feature = "blocking")), allow(dead_code))]
-// The docs link both front ends and the tower layer; a build without all of
-// them (only ever a dependency's) has those links dangling. docs.rs builds
-// them all.
-#![cfg_attr(
-    not(all(feature = "async", feature = "blocking", feature = "tower")),
-    allow(rustdoc::broken_intra_doc_links)
-)]
 
 mod aliases;
 #[cfg(feature = "http-body")]

@@ -1,9 +1,11 @@
 //! # qb-auth-core
 //!
 //! QuickBlox REST API authentication without I/O: credentials in, a signed
-//! [`http::Request`] out; an [`http::Response`] in, a typed [`Session`] or a
-//! classified [`ApiError`] out. Time and nonces are inputs, so every request
-//! is reproducible and every path testable with a fake clock.
+//! [`http::Request`](https://docs.rs/http/1/http/request/struct.Request.html)
+//! out; an [`http::Response`](https://docs.rs/http/1/http/response/struct.Response.html)
+//! in, a typed [`Session`] or a classified [`ApiError`] out. Time and
+//! nonces are inputs, so every request is reproducible and every path
+//! testable with a fake clock.
 //!
 //! Transports live elsewhere: `qb-auth-client` is the client written once
 //! over a small transport seam, and `qb-auth-reqwest` (async) and

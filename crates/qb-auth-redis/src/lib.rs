@@ -10,12 +10,33 @@
 //! [`qb_auth_client::fleet`] for how it works and what happens when Redis
 //! is away (the process renews alone, and says so once).
 //!
-//! - [`RedisStore`] (feature `async`): for the async client, on tokio.
-//! - [`BlockingRedisStore`] (feature `blocking`): for the blocking client;
-//!   it starts no thread.
-//! - [`server`] (feature `server`): a `redis-server` of your own on a free
-//!   loopback port, a cluster of them, or a Sentinel group, for tests and
-//!   demos.
+#![cfg_attr(
+    feature = "async",
+    doc = "- [`RedisStore`] (feature `async`): for the async client, on tokio."
+)]
+#![cfg_attr(
+    not(feature = "async"),
+    doc = "- `RedisStore` (feature `async`): for the async client, on tokio."
+)]
+#![cfg_attr(
+    feature = "blocking",
+    doc = "- [`BlockingRedisStore`] (feature `blocking`): for the blocking client; it starts no thread."
+)]
+#![cfg_attr(
+    not(feature = "blocking"),
+    doc = "- `BlockingRedisStore` (feature `blocking`): for the blocking client; it starts no thread."
+)]
+#![cfg_attr(
+    feature = "server",
+    doc = "- [`server`] (feature `server`): a `redis-server` of your own on a free loopback \
+           port, a cluster of them, or a Sentinel group, for tests and demos."
+)]
+#![cfg_attr(
+    not(feature = "server"),
+    doc = "- `server` (feature `server`): a `redis-server` of your own on a free loopback \
+           port, a cluster of them, or a Sentinel group, for tests and demos."
+)]
+//!
 //!
 //! ```no_run
 //! # #[cfg(feature = "async")]
@@ -126,12 +147,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// The front page links every store; a build without some of them (only
-// ever a dependency's) has those links dangling. docs.rs builds them all.
-#![cfg_attr(
-    not(all(feature = "async", feature = "blocking", feature = "server")),
-    allow(rustdoc::broken_intra_doc_links)
-)]
 
 #[cfg(feature = "async")]
 mod asynchronous;

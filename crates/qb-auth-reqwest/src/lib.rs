@@ -1,6 +1,6 @@
 //! # qb-auth-reqwest
 //!
-//! QuickBlox REST API authentication over async [reqwest]: the client of
+//! QuickBlox REST API authentication over async [reqwest](https://docs.rs/reqwest): the client of
 //! [`qb_auth_client`] with reqwest as its transport. The sans-IO
 //! [`qb_auth_core`] builds every request and reads every answer; the client
 //! renews, retries and traces; this crate moves the bytes.

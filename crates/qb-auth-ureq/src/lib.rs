@@ -1,6 +1,6 @@
 //! # qb-auth-ureq
 //!
-//! QuickBlox REST API authentication over blocking [ureq]: the client of
+//! QuickBlox REST API authentication over blocking [ureq](https://docs.rs/ureq): the client of
 //! [`qb_auth_client`] with ureq as its transport, on the caller's thread
 //! (no runtime and no thread started). The sans-IO [`qb_auth_core`] builds
 //! every request and reads every answer; the client renews, retries and

@@ -84,7 +84,7 @@ impl fmt::Debug for FleetConfig {
 }
 
 impl<M: Mode> ManagedSessionBuilder<M> {
-    /// The key of the shared session (see [`share`](ManagedSessionBuilder::share)),
+    /// The key of the shared session (see `share`, and [`crate::fleet`]),
     /// instead of the one derived from the credentials: needed for a token
     /// provider and for social and Firebase identities.
     pub fn fleet_key(mut self, key: FleetKey) -> Self {

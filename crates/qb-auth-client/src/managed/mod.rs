@@ -173,8 +173,8 @@ impl<M: Mode> fmt::Debug for ManagedSessionBuilder<M> {
 /// on refused credentials all come from the core's lifecycle and its
 /// [`Policy`]; invalid credentials fail at once, without a retry.
 ///
-/// The async methods are in the [async front end](crate::asynchronous),
-/// the blocking ones in the [blocking front end](crate::blocking).
+/// The async methods are in the async front end (`asynchronous`), the
+/// blocking ones in the blocking front end (`blocking`).
 pub struct ManagedSession<M: Mode> {
     shared: Arc<Shared<M>>,
 }

@@ -16,8 +16,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///
 /// Asked once per renewal attempt, never under a lock. Implemented for
 /// async closures returning `Result<Session, ProviderError>`; a blocking
-/// client takes a [`BlockingTokenProvider`] instead
-/// ([`SessionSource::blocking_token_provider`](crate::SessionSource::blocking_token_provider)).
+/// client takes a `BlockingTokenProvider` instead
+/// (`SessionSource::blocking_token_provider`, feature `blocking`).
 ///
 /// ```
 /// use qb_auth_core::lifecycle::ProviderError;
