@@ -67,7 +67,7 @@ pub mod time;
 mod transport_error;
 
 pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, is_loopback_host};
 pub use error::{BuildError, BuildErrorKind};
 #[cfg(feature = "getrandom")]
 #[cfg_attr(docsrs, doc(cfg(feature = "getrandom")))]
