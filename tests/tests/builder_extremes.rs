@@ -2,8 +2,9 @@
 //! transports: building either refuses with a typed error or gives a
 //! client whose first calls (a one-shot create-session and a managed
 //! session's first token, against the emulator) end with an answer or a
-//! typed error. Nothing panics, and timeouts beyond what any call could
-//! need are refused when the client is built, not met on its first call.
+//! typed error; `build_for_account` with any account key does too. Nothing
+//! panics, and timeouts beyond what any call could need are refused when
+//! the client is built, not met on its first call.
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use proptest::prelude::*;
 use qb_auth_client::{ClientBuilder, Error, MAX_TIMEOUT};
 use qb_auth_core::lifecycle::Policy;
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, SequentialNonces, TransportErrorKind};
-use qb_auth_emulator::{BlockingEmulator, Emulator};
+use qb_auth_emulator::{BlockingEmulator, Emulator, fixtures};
 use qb_auth_tests::fixtures::{alice, app};
 
 /// One set of builder options.
@@ -26,6 +27,7 @@ struct Options {
     first_nonce: Option<u32>,
     body_format: BodyFormat,
     hash: HashAlgorithm,
+    account_key: String,
 }
 
 fn duration() -> BoxedStrategy<Duration> {
@@ -128,12 +130,20 @@ fn options() -> BoxedStrategy<Options> {
             prop_oneof![Just(BodyFormat::Json), Just(BodyFormat::Form)],
             prop_oneof![Just(HashAlgorithm::Sha1), Just(HashAlgorithm::Sha256)],
         ),
+        prop_oneof![
+            Just(fixtures::ACCOUNT_KEY.to_owned()),
+            Just(String::new()),
+            Just("key\r\nX-Injected: 1".to_owned()),
+            "[ -~]{0,40}",
+            "\\PC{0,20}",
+        ],
     )
         .prop_map(
             |(
                 (timeout, connect_timeout, max_body),
                 (retry, proxy, no_proxy),
                 (first_nonce, body_format, hash),
+                account_key,
             )| Options {
                 timeout,
                 connect_timeout,
@@ -144,6 +154,7 @@ fn options() -> BoxedStrategy<Options> {
                 first_nonce,
                 body_format,
                 hash,
+                account_key,
             },
         )
         .boxed()
@@ -229,6 +240,24 @@ fn check_build<T>(options: &Options, built: Result<T, Error>) -> Option<T> {
     }
 }
 
+/// What `build_for_account` gave: the demo account's settings when the
+/// options let a call through, a typed refusal otherwise.
+fn check_account(options: &Options, result: Result<(), Error>) {
+    match result {
+        Ok(()) => assert_eq!(options.account_key, fixtures::ACCOUNT_KEY, "{options:?}"),
+        Err(Error::Build(_) | Error::Api(_) | Error::Transport(_) | Error::NoAccountEndpoint) => {
+            assert!(
+                !(options.must_work()
+                    && options.account_key == fixtures::ACCOUNT_KEY
+                    && options.retry.as_ref().is_none_or(|p| p.validate().is_ok())
+                    && !options.unusable_timeout()),
+                "{result:?} for {options:?}"
+            );
+        }
+        Err(other) => panic!("an unexpected error {other:?} for {options:?}"),
+    }
+}
+
 fn emulator() -> (BlockingEmulator, Endpoint) {
     let emulator = Emulator::with_demo_fixtures()
         .start_blocking()
@@ -278,6 +307,13 @@ fn extreme_options_never_panic_over_reqwest() {
                 std::panic::resume_unwind(e.into_panic());
             }
         }
+        let builder = options.apply::<qb_auth_client::Async<qb_auth_reqwest::Reqwest>>(&endpoint);
+        let key = options.account_key.clone();
+        let account = runtime.spawn(async move { builder.build_for_account(&key).await.map(|_| ()) });
+        match runtime.block_on(account) {
+            Ok(result) => check_account(&options, result),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     });
 }
 
@@ -298,5 +334,7 @@ fn extreme_options_never_panic_over_ureq() {
                 assert!(token.is_ok(), "{token:?} with {options:?}");
             }
         }
+        let builder = options.apply::<qb_auth_client::Blocking<qb_auth_ureq::Ureq>>(&endpoint);
+        check_account(&options, builder.build_for_account(&options.account_key).map(|_| ()));
     });
 }
