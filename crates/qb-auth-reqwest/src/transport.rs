@@ -48,7 +48,7 @@ impl From<reqwest::Client> for Reqwest {
 /// one, which is reached directly (plain `http://` goes only there, and a
 /// proxy would read it). Add your own settings and pass the result to
 /// [`ClientBuilder::http_client`](qb_auth_client::ClientBuilder::http_client),
-/// or put it under [`TokenMiddleware`](crate::TokenMiddleware) (feature
+/// or put it under `TokenMiddleware` (feature
 /// `middleware`). A proxy you add with `.proxy(..)` comes after these and
 /// takes every host it matches, loopback ones included, unless you exempt
 /// them with `Proxy::no_proxy`.

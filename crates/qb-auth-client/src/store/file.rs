@@ -103,6 +103,24 @@ use super::{SessionStore, StoreError};
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// A file that is not the store's own is never replaced; ask first with
+/// [`check_replaceable`](Self::check_replaceable):
+///
+/// ```
+/// use qb_auth_client::FileStore;
+/// use qb_auth_client::qb_auth_core::Endpoint;
+/// use qb_auth_client::store::StoreErrorKind;
+///
+/// let dir = std::env::temp_dir().join(format!("qb-auth-doc-notes-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("notes.txt"), "my notes")?;
+/// let notes = FileStore::new(dir.join("notes.txt"), &Endpoint::default(), 42);
+/// assert_eq!(notes.check_replaceable().unwrap_err().kind(), StoreErrorKind::NotOurs);
+/// assert_eq!(std::fs::read_to_string(dir.join("notes.txt"))?, "my notes");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct FileStore {
     path: PathBuf,
@@ -212,20 +230,6 @@ impl FileStore {
     /// this store's kind wrote. Otherwise the error a save would fail with
     /// ([`StoreErrorKind::NotOurs`](super::StoreErrorKind::NotOurs)): ask
     /// before creating a session that could not be saved.
-    ///
-    /// ```
-    /// use qb_auth_client::FileStore;
-    /// use qb_auth_client::qb_auth_core::Endpoint;
-    ///
-    /// let dir = std::env::temp_dir().join(format!("qb-auth-doc-check-{}", std::process::id()));
-    /// std::fs::create_dir_all(&dir)?;
-    /// std::fs::write(dir.join("notes.txt"), "my notes")?;
-    /// let notes = FileStore::new(dir.join("notes.txt"), &Endpoint::default(), 42);
-    /// assert!(notes.check_replaceable().is_err());
-    /// assert!(FileStore::new(dir.join("new.json"), &Endpoint::default(), 42).check_replaceable().is_ok());
-    /// # std::fs::remove_dir_all(&dir)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     ///
     /// # Errors
     ///
