@@ -271,7 +271,8 @@ pub(crate) fn rewrite(
 fn failed(err: &StoreError) -> CliError {
     match err.kind() {
         StoreErrorKind::NotOurs => CliError::NotASessionFile(format!(
-            "{}: give another --session-file or --save PATH, or remove it yourself",
+            "{}; it was left untouched (give another --session-file or --save PATH, or move it \
+             away)",
             err.message()
         )),
         _ => CliError::SessionFile(with_cause(err)),

@@ -468,7 +468,7 @@ fn a_save_never_replaces_a_file_that_is_not_a_session_file() {
                 assert_code(&output, 7);
                 let err = stderr(&output);
                 assert!(err.contains(reason), "{path:?}: {err}");
-                assert!(err.contains("was not replaced"), "{path:?}: {err}");
+                assert!(err.contains("it was left untouched"), "{path:?}: {err}");
             }
             let after = std::fs::symlink_metadata(path).unwrap();
             assert_eq!(before.file_type(), after.file_type(), "{path:?}");

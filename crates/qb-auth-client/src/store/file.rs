@@ -290,7 +290,7 @@ impl FileStore {
     fn replaceable(&self) -> Result<bool, StoreError> {
         let not_ours = |why: String| {
             Err(StoreError::not_ours(format!(
-                "{}: {why}; it was not replaced",
+                "{}: {why}",
                 self.path.display()
             )))
         };
