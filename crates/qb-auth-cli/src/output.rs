@@ -485,11 +485,9 @@ pub(crate) fn status(
                 }
                 if let Some(until) = s.expires_at {
                     let when = format_expiration(until);
-                    rows.push(match (&s.standing, left(s)) {
-                        (Standing::Live, Some(secs)) => {
-                            ("expires", format!("in {}, at {when}", span(secs)))
-                        }
-                        _ => ("expired", format!("at {when}")),
+                    rows.push(match left(s) {
+                        Some(secs) => ("expires", format!("in {}, at {when}", span(secs))),
+                        None => ("expired", format!("at {when}")),
                     });
                 }
                 for (key, value) in &rows {

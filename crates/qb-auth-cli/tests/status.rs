@@ -155,6 +155,19 @@ fn expired_and_unusable_files_are_not_live() {
         std::fs::set_permissions(&notes, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
+    // A live-looking session whose token no server gave.
+    let mut poisoned = qb_auth_core::Session::new(qb_auth_core::SessionToken::new("t0k3n\r\nX: 1"));
+    poisoned.application_id = Some(1);
+    let until = std::time::SystemTime::now() + std::time::Duration::from_secs(600);
+    qb_auth_client::store::SessionStore::save(
+        &qb_auth_client::FileStore::new(files.join("3-poisoned.json"), &endpoint, 1),
+        &qb_auth_core::lifecycle::LifecycleSnapshot::new(
+            Some((poisoned, until)),
+            qb_auth_core::lifecycle::ClockSkew::ZERO,
+        ),
+    )
+    .unwrap();
+
     let output = run(&mut status(&dir.0, &["--output", "json"]));
     assert_code(&output, 8);
     let value = json(&output);
@@ -164,9 +177,15 @@ fn expired_and_unusable_files_are_not_live() {
         .iter()
         .map(|s| s["standing"].as_str().unwrap())
         .collect();
-    assert_eq!(standings, ["expired", "unusable"], "{value}");
+    assert_eq!(standings, ["expired", "unusable", "unusable"], "{value}");
     let problem = value["sessions"][1]["problem"].as_str().unwrap();
     assert!(problem.contains("not a qb-auth session file"), "{problem}");
+    let problem = value["sessions"][2]["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("characters no session token has"),
+        "{problem}"
+    );
+    assert!(!stdout(&output).contains("t0k3n"), "{value}");
 
     // One file given: its own standing decides.
     let output = run(status(&dir.0, &["--session-file"]).arg(&expired));

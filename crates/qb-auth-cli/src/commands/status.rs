@@ -77,18 +77,17 @@ fn read(path: &Path, now: SystemTime) -> SavedSession {
             return shown;
         }
     };
-    shown.endpoint = saved.endpoint;
+    shown.endpoint = saved.endpoint.clone();
     shown.application_id = saved.application_id;
-    shown.identity_key = saved.scope;
+    shown.identity_key = saved.scope.clone();
     let session = saved.snapshot.session().zip(saved.snapshot.valid_until());
-    shown.standing = match session {
-        None => Standing::Unusable("the file holds no session".to_owned()),
-        Some(_) if shown.endpoint.is_none() => Standing::Unusable(
-            "the file does not say which endpoint its session is for (an older qb-auth wrote it)"
-                .to_owned(),
-        ),
-        Some((_, until)) if until <= now => Standing::Expired,
-        Some(_) => Standing::Live,
+    // The checks a load makes (token, application, lifetime): a session
+    // that would not be used is not live.
+    shown.standing = match (session, saved.problem(now)) {
+        (None, _) => Standing::Unusable("the file holds no session".to_owned()),
+        (Some((_, until)), _) if until <= now => Standing::Expired,
+        (Some(_), Some(why)) => Standing::Unusable(why),
+        (Some(_), None) => Standing::Live,
     };
     if let Some((session, until)) = session {
         shown.user_id = Some(session.user_id);

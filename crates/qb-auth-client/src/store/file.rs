@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use qb_auth_core::Endpoint;
-use qb_auth_core::lifecycle::LifecycleSnapshot;
+use qb_auth_core::lifecycle::{LifecycleSnapshot, Policy};
 
 use super::atomic::{self, Found, Refused};
 use super::format::{self, Owner};
-use super::{SessionStore, StoreError};
+use super::{SessionStore, StoreError, trust};
 
 /// A [`SessionStore`] in one file, for a program on one machine that wants
 /// its session back after a restart (no server to share it through).
@@ -319,6 +319,25 @@ pub struct SavedFile {
     pub scope: Option<String>,
     /// The session and clock offset saved.
     pub snapshot: LifecycleSnapshot,
+}
+
+impl SavedFile {
+    /// Why a store for the file's own endpoint and application would not
+    /// use its session at `now` (the checks a load makes, short of whose
+    /// file it is: endpoint recorded, token, application, lifetime), or
+    /// `None` when it would. An expired session says so.
+    pub fn problem(&self, now: SystemTime) -> Option<String> {
+        match self.endpoint.as_deref().map(Endpoint::parse) {
+            None => return Some(format::NO_ENDPOINT.to_owned()),
+            Some(Err(_)) => return Some(format::BAD_ENDPOINT.to_owned()),
+            Some(Ok(_)) => {}
+        }
+        let expected = trust::Expected {
+            application_id: self.application_id,
+            ..trust::Expected::any(&Policy::default())
+        };
+        trust::problem(&self.snapshot, &expected, now)
+    }
 }
 
 fn failed(path: &Path, what: &str, err: std::io::Error) -> StoreError {

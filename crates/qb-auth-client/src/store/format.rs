@@ -34,6 +34,12 @@ pub(super) const VERSION: u32 = 1;
 /// still recognised as one of ours.
 const PREFIX: &[u8] = b"{\n  \"format\": \"qb-auth session file\"";
 
+/// Why a file that names no endpoint is not used.
+pub(super) const NO_ENDPOINT: &str =
+    "the session file does not say which endpoint its session is for (an older qb-auth wrote it)";
+/// Why a file whose endpoint is not one is not used.
+pub(super) const BAD_ENDPOINT: &str = "the session file's endpoint is not a usable endpoint";
+
 /// Where and for whom a file is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Owner {
@@ -160,17 +166,8 @@ pub(super) fn decode(
 ) -> Result<LifecycleSnapshot, StoreError> {
     let read = read_envelope(bytes)?;
     match read.endpoint.as_deref().map(Endpoint::parse) {
-        None => {
-            return Err(StoreError::ignored(
-                "the session file does not say which endpoint its session is for (an older \
-                 qb-auth wrote it)",
-            ));
-        }
-        Some(Err(_)) => {
-            return Err(StoreError::ignored(
-                "the session file's endpoint is not a usable endpoint",
-            ));
-        }
+        None => return Err(StoreError::ignored(NO_ENDPOINT)),
+        Some(Err(_)) => return Err(StoreError::ignored(BAD_ENDPOINT)),
         Some(Ok(endpoint)) if endpoint != owner.endpoint => {
             return Err(StoreError::ignored(format!(
                 "the session file is for the endpoint {endpoint}, not {}",
