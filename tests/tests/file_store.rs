@@ -353,6 +353,10 @@ async fn the_file_holds_no_secret_but_the_token<A: Adapter>() {
         // Nor escaped as JSON would write it (the password has a space
         // and symbols; serde writes them as they are, but check anyway).
         assert!(!text.contains("p@ss"), "{name}");
+        // What a tool reads of the file shows no token either.
+        let inspected = format!("{:?}", FileStore::inspect(&path));
+        assert!(inspected.contains("application_id"), "{inspected}");
+        assert!(!inspected.contains(token.expose()), "{name}: {inspected}");
     }
 }
 
