@@ -1,8 +1,11 @@
 //! The file store: a managed session over either transport gets its
 //! session back after a restart (a second managed session built on the
-//! same file) without creating another; a file it cannot trust is ignored
-//! with a `StoreIgnored` event and replaced; saves are atomic and private;
-//! and the file holds the session token but nothing it was created with.
+//! same file) without creating another; a file it cannot trust (another
+//! endpoint's too) is ignored with a `StoreIgnored` event and, when it is
+//! a session file, replaced; anything else at the path (a user's file,
+//! another program's, another user's, a device, a FIFO) is left untouched
+//! and never blocks; saves are atomic and private; and the file holds the
+//! session token but nothing it was created with.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,9 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use qb_auth_client::FileStore;
-use qb_auth_client::store::SessionStore;
+use qb_auth_client::store::{SessionStore, StoreErrorKind};
 use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
-use qb_auth_core::{Identity, Session, SessionToken};
+use qb_auth_core::{Endpoint, Identity, Session, SessionToken};
 use qb_auth_emulator::fixtures;
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, users};
 use qb_auth_tests::{Adapter, Managed, ManagedOptions, Options, Source, for_each_transport};
@@ -75,7 +78,7 @@ async fn a_restart_reuses_the_saved_session<A: Adapter>() {
     let ep = endpoint(&emulator);
     let dir = TempDir::new(A::NAME);
     let path = dir.session_file();
-    let store = || FileStore::new(&path, fixtures::APP_ID).with_scope("login:alice");
+    let store = || FileStore::new(&path, &ep, fixtures::APP_ID).with_scope("login:alice");
     let client = A::new(&ep, &Options::default());
 
     let (first, _) = managed(&client, alice(), store());
@@ -111,10 +114,15 @@ fn planted() -> LifecycleSnapshot {
     LifecycleSnapshot::new(Some((session, until)), ClockSkew::ZERO)
 }
 
-/// Writes each kind of untrustworthy file at `path`.
-fn plant(kind: &str, path: &Path) {
+/// Another endpoint than the emulator's.
+fn elsewhere() -> Endpoint {
+    Endpoint::parse("https://apiexample.quickblox.com").unwrap()
+}
+
+/// Writes each kind of untrustworthy file at `path`, for a store at `ep`.
+fn plant(kind: &str, path: &Path, ep: &Endpoint) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let ours = FileStore::new(path, fixtures::APP_ID);
+    let ours = FileStore::new(path, ep, fixtures::APP_ID);
     match kind {
         "corrupt" => {
             ours.save(&planted()).unwrap();
@@ -123,9 +131,21 @@ fn plant(kind: &str, path: &Path) {
             std::fs::write(path, &text[..text.len() / 2]).unwrap();
             restrict(path);
         }
-        "another application" => FileStore::new(path, fixtures::APP_ID + 1)
+        "another application" => FileStore::new(path, ep, fixtures::APP_ID + 1)
             .save(&planted())
             .unwrap(),
+        "another endpoint" => FileStore::new(path, &elsewhere(), fixtures::APP_ID)
+            .save(&planted())
+            .unwrap(),
+        "no endpoint" => {
+            // As files were written before they named their endpoint.
+            ours.save(&planted()).unwrap();
+            let text = std::fs::read_to_string(path).unwrap();
+            let line = format!("  \"endpoint\": \"{ep}\",\n");
+            assert!(text.contains(&line), "{text}");
+            std::fs::write(path, text.replace(&line, "")).unwrap();
+            restrict(path);
+        }
         "expired" => {
             let mut session = Session::new(SessionToken::new("planted-token-0123456789"));
             session.application_id = Some(fixtures::APP_ID);
@@ -177,32 +197,29 @@ fn restrict(path: &Path) {
 #[cfg(not(unix))]
 fn restrict(_path: &Path) {}
 
-/// Each file the store cannot trust is ignored with an event giving the
-/// reason, a session is created as if nothing was saved, and the next save
-/// replaces the file with a good, private one.
+/// Each session file the store cannot trust is ignored with an event
+/// giving the reason, a session is created as if nothing was saved, and
+/// the next save replaces the file with a good, private one.
 async fn an_untrusted_file_is_ignored_with_an_event<A: Adapter>() {
     let mut kinds = vec![
         ("corrupt", "corrupt"),
         ("another application", "another application"),
+        (
+            "another endpoint",
+            "for the endpoint https://apiexample.quickblox.com",
+        ),
+        ("no endpoint", "does not say which endpoint"),
         ("expired", "expired"),
     ];
     #[cfg(unix)]
-    {
-        kinds.push(("readable by others", "mode 0644"));
-        let probe = TempDir::new(&format!("{}-probe", A::NAME));
-        if can_give_files_away(&probe.0) {
-            kinds.push(("another user's", "belongs to user 65534"));
-        } else {
-            eprintln!("not root: the case of another user's session file was not run");
-        }
-    }
+    kinds.push(("readable by others", "mode 0644"));
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
     for (i, (kind, reason)) in kinds.into_iter().enumerate() {
         let dir = TempDir::new(&format!("{}-{i}", A::NAME));
         let path = dir.session_file();
-        plant(kind, &path);
-        let store = FileStore::new(&path, fixtures::APP_ID);
+        plant(kind, &path, &ep);
+        let store = FileStore::new(&path, &ep, fixtures::APP_ID);
         let (session, events) = managed(&A::new(&ep, &Options::default()), alice(), store);
         assert_eq!(events.names(), ["store_ignored"], "{kind}");
         let shown = &events.debug()[0];
@@ -216,8 +233,88 @@ async fn an_untrusted_file_is_ignored_with_an_event<A: Adapter>() {
         // Replaced by the new session, which a restart now reuses.
         #[cfg(unix)]
         assert_eq!(mode(&path), 0o600, "{kind}");
-        let saved = FileStore::new(&path, fixtures::APP_ID).load().unwrap();
+        let saved = FileStore::new(&path, &ep, fixtures::APP_ID).load().unwrap();
         assert_eq!(saved.unwrap().session().unwrap().token, token, "{kind}");
+    }
+    // The planted token never reached the emulator.
+    assert_eq!(emulator.stats().unknown_token_rejections, 0, "{}", A::NAME);
+}
+
+/// A session saved for one endpoint is not used at another: the second
+/// emulator never sees the first one's token, and creates its own.
+async fn a_session_saved_for_another_endpoint_is_not_sent_there<A: Adapter>() {
+    let (first, second) = (emulator().await, emulator().await);
+    let (ep1, ep2) = (endpoint(&first), endpoint(&second));
+    let dir = TempDir::new(&format!("{}-endpoints", A::NAME));
+    let path = dir.session_file();
+    let (at_first, _) = managed(
+        &A::new(&ep1, &Options::default()),
+        alice(),
+        FileStore::new(&path, &ep1, fixtures::APP_ID),
+    );
+    let token = at_first.token().await.unwrap();
+
+    let (at_second, events) = managed(
+        &A::new(&ep2, &Options::default()),
+        alice(),
+        FileStore::new(&path, &ep2, fixtures::APP_ID),
+    );
+    assert_eq!(events.names(), ["store_ignored"], "{}", A::NAME);
+    assert!(events.debug()[0].contains(&format!("for the endpoint {ep1}")));
+    assert_eq!(at_second.send(dialogs(&ep2)).await.unwrap().status(), 200);
+    assert_ne!(at_second.token().await.unwrap(), token, "{}", A::NAME);
+    let stats = second.stats();
+    assert_eq!(
+        (stats.sessions_created, stats.unknown_token_rejections),
+        (1, 0),
+        "{}: the first endpoint's token went to the second",
+        A::NAME
+    );
+}
+
+/// A managed session over a file that is not a session file (another
+/// program's JSON, or another user's session file) ignores it, works, and
+/// leaves the file as it was: its saves are refused.
+async fn a_file_that_is_not_the_store_s_is_left_untouched<A: Adapter>() {
+    let emulator = emulator().await;
+    let ep = endpoint(&emulator);
+    let mut cases = vec![("another program's JSON", "not a qb-auth session file")];
+    #[cfg(unix)]
+    {
+        let probe = TempDir::new(&format!("{}-probe", A::NAME));
+        if can_give_files_away(&probe.0) {
+            cases.push(("another user's", "belongs to user 65534"));
+        } else {
+            eprintln!("not root: the case of another user's session file was not run");
+        }
+    }
+    for (i, (kind, reason)) in cases.into_iter().enumerate() {
+        let dir = TempDir::new(&format!("{}-theirs-{i}", A::NAME));
+        let path = dir.session_file();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        match kind {
+            "another program's JSON" => {
+                std::fs::write(&path, br#"{"theme":"dark","token":"theirs"}"#).unwrap();
+                restrict(&path);
+            }
+            _ => plant("another user's", &path, &ep),
+        }
+        let before = std::fs::read(&path).unwrap();
+        let store = FileStore::new(&path, &ep, fixtures::APP_ID);
+        let err = store.check_replaceable().unwrap_err();
+        assert_eq!(err.kind(), StoreErrorKind::NotOurs, "{kind}: {err:?}");
+        assert!(err.message().contains(reason), "{kind}: {err}");
+
+        let (session, events) = managed(&A::new(&ep, &Options::default()), alice(), store);
+        assert_eq!(events.names(), ["store_ignored"], "{kind}");
+        assert_eq!(session.send(dialogs(&ep)).await.unwrap().status(), 200);
+        drop(session);
+        assert_eq!(std::fs::read(&path).unwrap(), before, "{kind}: replaced");
+        #[cfg(unix)]
+        if kind == "another user's" {
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().uid(), NOBODY);
+        }
     }
 }
 
@@ -237,7 +334,7 @@ async fn the_file_holds_no_secret_but_the_token<A: Adapter>() {
     for (name, identity) in identities {
         let dir = TempDir::new(&format!("{}-{name}", A::NAME));
         let path = dir.session_file();
-        let store = || FileStore::new(&path, fixtures::APP_ID).with_scope(name);
+        let store = || FileStore::new(&path, &ep, fixtures::APP_ID).with_scope(name);
         let client = A::new(&ep, &Options::default());
         let (session, _) = managed(&client, identity.clone(), store());
         assert_eq!(session.send(dialogs(&ep)).await.unwrap().status(), 200);
@@ -259,12 +356,18 @@ async fn the_file_holds_no_secret_but_the_token<A: Adapter>() {
         // Nor escaped as JSON would write it (the password has a space
         // and symbols; serde writes them as they are, but check anyway).
         assert!(!text.contains("p@ss"), "{name}");
+        // What a tool reads of the file shows no token either.
+        let inspected = format!("{:?}", FileStore::inspect(&path));
+        assert!(inspected.contains("application_id"), "{inspected}");
+        assert!(!inspected.contains(token.expose()), "{name}: {inspected}");
     }
 }
 
 for_each_transport!(60 =>
     a_restart_reuses_the_saved_session,
     an_untrusted_file_is_ignored_with_an_event,
+    a_session_saved_for_another_endpoint_is_not_sent_there,
+    a_file_that_is_not_the_store_s_is_left_untouched,
     the_file_holds_no_secret_but_the_token,
 );
 
@@ -275,7 +378,11 @@ for_each_transport!(60 =>
 fn concurrent_saves_are_atomic() {
     let dir = TempDir::new("atomic");
     let path = dir.session_file();
-    let store = Arc::new(FileStore::new(&path, fixtures::APP_ID));
+    let store = Arc::new(FileStore::new(
+        &path,
+        &Endpoint::default(),
+        fixtures::APP_ID,
+    ));
     let snapshot = |n: i64| {
         let mut session = Session::new(SessionToken::new(format!("token-{n:0>200}")));
         session.application_id = Some(fixtures::APP_ID);
@@ -337,14 +444,15 @@ fn a_read_failure_is_an_error_and_a_directory_is_ignored() {
     let not_a_dir = dir.0.join("plain-file");
     std::fs::write(&not_a_dir, b"").unwrap();
     // Opening `plain-file/session.json` fails (not a directory), as root too.
-    let broken = FileStore::new(not_a_dir.join("session.json"), fixtures::APP_ID);
+    let ep = Endpoint::parse("http://127.0.0.1:1").unwrap();
+    let broken = FileStore::new(not_a_dir.join("session.json"), &ep, fixtures::APP_ID);
     let err = broken.load().unwrap_err();
     assert!(!err.is_ignored(), "{err:?}");
     assert!(err.to_string().contains("could not read"), "{err}");
     assert!(broken.save(&planted()).is_err());
 
     let client = qb_auth_ureq::Client::builder()
-        .endpoint(qb_auth_core::Endpoint::parse("http://127.0.0.1:1").unwrap())
+        .endpoint(ep.clone())
         .build()
         .unwrap();
     let built = client
@@ -358,9 +466,256 @@ fn a_read_failure_is_an_error_and_a_directory_is_ignored() {
 
     let directory = dir.0.join("a-directory");
     std::fs::create_dir_all(&directory).unwrap();
-    let err = FileStore::new(&directory, fixtures::APP_ID)
-        .load()
-        .unwrap_err();
+    let store = FileStore::new(&directory, &ep, fixtures::APP_ID);
+    let err = store.load().unwrap_err();
     assert!(err.is_ignored(), "{err:?}");
-    assert!(err.message().contains("not a regular file"), "{err}");
+    assert!(
+        err.message().contains("a directory, not a regular file"),
+        "{err}"
+    );
+    assert_eq!(
+        store.save(&planted()).unwrap_err().kind(),
+        StoreErrorKind::NotOurs
+    );
+    assert!(directory.is_dir());
+}
+
+/// Runs `check` on a thread of its own and fails if it has not finished
+/// within a minute: a store that blocks (opening a FIFO waits for a
+/// writer) fails the test instead of hanging it. The thread is left behind
+/// if it hangs; the test process ends it.
+fn within_a_minute(what: &str, check: impl FnOnce() + Send + 'static) {
+    let (done, finished) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        check();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(Duration::from_secs(60)) {
+        Ok(()) => worker.join().expect("the check passes"),
+        // The sender is gone without sending: the check panicked.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{what} blocked"),
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+#[cfg(unix)]
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .file_type()
+        .is_fifo()
+}
+
+/// A FIFO at the path never blocks: a load ignores it at once, a save and
+/// a clear refuse it, and it is still there after.
+#[cfg(unix)]
+#[test]
+fn a_fifo_at_the_path_never_blocks_the_store() {
+    let dir = TempDir::new("fifo");
+    let path = dir.session_file();
+    mkfifo(&path);
+    let at = path.clone();
+    within_a_minute("the file store on a FIFO", move || {
+        let store = FileStore::new(&at, &Endpoint::default(), fixtures::APP_ID);
+        let err = store.load().unwrap_err();
+        assert!(err.is_ignored(), "{err:?}");
+        assert!(
+            err.message().contains("a FIFO, not a regular file"),
+            "{err}"
+        );
+        assert!(FileStore::inspect(&at).unwrap_err().is_ignored());
+        for refused in [
+            store.check_replaceable(),
+            store.save(&planted()),
+            store.clear(),
+        ] {
+            let err = refused.unwrap_err();
+            assert_eq!(err.kind(), StoreErrorKind::NotOurs, "{err:?}");
+            assert!(err.message().contains("a FIFO"), "{err}");
+        }
+    });
+    assert!(is_fifo(&path), "the FIFO was replaced");
+}
+
+/// A managed session over a FIFO is built at once, over either transport:
+/// the FIFO is ignored with an event, and a session is created.
+#[cfg(unix)]
+#[test]
+fn a_managed_session_over_a_fifo_is_built_at_once() {
+    use qb_auth_tests::{Reqwest, Ureq};
+
+    async fn over<A: Adapter>(path: PathBuf) {
+        let emulator = emulator().await;
+        let ep = endpoint(&emulator);
+        let store = FileStore::new(&path, &ep, fixtures::APP_ID);
+        let (session, events) = managed(&A::new(&ep, &Options::default()), alice(), store);
+        assert_eq!(events.names(), ["store_ignored"], "{}", A::NAME);
+        assert!(events.debug()[0].contains("a FIFO"), "{:?}", events.debug());
+        assert_eq!(session.send(dialogs(&ep)).await.unwrap().status(), 200);
+    }
+
+    let dir = TempDir::new("managed-fifo");
+    let path = dir.session_file();
+    mkfifo(&path);
+    for transport in ["reqwest", "ureq"] {
+        let at = path.clone();
+        within_a_minute(
+            &format!("a managed session over a FIFO ({transport})"),
+            move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                match transport {
+                    "reqwest" => runtime.block_on(Box::pin(over::<Reqwest>(at))),
+                    _ => runtime.block_on(Box::pin(over::<Ureq>(at))),
+                }
+            },
+        );
+    }
+    assert!(is_fifo(&path), "the FIFO was replaced");
+}
+
+/// A character device like /dev/null. Root gets one made in `dir` (by
+/// `mknod`): were the store to replace it after all, root would replace
+/// the machine's own /dev/null, so without `mknod` root gets none. Any
+/// other user gets /dev/null itself, which it could not replace anyway.
+#[cfg(unix)]
+fn null_device(dir: &Path) -> Option<PathBuf> {
+    if !can_give_files_away(dir) {
+        return Some(PathBuf::from("/dev/null"));
+    }
+    let copy = dir.join("null");
+    let made = std::process::Command::new("mknod")
+        .arg(&copy)
+        .args(["c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("mknod failed: the case of a character device was not run");
+    }
+    made.then_some(copy)
+}
+
+/// A save replaces only the store's own file: a user's notes, another
+/// program's JSON, a character device (a /dev/null), a directory, a link
+/// to a session file and another user's file are refused with `NotOurs`
+/// and left as they were; an empty file (as `mktemp` makes) and a session
+/// file are replaced.
+#[test]
+fn a_save_replaces_only_the_store_s_own_file() {
+    let dir = TempDir::new("not-ours");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let ep = Endpoint::default();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.0.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        restrict(&path);
+        path
+    };
+    let mut refused = vec![
+        (
+            write("notes.txt", b"my notes\n"),
+            "not a qb-auth session file",
+        ),
+        (
+            write(
+                "settings.json",
+                br#"{"format":"another program","token":"x"}"#,
+            ),
+            "not a qb-auth session file",
+        ),
+        (dir.0.join("sub"), "a directory"),
+    ];
+    std::fs::create_dir_all(dir.0.join("sub")).unwrap();
+    #[cfg(unix)]
+    {
+        if let Some(device) = null_device(&dir.0) {
+            refused.push((device, "a character device"));
+        }
+        let target = dir.0.join("target.json");
+        FileStore::new(&target, &ep, fixtures::APP_ID)
+            .save(&planted())
+            .unwrap();
+        let link = dir.0.join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        refused.push((link, "a symbolic link"));
+        if can_give_files_away(&dir.0) {
+            let theirs = dir.0.join("theirs.json");
+            FileStore::new(&theirs, &ep, fixtures::APP_ID)
+                .save(&planted())
+                .unwrap();
+            std::os::unix::fs::chown(&theirs, Some(NOBODY), Some(NOBODY)).unwrap();
+            refused.push((theirs, "belongs to user 65534"));
+        } else {
+            eprintln!("not root: the case of another user's file was not run");
+        }
+    }
+    for (path, reason) in refused {
+        let before = std::fs::symlink_metadata(&path).unwrap();
+        let bytes = std::fs::read(&path).ok();
+        let store = FileStore::new(&path, &ep, fixtures::APP_ID);
+        for result in [store.save(&planted()), store.clear()] {
+            let err = result.unwrap_err();
+            assert_eq!(err.kind(), StoreErrorKind::NotOurs, "{path:?}: {err:?}");
+            assert!(err.message().contains(reason), "{path:?}: {err}");
+            assert!(!err.message().contains("planted-token"), "{err}");
+        }
+        let after = std::fs::symlink_metadata(&path).unwrap();
+        assert_eq!(before.file_type(), after.file_type(), "{path:?}");
+        assert_eq!(before.len(), after.len(), "{path:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(
+                (before.ino(), before.uid(), before.rdev()),
+                (after.ino(), after.uid(), after.rdev()),
+                "{path:?} was replaced"
+            );
+        }
+        if before.is_file() {
+            assert_eq!(std::fs::read(&path).ok(), bytes, "{path:?} was changed");
+        }
+    }
+    // No temporary file was left next to the refused ones.
+    let names: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+
+    for replaced in [
+        write("empty.json", b""),
+        dir.0.join("target.json"),
+        write(
+            "older.json",
+            b"{\"format\": \"qb-auth session file\", \"version\": 7}",
+        ),
+    ] {
+        if !replaced.exists() {
+            continue;
+        }
+        let store = FileStore::new(&replaced, &ep, fixtures::APP_ID);
+        store.save(&planted()).unwrap();
+        assert!(store.load().unwrap().is_some(), "{replaced:?}");
+        store.clear().unwrap();
+        assert!(!replaced.exists(), "{replaced:?}");
+    }
 }

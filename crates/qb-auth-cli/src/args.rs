@@ -51,12 +51,14 @@ pub(crate) struct Cli {
 /// instead of configuring every run: `--dry-run` (a leftover would silently
 /// stop every request), `--nonce` and `--timestamp` (a leftover would sign
 /// every request with one nonce or an old time), `--save` (a leftover would
-/// replace the saved session on every run), `--verbose` and `--quiet`,
-/// and the emulator's `--allow-non-loopback` (exposing it must be asked for
-/// on its own command line).
+/// replace the saved session on every run), `--show-secrets` (a leftover
+/// would print passwords in every dry run), `--verbose` and `--quiet`, and
+/// the emulator's `--allow-non-loopback` (exposing it must be asked for on
+/// its own command line).
 #[cfg(test)]
-pub(crate) const NOT_FROM_ENV: [&str; 7] = [
+pub(crate) const NOT_FROM_ENV: [&str; 8] = [
     "dry-run",
+    "show-secrets",
     "nonce",
     "timestamp",
     "save",
@@ -73,19 +75,27 @@ until SIGINT or SIGTERM. -v prints one line per request on stderr.
 
 Exit codes: 0 stopped by a signal, 1 failed while serving, 2 a configuration it refuses.";
 
+// Subcommands point to the main help for the exit codes and variables
+// instead of repeating them.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Create, read or destroy a session.
-    #[command(subcommand, after_help = exit::HELP)]
+    #[command(subcommand, after_help = exit::SEE_MAIN_HELP)]
     Session(SessionCommand),
     /// Log a user into an existing session: the token becomes a user token.
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::SEE_MAIN_HELP)]
     Login(LoginArgs),
     /// Log the user out: the token stays valid as an application token.
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::SEE_MAIN_HELP)]
     Logout(TokenCallArgs),
+    /// Show the sessions saved in session files: application, identity, endpoint, time left.
+    ///
+    /// Reads the files only (nothing is sent). Exits 0 when at least one live session is saved,
+    /// 8 when none is, so a script can run `qb-auth status -q || qb-auth session create --save`.
+    #[command(after_help = exit::SEE_MAIN_HELP)]
+    Status(StatusArgs),
     /// Ask which API and chat hosts an account uses.
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::SEE_MAIN_HELP)]
     AccountSettings(AccountSettingsArgs),
     /// Run a QuickBlox-compatible authentication server on loopback.
     ///
@@ -96,7 +106,7 @@ pub(crate) enum Command {
     #[command(after_help = EMULATOR_HELP)]
     Emulator(Box<EmulatorArgs>),
     /// Run every identity over both transports against an embedded emulator.
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::SEE_MAIN_HELP)]
     Demo(DemoArgs),
     /// Print a shell completion script on stdout.
     ///
@@ -123,6 +133,7 @@ impl Command {
             Self::Session(SessionCommand::Get(args) | SessionCommand::Destroy(args))
             | Self::Logout(args) => args.server.output,
             Self::Login(args) => args.server.output,
+            Self::Status(args) => args.output,
             Self::AccountSettings(args) => args.server.output,
             Self::Emulator(_) | Self::Demo(_) | Self::Completions(_) => OutputFormat::Text,
         }
@@ -175,14 +186,14 @@ pub(crate) enum SessionCommand {
     /// With no identity flag the session is an application session; with
     /// --login, --email or --provider it is that user's. The token is printed
     /// (the only secret this command prints); --dry-run prints the exact
-    /// request instead and sends nothing.
-    #[command(after_help = exit::HELP)]
+    /// request instead and sends nothing (secrets masked, unless --show-secrets).
+    #[command(after_help = exit::SEE_MAIN_HELP)]
     Create(Box<CreateArgs>),
     /// Show the session a token belongs to (the token itself is not printed).
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::SEE_MAIN_HELP)]
     Get(TokenCallArgs),
     /// Destroy the session: the token stops working.
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::SEE_MAIN_HELP)]
     Destroy(TokenCallArgs),
 }
 
@@ -206,9 +217,10 @@ pub(crate) struct CreateArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Session file")]
 pub(crate) struct SaveArgs {
-    /// Reuse the live session saved in this file (same application, identity and endpoint)
+    /// Reuse the live session saved in this file for the same endpoint, application and identity
     /// instead of creating one; a new session is saved there. An unusable file is ignored with a
-    /// warning. Without PATH: $XDG_STATE_HOME/qb-auth/session.json (~/.local/state/...).
+    /// warning; a file that is not a session file is left untouched (exit 7). Without PATH: the
+    /// application's and identity's own file in $XDG_STATE_HOME/qb-auth/ (~/.local/state/...).
     #[arg(long, env = "QB_SESSION_FILE", value_name = "PATH", num_args = 0..=1)]
     pub(crate) session_file: Option<Option<PathBuf>>,
 
@@ -307,9 +319,15 @@ pub(crate) struct SigningArgs {
     #[arg(long, value_name = "UNIX_SECONDS")]
     pub(crate) timestamp: Option<u64>,
 
-    /// Print the request that would be sent, and send nothing. Not read from the environment.
+    /// Print the request that would be sent, and send nothing: passwords, provider tokens and
+    /// secrets show as *** in the body and the string to sign. Not read from the environment.
     #[arg(long)]
     pub(crate) dry_run: bool,
+
+    /// With --dry-run: print the body and the string to sign exactly, secrets included (to
+    /// compare with another SDK's request). Not read from the environment.
+    #[arg(long, requires = "dry_run")]
+    pub(crate) show_secrets: bool,
 }
 
 /// A session token to act on.
@@ -320,10 +338,28 @@ pub(crate) struct TokenArgs {
           value_parser = parse_secret)]
     pub(crate) token: Option<SecretString>,
 
-    /// Use the token saved in this file by `session create --save` when --token is not given
-    /// (an unusable file is ignored with a warning). Without PATH: the default session file.
+    /// Use the token saved in this file by `session create --save` when --token is not given,
+    /// if it was saved for this --endpoint (and --app-id); otherwise it is ignored with a warning
+    /// and nothing is sent. Without PATH: the session saved last for the endpoint in
+    /// $XDG_STATE_HOME/qb-auth/. login and logout rewrite the file for the token's new identity.
     #[arg(long, env = "QB_SESSION_FILE", value_name = "PATH", num_args = 0..=1)]
     pub(crate) session_file: Option<Option<PathBuf>>,
+
+    /// Use a --session-file only if its session is this application's.
+    #[arg(long, env = "QB_APP_ID", value_name = "ID")]
+    pub(crate) app_id: Option<u64>,
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The session file to show. Without it: every session file in $XDG_STATE_HOME/qb-auth/.
+    #[arg(long, env = "QB_SESSION_FILE", value_name = "PATH")]
+    pub(crate) session_file: Option<PathBuf>,
+
+    /// How results are printed.
+    #[arg(long, env = "QB_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) output: OutputFormat,
 }
 
 /// Where requests go, how, and how answers are shown.

@@ -32,6 +32,12 @@ pub(crate) enum Code {
     Server = 5,
     /// Any other error answer (rate limit, not found, validation).
     OtherApi = 6,
+    /// Something that is not a session file is at the session file's path
+    /// (a user's file, another program's, another user's, a device): it
+    /// was left untouched.
+    NotASessionFile = 7,
+    /// `status`: no live session is saved.
+    NoSession = 8,
 }
 
 impl From<Code> for ExitCode {
@@ -51,17 +57,24 @@ Exit codes:
   4  network failure: the endpoint could not be reached or did not answer in time
   5  server error: HTTP 5xx, or an answer that is not QuickBlox's
   6  other API error: rate limited, not found, validation failed, unexpected answer
+  7  the session file's path holds something else (a file of yours or of another
+     program, another user's file, a device): it was left untouched
+  8  status: no live session is saved
 
 Every --flag-name can also be set as the environment variable QB_FLAG_NAME
 (QB_APP_ID, QB_AUTH_KEY, QB_AUTH_SECRET, QB_PASSWORD, QB_TOKEN, QB_ENDPOINT, ...);
 a flag beats its variable. Flags that act on one run are never read from the
-environment: --dry-run, --nonce, --timestamp, --save, --verbose, --quiet and
-the emulator's --allow-non-loopback. Pass secrets through variables (or with
+environment: --dry-run, --show-secrets, --nonce, --timestamp, --save, --verbose,
+--quiet and the emulator's --allow-non-loopback. Pass secrets through variables (or with
 --auth-secret-file), not as flags that other users can read in the process list;
 a missing secret is asked for without echo when stdin is a terminal.
 
 With --output json, an error is one JSON object on stdout,
 {\"error\":{\"kind\",\"status\",\"message\",\"hint\"}}, and the exit code is as above.";
+
+/// What each subcommand's `--help` ends with, instead of the table above.
+pub(crate) const SEE_MAIN_HELP: &str =
+    "Exit codes, QB_* variables and JSON errors: see `qb-auth --help`.";
 
 /// Everything that can make a command fail.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +111,9 @@ pub(crate) enum CliError {
     /// The session file could not be written or removed.
     #[error("{0}")]
     SessionFile(String),
+    /// Something that is not a session file is at its path; left untouched.
+    #[error("{0}")]
+    NotASessionFile(String),
 }
 
 impl CliError {
@@ -112,6 +128,7 @@ impl CliError {
             Self::Output(_) | Self::Emulator { .. } | Self::Demo(_) | Self::SessionFile(_) => {
                 Code::Failure
             }
+            Self::NotASessionFile(_) => Code::NotASessionFile,
         }
     }
 
@@ -129,6 +146,7 @@ impl CliError {
             Self::Emulator { .. } => "emulator",
             Self::Demo(_) => "demo",
             Self::SessionFile(_) => "session_file",
+            Self::NotASessionFile(_) => "not_a_session_file",
         }
     }
 
@@ -360,6 +378,8 @@ mod tests {
             Code::Network,
             Code::Server,
             Code::OtherApi,
+            Code::NotASessionFile,
+            Code::NoSession,
         ];
         let distinct: std::collections::BTreeSet<u8> = codes.iter().map(|c| *c as u8).collect();
         assert_eq!(distinct.len(), codes.len());
@@ -367,7 +387,7 @@ mod tests {
 
     #[test]
     fn help_lists_every_code() {
-        for code in 0..=6 {
+        for code in 0..=8 {
             assert!(
                 HELP.contains(&format!("\n  {code}  ")),
                 "code {code} missing from the help table"

@@ -60,9 +60,12 @@ fn main() -> ExitCode {
     let format = cli.command.output_format();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = commands::run(cli.command, &mut out).and_then(|()| Ok(out.flush()?));
+    let result = commands::run(cli.command, &mut out).and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
     match result {
-        Ok(()) => Code::Success.into(),
+        Ok(code) => code.into(),
         // Whoever read stdout has gone (`qb-auth demo | head`): nobody is
         // left to tell, so fail without a message.
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -101,30 +104,66 @@ fn print_error(message: &str, hints: &[String], quiet: bool) {
 
 /// clap refused the command line (or was asked for help or the version).
 /// With `--output json` on the command line or in `QB_OUTPUT` the refusal
-/// is a JSON error on stdout like any other; help and version are printed
-/// as clap prints them.
+/// is one JSON error on stdout like any other, a missing subcommand
+/// included; help and version asked for are printed as clap prints them.
 fn usage_error(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(
         error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) || !args::json_requested(std::env::args_os(), std::env::var_os("QB_OUTPUT"))
     {
         error.exit();
     }
-    let rendered = error.render().to_string();
-    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
-    let message = lines
-        .next()
-        .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_owned())
-        .unwrap_or_default();
-    let hints: Vec<String> = lines.map(str::to_owned).collect();
+    let (message, hints) = usage_report(error.kind(), &error.render().to_string());
     let report = ErrorReport::new("usage", None, message, &hints);
     let mut out = std::io::stdout().lock();
     if output::error_json(&mut out, &report).is_err() {
         error.exit();
     }
     Code::Usage.into()
+}
+
+/// The message and hints of clap's rendered refusal: its first paragraph
+/// (the error, with the arguments it lists) and its other lines; for a
+/// missing subcommand, where clap renders the help, the usage line and the
+/// subcommands to choose from.
+fn usage_report(kind: clap::error::ErrorKind, rendered: &str) -> (String, Vec<String>) {
+    if kind == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let usage = rendered.lines().find(|l| l.starts_with("Usage:"));
+        let commands: Vec<&str> = rendered
+            .lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|name| *name != "help")
+            .collect();
+        let mut hints: Vec<String> = usage.into_iter().map(str::to_owned).collect();
+        if !commands.is_empty() {
+            hints.push(format!("subcommands: {}", commands.join(", ")));
+        }
+        return ("a subcommand is required".to_owned(), hints);
+    }
+    let mut paragraphs = rendered
+        .split("\n\n")
+        .map(|p| {
+            p.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|p| !p.is_empty());
+    let first = paragraphs.next().unwrap_or_default();
+    let mut message = first
+        .first()
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_owned())
+        .unwrap_or_default();
+    // The arguments a message lists, one per line under it.
+    if first.len() > 1 {
+        message.push(' ');
+        message.push_str(&first[1..].join(", "));
+    }
+    let hints = paragraphs.flatten().map(str::to_owned).collect();
+    (message, hints)
 }

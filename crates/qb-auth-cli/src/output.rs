@@ -1,8 +1,9 @@
 //! What commands print on stdout, as text for people or JSON for scripts.
 //!
-//! The only secrets ever printed are the token `session create` exists to
-//! hand out and the body of a dry run, which the user asked to see. Sessions
-//! read back with `session get` are printed without their token.
+//! The only secret ever printed is the token `session create` exists to
+//! hand out; a dry run shows passwords, provider tokens and secrets as
+//! `***` unless `--show-secrets` asks for them. Sessions read back with
+//! `session get` are printed without their token.
 //!
 //! Text from a server (tokens, user fields, hosts, error messages) goes
 //! through [`terminal_safe`] before it reaches a terminal, so an answer
@@ -13,6 +14,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use clap::ValueEnum;
@@ -64,6 +66,63 @@ pub(crate) enum ShowToken {
     No,
 }
 
+/// Whether a dry run shows the secrets it signs and sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Secrets {
+    /// As `***` (the default).
+    Masked,
+    /// Exactly (`--show-secrets`).
+    Shown,
+}
+
+/// The parameters whose values are secret: the ones the core masks in the
+/// string to sign, as `outer[inner]`.
+const SECRET_PARAMS: [(&str, &str); 4] = [
+    ("user", "password"),
+    ("keys", "token"),
+    ("keys", "secret"),
+    ("firebase_phone", "access_token"),
+];
+
+/// `body` with the value of every secret parameter replaced by `***`, in
+/// the body's own format; every other byte as it would be sent.
+fn masked_body(body: &str, json_body: bool) -> String {
+    if !json_body {
+        let secret = |key: &str| {
+            SECRET_PARAMS
+                .iter()
+                .any(|(o, i)| key == format!("{o}[{i}]"))
+        };
+        return body
+            .split('&')
+            .map(|pair| {
+                let key = form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .map(|(key, _)| key.into_owned());
+                match key {
+                    Some(key) if secret(&key) => {
+                        format!("{}=***", pair.split('=').next().unwrap_or_default())
+                    }
+                    _ => pair.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+    }
+    // The core writes compact JSON with keys in order, as serde_json writes
+    // a parsed body back: only the masked values change.
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
+        return "(not shown: the body is not the JSON expected, so its secrets cannot be masked)"
+            .to_owned();
+    };
+    for (outer, inner) in SECRET_PARAMS {
+        if let Some(secret) = value.get_mut(outer).and_then(|group| group.get_mut(inner)) {
+            *secret = serde_json::Value::from("***");
+        }
+    }
+    value.to_string()
+}
+
 /// The `--dry-run --output json` object. Its fields are a fixed contract.
 #[derive(Debug, Serialize)]
 pub(crate) struct DryRun {
@@ -73,9 +132,9 @@ pub(crate) struct DryRun {
     pub(crate) url: String,
     /// Lower-case header names to values (repeated headers joined by `, `).
     pub(crate) headers: BTreeMap<String, String>,
-    /// The body exactly as it would be sent.
+    /// The body as it would be sent, secrets masked unless shown.
     pub(crate) body: String,
-    /// The exact string signed.
+    /// The string signed, secrets masked unless shown.
     pub(crate) string_to_sign: String,
     /// The signature, lowercase hex.
     pub(crate) signature: String,
@@ -83,7 +142,7 @@ pub(crate) struct DryRun {
 
 impl DryRun {
     /// The contract object for a built request.
-    pub(crate) fn new(signed: &SignedRequest) -> io::Result<Self> {
+    pub(crate) fn new(signed: &SignedRequest, secrets: Secrets) -> io::Result<Self> {
         let request = signed.request();
         let mut headers: BTreeMap<String, String> = BTreeMap::new();
         for (name, value) in request.headers() {
@@ -96,30 +155,48 @@ impl DryRun {
                 })
                 .or_insert_with(|| value.into_owned());
         }
-        let body = std::str::from_utf8(request.body().as_bytes())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the body is not UTF-8"))?
-            .to_owned();
+        let body = shown_body(signed, secrets)?;
+        let string_to_sign = match secrets {
+            Secrets::Shown => signed.string_to_sign().to_owned(),
+            Secrets::Masked => signed.masked_string_to_sign(),
+        };
         Ok(Self {
             method: request.method().as_str().to_owned(),
             url: request.uri().to_string(),
             headers,
             body,
-            string_to_sign: signed.string_to_sign().to_owned(),
+            string_to_sign,
             signature: signed.signature().as_str().to_owned(),
         })
     }
 }
 
-/// Prints a dry run. Text shows the string to sign masked; JSON keeps the
-/// contract and shows it exactly (its body holds the same values anyway).
+/// The body of `signed` as a dry run shows it.
+fn shown_body(signed: &SignedRequest, secrets: Secrets) -> io::Result<String> {
+    let request = signed.request();
+    let body = std::str::from_utf8(request.body().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the body is not UTF-8"))?;
+    let json_body = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    Ok(match secrets {
+        Secrets::Shown => body.to_owned(),
+        Secrets::Masked => masked_body(body, json_body),
+    })
+}
+
+/// Prints a dry run: the request, the string signed and the signature,
+/// secrets masked unless `secrets` says to show them.
 pub(crate) fn dry_run(
     out: &mut dyn Write,
     format: OutputFormat,
     signed: &SignedRequest,
     hash: HashAlgorithm,
+    secrets: Secrets,
 ) -> io::Result<()> {
     match format {
-        OutputFormat::Json => json(out, &DryRun::new(signed)?),
+        OutputFormat::Json => json(out, &DryRun::new(signed, secrets)?),
         OutputFormat::Text => {
             let request = signed.request();
             writeln!(out, "{} {}", request.method(), request.uri())?;
@@ -131,14 +208,21 @@ pub(crate) fn dry_run(
                 }
             }
             writeln!(out)?;
-            writeln!(
-                out,
-                "{}",
-                String::from_utf8_lossy(request.body().as_bytes())
-            )?;
+            writeln!(out, "{}", shown_body(signed, secrets)?)?;
             writeln!(out)?;
-            writeln!(out, "string to sign (secrets masked):")?;
-            writeln!(out, "  {}", signed.masked_string_to_sign())?;
+            match secrets {
+                Secrets::Masked => {
+                    writeln!(
+                        out,
+                        "string to sign (secrets masked; --show-secrets shows them):"
+                    )?;
+                    writeln!(out, "  {}", signed.masked_string_to_sign())?;
+                }
+                Secrets::Shown => {
+                    writeln!(out, "string to sign:")?;
+                    writeln!(out, "  {}", signed.string_to_sign())?;
+                }
+            }
             writeln!(
                 out,
                 "signature (hmac-{}): {}",
@@ -279,6 +363,152 @@ pub(crate) fn done(
     }
 }
 
+/// Where a session file's session stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// There is no file.
+    Missing,
+    /// A session that has not expired.
+    Live,
+    /// A session that has expired.
+    Expired,
+    /// A file that cannot be used, and why.
+    Unusable(String),
+}
+
+/// One session file, as `status` shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct SavedSession {
+    pub(crate) path: PathBuf,
+    pub(crate) standing: Standing,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) application_id: Option<u64>,
+    /// The hash of who the session is for, as the file records it.
+    pub(crate) identity_key: Option<String>,
+    /// 0 for an application session.
+    pub(crate) user_id: Option<u64>,
+    pub(crate) expires_at: Option<SystemTime>,
+}
+
+#[derive(Serialize)]
+struct StatusView<'a> {
+    sessions: Vec<SessionFileView<'a>>,
+}
+
+/// The `status --output json` form of one file. `standing` is `live`,
+/// `expired`, `unusable` (with `problem`) or `missing`.
+#[derive(Serialize)]
+struct SessionFileView<'a> {
+    path: String,
+    standing: &'static str,
+    problem: Option<&'a str>,
+    endpoint: Option<&'a str>,
+    application_id: Option<u64>,
+    user_id: Option<u64>,
+    identity_key: Option<&'a str>,
+    expires_at: Option<String>,
+    seconds_left: Option<u64>,
+}
+
+/// Prints what `status` found in `place` (a file or the directory read).
+pub(crate) fn status(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    place: &Path,
+    sessions: &[SavedSession],
+) -> io::Result<()> {
+    let now = SystemTime::now();
+    let left = |s: &SavedSession| {
+        s.expires_at
+            .and_then(|t| t.duration_since(now).ok())
+            .map(|d| d.as_secs())
+    };
+    match format {
+        OutputFormat::Json => {
+            let sessions = sessions
+                .iter()
+                .map(|s| SessionFileView {
+                    path: s.path.display().to_string(),
+                    standing: match s.standing {
+                        Standing::Missing => "missing",
+                        Standing::Live => "live",
+                        Standing::Expired => "expired",
+                        Standing::Unusable(_) => "unusable",
+                    },
+                    problem: match &s.standing {
+                        Standing::Unusable(why) => Some(why),
+                        _ => None,
+                    },
+                    endpoint: s.endpoint.as_deref(),
+                    application_id: s.application_id,
+                    user_id: s.user_id,
+                    identity_key: s.identity_key.as_deref(),
+                    expires_at: s.expires_at.map(format_rfc3339),
+                    seconds_left: left(s),
+                })
+                .collect();
+            json(out, &StatusView { sessions })
+        }
+        OutputFormat::Text => {
+            if sessions.is_empty() {
+                let place = place.display().to_string();
+                return writeln!(out, "no session file in {}", terminal_safe(&place));
+            }
+            for (i, s) in sessions.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                let path = s.path.display().to_string();
+                writeln!(out, "{}", terminal_safe(&path))?;
+                let mut rows = Vec::new();
+                match &s.standing {
+                    Standing::Missing => rows.push(("session", "none saved".to_owned())),
+                    Standing::Unusable(why) => {
+                        rows.push(("unusable", terminal_safe(why).into_owned()));
+                    }
+                    Standing::Live | Standing::Expired => {}
+                }
+                if let Some(endpoint) = &s.endpoint {
+                    rows.push(("endpoint", terminal_safe(endpoint).into_owned()));
+                }
+                if let Some(app) = s.application_id {
+                    rows.push(("application", app.to_string()));
+                }
+                if let Some(user) = s.user_id {
+                    rows.push((
+                        "identity",
+                        match user {
+                            0 => "application session".to_owned(),
+                            user => format!("user {user}"),
+                        },
+                    ));
+                }
+                if let Some(until) = s.expires_at {
+                    let when = format_expiration(until);
+                    rows.push(match left(s) {
+                        Some(secs) => ("expires", format!("in {}, at {when}", span(secs))),
+                        None => ("expired", format!("at {when}")),
+                    });
+                }
+                for (key, value) in &rows {
+                    writeln!(out, "  {key:<11}  {value}")?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A duration in words: `1 h 59 min`, `12 min`, `40 s`.
+fn span(secs: u64) -> String {
+    match (secs / 3600, secs % 3600 / 60) {
+        (0, 0) => format!("{secs} s"),
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 /// The `--output json` form of a failure: `{"error":{...}}`.
 #[derive(Debug, Serialize)]
 pub(crate) struct ErrorReport {
@@ -403,7 +633,15 @@ mod tests {
 
     #[test]
     fn dry_run_json_is_the_contract() {
-        let text = render(|o| dry_run(o, OutputFormat::Json, &signed(), HashAlgorithm::Sha1));
+        let text = render(|o| {
+            dry_run(
+                o,
+                OutputFormat::Json,
+                &signed(),
+                HashAlgorithm::Sha1,
+                Secrets::Shown,
+            )
+        });
         assert_eq!(text.lines().count(), 1);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         let keys: Vec<&str> = value
@@ -434,10 +672,90 @@ mod tests {
 
     #[test]
     fn dry_run_text_masks_the_string_to_sign() {
-        let text = render(|o| dry_run(o, OutputFormat::Text, &signed(), HashAlgorithm::Sha1));
+        let text = render(|o| {
+            dry_run(
+                o,
+                OutputFormat::Text,
+                &signed(),
+                HashAlgorithm::Sha1,
+                Secrets::Masked,
+            )
+        });
         assert!(text.contains("&user[login]=alice&user[password]=***\n"));
+        assert!(!text.contains("p@ss"), "{text}");
         assert!(text.contains("signature (hmac-sha1): 56a1c07a5dfb9dbe0948aa93c2b79a01eb33a177"));
         assert!(text.starts_with("POST https://api.quickblox.com/session.json\n"));
+    }
+
+    /// Every identity's body in both formats, masked: the secrets become
+    /// `***` and nothing else changes.
+    #[test]
+    fn dry_run_bodies_mask_exactly_the_secrets() {
+        use qb_auth_core::{BodyFormat, SocialProvider};
+
+        let app = AppCredentials::new(1, "k", SecretString::from("s")).unwrap();
+        let identities = [
+            (Identity::application(), vec![]),
+            (
+                Identity::login("alice", "p@ss wo\"rd&1=2").unwrap(),
+                vec!["p@ss wo\"rd&1=2"],
+            ),
+            (
+                Identity::email("a@b.c", "pw-secret").unwrap(),
+                vec!["pw-secret"],
+            ),
+            (
+                Identity::social(
+                    SocialProvider::Twitter,
+                    Some("tw-token"),
+                    Some("tw-secret"),
+                    Some("email"),
+                )
+                .unwrap(),
+                vec!["tw-token", "tw-secret"],
+            ),
+            (
+                Identity::firebase_phone("proj", "fb-id-token").unwrap(),
+                vec!["fb-id-token"],
+            ),
+        ];
+        for (identity, secrets) in identities {
+            for format in [BodyFormat::Json, BodyFormat::Form] {
+                let signed = CreateSession::new(
+                    &app,
+                    &identity,
+                    SigningInput::new(1_700_000_000, Nonce::new(7).unwrap()),
+                )
+                .body_format(format)
+                .build(&Endpoint::default())
+                .unwrap();
+                let body = std::str::from_utf8(signed.request().body().as_bytes()).unwrap();
+                let masked = shown_body(&signed, Secrets::Masked).unwrap();
+                assert_eq!(shown_body(&signed, Secrets::Shown).unwrap(), body);
+                for secret in &secrets {
+                    assert!(!masked.contains(secret), "{format:?}: {masked}");
+                }
+                match format {
+                    BodyFormat::Json => {
+                        let expected = secrets.iter().fold(body.to_owned(), |b, secret| {
+                            b.replacen(&serde_json::to_string(secret).unwrap(), "\"***\"", 1)
+                        });
+                        assert_eq!(masked, expected);
+                    }
+                    _ => {
+                        let pairs = |b: &str| b.split('&').map(str::to_owned).collect::<Vec<_>>();
+                        let (sent, shown) = (pairs(body), pairs(&masked));
+                        assert_eq!(sent.len(), shown.len());
+                        let changed = sent.iter().zip(&shown).filter(|(a, b)| a != b);
+                        for (a, b) in changed.clone() {
+                            let key = a.split('=').next().unwrap();
+                            assert_eq!(b, &format!("{key}=***"));
+                        }
+                        assert_eq!(changed.count(), secrets.len(), "{masked}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

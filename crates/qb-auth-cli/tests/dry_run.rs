@@ -1,6 +1,8 @@
 //! `session create --dry-run --output json` against the known-answer
-//! vectors, in both body formats: the string to sign and the signature must
-//! match exactly, and the body must decode back to the same parameters.
+//! vectors, in both body formats: with `--show-secrets` the string to sign
+//! and the signature must match exactly, and the body must decode back to
+//! the same parameters; without it, every password, provider token and
+//! secret shows as `***`, in text and JSON alike.
 
 mod common;
 
@@ -125,7 +127,8 @@ fn dry_runs_match_every_known_answer_in_both_body_formats() {
             ("form", "application/x-www-form-urlencoded; charset=UTF-8"),
         ] {
             let output = run(qb_auth()
-                .args(["session", "create", "--dry-run", "--output", "json"])
+                .args(["session", "create", "--dry-run", "--show-secrets"])
+                .args(["--output", "json"])
                 .args(["--app-id", &vector.params["application_id"]])
                 .args(["--auth-key", &vector.params["auth_key"]])
                 .args(["--nonce", &vector.params["nonce"]])
@@ -302,4 +305,97 @@ fn fresh_values_are_used_without_nonce_and_timestamp() {
         ts.abs_diff(now) < 60,
         "timestamp {ts} is not the clock ({now})"
     );
+}
+
+/// The parameters whose values are secret.
+const SECRET_KEYS: [&str; 4] = [
+    "user[password]",
+    "keys[token]",
+    "keys[secret]",
+    "firebase_phone[access_token]",
+];
+
+/// The secret values of a vector: what `--show-secrets` alone may print.
+fn secret_values(params: &BTreeMap<String, String>) -> Vec<&str> {
+    SECRET_KEYS
+        .iter()
+        .filter_map(|key| params.get(*key).map(String::as_str))
+        .collect()
+}
+
+#[test]
+fn without_show_secrets_a_dry_run_masks_every_secret_in_text_and_json() {
+    let mut masked = 0;
+    for vector in vectors() {
+        let Some(identity) = identity_flags(&vector.params) else {
+            continue;
+        };
+        let secrets = secret_values(&vector.params);
+        for body in ["json", "form"] {
+            for output in ["json", "text"] {
+                let run = run(qb_auth()
+                    .args(["session", "create", "--dry-run", "--output", output])
+                    .args(["--app-id", &vector.params["application_id"]])
+                    .args(["--auth-key", &vector.params["auth_key"]])
+                    .args(["--nonce", &vector.params["nonce"]])
+                    .args(["--timestamp", &vector.params["timestamp"]])
+                    .args(["--body", body])
+                    .args(&identity)
+                    .env("QB_AUTH_SECRET", &vector.secret));
+                assert_code(&run, 0);
+                let what = format!("{} ({body}, {output})", vector.name);
+                let printed = common::stdout(&run);
+                for secret in &secrets {
+                    // As a value: in the string to sign, in a form body
+                    // (percent-encoded) and in a JSON body (a literal).
+                    let encoded: String =
+                        form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+                    let literal = serde_json::to_string(secret).unwrap();
+                    let escaped = serde_json::to_string(&literal).unwrap();
+                    for shown in [
+                        format!("={secret}"),
+                        format!("={encoded}"),
+                        format!("={}", encoded.replace('+', "%20")),
+                        literal.clone(),
+                        escaped[1..escaped.len() - 1].to_owned(),
+                    ] {
+                        assert!(!printed.contains(&shown), "{what}: {shown} in {printed}");
+                    }
+                }
+                if output == "json" {
+                    let value = json(&run);
+                    // The signature is the real one, over the real values.
+                    assert_eq!(value["signature"], vector.signature, "{what}");
+                    let sts = value["string_to_sign"].as_str().unwrap();
+                    let stars = sts.matches("=***").count();
+                    assert_eq!(stars, secrets.len(), "{what}: {sts}");
+                    let sent = value["body"].as_str().unwrap();
+                    let shown = match body {
+                        "json" => flatten_json(sent),
+                        _ => decode_form(sent),
+                    };
+                    for (key, value) in &vector.params {
+                        let expected = if SECRET_KEYS.contains(&key.as_str()) {
+                            "***"
+                        } else {
+                            value.as_str()
+                        };
+                        assert_eq!(shown[key], expected, "{what}: {key}");
+                    }
+                }
+                masked += secrets.len();
+            }
+        }
+    }
+    assert!(masked >= 20, "only {masked} secrets were checked");
+}
+
+#[test]
+fn show_secrets_goes_only_with_a_dry_run() {
+    let output = run(qb_auth()
+        .args(["session", "create", "--show-secrets"])
+        .args(["--app-id", "1", "--auth-key", "k"])
+        .env("QB_AUTH_SECRET", "s"));
+    assert_code(&output, 2);
+    assert!(stderr(&output).contains("--dry-run"), "{}", stderr(&output));
 }

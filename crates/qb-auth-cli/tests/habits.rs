@@ -134,3 +134,37 @@ fn nonce_0_signs_like_the_javascript_sdk() {
     assert_code(&output, 2);
     assert!(stderr(&output).contains("--nonce"), "{}", stderr(&output));
 }
+
+/// The exit codes and variables are in the main help, once: a
+/// subcommand's help points there instead of repeating 20 lines.
+#[test]
+fn only_the_main_help_has_the_exit_code_table() {
+    let main = stdout(&run(qb_auth().arg("--help")));
+    assert!(main.contains("Exit codes:\n  0  success\n"), "{main}");
+    for code in [
+        "  7  the session file's path holds",
+        "  8  status: no live session",
+    ] {
+        assert!(main.contains(code), "{code} missing from\n{main}");
+    }
+    for command in [
+        &["session"][..],
+        &["session", "create"],
+        &["session", "get"],
+        &["login"],
+        &["logout"],
+        &["status"],
+        &["account-settings"],
+        &["demo"],
+    ] {
+        let output = run(qb_auth().args(command).arg("--help"));
+        assert_code(&output, 0);
+        let help = stdout(&output);
+        assert!(!help.contains("Exit codes:"), "{command:?}:\n{help}");
+        assert!(
+            help.trim_end()
+                .ends_with("Exit codes, QB_* variables and JSON errors: see `qb-auth --help`."),
+            "{command:?}:\n{help}"
+        );
+    }
+}

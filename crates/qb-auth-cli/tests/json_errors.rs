@@ -199,3 +199,41 @@ fn text_errors_stay_on_stderr_and_quiet_drops_the_hints() {
         "{err}"
     );
 }
+
+/// A command line missing an argument or a subcommand, with JSON asked
+/// for by `QB_OUTPUT`, gives one JSON error naming what is missing.
+#[test]
+fn missing_arguments_and_subcommands_are_one_json_error() {
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["session", "create"],
+            "the following required arguments were not provided: --app-id <ID>, --auth-key <KEY>",
+            "Usage: qb-auth session create",
+        ),
+        (
+            &["session", "create", "--app-id", "1"],
+            "the following required arguments were not provided: --auth-key <KEY>",
+            "Usage: qb-auth session create",
+        ),
+        (
+            &["session"],
+            "a subcommand is required",
+            "subcommands: create, get, destroy",
+        ),
+        (
+            &[],
+            "a subcommand is required",
+            "subcommands: session, login,",
+        ),
+    ];
+    for (args, message, hint) in cases {
+        let output = run(qb_auth().args(args).env("QB_OUTPUT", "json"));
+        let e = error(&output, 2);
+        assert_eq!(e["kind"], "usage", "{args:?}");
+        assert_eq!(e["message"], message, "{args:?}");
+        assert!(
+            e["hint"].as_str().unwrap().contains(hint),
+            "{args:?}: {e:?}"
+        );
+    }
+}

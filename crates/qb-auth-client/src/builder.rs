@@ -89,27 +89,37 @@ impl<M: Mode> ClientBuilder<M> {
 
     /// Sends through this transport (for example your own `reqwest::Client`
     /// or `ureq::Agent`, set up as you like) instead of building one.
-    /// Timeouts and proxy then belong to it.
+    /// Timeouts and proxy then belong to it, with one exception: a
+    /// plain-`http://` endpoint (loopback only, such as the emulator) is
+    /// never reached through a proxy. `qb-auth-ureq` sends such requests
+    /// through your agent with its proxy turned off for them;
+    /// `qb-auth-reqwest` cannot turn off a `reqwest::Client`'s proxy per
+    /// request, so it sends them through a direct client of its own, with
+    /// the default timeouts.
     pub fn http_client(mut self, transport: impl Into<M::Transport>) -> Self {
         self.transport = Some(transport.into());
         self
     }
 
-    /// The connect timeout of a built transport (10 s by default).
+    /// The connect timeout of a built transport (10 s by default); zero, or
+    /// longer than [`MAX_TIMEOUT`](crate::MAX_TIMEOUT), is refused at
+    /// [`build`](Self::build).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.options.connect_timeout = Some(timeout);
         self
     }
 
     /// The total timeout of one exchange of a built transport (30 s by
-    /// default).
+    /// default); zero, or longer than [`MAX_TIMEOUT`](crate::MAX_TIMEOUT),
+    /// is refused at [`build`](Self::build).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
         self
     }
 
     /// Sends through this proxy (`http://` or `https://`, credentials in
-    /// the URL allowed) instead of the environment's.
+    /// the URL allowed) instead of the environment's. A loopback host (the
+    /// only one plain `http://` may go to) is reached directly all the same.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.options.proxy = ProxySetting::Url(url.into());
         self
@@ -126,8 +136,9 @@ impl<M: Mode> ClientBuilder<M> {
     /// # Errors
     ///
     /// [`Error::Build`] for a retry policy that cannot work, and
-    /// [`Error::Transport`] with [`TransportErrorKind::Config`] when the
-    /// proxy URL cannot be used, the transport cannot be set up, or
+    /// [`Error::Transport`] with [`TransportErrorKind::Config`] when a
+    /// timeout is zero or longer than [`MAX_TIMEOUT`](crate::MAX_TIMEOUT),
+    /// the proxy URL cannot be used, the transport cannot be set up, or
     /// timeouts or a proxy were given together with a transport of your
     /// own (which would silently ignore them).
     pub fn build(self) -> Result<Client<M>, Error> {
@@ -141,7 +152,7 @@ impl<M: Mode> ClientBuilder<M> {
             }
             Some(transport) => transport,
             None => {
-                self.options.proxy.check()?;
+                self.options.check()?;
                 M::build_transport(&self.options)?
             }
         };

@@ -197,5 +197,5 @@ pub use qb_auth_core;
 pub use store::FileStore;
 pub use transport::{
     BlockingTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpOptions,
-    ProxySetting, Response, Transport,
+    MAX_TIMEOUT, ProxySetting, Response, Transport,
 };

@@ -21,6 +21,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout) says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The longest timeout a client is built with: a day. A longer one (such
+/// as `Duration::MAX`, meant as "no limit") is refused by
+/// [`ClientBuilder::build`](crate::ClientBuilder::build): no QuickBlox call
+/// needs it, and a deadline that far out overflows some clocks.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The largest answer body read, unless
 /// [`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)
 /// says otherwise. QuickBlox's auth answers are a few hundred bytes.
@@ -140,6 +146,11 @@ fn not_buildable() -> TransportError {
 }
 
 /// What the builder asks of a transport it builds: timeouts and a proxy.
+///
+/// A transport built from these reaches a loopback host (`localhost`,
+/// `127.0.0.0/8`, `::1`: the only hosts plain `http://` may go to)
+/// directly, whatever [`proxy`](Self::proxy) says: a proxy would see the
+/// password and the signature in the clear.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct HttpOptions {
@@ -147,11 +158,40 @@ pub struct HttpOptions {
     pub connect_timeout: Option<Duration>,
     /// The total timeout of one exchange, if set.
     pub timeout: Option<Duration>,
-    /// Which proxy to use.
+    /// Which proxy to use (never for a loopback host).
     pub proxy: ProxySetting,
 }
 
 impl HttpOptions {
+    /// Refuses what no transport can use: a timeout of zero or longer than
+    /// [`MAX_TIMEOUT`], or a proxy URL [`ProxySetting::check`] refuses.
+    /// Transports call it before building, so that a bad value is an error
+    /// at build time and never a panic on the first call.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qb_auth_client::HttpOptions;
+    ///
+    /// let mut options = HttpOptions::default();
+    /// assert!(options.check().is_ok());
+    /// options.timeout = Some(Duration::MAX);
+    /// assert!(options.check().is_err());
+    /// ```
+    pub fn check(&self) -> Result<(), TransportError> {
+        let usable = |t: Option<Duration>| t.is_none_or(|t| !t.is_zero() && t <= MAX_TIMEOUT);
+        if !usable(self.connect_timeout) {
+            return Err(TransportError::from_kind(TransportErrorKind::Config(
+                "the connect timeout must be longer than zero and at most a day (MAX_TIMEOUT)",
+            )));
+        }
+        if !usable(self.timeout) {
+            return Err(TransportError::from_kind(TransportErrorKind::Config(
+                "the timeout must be longer than zero and at most a day (MAX_TIMEOUT)",
+            )));
+        }
+        self.proxy.check()
+    }
+
     /// Whether any option is set, which a caller-built transport would
     /// silently ignore.
     pub(crate) fn any_set(&self) -> bool {
@@ -171,11 +211,13 @@ impl HttpOptions {
     }
 }
 
-/// Which proxy a built transport uses.
+/// Which proxy a built transport uses for hosts other than loopback ones,
+/// which it always reaches directly.
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub enum ProxySetting {
-    /// `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment.
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` from the
+    /// environment (and their lower-case forms).
     #[default]
     Environment,
     /// No proxy, whatever the environment says.

@@ -78,7 +78,7 @@ impl Endpoint {
         }
         // Passwords, tokens and signatures must not cross a network in clear
         // text; the emulator on this machine is the one use of plain HTTP.
-        if uri.scheme() == Some(&Scheme::HTTP) && !is_loopback(authority.host()) {
+        if uri.scheme() == Some(&Scheme::HTTP) && !is_loopback_host(authority.host()) {
             return Err(BuildError::new(BuildErrorKind::PlainHttpNotLoopback(
                 authority.host().to_owned(),
             )));
@@ -128,9 +128,18 @@ impl Endpoint {
     }
 }
 
-/// Whether plain HTTP may go to `host` (as `Authority::host` gives it, IPv6
-/// in brackets): only if it never leaves this machine.
-fn is_loopback(host: &str) -> bool {
+/// Whether `host` (as a URL's authority gives it, IPv6 in brackets) is
+/// this machine: `localhost`, `127.0.0.0/8` or `::1`. Plain HTTP goes only
+/// there, and transports reach such a host directly, never through a
+/// proxy.
+///
+/// ```
+/// use qb_auth_core::is_loopback_host;
+///
+/// assert!(is_loopback_host("127.0.0.1") && is_loopback_host("[::1]") && is_loopback_host("LocalHost"));
+/// assert!(!is_loopback_host("api.quickblox.com") && !is_loopback_host("127.0.0.1.example.com"));
+/// ```
+pub fn is_loopback_host(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }

@@ -75,7 +75,7 @@ mod transport_error;
 
 pub use call::Operation;
 pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, is_loopback_host};
 pub use env::{EnvError, FileProblem, read_secret_file};
 pub use error::{BuildError, BuildErrorKind};
 #[cfg(feature = "getrandom")]

@@ -48,12 +48,18 @@
 //!
 //! ## HTTP
 //!
-//! [`ClientBuilder`] sets connect and total timeouts, the proxy (from
+//! [`ClientBuilder`] sets connect and total timeouts (up to a day,
+//! [`MAX_TIMEOUT`]), the proxy (from
 //! `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` by default, or
 //! explicit), and a cap on answer bodies (1 MiB by default). Redirects are
 //! never followed: a redirect could carry `QB-Token` elsewhere, so a 3xx
 //! comes back as an answer. Or bring your own `reqwest::Client`, started
 //! from [`reqwest_builder`].
+//!
+//! A plain-`http://` endpoint (only a loopback host, such as the emulator)
+//! is reached directly, never through a proxy, whichever way the client was
+//! set up: a proxy would read the password and the signature in the clear.
+//! See [`Reqwest`] for how, with a `reqwest::Client` of your own.
 //!
 //! TLS, chosen to fit a program that already uses reqwest (one crypto
 //! library, and its own clients keep working):
@@ -87,6 +93,7 @@
 pub mod middleware;
 #[cfg(feature = "middleware")]
 mod middleware_error;
+mod proxy;
 mod tls;
 mod transport;
 
@@ -97,7 +104,7 @@ pub use transport::{Reqwest, reqwest_builder};
 pub use http;
 pub use qb_auth_client::{
     Answered, BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error,
-    FileStore, MAX_ERROR_BODY, RequestToken, SessionStatus, Sharing, TokenProvider,
+    FileStore, MAX_ERROR_BODY, MAX_TIMEOUT, RequestToken, SessionStatus, Sharing, TokenProvider,
 };
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};

@@ -1,24 +1,57 @@
 //! reqwest as the client's transport.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use qb_auth_client::{HttpOptions, ProxySetting, Response, Transport};
-use qb_auth_core::{HttpRequest, TransportError, TransportErrorKind};
+use qb_auth_client::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpOptions, ProxySetting, Response, Transport,
+};
+use qb_auth_core::{HttpRequest, TransportError, TransportErrorKind, is_loopback_host};
 
 /// A `reqwest::Client` as the transport of a [`Client`](crate::Client).
+///
+/// A plain-`http://` request (to a loopback host, the only kind plain HTTP
+/// may go to) never goes through a proxy. A client this crate built (from
+/// the builder's options) exempts loopback hosts from its proxies. A
+/// `reqwest::Client` you pass in may proxy them, and reqwest cannot turn a
+/// proxy off for one request, so such requests go through a direct client
+/// of this transport's own instead, with the default timeouts
+/// ([`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_TIMEOUT`]) and no redirects.
 #[derive(Debug, Clone)]
-pub struct Reqwest(reqwest::Client);
+pub struct Reqwest {
+    client: reqwest::Client,
+    direct: Direct,
+}
+
+/// What plain-`http://` requests go through.
+#[derive(Debug, Clone)]
+enum Direct {
+    /// `client`, whose proxies never take a loopback host.
+    Same,
+    /// A client without any proxy, built when first needed.
+    Own(Arc<OnceLock<reqwest::Client>>),
+}
 
 impl From<reqwest::Client> for Reqwest {
     fn from(client: reqwest::Client) -> Self {
-        Self(client)
+        Self {
+            client,
+            direct: Direct::Own(Arc::default()),
+        }
     }
 }
 
 /// A `reqwest::ClientBuilder` set up as the client sets up its own: TLS as
-/// this crate's features say, and no redirects (one could carry `QB-Token`
-/// to another host). Add your own settings and pass the result to
-/// [`ClientBuilder::http_client`](qb_auth_client::ClientBuilder::http_client).
+/// this crate's features say, no redirects (one could carry `QB-Token` to
+/// another host), and the environment's proxy (`HTTPS_PROXY`,
+/// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`) for every host but a loopback
+/// one, which is reached directly (plain `http://` goes only there, and a
+/// proxy would read it). Add your own settings and pass the result to
+/// [`ClientBuilder::http_client`](qb_auth_client::ClientBuilder::http_client),
+/// or put it under `TokenMiddleware` (feature
+/// `middleware`). A proxy you add with `.proxy(..)` comes after these and
+/// takes every host it matches, loopback ones included, unless you exempt
+/// them with `Proxy::no_proxy`.
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,19 +61,52 @@ impl From<reqwest::Client> for Reqwest {
 /// # }
 /// ```
 pub fn reqwest_builder() -> Result<reqwest::ClientBuilder, TransportError> {
+    crate::proxy::route(base()?, &ProxySetting::Environment)
+}
+
+/// TLS as this crate's features say, and no redirects.
+fn base() -> Result<reqwest::ClientBuilder, TransportError> {
     crate::tls::configure(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()))
+}
+
+impl Reqwest {
+    /// The client `request` goes through.
+    fn client_for(&self, request: &HttpRequest) -> Result<&reqwest::Client, TransportError> {
+        let plain_loopback = request.uri().scheme_str() == Some("http")
+            && request.uri().host().is_some_and(is_loopback_host);
+        match &self.direct {
+            Direct::Own(direct) if plain_loopback => {
+                if let Some(client) = direct.get() {
+                    return Ok(client);
+                }
+                let client = base()?
+                    .no_proxy()
+                    .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                    .timeout(DEFAULT_TIMEOUT)
+                    .build()
+                    .map_err(config)?;
+                Ok(direct.get_or_init(|| client))
+            }
+            _ => Ok(&self.client),
+        }
+    }
+}
+
+fn config(e: reqwest::Error) -> TransportError {
+    TransportError::new(TransportErrorKind::Config("reqwest"), e.without_url())
 }
 
 impl Transport for Reqwest {
     async fn send(&self, request: HttpRequest, max_body: u64) -> Result<Response, TransportError> {
         let too_large =
             || TransportError::from_kind(TransportErrorKind::BodyTooLarge { limit: max_body });
+        let client = self.client_for(&request)?;
         let (parts, body) = request.into_parts();
         let request = http::Request::from_parts(parts, reqwest::Body::from(body.into_vec()));
         let request = reqwest::Request::try_from(request).map_err(|e| {
             TransportError::new(TransportErrorKind::InvalidRequest, e.without_url())
         })?;
-        let mut response = self.0.execute(request).await.map_err(classify)?;
+        let mut response = client.execute(request).await.map_err(classify)?;
         if response.content_length().is_some_and(|n| n > max_body) {
             return Err(too_large());
         }
@@ -63,19 +129,17 @@ impl Transport for Reqwest {
     }
 
     fn from_options(options: &HttpOptions) -> Result<Self, TransportError> {
-        let config = |e: reqwest::Error| {
-            TransportError::new(TransportErrorKind::Config("reqwest"), e.without_url())
-        };
-        let mut builder = reqwest_builder()?
+        options.check()?;
+        let builder = base()?
             .connect_timeout(options.connect_timeout_or_default())
             .timeout(options.timeout_or_default());
-        builder = match &options.proxy {
-            ProxySetting::None => builder.no_proxy(),
-            ProxySetting::Url(url) => builder.proxy(reqwest::Proxy::all(url).map_err(config)?),
-            // The environment's, as reqwest reads it by default.
-            _ => builder,
-        };
-        builder.build().map(Self).map_err(config)
+        let client = crate::proxy::route(builder, &options.proxy)?
+            .build()
+            .map_err(config)?;
+        Ok(Self {
+            client,
+            direct: Direct::Same,
+        })
     }
 }
 

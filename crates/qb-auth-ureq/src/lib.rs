@@ -36,13 +36,16 @@
 //!
 //! ## HTTP
 //!
-//! [`ClientBuilder`] sets connect and total timeouts, the proxy (from
+//! [`ClientBuilder`] sets connect and total timeouts (up to a day,
+//! [`MAX_TIMEOUT`]), the proxy (from
 //! `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` by default, or
 //! explicit), and a cap on answer bodies (1 MiB by default). Every request
 //! is sent with `http_status_as_error(false)`, so a 4xx reaches the core
-//! with QuickBlox's error body, and with redirects off (a redirect could
-//! carry `QB-Token` elsewhere; a 3xx comes back as an answer), also on an
-//! agent you bring yourself.
+//! with QuickBlox's error body, with redirects off (a redirect could carry
+//! `QB-Token` elsewhere; a 3xx comes back as an answer), and, for a
+//! loopback host (the only one plain `http://` may go to, such as the
+//! emulator), without a proxy, which would read the password and the
+//! signature in the clear: also on an agent you bring yourself.
 //!
 //! TLS: the default `rustls` feature uses rustls as ureq's own default does
 //! (the ring provider), so a program on ureq's defaults builds no second
@@ -77,7 +80,7 @@ pub use transport::Ureq;
 pub use http;
 pub use qb_auth_client::{
     BlockingTokenProvider, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, Error,
-    FileStore, SessionStatus, Sharing,
+    FileStore, MAX_TIMEOUT, SessionStatus, Sharing,
 };
 pub use qb_auth_core;
 pub use qb_auth_core::{TransportError, TransportErrorKind};

@@ -4,9 +4,14 @@ use std::io;
 use std::sync::Once;
 
 use qb_auth_client::{BlockingTransport, HttpOptions, ProxySetting, Response};
-use qb_auth_core::{HttpRequest, TransportError, TransportErrorKind};
+use qb_auth_core::{HttpRequest, TransportError, TransportErrorKind, is_loopback_host};
 
 /// A `ureq::Agent` as the transport of a [`Client`](crate::Client).
+///
+/// A request for a loopback host (the only kind plain `http://` may go to)
+/// is sent with the agent's proxy turned off for it, also on an agent you
+/// bring yourself: a proxy would read its password and signature in the
+/// clear.
 #[derive(Debug, Clone)]
 pub struct Ureq(ureq::Agent);
 
@@ -37,6 +42,9 @@ impl BlockingTransport for Ureq {
     }
 
     fn from_options(options: &HttpOptions) -> Result<Self, TransportError> {
+        // A timeout too long for ureq's clock is refused here, not met as
+        // a panic on the first call.
+        options.check()?;
         let proxy = match &options.proxy {
             ProxySetting::None => None,
             ProxySetting::Url(url) => Some(ureq::Proxy::new(url).map_err(|_| {
@@ -63,15 +71,20 @@ impl Ureq {
     ) -> Result<http::Response<ureq::Body>, TransportError> {
         // Set per request, so that an agent passed in by the caller behaves
         // the same: error statuses come back as answers with their bodies
-        // (QuickBlox explains itself there), and no redirect is followed
-        // (it could carry QB-Token to another host).
-        let request = self
+        // (QuickBlox explains itself there), no redirect is followed (it
+        // could carry QB-Token to another host), and a loopback host is
+        // reached directly.
+        let direct = request.uri().host().is_some_and(is_loopback_host);
+        let mut config = self
             .0
             .configure_request(request)
             .http_status_as_error(false)
             .max_redirects(0)
-            .max_redirects_will_error(false)
-            .build();
+            .max_redirects_will_error(false);
+        if direct {
+            config = config.proxy(None);
+        }
+        let request = config.build();
         self.0.run(request).map_err(|e| classify(e, max_body))
     }
 }

@@ -6,6 +6,7 @@ mod demo;
 mod emulator;
 mod login;
 mod session;
+mod status;
 
 use std::io::Write;
 use std::path::Path;
@@ -13,18 +14,19 @@ use std::path::Path;
 use std::time::Duration;
 
 use clap::CommandFactory;
-use qb_auth_client::FileStore;
-use qb_auth_core::{AppCredentials, ExposeSecret, SessionToken};
+use qb_auth_core::{AppCredentials, Endpoint, ExposeSecret, SessionToken};
 
 use crate::args::{AppArgs, Cli, Command, ServerArgs, SessionCommand, TokenArgs};
-use crate::exit::CliError;
+use crate::exit::{CliError, Code};
 use crate::secrets::{Needed, require, require_with_file};
-use crate::session_file;
+use crate::session_file::{self, Saved};
 use crate::transport::ClientSetup;
 
-/// Runs `command`, printing its result on `out`.
-pub(crate) fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError> {
-    match command {
+/// Runs `command`, printing its result on `out`; the exit code of a
+/// command that worked (`status` says with it whether a session is live).
+pub(crate) fn run(command: Command, out: &mut dyn Write) -> Result<Code, CliError> {
+    let done = match command {
+        Command::Status(args) => return status::run(&args, out),
         Command::Session(SessionCommand::Create(args)) => session::create(&args, out),
         Command::Session(SessionCommand::Get(args)) => session::get(&args, out),
         Command::Session(SessionCommand::Destroy(args)) => session::destroy(&args, out),
@@ -38,9 +40,10 @@ pub(crate) fn run(command: Command, out: &mut dyn Write) -> Result<(), CliError>
             // and a closed pipe here is an error like any other output's.
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "qb-auth", &mut script);
-            Ok(out.write_all(&script)?)
+            out.write_all(&script).map_err(CliError::from)
         }
-    }
+    };
+    done.map(|()| Code::Success)
 }
 
 /// Writes `qb-auth.1` and one page per subcommand into `dir`, for
@@ -65,20 +68,21 @@ fn app_credentials(args: &AppArgs) -> Result<AppCredentials, CliError> {
 }
 
 /// The session token to act on: `--token`, else the one saved in
-/// `--session-file` (with the store it came from), else asked for.
-fn session_token(args: &TokenArgs) -> Result<(SessionToken, Option<FileStore>), CliError> {
+/// `--session-file` for `endpoint` (with the file it came from), else
+/// asked for. A file saved for another endpoint or application is ignored
+/// with a warning, so its token is never sent elsewhere.
+fn session_token(
+    args: &TokenArgs,
+    endpoint: &Endpoint,
+) -> Result<(SessionToken, Option<Saved>), CliError> {
     let given = args
         .token
         .as_ref()
         .filter(|t| !t.expose_secret().is_empty());
-    if let (None, Some(path)) = (given, &args.session_file) {
-        let store = FileStore::any_application(session_file::resolve(path.as_deref())?);
-        if let Some(session) = session_file::live_session(&store) {
-            return Ok((session.token, Some(store)));
-        }
-        if !store.path().exists() {
-            tracing::warn!(path = %store.path().display(), "no session is saved in the session file");
-        }
+    if let (None, Some(path)) = (given, &args.session_file)
+        && let Some(saved) = session_file::for_token(path.as_deref(), endpoint, args.app_id)?
+    {
+        return Ok((saved.session.token.clone(), Some(saved)));
     }
     let token = require(args.token.as_ref(), Needed::TOKEN)?;
     Ok((SessionToken::new(token.expose_secret()), None))

@@ -12,7 +12,7 @@ use qb_auth_core::{
 use super::{app_credentials, session_token, setup};
 use crate::args::{CreateArgs, SaveArgs, SigningArgs, TokenCallArgs};
 use crate::exit::{ApiFailure, CliError, SignedContext};
-use crate::output::{self, ShowToken};
+use crate::output::{self, Secrets, ShowToken};
 use crate::session_file;
 use crate::transport::call_failure;
 
@@ -22,31 +22,46 @@ pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliEr
     // Every flag combination is checked before anything is asked for.
     let plan = args.identity.plan()?;
     let endpoint = &args.server.endpoint;
-    // A dry run sends nothing, so it neither reuses nor saves a session.
     let SaveArgs { save, session_file } = &args.file;
+    // (path, whether a live session saved there is reused); a path of
+    // `None` is the identity's default file.
     let file = match (save, session_file) {
         // A dry run sends nothing: it neither reuses nor saves a session.
         _ if args.signing.dry_run => None,
         // A bare --save goes to the --session-file, if one is given.
-        (Some(save), _) => {
-            let path = save
-                .as_deref()
-                .or(session_file.as_ref().and_then(|f| f.as_deref()));
-            Some((session_file::resolve(path)?, false))
-        }
-        (None, Some(path)) => Some((session_file::resolve(path.as_deref())?, true)),
+        (Some(save), _) => Some((
+            save.as_deref()
+                .or(session_file.as_ref().and_then(|f| f.as_deref())),
+            false,
+        )),
+        (None, Some(path)) => Some((path.as_deref(), true)),
         (None, None) => None,
     };
-    let store = file
-        .as_ref()
-        .map(|(path, _)| session_file::store_for(path, args.app.app_id, &plan, endpoint));
-    if let (Some(store), Some((_, true))) = (&store, &file) {
-        // Reused before any secret is asked for: none is needed.
-        if let Some(session) = session_file::live_session(store) {
-            tracing::info!(path = %store.path().display(), "reusing the saved session");
-            output::session(out, args.server.output, &session, ShowToken::Yes)?;
-            return Ok(());
+    let store = match file {
+        Some((path, _)) => {
+            let key = session_file::identity_key(args.app.app_id, &plan)?;
+            Some(session_file::store_for(
+                path,
+                endpoint,
+                args.app.app_id,
+                &key,
+            )?)
         }
+        None => None,
+    };
+    // Reused before any secret is asked for: none is needed.
+    if let (Some(store), Some((_, true))) = (&store, file)
+        && session_file::reusable(&plan)
+        && let Some((session, _)) = session_file::live_session(store)
+    {
+        tracing::info!(path = %store.path().display(), "reusing the saved session");
+        output::session(out, args.server.output, &session, ShowToken::Yes)?;
+        return Ok(());
+    }
+    // Refused before anything is sent: a session that could not be saved
+    // would be created for nothing.
+    if let Some(store) = &store {
+        session_file::check_replaceable(store)?;
     }
     let app = app_credentials(&args.app)?;
     let identity = args.identity.resolve(plan)?;
@@ -57,7 +72,12 @@ pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliEr
         .hash(hash)
         .build(endpoint)?;
     if args.signing.dry_run {
-        output::dry_run(out, args.server.output, &signed, hash)?;
+        let secrets = if args.signing.show_secrets {
+            Secrets::Shown
+        } else {
+            Secrets::Masked
+        };
+        output::dry_run(out, args.server.output, &signed, hash, secrets)?;
         return Ok(());
     }
     let context = SignedContext {
@@ -91,8 +111,8 @@ pub(super) fn create(args: &CreateArgs, out: &mut dyn Write) -> Result<(), CliEr
 
 /// Prints the session a token belongs to, without the token.
 pub(super) fn get(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let (token, _) = session_token(&args.token)?;
     let endpoint = &args.server.endpoint;
+    let (token, _) = session_token(&args.token, endpoint)?;
     let session = setup(&args.server)
         .build()?
         .get_session(&token)
@@ -103,15 +123,15 @@ pub(super) fn get(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliEr
 
 /// Destroys the session a token belongs to.
 pub(super) fn destroy(args: &TokenCallArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let (token, saved) = session_token(&args.token)?;
     let endpoint = &args.server.endpoint;
+    let (token, saved) = session_token(&args.token, endpoint)?;
     setup(&args.server)
         .build()?
         .destroy_session(&token)
         .map_err(|e| call_failure(Operation::DestroySession, endpoint, e))?;
     // The saved token no longer works: a later command must not reuse it.
-    if let Some(store) = &saved {
-        session_file::clear(store)?;
+    if let Some(saved) = &saved {
+        session_file::clear(&saved.store)?;
     }
     output::done(
         out,

@@ -348,3 +348,27 @@ pub fn eventually_contains(read: &dyn Fn() -> String, needle: &str) {
         thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A loopback "proxy" that answers 502 to whatever reaches it, counting
+/// the connections; its URL and the count. It serves until the test
+/// process ends.
+pub fn counting_proxy() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let url = format!("http://{}", listener.local_addr().expect("local addr"));
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            // Counted before anything is read: a connection is a leak,
+            // whatever it carries.
+            seen.fetch_add(1, Ordering::SeqCst);
+            answer(
+                stream,
+                b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    (url, count)
+}

@@ -1,7 +1,9 @@
 //! Writing and reading a file that holds a credential: replaced whole
 //! (a temporary file in the same directory, flushed to disk, renamed over
 //! the old one), created readable by its owner only, and trusted back only
-//! if it still is.
+//! if it still is. What is at the path is looked at without opening
+//! anything that could block (a FIFO, a device); whether it may be
+//! replaced is the caller's call ([`look`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -51,22 +53,113 @@ pub(super) enum Refused {
 }
 
 /// The bytes of `path`, `None` if there is no file; refused if it is not a
-/// regular file, another user owns it or others may read or change it
-/// (Unix), or it is too long.
+/// regular file (a FIFO, a device, a socket, a directory or a symbolic
+/// link is refused without being opened, so that nothing can block),
+/// another user owns it or others may read or change it (Unix), or it is
+/// too long.
 pub(super) fn read(path: &Path) -> Result<Option<Vec<u8>>, Refused> {
-    let file = match File::open(path) {
+    let Some((file, meta)) = open_regular(path)? else {
+        return Ok(None);
+    };
+    check_private(&meta)?;
+    read_bounded(file, &meta).map(Some)
+}
+
+/// What is at `path`, before it is replaced or removed.
+pub(super) enum Found {
+    /// Nothing.
+    Nothing,
+    /// A regular file of this process's user, and its bytes.
+    File(Vec<u8>),
+    /// Something no save may replace, and why (never its contents).
+    Foreign(String),
+}
+
+/// Looks at `path` as [`read`] does, without asking that the file be
+/// private: a file of ours that others could read is replaced all the same
+/// (by a private one).
+pub(super) fn look(path: &Path) -> io::Result<Found> {
+    let (file, meta) = match open_regular(path) {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(Found::Nothing),
+        Err(Refused::Untrusted(why)) => return Ok(Found::Foreign(why)),
+        Err(Refused::Io(err)) => return Err(err),
+    };
+    if let Some(why) = foreign_owner(&meta) {
+        return Ok(Found::Foreign(why));
+    }
+    match read_bounded(file, &meta) {
+        Ok(bytes) => Ok(Found::File(bytes)),
+        Err(Refused::Untrusted(why)) => Ok(Found::Foreign(why)),
+        Err(Refused::Io(err)) => Err(err),
+    }
+}
+
+/// `path` opened for reading if it is a regular file; `None` if there is
+/// nothing there. The type is checked on the name first (without following
+/// a link), so that nothing else is opened, then on the file opened, so
+/// that a FIFO or device put there in between is refused too (it was
+/// opened without blocking).
+fn open_regular(path: &Path) -> Result<Option<(File, fs::Metadata)>, Refused> {
+    let named = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(Refused::Io(err)),
+    };
+    if let Some(what) = not_regular(&named.file_type()) {
+        return Err(Refused::Untrusted(format!(
+            "the session path is {what}, not a regular file"
+        )));
+    }
+    let file = match open_without_blocking(path) {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(Refused::Io(err)),
     };
-    // The checks are made on the file opened, not on the name again.
+    // The checks are made on the file opened, not on the name again (a
+    // save by another process may have renamed a new file over it: that
+    // one is read).
     let meta = file.metadata().map_err(Refused::Io)?;
-    if !meta.is_file() {
-        return Err(Refused::Untrusted(
-            "the session path is not a regular file".to_owned(),
-        ));
+    if let Some(what) = not_regular(&meta.file_type()) {
+        return Err(Refused::Untrusted(format!(
+            "the session path is {what}, not a regular file"
+        )));
     }
-    check_private(&meta)?;
+    Ok(Some((file, meta)))
+}
+
+/// What a file type is when it is not a regular file: "a FIFO", ...
+fn not_regular(kind: &fs::FileType) -> Option<&'static str> {
+    if kind.is_file() {
+        return None;
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    if kind.is_symlink() {
+        return Some("a symbolic link");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_char_device() {
+            return Some("a character device");
+        }
+        if kind.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    Some("not a file")
+}
+
+/// Reads `file` whole, refusing one longer than any session file.
+fn read_bounded(file: File, meta: &fs::Metadata) -> Result<Vec<u8>, Refused> {
     if meta.len() > MAX_LEN {
         return Err(Refused::Untrusted(format!(
             "the session file is larger than {MAX_LEN} bytes"
@@ -76,7 +169,23 @@ pub(super) fn read(path: &Path) -> Result<Option<Vec<u8>>, Refused> {
     file.take(MAX_LEN + 1)
         .read_to_end(&mut bytes)
         .map_err(Refused::Io)?;
-    Ok(Some(bytes))
+    Ok(bytes)
+}
+
+/// Opens for reading without blocking (a FIFO put in place after the type
+/// was checked would otherwise wait for a writer), without following a
+/// symbolic link, and without taking a terminal as the controlling one.
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags =
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
+    Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?))
+}
+
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> io::Result<File> {
+    File::open(path)
 }
 
 /// Removes `path`; no file is fine.
@@ -148,14 +257,9 @@ fn create_dir(dir: &Path) -> io::Result<()> {
 
 #[cfg(unix)]
 fn check_private(meta: &fs::Metadata) -> Result<(), Refused> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    // A file another user owns could hold a token they chose (root reads
-    // anyone's file, whatever its mode).
-    let (owner, me) = (meta.uid(), rustix::process::geteuid().as_raw());
-    if owner != me {
-        return Err(Refused::Untrusted(format!(
-            "the session file belongs to user {owner}, not to this process's user {me}"
-        )));
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(why) = foreign_owner(meta) {
+        return Err(Refused::Untrusted(why));
     }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
@@ -169,4 +273,21 @@ fn check_private(meta: &fs::Metadata) -> Result<(), Refused> {
 #[cfg(not(unix))]
 fn check_private(_meta: &fs::Metadata) -> Result<(), Refused> {
     Ok(())
+}
+
+/// Why a file is not this process's user's, if it is not: a file another
+/// user owns could hold a token they chose, and is theirs to keep (root
+/// reads and replaces anyone's file, whatever its mode).
+#[cfg(unix)]
+fn foreign_owner(meta: &fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let (owner, me) = (meta.uid(), rustix::process::geteuid().as_raw());
+    (owner != me).then(|| {
+        format!("the session file belongs to user {owner}, not to this process's user {me}")
+    })
+}
+
+#[cfg(not(unix))]
+fn foreign_owner(_meta: &fs::Metadata) -> Option<String> {
+    None
 }

@@ -1,19 +1,25 @@
 //! The session file's contents: the core's snapshot inside an envelope
-//! that says what the file is and whom it is for, and the checks that
-//! decide whether a file read back can be trusted.
+//! that says what the file is, where the session was created and whom it
+//! is for, and the checks that decide whether a file read back can be
+//! trusted.
 //!
 //! ```json
 //! { "format": "qb-auth session file", "version": 1,
+//!   "endpoint": "https://api.quickblox.com",
 //!   "application_id": 42, "scope": "login:alice",   // scope only if set
 //!   "snapshot": { "version": 1, "session": { "token": "..." }, ... } }
 //! ```
 //!
-//! Only the session token is secret in it: the snapshot holds the session
-//! the server gave (token, ids, times) and nothing the session was created
-//! with. Reasons for refusing a file never quote its contents.
+//! `endpoint` was added within version 1: older readers skip it, and a file
+//! without it (written before) is ignored, since nothing says where its
+//! token may be sent. Only the session token is secret in a file: the
+//! snapshot holds the session the server gave (token, ids, times) and
+//! nothing the session was created with. Reasons for refusing a file never
+//! quote its contents.
 
 use std::time::SystemTime;
 
+use qb_auth_core::Endpoint;
 use qb_auth_core::lifecycle::{LifecycleSnapshot, Policy};
 
 use super::{StoreError, trust};
@@ -24,9 +30,21 @@ pub(super) const FORMAT: &str = "qb-auth session file";
 /// The envelope's version; the snapshot inside has its own.
 pub(super) const VERSION: u32 = 1;
 
-/// Whom a file is for.
+/// How every file [`encode`] writes begins: a file cut short after it is
+/// still recognised as one of ours.
+const PREFIX: &[u8] = b"{\n  \"format\": \"qb-auth session file\"";
+
+/// Why a file that names no endpoint is not used.
+pub(super) const NO_ENDPOINT: &str =
+    "the session file does not say which endpoint its session is for (an older qb-auth wrote it)";
+/// Why a file whose endpoint is not one is not used.
+pub(super) const BAD_ENDPOINT: &str = "the session file's endpoint is not a usable endpoint";
+
+/// Where and for whom a file is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Owner {
+    /// The endpoint sessions are created at and tokens sent to.
+    pub(super) endpoint: Endpoint,
     /// `None`: any application's file is read (and the session's own
     /// application id is written).
     pub(super) application_id: Option<u64>,
@@ -37,6 +55,7 @@ pub(super) struct Owner {
 struct Written<'a> {
     format: &'static str,
     version: u32,
+    endpoint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     application_id: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,9 +69,21 @@ struct Written<'a> {
 struct Read {
     format: Option<String>,
     version: Option<u32>,
+    endpoint: Option<String>,
     application_id: Option<u64>,
     scope: Option<String>,
     snapshot: Option<serde_json::Value>,
+}
+
+/// A file's envelope and snapshot, read whoever it is for.
+#[derive(Debug)]
+pub(super) struct Envelope {
+    /// As written; `None` for a file written before files named their
+    /// endpoint.
+    pub(super) endpoint: Option<String>,
+    pub(super) application_id: Option<u64>,
+    pub(super) scope: Option<String>,
+    pub(super) snapshot: LifecycleSnapshot,
 }
 
 /// The file's bytes for `snapshot`.
@@ -63,6 +94,7 @@ pub(super) fn encode(owner: &Owner, snapshot: &LifecycleSnapshot) -> Result<Vec<
     let written = Written {
         format: FORMAT,
         version: VERSION,
+        endpoint: owner.endpoint.as_str(),
         application_id,
         scope: owner.scope.as_deref(),
         snapshot,
@@ -73,13 +105,23 @@ pub(super) fn encode(owner: &Owner, snapshot: &LifecycleSnapshot) -> Result<Vec<
     Ok(bytes)
 }
 
-/// The snapshot in `bytes`, if it is `owner`'s and still live at `now`;
+/// Whether `bytes` are a file the store may replace: one it wrote (whole,
+/// or cut short), a session file of any version, or an empty file (as
+/// `mktemp` leaves, holding nothing to lose).
+pub(super) fn is_ours(bytes: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Marked {
+        format: Option<String>,
+    }
+    bytes.is_empty()
+        || bytes.starts_with(PREFIX)
+        || serde_json::from_slice::<Marked>(bytes)
+            .is_ok_and(|m| m.format.as_deref() == Some(FORMAT))
+}
+
+/// The envelope in `bytes`, if they are a session file of this version;
 /// otherwise [`StoreError::ignored`] with the reason.
-pub(super) fn decode(
-    bytes: &[u8],
-    owner: &Owner,
-    now: SystemTime,
-) -> Result<LifecycleSnapshot, StoreError> {
+pub(super) fn read_envelope(bytes: &[u8]) -> Result<Envelope, StoreError> {
     // serde's messages can quote the value they choke on (a token): only
     // the position is kept.
     let read: Read = serde_json::from_slice(bytes).map_err(|e| {
@@ -107,6 +149,34 @@ pub(super) fn decode(
         .snapshot
         .and_then(|value| serde_json::from_value(value).ok())
         .ok_or_else(|| StoreError::ignored("the session file's snapshot is corrupt"))?;
+    Ok(Envelope {
+        endpoint: read.endpoint,
+        application_id: read.application_id,
+        scope: read.scope,
+        snapshot,
+    })
+}
+
+/// The snapshot in `bytes`, if it is `owner`'s and still live at `now`;
+/// otherwise [`StoreError::ignored`] with the reason.
+pub(super) fn decode(
+    bytes: &[u8],
+    owner: &Owner,
+    now: SystemTime,
+) -> Result<LifecycleSnapshot, StoreError> {
+    let read = read_envelope(bytes)?;
+    match read.endpoint.as_deref().map(Endpoint::parse) {
+        None => return Err(StoreError::ignored(NO_ENDPOINT)),
+        Some(Err(_)) => return Err(StoreError::ignored(BAD_ENDPOINT)),
+        Some(Ok(endpoint)) if endpoint != owner.endpoint => {
+            return Err(StoreError::ignored(format!(
+                "the session file is for the endpoint {endpoint}, not {}",
+                owner.endpoint
+            )));
+        }
+        Some(Ok(_)) => {}
+    }
+    let snapshot = read.snapshot;
     if let Some(expected) = owner.application_id {
         let session_app = snapshot.session().and_then(|s| s.application_id);
         let foreign =
@@ -149,6 +219,7 @@ mod tests {
 
     fn owner(app: Option<u64>, scope: Option<&str>) -> Owner {
         Owner {
+            endpoint: Endpoint::default(),
             application_id: app,
             scope: scope.map(str::to_owned),
         }
@@ -195,6 +266,46 @@ mod tests {
         let bytes = encode(&owner(Some(7), None), &snapshot(Some(9), NOW + 60)).unwrap();
         let r = reason(decode(&bytes, &owner(Some(7), None), at(NOW)));
         assert!(r.contains("another application"), "{r}");
+    }
+
+    #[test]
+    fn a_file_for_another_endpoint_or_none_is_ignored() {
+        let me = owner(Some(7), None);
+        let bytes = encode(&me, &snapshot(Some(7), NOW + 60)).unwrap();
+        let elsewhere = Owner {
+            endpoint: Endpoint::parse("http://127.0.0.1:8080/").unwrap(),
+            ..me.clone()
+        };
+        let r = reason(decode(&bytes, &elsewhere, at(NOW)));
+        assert!(
+            r.contains("for the endpoint https://api.quickblox.com, not http://127.0.0.1:8080"),
+            "{r}"
+        );
+        let text = String::from_utf8(bytes).unwrap();
+        let older = text.replace("  \"endpoint\": \"https://api.quickblox.com\",\n", "");
+        assert_ne!(older, text);
+        let r = reason(decode(older.as_bytes(), &me, at(NOW)));
+        assert!(r.contains("does not say which endpoint"), "{r}");
+        let odd = text.replace("https://api.quickblox.com", "ftp://x");
+        assert!(reason(decode(odd.as_bytes(), &me, at(NOW))).contains("not a usable endpoint"));
+    }
+
+    #[test]
+    fn only_files_a_store_wrote_are_its_own() {
+        let bytes = encode(&owner(Some(7), None), &snapshot(Some(7), NOW + 60)).unwrap();
+        assert!(is_ours(&bytes));
+        assert!(is_ours(&bytes[..bytes.len() / 3]), "cut short");
+        assert!(is_ours(b""), "empty");
+        assert!(is_ours(br#"{"version":9,"format":"qb-auth session file"}"#));
+        for theirs in [
+            &b"my notes"[..],
+            b"{\"format\": \"another\"}",
+            b"{\"token\": \"x\"}",
+            b"[1, 2]",
+            b"{\n  \"format\": \"qb-auth",
+        ] {
+            assert!(!is_ours(theirs), "{:?}", String::from_utf8_lossy(theirs));
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod memory;
 mod seam;
 pub(crate) mod trust;
 
-pub use error::StoreError;
-pub use file::FileStore;
+pub use error::{StoreError, StoreErrorKind};
+pub use file::{FileStore, SavedFile};
 pub use memory::MemoryStore;
 pub use seam::SessionStore;
