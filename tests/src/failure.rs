@@ -1,5 +1,5 @@
 //! One error type for both transports, so a test written once can check
-//! what either adapter returned.
+//! what either transport returned.
 
 use qb_auth_client::Error;
 use qb_auth_client::store::StoreError;
@@ -8,7 +8,7 @@ use qb_auth_core::{ApiError, BuildError, ErrorKind};
 use qb_auth_reqwest::Error as ReqwestError;
 use qb_auth_ureq::Error as UreqError;
 
-/// What a call failed with, whichever adapter made it.
+/// What a call failed with, whichever transport made it.
 #[derive(Debug)]
 pub enum Failure {
     /// The request could not be built.
@@ -19,7 +19,7 @@ pub enum Failure {
     Transport {
         /// What kind of transport failure.
         kind: TransportKind,
-        /// The adapter's own verdict.
+        /// The transport's own verdict.
         retryable: bool,
     },
     /// account_settings named no endpoint.
@@ -36,7 +36,7 @@ pub enum Failure {
     LoginNeedsCredentials,
 }
 
-/// The adapters' `TransportErrorKind`, as the tests compare it.
+/// The transports' `TransportErrorKind`, as the tests compare it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
     /// Could not connect.
@@ -78,7 +78,7 @@ impl Failure {
     }
 }
 
-/// Both adapters return the client's one `Error`: this stops compiling if
+/// Both transports return the client's one `Error`: this stops compiling if
 /// either gets a type of its own again (and then needs its own `From`).
 const _: fn(ReqwestError, UreqError) -> [Error; 2] = |a, b| [a, b];
 

@@ -7,7 +7,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod adapter;
 pub mod canned;
 pub mod failure;
 pub mod fixtures;
@@ -17,13 +16,16 @@ pub mod over_reqwest;
 pub mod over_ureq;
 pub mod redis_server;
 pub mod side;
+pub mod test_client;
 
-pub use adapter::{Adapter, Answer, Events, Managed, ManagedOptions, Options, Source, test_policy};
 pub use failure::{Failure, TransportKind};
 pub use over_reqwest::Reqwest;
 pub use over_ureq::Ureq;
+pub use test_client::{
+    Answer, Events, ManagedOptions, Options, Source, TestClient, TestSession, test_policy,
+};
 
-/// Runs each listed `async fn name<A: Adapter>()` from the enclosing module
+/// Runs each listed `async fn name<T: TestClient>()` from the enclosing module
 /// once per transport: `reqwest::name` and `ureq::name`, each on a
 /// multi-threaded runtime and bounded by a timeout.
 #[macro_export]

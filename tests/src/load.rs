@@ -7,8 +7,8 @@ use std::sync::Arc;
 use qb_auth_core::Body;
 use tokio::sync::Barrier;
 
-use crate::adapter::{Answer, Managed};
 use crate::failure::Failure;
+use crate::test_client::{Answer, TestSession};
 
 /// What a batch of requests came back with: every request is in exactly
 /// one of the two.
@@ -49,9 +49,9 @@ impl Tally {
 }
 
 /// Sends `n` requests through `managed` at once (tasks that start together
-/// behind a barrier; for the blocking adapter each runs on its own thread)
+/// behind a barrier; for the blocking transport each runs on its own thread)
 /// and counts what came back.
-pub async fn concurrently<M: Managed>(
+pub async fn concurrently<M: TestSession>(
     managed: &M,
     n: usize,
     request: impl Fn() -> http::Request<Body>,
@@ -73,7 +73,7 @@ pub async fn concurrently<M: Managed>(
 }
 
 /// Sends `n` requests one after the other and counts what came back.
-pub async fn one_by_one<M: Managed>(
+pub async fn one_by_one<M: TestSession>(
     managed: &M,
     n: usize,
     request: impl Fn() -> http::Request<Body>,

@@ -1,4 +1,4 @@
-//! [`Adapter`] for the async adapter: calls are awaited directly.
+//! [`TestClient`] for the async transport: calls are awaited directly.
 
 use qb_auth_core::lifecycle::{ProviderError, SessionCredentials};
 use qb_auth_core::{
@@ -9,10 +9,10 @@ use qb_auth_reqwest::{Client, ManagedSession, SessionSource};
 
 type Mode = qb_auth_client::Async<qb_auth_reqwest::Reqwest>;
 
-use crate::adapter::{Adapter, Answer, Managed, ManagedOptions, Options, Source, count};
 use crate::failure::Failure;
+use crate::test_client::{Answer, ManagedOptions, Options, Source, TestClient, TestSession, count};
 
-/// The async adapter.
+/// The async transport's client.
 #[derive(Debug, Clone)]
 pub struct Reqwest(pub Client);
 
@@ -60,9 +60,9 @@ fn source(source: Source) -> SessionSource {
     }
 }
 
-impl Adapter for Reqwest {
+impl TestClient for Reqwest {
     const NAME: &'static str = "reqwest";
-    type Managed = ReqwestManaged;
+    type Session = ReqwestManaged;
 
     fn new(endpoint: &Endpoint, options: &Options) -> Self {
         Self(client(endpoint, options))
@@ -80,7 +80,7 @@ impl Adapter for Reqwest {
         format!("{:?}", self.0)
     }
 
-    fn managed(&self, source: Source, options: ManagedOptions) -> Result<Self::Managed, Failure> {
+    fn managed(&self, source: Source, options: ManagedOptions) -> Result<Self::Session, Failure> {
         let events = options.events;
         let mut builder = self
             .0
@@ -161,11 +161,11 @@ impl Adapter for Reqwest {
     }
 }
 
-/// The async adapter's managed session.
+/// The async transport's managed session.
 #[derive(Debug, Clone)]
 pub struct ReqwestManaged(pub ManagedSession);
 
-impl Managed for ReqwestManaged {
+impl TestSession for ReqwestManaged {
     async fn token(&self) -> Result<SessionToken, Failure> {
         Ok(self.0.token().await?)
     }

@@ -1,4 +1,4 @@
-//! [`Adapter`] for the blocking adapter: each call runs on tokio's blocking
+//! [`TestClient`] for the blocking transport: each call runs on tokio's blocking
 //! pool, so concurrent callers are OS threads.
 
 use qb_auth_core::lifecycle::{ProviderError, SessionCredentials};
@@ -10,10 +10,10 @@ use qb_auth_ureq::{Client, ManagedSession, SessionSource};
 
 type Mode = qb_auth_client::Blocking<qb_auth_ureq::Ureq>;
 
-use crate::adapter::{Adapter, Answer, Managed, ManagedOptions, Options, Source, count};
 use crate::failure::Failure;
+use crate::test_client::{Answer, ManagedOptions, Options, Source, TestClient, TestSession, count};
 
-/// The blocking adapter.
+/// The blocking transport's client.
 #[derive(Debug, Clone)]
 pub struct Ureq(pub Client);
 
@@ -56,9 +56,9 @@ fn source(source: Source) -> SessionSource {
     }
 }
 
-impl Adapter for Ureq {
+impl TestClient for Ureq {
     const NAME: &'static str = "ureq";
-    type Managed = UreqManaged;
+    type Session = UreqManaged;
 
     fn new(endpoint: &Endpoint, options: &Options) -> Self {
         Self(client(endpoint, options))
@@ -76,7 +76,7 @@ impl Adapter for Ureq {
         format!("{:?}", self.0)
     }
 
-    fn managed(&self, source: Source, options: ManagedOptions) -> Result<Self::Managed, Failure> {
+    fn managed(&self, source: Source, options: ManagedOptions) -> Result<Self::Session, Failure> {
         let events = options.events;
         let mut builder = self
             .0
@@ -164,11 +164,11 @@ impl Adapter for Ureq {
     }
 }
 
-/// The blocking adapter's managed session.
+/// The blocking transport's managed session.
 #[derive(Debug, Clone)]
 pub struct UreqManaged(pub ManagedSession);
 
-impl Managed for UreqManaged {
+impl TestSession for UreqManaged {
     async fn token(&self) -> Result<SessionToken, Failure> {
         let session = self.0.clone();
         Ok(blocking(move || session.token()).await?)

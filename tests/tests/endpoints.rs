@@ -11,11 +11,11 @@ use qb_auth_emulator::fixtures;
 use qb_auth_tests::canned::{Canned, Reply};
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, user_identities, users};
 use qb_auth_tests::{
-    Adapter, Failure, Managed, ManagedOptions, Options, Source, for_each_transport,
+    Failure, ManagedOptions, Options, Source, TestClient, TestSession, for_each_transport,
 };
 
 /// Every identity, in both body formats: create, read back, destroy.
-async fn every_identity_creates_reads_and_destroys<A: Adapter>() {
+async fn every_identity_creates_reads_and_destroys<T: TestClient>() {
     let emulator = emulator().await;
     let mut identities = vec![("application", Identity::application(), 0)];
     identities.extend(user_identities());
@@ -25,9 +25,9 @@ async fn every_identity_creates_reads_and_destroys<A: Adapter>() {
             body_format: format,
             ..Options::default()
         };
-        let client = A::new(&endpoint(&emulator), &options);
+        let client = T::new(&endpoint(&emulator), &options);
         for (name, identity, user) in &identities {
-            let what = format!("{} {name} {format:?}", A::NAME);
+            let what = format!("{} {name} {format:?}", T::NAME);
             let session = client.create_session(&app(), identity).await.expect(&what);
             created += 1;
             assert_eq!(session.user_id, *user, "{what}");
@@ -52,11 +52,11 @@ async fn every_identity_creates_reads_and_destroys<A: Adapter>() {
 
 /// An application session becomes a user session with `login` (the token
 /// stays), and an application session again with `logout`.
-async fn login_upgrades_and_logout_downgrades<A: Adapter>() {
+async fn login_upgrades_and_logout_downgrades<T: TestClient>() {
     let emulator = emulator().await;
-    let client = A::new(&endpoint(&emulator), &Options::default());
+    let client = T::new(&endpoint(&emulator), &Options::default());
     for (name, identity, user) in user_identities() {
-        let what = format!("{} {name}", A::NAME);
+        let what = format!("{} {name}", T::NAME);
         let session = client
             .create_session(&app(), &Identity::application())
             .await
@@ -77,9 +77,9 @@ async fn login_upgrades_and_logout_downgrades<A: Adapter>() {
 }
 
 /// Wrong credentials are typed errors, at once.
-async fn refused_input_is_a_typed_error<A: Adapter>() {
+async fn refused_input_is_a_typed_error<T: TestClient>() {
     let emulator = emulator().await;
-    let client = A::new(&endpoint(&emulator), &Options::default());
+    let client = T::new(&endpoint(&emulator), &Options::default());
     let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password").unwrap();
     let err = client.create_session(&app(), &wrong).await.unwrap_err();
     assert_eq!(
@@ -109,13 +109,13 @@ async fn refused_input_is_a_typed_error<A: Adapter>() {
 
 /// Account settings on the shared host name the account's host; the client
 /// switches to it and works there.
-async fn account_settings_switch_the_endpoint<A: Adapter>() {
+async fn account_settings_switch_the_endpoint<T: TestClient>() {
     let emulator = emulator().await;
     let account_host = emulator.base_url().to_owned();
     // A stand-in for the shared host, answering only account settings.
     let body = format!(r#"{{"api_endpoint":"{account_host}","chat_endpoint":"chat.example"}}"#);
     let shared = Canned::start(move |_| Reply::status(200, &[], body.as_bytes()));
-    let client = A::new(
+    let client = T::new(
         &Endpoint::parse(&shared.url()).unwrap(),
         &Options::default(),
     );
@@ -155,7 +155,7 @@ async fn account_settings_switch_the_endpoint<A: Adapter>() {
 
     // Settings without an API host cannot be switched to.
     let empty = Canned::start(|_| Reply::status(200, &[], b"{}"));
-    let err = A::new(&Endpoint::parse(&empty.url()).unwrap(), &Options::default())
+    let err = T::new(&Endpoint::parse(&empty.url()).unwrap(), &Options::default())
         .use_account_endpoint(fixtures::ACCOUNT_KEY)
         .await
         .unwrap_err();
@@ -165,7 +165,7 @@ async fn account_settings_switch_the_endpoint<A: Adapter>() {
 /// The builder asks the account's settings once at start (through a 503,
 /// as every one-shot call) and the client it gives works on the account's
 /// host; a plain-HTTP host that is not loopback is refused.
-async fn the_builder_asks_account_settings_at_start<A: Adapter>() {
+async fn the_builder_asks_account_settings_at_start<T: TestClient>() {
     let emulator = emulator().await;
     let body = format!(r#"{{"api_endpoint":"{}"}}"#, emulator.base_url());
     let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -179,7 +179,7 @@ async fn the_builder_asks_account_settings_at_start<A: Adapter>() {
     });
     let shared_ep = Endpoint::parse(&shared.url()).unwrap();
     let (client, settings) =
-        A::build_for_account(&shared_ep, &Options::default(), fixtures::ACCOUNT_KEY)
+        T::build_for_account(&shared_ep, &Options::default(), fixtures::ACCOUNT_KEY)
             .await
             .unwrap();
     assert_eq!(settings.endpoint(), Some(endpoint(&emulator)));
@@ -193,7 +193,7 @@ async fn the_builder_asks_account_settings_at_start<A: Adapter>() {
 
     let plain =
         Canned::start(|_| Reply::status(200, &[], br#"{"api_endpoint":"http://api.example.com"}"#));
-    let err = A::build_for_account(
+    let err = T::build_for_account(
         &Endpoint::parse(&plain.url()).unwrap(),
         &Options::default(),
         fixtures::ACCOUNT_KEY,
@@ -207,17 +207,17 @@ async fn the_builder_asks_account_settings_at_start<A: Adapter>() {
 }
 
 /// API-key mode, with and without `On-Behalf-Of`.
-async fn api_key_acts_on_behalf_of_a_user<A: Adapter>() {
+async fn api_key_acts_on_behalf_of_a_user<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let client = A::new(&ep, &Options::default());
+    let client = T::new(&ep, &Options::default());
     let key = ApiKey::new(fixtures::API_KEY);
 
     let as_alice = client
         .send_with_api_key(&key, Some(fixtures::ALICE_ID), dialogs(&ep))
         .await
         .unwrap();
-    assert_eq!(as_alice.status(), 200, "{}", A::NAME);
+    assert_eq!(as_alice.status(), 200, "{}", T::NAME);
 
     let anonymous = client
         .send_with_api_key(&key, None, dialogs(&ep))
@@ -240,10 +240,10 @@ async fn api_key_acts_on_behalf_of_a_user<A: Adapter>() {
 
 /// A managed session reaches a resource that needs a user, saves itself,
 /// and a second one restores it from the store instead of signing again.
-async fn managed_session_reaches_a_protected_resource<A: Adapter>() {
+async fn managed_session_reaches_a_protected_resource<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let client = A::new(&ep, &Options::default());
+    let client = T::new(&ep, &Options::default());
     let store = Arc::new(MemoryStore::new());
     let options = ManagedOptions {
         store: Some(store.clone()),
@@ -255,7 +255,7 @@ async fn managed_session_reaches_a_protected_resource<A: Adapter>() {
         .unwrap();
     for _ in 0..3 {
         let answer = managed.send(dialogs(&ep)).await.unwrap();
-        assert_eq!(answer.status(), 200, "{}", A::NAME);
+        assert_eq!(answer.status(), 200, "{}", T::NAME);
     }
     assert_eq!(emulator.stats().sessions_created, 1);
     // (A one-second clock offset may be measured too: `Date` has whole seconds.)
@@ -302,10 +302,10 @@ async fn managed_session_reaches_a_protected_resource<A: Adapter>() {
 
 /// A fixed token works until the server drops it; then it is a typed
 /// error, since nothing can renew it.
-async fn a_fixed_token_cannot_be_renewed<A: Adapter>() {
+async fn a_fixed_token_cannot_be_renewed<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let client = A::new(&ep, &Options::default());
+    let client = T::new(&ep, &Options::default());
     let session = client.create_session(&app(), &alice()).await.unwrap();
     let managed = client
         .managed(
@@ -323,7 +323,7 @@ async fn a_fixed_token_cannot_be_renewed<A: Adapter>() {
             Failure::Renewal(qb_auth_core::lifecycle::RenewalError::NotRenewable)
         ),
         "{}: {err:?}",
-        A::NAME
+        T::NAME
     );
     assert_eq!(emulator.stats().sessions_created, 1);
 }

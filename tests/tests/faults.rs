@@ -14,16 +14,17 @@ use qb_auth_emulator::{Emulator, Fault, fixtures};
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, start, users};
 use qb_auth_tests::load::{concurrently, one_by_one};
 use qb_auth_tests::{
-    Adapter, Failure, Managed, ManagedOptions, Options, Source, TransportKind, for_each_transport,
+    Failure, ManagedOptions, Options, Source, TestClient, TestSession, TransportKind,
+    for_each_transport,
 };
 
 /// A managed session for alice on `emulator`, recording its events.
-fn managed_alice<A: Adapter>(
+fn managed_alice<T: TestClient>(
     emulator: &qb_auth_emulator::EmulatorHandle,
-) -> (A::Managed, qb_auth_tests::Events) {
+) -> (T::Session, qb_auth_tests::Events) {
     let options = ManagedOptions::default();
     let events = options.events.clone();
-    let client = A::new(&endpoint(emulator), &Options::default());
+    let client = T::new(&endpoint(emulator), &Options::default());
     let managed = client
         .managed(Source::credentials(&app(), alice()), options)
         .expect("a managed session");
@@ -32,10 +33,10 @@ fn managed_alice<A: Adapter>(
 
 /// Sessions expire while requests keep coming, by the clock the client
 /// knows and behind its back; every request still succeeds.
-async fn session_expires_mid_stream_and_work_continues<A: Adapter>() {
+async fn session_expires_mid_stream_and_work_continues<T: TestClient>() {
     let emulator = start(Emulator::with_demo_fixtures().session_ttl(Duration::from_secs(2))).await;
     let ep = endpoint(&emulator);
-    let (managed, events) = managed_alice::<A>(&emulator);
+    let (managed, events) = managed_alice::<T>(&emulator);
 
     let mut tally = one_by_one(&managed, 5, || dialogs(&ep)).await;
     // Idle past the time to live: both sides know the session is gone.
@@ -47,8 +48,8 @@ async fn session_expires_mid_stream_and_work_continues<A: Adapter>() {
     tally.merge(after_expiry);
     tally.merge(after_rejection);
 
-    assert_eq!(tally.total(), 15, "{}: {tally:?}", A::NAME);
-    assert_eq!(tally.with_status(200), 15, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.total(), 15, "{}: {tally:?}", T::NAME);
+    assert_eq!(tally.with_status(200), 15, "{}: {tally:?}", T::NAME);
     assert_eq!(emulator.stats().sessions_created, 3);
     assert_eq!(events.count("expired"), 1, "{:?}", events.names());
     assert_eq!(events.count("invalidated"), 1, "{:?}", events.names());
@@ -56,16 +57,16 @@ async fn session_expires_mid_stream_and_work_continues<A: Adapter>() {
 
 /// 200 callers find the session rejected by the server at once: one new
 /// session, and each caller retries once with it.
-async fn many_callers_on_a_rejected_session_make_one_session<A: Adapter>() {
+async fn many_callers_on_a_rejected_session_make_one_session<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let (managed, events) = managed_alice::<A>(&emulator);
+    let (managed, events) = managed_alice::<T>(&emulator);
     managed.token().await.unwrap();
     emulator.expire_all_sessions();
 
     let tally = concurrently(&managed, 200, || users(&ep)).await;
     assert_eq!(tally.total(), 200);
-    assert_eq!(tally.with_status(200), 200, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 200, "{}: {tally:?}", T::NAME);
     let stats = emulator.stats();
     assert_eq!(
         stats.sessions_created, 2,
@@ -76,10 +77,10 @@ async fn many_callers_on_a_rejected_session_make_one_session<A: Adapter>() {
 
 /// 200 callers start with a session the client knows has expired: one
 /// renewal, and no request is sent with the dead token.
-async fn many_callers_on_an_expired_session_make_one_session<A: Adapter>() {
+async fn many_callers_on_an_expired_session_make_one_session<T: TestClient>() {
     let emulator = start(Emulator::with_demo_fixtures().session_ttl(Duration::from_secs(1))).await;
     let ep = endpoint(&emulator);
-    let (managed, events) = managed_alice::<A>(&emulator);
+    let (managed, events) = managed_alice::<T>(&emulator);
     managed.token().await.unwrap();
     tokio::time::sleep(Duration::from_millis(2200)).await;
     // The client knows its session expired; the new one must outlive the
@@ -88,7 +89,7 @@ async fn many_callers_on_an_expired_session_make_one_session<A: Adapter>() {
 
     let tally = concurrently(&managed, 200, || users(&ep)).await;
     assert_eq!(tally.total(), 200);
-    assert_eq!(tally.with_status(200), 200, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 200, "{}: {tally:?}", T::NAME);
     let stats = emulator.stats();
     assert_eq!(
         stats.sessions_created, 2,
@@ -105,7 +106,7 @@ async fn many_callers_on_an_expired_session_make_one_session<A: Adapter>() {
 /// managed session gets "Bad timestamp", the offset is measured from its
 /// `Date`, and the re-signed request succeeds (one-shot calls: see
 /// `resilient_calls.rs`).
-async fn server_clock_far_ahead_still_gets_sessions<A: Adapter>() {
+async fn server_clock_far_ahead_still_gets_sessions<T: TestClient>() {
     let emulator = start(Emulator::with_demo_fixtures().clock_offset(90 * 60)).await;
     let ep = endpoint(&emulator);
 
@@ -114,13 +115,13 @@ async fn server_clock_far_ahead_still_gets_sessions<A: Adapter>() {
         retry: qb_auth_core::lifecycle::Policy::default().with_max_attempts(1),
         ..Options::default()
     };
-    let plain = A::new(&ep, &options);
+    let plain = T::new(&ep, &options);
     let err = plain.create_session(&app(), &alice()).await.unwrap_err();
     assert_eq!(err.api_kind(), Some(ErrorKind::BadTimestamp));
 
-    let (managed, events) = managed_alice::<A>(&emulator);
+    let (managed, events) = managed_alice::<T>(&emulator);
     let tally = concurrently(&managed, 20, || dialogs(&ep)).await;
-    assert_eq!(tally.with_status(200), 20, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 20, "{}: {tally:?}", T::NAME);
     let stats = emulator.stats();
     assert_eq!(
         stats.bad_timestamps, 2,
@@ -134,10 +135,10 @@ async fn server_clock_far_ahead_still_gets_sessions<A: Adapter>() {
 
 /// 429s with `Retry-After: 1` on the create-session: it waits as told
 /// (the test policy's own backoff is milliseconds) and succeeds.
-async fn bursts_of_429_honour_retry_after<A: Adapter>() {
+async fn bursts_of_429_honour_retry_after<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let (managed, events) = managed_alice::<A>(&emulator);
+    let (managed, events) = managed_alice::<T>(&emulator);
     emulator.fail_next(
         2,
         Fault::Status429 {
@@ -146,7 +147,7 @@ async fn bursts_of_429_honour_retry_after<A: Adapter>() {
     );
     let started = Instant::now();
     let tally = concurrently(&managed, 10, || dialogs(&ep)).await;
-    assert_eq!(tally.with_status(200), 10, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 10, "{}: {tally:?}", T::NAME);
     assert!(
         started.elapsed() >= Duration::from_secs(2),
         "Retry-After ignored"
@@ -160,15 +161,15 @@ async fn bursts_of_429_honour_retry_after<A: Adapter>() {
 /// 500 and 503: renewals retry with backoff; user requests are answered as
 /// they are (not retried, they may not be idempotent); a renewal that runs
 /// out of attempts is a typed error, and a later call can succeed.
-async fn bursts_of_500_and_503<A: Adapter>() {
+async fn bursts_of_500_and_503<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let (managed, events) = managed_alice::<A>(&emulator);
+    let (managed, events) = managed_alice::<T>(&emulator);
 
     emulator.fail_next(2, Fault::Status500);
     emulator.fail_next(1, Fault::Status503);
     let tally = concurrently(&managed, 10, || dialogs(&ep)).await;
-    assert_eq!(tally.with_status(200), 10, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 10, "{}: {tally:?}", T::NAME);
     assert_eq!(events.count("attempt_failed"), 3, "{:?}", events.names());
 
     emulator.fail_next(3, Fault::Status503);
@@ -181,7 +182,7 @@ async fn bursts_of_500_and_503<A: Adapter>() {
     );
 
     // More failures than the policy's four attempts.
-    let (fresh, _) = managed_alice::<A>(&emulator);
+    let (fresh, _) = managed_alice::<T>(&emulator);
     emulator.fail_next(10, Fault::Status500);
     let tally = concurrently(&fresh, 10, || dialogs(&ep)).await;
     assert_eq!(tally.errors.len(), 10, "{tally:?}");
@@ -205,20 +206,20 @@ async fn bursts_of_500_and_503<A: Adapter>() {
 
 /// Connections closed before any answer: renewals retry; user requests
 /// come back as typed transport errors.
-async fn dropped_connections<A: Adapter>() {
+async fn dropped_connections<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let (managed, events) = managed_alice::<A>(&emulator);
+    let (managed, events) = managed_alice::<T>(&emulator);
 
     emulator.fail_next(2, Fault::Drop);
     let tally = concurrently(&managed, 10, || dialogs(&ep)).await;
-    assert_eq!(tally.with_status(200), 10, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 10, "{}: {tally:?}", T::NAME);
     assert_eq!(events.count("attempt_failed"), 2, "{:?}", events.names());
 
     emulator.fail_next(2, Fault::Drop);
     let tally = one_by_one(&managed, 10, || dialogs(&ep)).await;
     assert_eq!(tally.total(), 10);
-    assert_eq!(tally.with_status(200), 8, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 8, "{}: {tally:?}", T::NAME);
     for err in &tally.errors {
         assert!(
             matches!(
@@ -236,10 +237,10 @@ async fn dropped_connections<A: Adapter>() {
 
 /// A wrong password fails every caller with a typed error after exactly
 /// one attempt: no retry, no loop.
-async fn wrong_password_fails_once<A: Adapter>() {
+async fn wrong_password_fails_once<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let client = A::new(&ep, &Options::default());
+    let client = T::new(&ep, &Options::default());
     let wrong = Identity::login(fixtures::ALICE_LOGIN, "not-her-password").unwrap();
     // Callers that ask after the failure get it again for the failure hold
     // (1 s by default); a long hold keeps a slow-starting caller on a busy
@@ -270,7 +271,7 @@ async fn wrong_password_fails_once<A: Adapter>() {
 
 /// Tokens minted by a backend: the managed client holds no secret, asks the
 /// provider once per renewal, and renews through it after a rejection.
-async fn a_token_provider_mints_tokens_elsewhere<A: Adapter>() {
+async fn a_token_provider_mints_tokens_elsewhere<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
     let calls = Arc::new(AtomicUsize::new(0));
@@ -281,17 +282,17 @@ async fn a_token_provider_mints_tokens_elsewhere<A: Adapter>() {
     };
     let options = ManagedOptions::default();
     let events = options.events.clone();
-    let managed = A::new(&ep, &Options::default())
+    let managed = T::new(&ep, &Options::default())
         .managed(source, options)
         .unwrap();
 
     let tally = concurrently(&managed, 20, || dialogs(&ep)).await;
-    assert_eq!(tally.with_status(200), 20, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 20, "{}: {tally:?}", T::NAME);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
     emulator.expire_all_sessions();
     let tally = concurrently(&managed, 20, || dialogs(&ep)).await;
-    assert_eq!(tally.with_status(200), 20, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 20, "{}: {tally:?}", T::NAME);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(emulator.stats().sessions_created, 2);
     assert_eq!(events.count("created"), 2, "{:?}", events.names());

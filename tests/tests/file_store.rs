@@ -18,7 +18,7 @@ use qb_auth_core::lifecycle::{ClockSkew, LifecycleSnapshot};
 use qb_auth_core::{Endpoint, Identity, Session, SessionToken};
 use qb_auth_emulator::fixtures;
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, users};
-use qb_auth_tests::{Adapter, Managed, ManagedOptions, Options, Source, for_each_transport};
+use qb_auth_tests::{ManagedOptions, Options, Source, TestClient, TestSession, for_each_transport};
 
 /// A directory of its own under the system's temporary directory, removed
 /// when dropped.
@@ -49,11 +49,11 @@ impl Drop for TempDir {
 }
 
 /// A managed session for `identity` saving to `path`.
-fn managed<A: Adapter>(
-    client: &A,
+fn managed<T: TestClient>(
+    client: &T,
     identity: Identity,
     store: FileStore,
-) -> (A::Managed, qb_auth_tests::Events) {
+) -> (T::Session, qb_auth_tests::Events) {
     let options = ManagedOptions {
         store: Some(Arc::new(store)),
         ..ManagedOptions::default()
@@ -73,13 +73,13 @@ fn mode(path: &Path) -> u32 {
 
 /// Restarted (a second managed session on the same file), the program
 /// uses the saved session: the emulator sees one create-session.
-async fn a_restart_reuses_the_saved_session<A: Adapter>() {
+async fn a_restart_reuses_the_saved_session<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let dir = TempDir::new(A::NAME);
+    let dir = TempDir::new(T::NAME);
     let path = dir.session_file();
     let store = || FileStore::new(&path, &ep, fixtures::APP_ID).with_scope("login:alice");
-    let client = A::new(&ep, &Options::default());
+    let client = T::new(&ep, &Options::default());
 
     let (first, _) = managed(&client, alice(), store());
     assert_eq!(first.send(dialogs(&ep)).await.unwrap().status(), 200);
@@ -95,10 +95,10 @@ async fn a_restart_reuses_the_saved_session<A: Adapter>() {
         );
     }
 
-    let (restarted, events) = managed(&A::new(&ep, &Options::default()), alice(), store());
+    let (restarted, events) = managed(&T::new(&ep, &Options::default()), alice(), store());
     assert_eq!(restarted.send(dialogs(&ep)).await.unwrap().status(), 200);
-    assert_eq!(restarted.token().await.unwrap(), token, "{}", A::NAME);
-    assert_eq!(emulator.stats().sessions_created, 1, "{}", A::NAME);
+    assert_eq!(restarted.token().await.unwrap(), token, "{}", T::NAME);
+    assert_eq!(emulator.stats().sessions_created, 1, "{}", T::NAME);
     assert_eq!(events.count("store_ignored"), 0, "{:?}", events.names());
     // The restart says it took the saved session up.
     assert_eq!(events.count("restored"), 1, "{:?}", events.names());
@@ -200,7 +200,7 @@ fn restrict(_path: &Path) {}
 /// Each session file the store cannot trust is ignored with an event
 /// giving the reason, a session is created as if nothing was saved, and
 /// the next save replaces the file with a good, private one.
-async fn an_untrusted_file_is_ignored_with_an_event<A: Adapter>() {
+async fn an_untrusted_file_is_ignored_with_an_event<T: TestClient>() {
     let mut kinds = vec![
         ("corrupt", "corrupt"),
         ("another application", "another application"),
@@ -216,11 +216,11 @@ async fn an_untrusted_file_is_ignored_with_an_event<A: Adapter>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
     for (i, (kind, reason)) in kinds.into_iter().enumerate() {
-        let dir = TempDir::new(&format!("{}-{i}", A::NAME));
+        let dir = TempDir::new(&format!("{}-{i}", T::NAME));
         let path = dir.session_file();
         plant(kind, &path, &ep);
         let store = FileStore::new(&path, &ep, fixtures::APP_ID);
-        let (session, events) = managed(&A::new(&ep, &Options::default()), alice(), store);
+        let (session, events) = managed(&T::new(&ep, &Options::default()), alice(), store);
         assert_eq!(events.names(), ["store_ignored"], "{kind}");
         let shown = &events.debug()[0];
         assert!(shown.contains(reason), "{kind}: {shown}");
@@ -237,51 +237,51 @@ async fn an_untrusted_file_is_ignored_with_an_event<A: Adapter>() {
         assert_eq!(saved.unwrap().session().unwrap().token, token, "{kind}");
     }
     // The planted token never reached the emulator.
-    assert_eq!(emulator.stats().unknown_token_rejections, 0, "{}", A::NAME);
+    assert_eq!(emulator.stats().unknown_token_rejections, 0, "{}", T::NAME);
 }
 
 /// A session saved for one endpoint is not used at another: the second
 /// emulator never sees the first one's token, and creates its own.
-async fn a_session_saved_for_another_endpoint_is_not_sent_there<A: Adapter>() {
+async fn a_session_saved_for_another_endpoint_is_not_sent_there<T: TestClient>() {
     let (first, second) = (emulator().await, emulator().await);
     let (ep1, ep2) = (endpoint(&first), endpoint(&second));
-    let dir = TempDir::new(&format!("{}-endpoints", A::NAME));
+    let dir = TempDir::new(&format!("{}-endpoints", T::NAME));
     let path = dir.session_file();
     let (at_first, _) = managed(
-        &A::new(&ep1, &Options::default()),
+        &T::new(&ep1, &Options::default()),
         alice(),
         FileStore::new(&path, &ep1, fixtures::APP_ID),
     );
     let token = at_first.token().await.unwrap();
 
     let (at_second, events) = managed(
-        &A::new(&ep2, &Options::default()),
+        &T::new(&ep2, &Options::default()),
         alice(),
         FileStore::new(&path, &ep2, fixtures::APP_ID),
     );
-    assert_eq!(events.names(), ["store_ignored"], "{}", A::NAME);
+    assert_eq!(events.names(), ["store_ignored"], "{}", T::NAME);
     assert!(events.debug()[0].contains(&format!("for the endpoint {ep1}")));
     assert_eq!(at_second.send(dialogs(&ep2)).await.unwrap().status(), 200);
-    assert_ne!(at_second.token().await.unwrap(), token, "{}", A::NAME);
+    assert_ne!(at_second.token().await.unwrap(), token, "{}", T::NAME);
     let stats = second.stats();
     assert_eq!(
         (stats.sessions_created, stats.unknown_token_rejections),
         (1, 0),
         "{}: the first endpoint's token went to the second",
-        A::NAME
+        T::NAME
     );
 }
 
 /// A managed session over a file that is not a session file (another
 /// program's JSON, or another user's session file) ignores it, works, and
 /// leaves the file as it was: its saves are refused.
-async fn a_file_that_is_not_the_store_s_is_left_untouched<A: Adapter>() {
+async fn a_file_that_is_not_the_store_s_is_left_untouched<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
     let mut cases = vec![("another program's JSON", "not a qb-auth session file")];
     #[cfg(unix)]
     {
-        let probe = TempDir::new(&format!("{}-probe", A::NAME));
+        let probe = TempDir::new(&format!("{}-probe", T::NAME));
         if can_give_files_away(&probe.0) {
             cases.push(("another user's", "belongs to user 65534"));
         } else {
@@ -289,7 +289,7 @@ async fn a_file_that_is_not_the_store_s_is_left_untouched<A: Adapter>() {
         }
     }
     for (i, (kind, reason)) in cases.into_iter().enumerate() {
-        let dir = TempDir::new(&format!("{}-theirs-{i}", A::NAME));
+        let dir = TempDir::new(&format!("{}-theirs-{i}", T::NAME));
         let path = dir.session_file();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         match kind {
@@ -305,7 +305,7 @@ async fn a_file_that_is_not_the_store_s_is_left_untouched<A: Adapter>() {
         assert_eq!(err.kind(), StoreErrorKind::NotOurs, "{kind}: {err:?}");
         assert!(err.message().contains(reason), "{kind}: {err}");
 
-        let (session, events) = managed(&A::new(&ep, &Options::default()), alice(), store);
+        let (session, events) = managed(&T::new(&ep, &Options::default()), alice(), store);
         assert_eq!(events.names(), ["store_ignored"], "{kind}");
         assert_eq!(session.send(dialogs(&ep)).await.unwrap().status(), 200);
         drop(session);
@@ -321,7 +321,7 @@ async fn a_file_that_is_not_the_store_s_is_left_untouched<A: Adapter>() {
 /// The file holds the session token (it must, to be reused) and nothing a
 /// session is created with: no auth secret, password or provider token,
 /// for a user by password and a user by Facebook token alike.
-async fn the_file_holds_no_secret_but_the_token<A: Adapter>() {
+async fn the_file_holds_no_secret_but_the_token<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
     let identities = [
@@ -332,10 +332,10 @@ async fn the_file_holds_no_secret_but_the_token<A: Adapter>() {
         ),
     ];
     for (name, identity) in identities {
-        let dir = TempDir::new(&format!("{}-{name}", A::NAME));
+        let dir = TempDir::new(&format!("{}-{name}", T::NAME));
         let path = dir.session_file();
         let store = || FileStore::new(&path, &ep, fixtures::APP_ID).with_scope(name);
-        let client = A::new(&ep, &Options::default());
+        let client = T::new(&ep, &Options::default());
         let (session, _) = managed(&client, identity.clone(), store());
         assert_eq!(session.send(dialogs(&ep)).await.unwrap().status(), 200);
         emulator.expire_all_sessions();
@@ -559,12 +559,12 @@ fn a_fifo_at_the_path_never_blocks_the_store() {
 fn a_managed_session_over_a_fifo_is_built_at_once() {
     use qb_auth_tests::{Reqwest, Ureq};
 
-    async fn over<A: Adapter>(path: PathBuf) {
+    async fn over<T: TestClient>(path: PathBuf) {
         let emulator = emulator().await;
         let ep = endpoint(&emulator);
         let store = FileStore::new(&path, &ep, fixtures::APP_ID);
-        let (session, events) = managed(&A::new(&ep, &Options::default()), alice(), store);
-        assert_eq!(events.names(), ["store_ignored"], "{}", A::NAME);
+        let (session, events) = managed(&T::new(&ep, &Options::default()), alice(), store);
+        assert_eq!(events.names(), ["store_ignored"], "{}", T::NAME);
         assert!(events.debug()[0].contains("a FIFO"), "{:?}", events.debug());
         assert_eq!(session.send(dialogs(&ep)).await.unwrap().status(), 200);
     }

@@ -1,4 +1,4 @@
-//! Managed-session behaviour beyond the fault matrix: renewal ahead of
+//! TestSession-session behaviour beyond the fault matrix: renewal ahead of
 //! expiry (both transports) and a renewal whose task is cancelled (async
 //! only: blocking calls cannot be cancelled).
 
@@ -9,25 +9,25 @@ use qb_auth_reqwest::SessionSource;
 use qb_auth_tests::fixtures::{alice, app, dialogs, endpoint, start};
 use qb_auth_tests::load::one_by_one;
 use qb_auth_tests::{
-    Adapter, Events, Managed, ManagedOptions, Options, Reqwest, Source, bounded,
+    Events, ManagedOptions, Options, Reqwest, Source, TestClient, TestSession, bounded,
     for_each_transport, test_policy,
 };
 
 /// Inside the renewal margin the token is replaced before it expires: the
 /// event is "renewed", and no request meets a dead token.
-async fn a_session_near_expiry_is_renewed_ahead<A: Adapter>() {
+async fn a_session_near_expiry_is_renewed_ahead<T: TestClient>() {
     let emulator = start(Emulator::with_demo_fixtures().session_ttl(Duration::from_secs(10))).await;
     let ep = endpoint(&emulator);
     let options = ManagedOptions::default();
     let events = options.events.clone();
-    let managed = A::new(&ep, &Options::default())
+    let managed = T::new(&ep, &Options::default())
         .managed(Source::credentials(&app(), alice()), options)
         .unwrap();
     let first = managed.token().await.unwrap();
     // Past half the session's life (the margin is capped there), not past its end.
     tokio::time::sleep(Duration::from_secs(6)).await;
     let tally = one_by_one(&managed, 3, || dialogs(&ep)).await;
-    assert_eq!(tally.with_status(200), 3, "{}: {tally:?}", A::NAME);
+    assert_eq!(tally.with_status(200), 3, "{}: {tally:?}", T::NAME);
     assert_ne!(
         managed.token().await.unwrap(),
         first,
@@ -83,13 +83,13 @@ async fn a_cancelled_renewal_is_handed_back() {
 /// for a second local server (another emulator, which would answer 401 to
 /// a token it never issued) is refused before it is sent, and never
 /// touches the session.
-async fn the_token_goes_only_to_its_own_host<A: Adapter>() {
+async fn the_token_goes_only_to_its_own_host<T: TestClient>() {
     let emulator = start(Emulator::with_demo_fixtures()).await;
     let elsewhere = start(Emulator::with_demo_fixtures()).await;
     let ep = endpoint(&emulator);
     let options = ManagedOptions::default();
     let events = options.events.clone();
-    let managed = A::new(&ep, &Options::default())
+    let managed = T::new(&ep, &Options::default())
         .managed(Source::credentials(&app(), alice()), options)
         .unwrap();
     let token = managed.token().await.unwrap();
@@ -99,7 +99,7 @@ async fn the_token_goes_only_to_its_own_host<A: Adapter>() {
     assert!(
         matches!(refused, qb_auth_tests::Failure::ForeignHost),
         "{}: {refused:?}",
-        A::NAME
+        T::NAME
     );
     assert_eq!(
         elsewhere.stats().requests,

@@ -11,11 +11,11 @@ use qb_auth_core::{ErrorKind, Identity};
 use qb_auth_emulator::fixtures::{ALICE_ID, APP_ID, BOB_ID, BOB_LOGIN, BOB_PASSWORD};
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, users};
 use qb_auth_tests::{
-    Adapter, Failure, Managed, ManagedOptions, Options, Source, for_each_transport,
+    Failure, ManagedOptions, Options, Source, TestClient, TestSession, for_each_transport,
 };
 
-fn client<A: Adapter>(emulator: &qb_auth_emulator::EmulatorHandle) -> A {
-    A::new(&endpoint(emulator), &Options::default())
+fn client<T: TestClient>(emulator: &qb_auth_emulator::EmulatorHandle) -> T {
+    T::new(&endpoint(emulator), &Options::default())
 }
 
 /// Options that save to (and restore from) `store`.
@@ -26,12 +26,12 @@ fn saving(store: &Arc<dyn SessionStore>) -> ManagedOptions {
     }
 }
 
-async fn login_upgrades_the_token_and_renewals_stay_the_users<A: Adapter>() {
+async fn login_upgrades_the_token_and_renewals_stay_the_users<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
     let options = ManagedOptions::default();
     let events = options.events.clone();
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(
             Source::credentials(&app(), Identity::application()),
             options,
@@ -62,10 +62,10 @@ async fn login_upgrades_the_token_and_renewals_stay_the_users<A: Adapter>() {
     assert_eq!((stats.sessions_created, stats.logins), (2, 1));
 }
 
-async fn logout_downgrades_the_token_and_renewals_make_application_sessions<A: Adapter>() {
+async fn logout_downgrades_the_token_and_renewals_make_application_sessions<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(
             Source::credentials(&app(), alice()),
             ManagedOptions::default(),
@@ -93,7 +93,7 @@ async fn logout_downgrades_the_token_and_renewals_make_application_sessions<A: A
 /// cleared: a restart from the same source comes back as the source's
 /// identity with a session of its own, never with the token that now
 /// belongs to another (a user's for an application, bob's for alice).
-async fn a_restart_after_a_login_or_logout_starts_from_the_source<A: Adapter>() {
+async fn a_restart_after_a_login_or_logout_starts_from_the_source<T: TestClient>() {
     let emulator = emulator().await;
     let bob = || Identity::login(BOB_LOGIN, BOB_PASSWORD).unwrap();
     for (source, then, restarted_as) in [
@@ -102,7 +102,7 @@ async fn a_restart_after_a_login_or_logout_starts_from_the_source<A: Adapter>() 
         (alice(), "logout", Some(ALICE_ID)),
     ] {
         let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
-        let earlier = client::<A>(&emulator)
+        let earlier = client::<T>(&emulator)
             .managed(Source::credentials(&app(), source.clone()), saving(&store))
             .unwrap();
         earlier.token().await.unwrap();
@@ -131,7 +131,7 @@ async fn a_restart_after_a_login_or_logout_starts_from_the_source<A: Adapter>() 
 
         let options = saving(&store);
         let events = options.events.clone();
-        let restarted = client::<A>(&emulator)
+        let restarted = client::<T>(&emulator)
             .managed(Source::credentials(&app(), source), options)
             .unwrap();
         let token = restarted.token().await.unwrap();
@@ -144,14 +144,14 @@ async fn a_restart_after_a_login_or_logout_starts_from_the_source<A: Adapter>() 
 /// A store holding a session of the other kind (written by a program with
 /// another source) is not taken up: an application source ignores a
 /// user's session with an event, and a user source an application's.
-async fn a_saved_session_of_the_other_kind_is_ignored<A: Adapter>() {
+async fn a_saved_session_of_the_other_kind_is_ignored<T: TestClient>() {
     let emulator = emulator().await;
     for (writer, reader, reader_is) in [
         (alice(), Identity::application(), None),
         (Identity::application(), alice(), Some(ALICE_ID)),
     ] {
         let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
-        let written = client::<A>(&emulator)
+        let written = client::<T>(&emulator)
             .managed(Source::credentials(&app(), writer), saving(&store))
             .unwrap()
             .token()
@@ -159,7 +159,7 @@ async fn a_saved_session_of_the_other_kind_is_ignored<A: Adapter>() {
             .unwrap();
         let options = saving(&store);
         let events = options.events.clone();
-        let reading = client::<A>(&emulator)
+        let reading = client::<T>(&emulator)
             .managed(Source::credentials(&app(), reader), options)
             .unwrap();
         assert_eq!(events.names(), ["store_ignored"]);
@@ -173,9 +173,9 @@ async fn a_saved_session_of_the_other_kind_is_ignored<A: Adapter>() {
     }
 }
 
-async fn a_refused_login_leaves_the_session_as_it_was<A: Adapter>() {
+async fn a_refused_login_leaves_the_session_as_it_was<T: TestClient>() {
     let emulator = emulator().await;
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(
             Source::credentials(&app(), Identity::application()),
             ManagedOptions::default(),
@@ -194,9 +194,9 @@ async fn a_refused_login_leaves_the_session_as_it_was<A: Adapter>() {
     assert_eq!(managed.session().unwrap().user(), None);
 }
 
-async fn a_login_on_an_expired_token_renews_it_first<A: Adapter>() {
+async fn a_login_on_an_expired_token_renews_it_first<T: TestClient>() {
     let emulator = emulator().await;
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(
             Source::credentials(&app(), Identity::application()),
             ManagedOptions::default(),
@@ -210,7 +210,7 @@ async fn a_login_on_an_expired_token_renews_it_first<A: Adapter>() {
     assert_eq!(emulator.stats().sessions_created, 2);
 }
 
-async fn login_with_a_provider_renews_with_its_credentials<A: Adapter>() {
+async fn login_with_a_provider_renews_with_its_credentials<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
     // A token provider gives no application credentials: `login` cannot
@@ -220,7 +220,7 @@ async fn login_with_a_provider_renews_with_its_credentials<A: Adapter>() {
         credentials: SessionCredentials::new(app(), Identity::application()),
         calls: Arc::new(AtomicUsize::new(0)),
     };
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(minted, ManagedOptions::default())
         .unwrap();
     assert!(matches!(
@@ -238,12 +238,12 @@ async fn login_with_a_provider_renews_with_its_credentials<A: Adapter>() {
     assert_eq!(managed.session().unwrap().user(), Some(BOB_ID));
 }
 
-async fn a_token_handed_in_is_checked_and_filled_in<A: Adapter>() {
+async fn a_token_handed_in_is_checked_and_filled_in<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let backend = client::<A>(&emulator);
+    let backend = client::<T>(&emulator);
     let minted = backend.create_session(&app(), &alice()).await.unwrap();
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(
             Source::Fixed(minted.token.clone()),
             ManagedOptions::default(),
@@ -268,20 +268,20 @@ async fn a_token_handed_in_is_checked_and_filled_in<A: Adapter>() {
 
 /// A store holding another live session does not replace the token
 /// handed in: that one is checked and used.
-async fn a_token_handed_in_wins_over_a_saved_one<A: Adapter>() {
+async fn a_token_handed_in_wins_over_a_saved_one<T: TestClient>() {
     let emulator = emulator().await;
     let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
-    let earlier = client::<A>(&emulator)
+    let earlier = client::<T>(&emulator)
         .managed(Source::credentials(&app(), alice()), saving(&store))
         .unwrap();
     let saved = earlier.token().await.unwrap();
     assert!(store.load().unwrap().is_some());
 
-    let minted = client::<A>(&emulator)
+    let minted = client::<T>(&emulator)
         .create_session(&app(), &alice())
         .await
         .unwrap();
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(Source::Fixed(minted.token.clone()), saving(&store))
         .unwrap();
     let token = managed.token().await.unwrap();
@@ -289,13 +289,13 @@ async fn a_token_handed_in_wins_over_a_saved_one<A: Adapter>() {
     assert_ne!(token, saved);
 }
 
-async fn a_refused_token_fails_before_any_request_is_sent<A: Adapter>() {
+async fn a_refused_token_fails_before_any_request_is_sent<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let backend = client::<A>(&emulator);
+    let backend = client::<T>(&emulator);
     let minted = backend.create_session(&app(), &alice()).await.unwrap();
     backend.destroy_session(&minted.token).await.unwrap();
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(Source::Fixed(minted.token), ManagedOptions::default())
         .unwrap();
     let before = emulator.stats().requests;
@@ -312,16 +312,16 @@ async fn a_refused_token_fails_before_any_request_is_sent<A: Adapter>() {
     );
 }
 
-async fn a_token_can_be_used_unchecked<A: Adapter>() {
+async fn a_token_can_be_used_unchecked<T: TestClient>() {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let backend = client::<A>(&emulator);
+    let backend = client::<T>(&emulator);
     let minted = backend.create_session(&app(), &alice()).await.unwrap();
     let options = ManagedOptions {
         skip_token_check: true,
         ..ManagedOptions::default()
     };
-    let managed = client::<A>(&emulator)
+    let managed = client::<T>(&emulator)
         .managed(Source::Fixed(minted.token.clone()), options)
         .unwrap();
     let before = emulator.stats().requests;

@@ -29,7 +29,9 @@ fn managed(endpoint: Endpoint) -> ManagedSession {
 }
 
 fn with_middleware(session: &ManagedSession) -> ClientWithMiddleware {
-    let http = reqwest::Client::builder()
+    // As the docs advise: set up for qb-auth (TLS, no redirects).
+    let http = qb_auth_reqwest::reqwest_builder()
+        .expect("a reqwest builder")
         .no_proxy()
         .build()
         .expect("a reqwest client");
@@ -273,9 +275,9 @@ async fn under_reqwest_retry_each_retries_its_own_failures() {
         let retries = ExponentialBackoff::builder()
             .retry_bounds(Duration::from_millis(10), Duration::from_millis(40))
             .build_with_max_retries(3);
-        let http = reqwest::Client::builder()
+        let http = qb_auth_reqwest::reqwest_builder()
+            .expect("a reqwest builder")
             .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a reqwest client");
         reqwest_middleware::ClientBuilder::new(http)

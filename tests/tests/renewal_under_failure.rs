@@ -1,5 +1,5 @@
-//! Managed sessions in a long-running service when renewal fails, over both
-//! transports, through the adapters' user API only (`Client::builder`,
+//! TestSession sessions in a long-running service when renewal fails, over both
+//! transports, through the transports' user API only (`Client::builder`,
 //! `client.managed(..).policy(..).build()`, `send`):
 //! - a wrong password reaches the server once, however long callers keep
 //!   asking;

@@ -11,17 +11,17 @@ use qb_auth_core::ErrorKind;
 use qb_auth_core::lifecycle::Policy;
 use qb_auth_emulator::{Emulator, Fault};
 use qb_auth_tests::fixtures::{alice, app, emulator, endpoint, start};
-use qb_auth_tests::{Adapter, Failure, Options, for_each_transport};
+use qb_auth_tests::{Failure, Options, TestClient, for_each_transport};
 
 /// The mint-a-user-session pattern: what the backend's handler calls.
-async fn mint<A: Adapter>(client: &A) -> Result<u64, Failure> {
+async fn mint<T: TestClient>(client: &T) -> Result<u64, Failure> {
     let session = client.create_session(&app(), &alice()).await?;
     Ok(session.user().expect("a user session"))
 }
 
-async fn minting_answers_through_a_503_and_a_dropped_connection<A: Adapter>() {
+async fn minting_answers_through_a_503_and_a_dropped_connection<T: TestClient>() {
     let emulator = emulator().await;
-    let client = A::new(&endpoint(&emulator), &Options::default());
+    let client = T::new(&endpoint(&emulator), &Options::default());
     emulator.fail_next(1, Fault::Status503);
     assert_eq!(mint(&client).await.unwrap(), 1001);
     emulator.fail_next(1, Fault::Drop);
@@ -31,9 +31,9 @@ async fn minting_answers_through_a_503_and_a_dropped_connection<A: Adapter>() {
     assert_eq!(stats.sessions_created, 2);
 }
 
-async fn minting_waits_out_a_429_with_retry_after<A: Adapter>() {
+async fn minting_waits_out_a_429_with_retry_after<T: TestClient>() {
     let emulator = emulator().await;
-    let client = A::new(&endpoint(&emulator), &Options::default());
+    let client = T::new(&endpoint(&emulator), &Options::default());
     emulator.fail_next(
         1,
         Fault::Status429 {
@@ -48,9 +48,9 @@ async fn minting_waits_out_a_429_with_retry_after<A: Adapter>() {
     assert_eq!(emulator.stats().faults.status_429, 1);
 }
 
-async fn minting_works_with_the_server_clock_90_minutes_ahead<A: Adapter>() {
+async fn minting_works_with_the_server_clock_90_minutes_ahead<T: TestClient>() {
     let emulator = start(Emulator::with_demo_fixtures().clock_offset(90 * 60)).await;
-    let client = A::new(&endpoint(&emulator), &Options::default());
+    let client = T::new(&endpoint(&emulator), &Options::default());
     assert_eq!(mint(&client).await.unwrap(), 1001);
     assert_eq!(emulator.stats().bad_timestamps, 1, "one re-sign");
     // The offset is kept: the next calls, and a clone's, sign right at once.
@@ -60,9 +60,9 @@ async fn minting_works_with_the_server_clock_90_minutes_ahead<A: Adapter>() {
     assert_eq!((stats.bad_timestamps, stats.sessions_created), (1, 3));
 }
 
-async fn refused_credentials_are_not_retried<A: Adapter>() {
+async fn refused_credentials_are_not_retried<T: TestClient>() {
     let emulator = emulator().await;
-    let client = A::new(&endpoint(&emulator), &Options::default());
+    let client = T::new(&endpoint(&emulator), &Options::default());
     let wrong = qb_auth_core::Identity::login("alice", "not her password").unwrap();
     let err = client.create_session(&app(), &wrong).await.unwrap_err();
     assert_eq!(
@@ -73,9 +73,9 @@ async fn refused_credentials_are_not_retried<A: Adapter>() {
     assert_eq!(emulator.stats().credential_failures, 1);
 }
 
-async fn logout_and_destroy_are_not_sent_twice<A: Adapter>() {
+async fn logout_and_destroy_are_not_sent_twice<T: TestClient>() {
     let emulator = emulator().await;
-    let client = A::new(&endpoint(&emulator), &Options::default());
+    let client = T::new(&endpoint(&emulator), &Options::default());
     let session = client.create_session(&app(), &alice()).await.unwrap();
 
     emulator.fail_next(1, Fault::Status503);
@@ -106,7 +106,7 @@ async fn logout_and_destroy_are_not_sent_twice<A: Adapter>() {
         retry: qb_auth_tests::test_policy().with_max_attempts(3),
         ..Options::default()
     };
-    let nowhere = A::new(&closed, &options);
+    let nowhere = T::new(&closed, &options);
     let started = Instant::now();
     let err = nowhere.destroy_session(&session.token).await.unwrap_err();
     assert!(
@@ -124,20 +124,20 @@ async fn logout_and_destroy_are_not_sent_twice<A: Adapter>() {
     client.destroy_session(&session.token).await.unwrap();
 }
 
-async fn retries_can_be_turned_off<A: Adapter>() {
+async fn retries_can_be_turned_off<T: TestClient>() {
     let emulator = emulator().await;
     let options = Options {
         retry: Policy::default().with_max_attempts(1),
         ..Options::default()
     };
-    let client = A::new(&endpoint(&emulator), &options);
+    let client = T::new(&endpoint(&emulator), &options);
     emulator.fail_next(1, Fault::Status503);
     let err = mint(&client).await.unwrap_err();
     assert_eq!(err.api_kind(), Some(ErrorKind::ServerError), "{err:?}");
     assert_eq!(emulator.stats().sessions_created, 0);
 }
 
-async fn an_absurd_retry_after_fails_the_call_instead_of_waiting<A: Adapter>() {
+async fn an_absurd_retry_after_fails_the_call_instead_of_waiting<T: TestClient>() {
     let emulator = emulator().await;
     // The default policy: Retry-After honoured up to two minutes, and no
     // attempt started more than max_wait (60 s) after the call began.
@@ -145,7 +145,7 @@ async fn an_absurd_retry_after_fails_the_call_instead_of_waiting<A: Adapter>() {
         retry: Policy::default(),
         ..Options::default()
     };
-    let client = A::new(&endpoint(&emulator), &options);
+    let client = T::new(&endpoint(&emulator), &options);
     emulator.fail_next(
         1,
         Fault::Status429 {

@@ -1,9 +1,9 @@
 //! A full run over both transports with every secret in play, capturing
 //! all tracing output (TRACE, span fields included), every `log` record
-//! (TRACE, with `ureq_proto` at DEBUG as the ureq adapter's docs say) and
+//! (TRACE, with `ureq_proto` at DEBUG as qb-auth-ureq's docs say) and
 //! the `Debug` of clients, sessions, events and errors: none of the secrets
 //! may appear. With `ureq_proto` at TRACE, whose byte dumps no setting of
-//! ureq turns off, the ureq adapter says so once.
+//! ureq turns off, qb-auth-ureq says so once.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -14,7 +14,9 @@ use qb_auth_core::lifecycle::SessionCredentials;
 use qb_auth_core::{ApiKey, Identity, SessionToken};
 use qb_auth_emulator::{Fault, fixtures};
 use qb_auth_tests::fixtures::{alice, app, dialogs, emulator, endpoint, user_identities};
-use qb_auth_tests::{Adapter, Managed, ManagedOptions, Options, Reqwest, Source, Ureq, bounded};
+use qb_auth_tests::{
+    ManagedOptions, Options, Reqwest, Source, TestClient, TestSession, Ureq, bounded,
+};
 use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Everything written by the subscriber.
@@ -100,10 +102,10 @@ impl Shown {
 }
 
 /// Every operation, success and failure, with every kind of secret.
-async fn full_run<A: Adapter>(shown: &mut Shown) {
+async fn full_run<T: TestClient>(shown: &mut Shown) {
     let emulator = emulator().await;
     let ep = endpoint(&emulator);
-    let client = A::new(&ep, &Options::default());
+    let client = T::new(&ep, &Options::default());
     shown.debug(&client);
     shown.debug(&app());
 
@@ -160,7 +162,7 @@ async fn full_run<A: Adapter>(shown: &mut Shown) {
         ..ManagedOptions::default()
     };
     let events = options.events.clone();
-    let managed = A::new(&ep, &Options::default())
+    let managed = T::new(&ep, &Options::default())
         .managed(Source::credentials(&app(), alice()), options)
         .unwrap();
     emulator.fail_next(1, Fault::Status503);
@@ -179,7 +181,7 @@ async fn full_run<A: Adapter>(shown: &mut Shown) {
     shown.token(&managed.token().await.unwrap());
     emulator.set_clock_offset(0);
 
-    let refused = A::new(&ep, &Options::default())
+    let refused = T::new(&ep, &Options::default())
         .managed(
             Source::credentials(&app(), wrong.clone()),
             ManagedOptions::default(),
@@ -189,7 +191,7 @@ async fn full_run<A: Adapter>(shown: &mut Shown) {
 
     // A managed session logs users in and out on its token, and refuses a
     // wrong password; a token handed in is checked.
-    let upgraded = A::new(&ep, &Options::default())
+    let upgraded = T::new(&ep, &Options::default())
         .managed(
             Source::credentials(&app(), Identity::application()),
             ManagedOptions::default(),
@@ -202,7 +204,7 @@ async fn full_run<A: Adapter>(shown: &mut Shown) {
     }
     shown.debug(&upgraded.login(wrong.clone()).await.unwrap_err());
     shown.debug(&upgraded);
-    let handed_in = A::new(&ep, &Options::default())
+    let handed_in = T::new(&ep, &Options::default())
         .managed(
             Source::Fixed(upgraded.token().await.unwrap()),
             ManagedOptions::default(),
@@ -211,7 +213,7 @@ async fn full_run<A: Adapter>(shown: &mut Shown) {
     shown.token(&handed_in.token().await.unwrap());
     shown.debug(&handed_in);
 
-    let minted = A::new(&ep, &Options::default())
+    let minted = T::new(&ep, &Options::default())
         .managed(
             Source::Minted {
                 backend: ep.clone(),
@@ -240,7 +242,8 @@ async fn middleware_run(shown: &mut Shown) {
         .managed(qb_auth_reqwest::SessionSource::user(app(), alice()))
         .build()
         .unwrap();
-    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let plain = qb_auth_reqwest::reqwest_builder().unwrap().build().unwrap();
+    let http = reqwest_middleware::ClientBuilder::new(plain)
         .with(qb_auth_reqwest::TokenMiddleware::new(session.clone()))
         .build();
     let dialogs = ep.url("chat/Dialog.json");

@@ -1,17 +1,17 @@
 //! What the transports do with answers the emulator never gives: redirects,
 //! oversized bodies, silence, closed connections, error bodies. Each case is
-//! written once and run over both adapters.
+//! written once and run over both transports.
 
 use std::time::Duration;
 
 use qb_auth_core::{ApiKey, Body, Endpoint, ErrorKind, SessionToken};
 use qb_auth_tests::canned::{Canned, Reply};
-use qb_auth_tests::{Adapter, Failure, Options, TransportKind, for_each_transport};
+use qb_auth_tests::{Failure, Options, TestClient, TransportKind, for_each_transport};
 
 const EXPIRED: &[u8] = br#"{"errors":{"base":["Required session does not exist"]}}"#;
 
-fn client<A: Adapter>(server: &Canned, options: Options) -> A {
-    A::new(&Endpoint::parse(&server.url()).unwrap(), &options)
+fn client<T: TestClient>(server: &Canned, options: Options) -> T {
+    T::new(&Endpoint::parse(&server.url()).unwrap(), &options)
 }
 
 fn get(server: &Canned, path: &str) -> http::Request<Body> {
@@ -20,37 +20,37 @@ fn get(server: &Canned, path: &str) -> http::Request<Body> {
         .unwrap()
 }
 
-async fn error_bodies_reach_the_core<A: Adapter>() {
+async fn error_bodies_reach_the_core<T: TestClient>() {
     let server = Canned::start(|_| Reply::status(401, &[], EXPIRED));
-    let client: A = client(&server, Options::default());
+    let client: T = client(&server, Options::default());
     let err = client
         .get_session(&SessionToken::new("t"))
         .await
         .unwrap_err();
     let Failure::Api(api) = err else {
-        panic!("{}: expected an API error, got {err:?}", A::NAME)
+        panic!("{}: expected an API error, got {err:?}", T::NAME)
     };
     assert_eq!(api.status(), 401);
     assert_eq!(api.kind(), ErrorKind::SessionExpired);
     assert_eq!(api.raw_body(), EXPIRED);
 }
 
-async fn malformed_success_keeps_status_and_body<A: Adapter>() {
+async fn malformed_success_keeps_status_and_body<T: TestClient>() {
     let server = Canned::start(|_| Reply::status(200, &[], b"<html>proxy</html>"));
-    let client: A = client(&server, Options::default());
+    let client: T = client(&server, Options::default());
     let err = client
         .get_session(&SessionToken::new("t"))
         .await
         .unwrap_err();
     let Failure::Api(api) = err else {
-        panic!("{}: expected an API error, got {err:?}", A::NAME)
+        panic!("{}: expected an API error, got {err:?}", T::NAME)
     };
     assert_eq!(api.kind(), ErrorKind::MalformedResponse);
     assert_eq!(api.status(), 200);
     assert_eq!(api.raw_body(), b"<html>proxy</html>");
 }
 
-async fn redirects_are_returned_not_followed<A: Adapter>() {
+async fn redirects_are_returned_not_followed<T: TestClient>() {
     let server = Canned::start(|seen| {
         if seen.path == "/users.json" {
             Reply::status(302, &[("location", "/elsewhere.json")], b"")
@@ -58,21 +58,21 @@ async fn redirects_are_returned_not_followed<A: Adapter>() {
             Reply::status(200, &[], b"{}")
         }
     });
-    let client: A = client(&server, Options::default());
+    let client: T = client(&server, Options::default());
     let mut request = get(&server, "/users.json");
     qb_auth_core::authorize(&mut request, &SessionToken::new("secret-token")).unwrap();
     let answer = client.send(request).await.unwrap();
-    assert_eq!(answer.status(), 302, "{}", A::NAME);
+    assert_eq!(answer.status(), 302, "{}", T::NAME);
     let paths: Vec<String> = server.seen().into_iter().map(|s| s.path).collect();
     assert_eq!(
         paths,
         ["/users.json"],
         "{}: a redirect was followed",
-        A::NAME
+        T::NAME
     );
 }
 
-async fn bodies_over_the_limit_are_typed_errors<A: Adapter>() {
+async fn bodies_over_the_limit_are_typed_errors<T: TestClient>() {
     let big = vec![b'x'; 4096];
     let with_length = Canned::start(move |_| Reply::status(200, &[], &big));
     // No Content-Length: the body runs until the connection closes.
@@ -84,32 +84,32 @@ async fn bodies_over_the_limit_are_typed_errors<A: Adapter>() {
         ..Options::default()
     };
     for server in [&with_length, &without_length] {
-        let client: A = client(server, options.clone());
+        let client: T = client(server, options.clone());
         let err = client.send(get(server, "/blobs.json")).await.unwrap_err();
         assert_eq!(
             err.transport_kind(),
             Some(TransportKind::BodyTooLarge(1024)),
             "{}: {err:?}",
-            A::NAME
+            T::NAME
         );
     }
     // At the limit exactly, the body is read.
     let exact = Canned::start(|_| Reply::status(200, &[], &[b'z'; 1024]));
-    let answer = client::<A>(&exact, options)
+    let answer = client::<T>(&exact, options)
         .send(get(&exact, "/blobs.json"))
         .await
         .unwrap();
     assert_eq!(answer.body().len(), 1024);
 }
 
-async fn a_silent_server_times_out<A: Adapter>() {
+async fn a_silent_server_times_out<T: TestClient>() {
     let server = Canned::start(|_| Reply::Silence(Duration::from_secs(5)));
     let options = Options {
         timeout: Duration::from_millis(300),
         ..Options::default()
     };
     let started = std::time::Instant::now();
-    let err = client::<A>(&server, options)
+    let err = client::<T>(&server, options)
         .get_session(&SessionToken::new("t"))
         .await
         .unwrap_err();
@@ -117,7 +117,7 @@ async fn a_silent_server_times_out<A: Adapter>() {
         err.transport_kind(),
         Some(TransportKind::Timeout),
         "{}: {err:?}",
-        A::NAME
+        T::NAME
     );
     assert!(matches!(
         err,
@@ -126,12 +126,12 @@ async fn a_silent_server_times_out<A: Adapter>() {
             ..
         }
     ));
-    assert!(started.elapsed() < Duration::from_secs(3), "{}", A::NAME);
+    assert!(started.elapsed() < Duration::from_secs(3), "{}", T::NAME);
 }
 
-async fn a_dropped_connection_is_retryable<A: Adapter>() {
+async fn a_dropped_connection_is_retryable<T: TestClient>() {
     let server = Canned::start(|_| Reply::Close);
-    let err = client::<A>(&server, Options::default())
+    let err = client::<T>(&server, Options::default())
         .get_session(&SessionToken::new("t"))
         .await
         .unwrap_err();
@@ -144,16 +144,16 @@ async fn a_dropped_connection_is_retryable<A: Adapter>() {
             }
         ),
         "{}: {err:?}",
-        A::NAME
+        T::NAME
     );
 }
 
-async fn a_refused_connection_is_retryable<A: Adapter>() {
+async fn a_refused_connection_is_retryable<T: TestClient>() {
     // Port 1 (tcpmux), which nothing on these machines serves. A port
     // bound and closed here could be handed to another test's server at
     // once: the kernel reuses freed ports.
     let endpoint = Endpoint::parse("http://127.0.0.1:1").unwrap();
-    let err = A::new(&endpoint, &Options::default())
+    let err = T::new(&endpoint, &Options::default())
         .get_session(&SessionToken::new("t"))
         .await
         .unwrap_err();
@@ -166,13 +166,13 @@ async fn a_refused_connection_is_retryable<A: Adapter>() {
             }
         ),
         "{}: {err:?}",
-        A::NAME
+        T::NAME
     );
 }
 
-async fn api_key_mode_sends_the_key_and_no_token<A: Adapter>() {
+async fn api_key_mode_sends_the_key_and_no_token<T: TestClient>() {
     let server = Canned::start(|_| Reply::status(200, &[], b"{}"));
-    let client: A = client(&server, Options::default());
+    let client: T = client(&server, Options::default());
     let mut request = get(&server, "/users.json");
     qb_auth_core::authorize(&mut request, &SessionToken::new("stale-token")).unwrap();
     let answer = client
@@ -184,7 +184,7 @@ async fn api_key_mode_sends_the_key_and_no_token<A: Adapter>() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].header("authorization"), Some("ApiKey the-api-key"));
     assert_eq!(seen[0].header("on-behalf-of"), Some("42"));
-    assert_eq!(seen[0].header("qb-token"), None, "{}", A::NAME);
+    assert_eq!(seen[0].header("qb-token"), None, "{}", T::NAME);
 }
 
 for_each_transport!(30 =>

@@ -1,4 +1,4 @@
-//! Managed sessions of one process sharing through the stores: a copy
+//! TestSession sessions of one process sharing through the stores: a copy
 //! taken costs no store call while valid, a rejected one is renewed once,
 //! no Redis means renewing alone, a login leaves the fleet, and TLS checks
 //! the server.

@@ -1,5 +1,5 @@
 //! The two transports behind one trait, so each end-to-end test is written
-//! once and run for both. Methods are async; the blocking adapter runs its
+//! once and run for both. Methods are async; the blocking transport runs its
 //! calls on tokio's blocking pool, so concurrent callers are OS threads.
 
 use std::future::Future;
@@ -16,7 +16,7 @@ use qb_auth_core::{
 
 use crate::failure::Failure;
 
-/// An answer as both adapters return it.
+/// An answer as both transports return it.
 pub type Answer = http::Response<Vec<u8>>;
 
 /// Where the next client's nonces start.
@@ -184,12 +184,12 @@ pub(crate) fn count(calls: &AtomicUsize) {
     calls.fetch_add(1, Ordering::SeqCst);
 }
 
-/// One transport adapter, seen the same way as the other.
-pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
+/// A client over one transport, as a test written once for both sees it.
+pub trait TestClient: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// `reqwest` or `ureq`.
     const NAME: &'static str;
     /// Its managed session.
-    type Managed: Managed;
+    type Session: TestSession;
 
     /// A client for `endpoint`, with no proxy (tests talk to loopback).
     fn new(endpoint: &Endpoint, options: &Options) -> Self;
@@ -204,7 +204,7 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
     fn debug(&self) -> String;
 
     /// `Client::managed(source)...build()`.
-    fn managed(&self, source: Source, options: ManagedOptions) -> Result<Self::Managed, Failure>;
+    fn managed(&self, source: Source, options: ManagedOptions) -> Result<Self::Session, Failure>;
 
     /// `Client::create_session`.
     fn create_session(
@@ -248,7 +248,7 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
     ) -> impl Future<Output = Result<(Self, AccountSettings), Failure>> + Send;
 
     /// `Client::builder()...build_for_account(key)`, with the options of
-    /// [`Adapter::new`].
+    /// [`TestClient::new`].
     fn build_for_account(
         endpoint: &Endpoint,
         options: &Options,
@@ -270,8 +270,8 @@ pub trait Adapter: Clone + Send + Sync + std::fmt::Debug + 'static {
     ) -> impl Future<Output = Result<Answer, Failure>> + Send;
 }
 
-/// A managed session of either adapter.
-pub trait Managed: Clone + Send + Sync + std::fmt::Debug + 'static {
+/// A managed session of either transport.
+pub trait TestSession: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// `ManagedSession::token`.
     fn token(&self) -> impl Future<Output = Result<SessionToken, Failure>> + Send;
 
