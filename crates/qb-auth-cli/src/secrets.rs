@@ -2,9 +2,9 @@
 //! prompt without echo. Never from a default, and never shown back.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use qb_auth_core::{ExposeSecret, SecretString};
+use qb_auth_core::{ExposeSecret, FileProblem, SecretFileError, SecretString, read_secret_file};
 
 /// A secret the command needs, and how the user can give it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,19 +79,34 @@ pub(crate) enum SecretError {
     /// The prompt was answered with nothing.
     #[error("no {0} was entered")]
     EmptyAnswer(&'static str),
-    /// A secret file could not be read.
-    #[error("could not read the {what} file {}: {reason}", path.display())]
+    /// A secret file could not be read, or holds no usable secret.
+    #[error("{}", FileMessage(what, error))]
     File {
         what: &'static str,
-        path: PathBuf,
-        reason: std::io::ErrorKind,
+        error: SecretFileError,
     },
-    /// A secret file held nothing but white space.
-    #[error("the {what} file {} holds no secret (it is empty or white space)", path.display())]
-    EmptyFile { what: &'static str, path: PathBuf },
     /// Both a value and a file were given.
     #[error("give the {} with {} (or {}) or with a file, not both", .0.what, .0.flag, .0.env)]
     Ambiguous(Needed),
+}
+
+/// A secret file's error, naming which secret it was for.
+struct FileMessage<'a>(&'a &'static str, &'a SecretFileError);
+
+impl std::fmt::Display for FileMessage<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, path) = (self.0, self.1.path().display());
+        match self.1.problem() {
+            FileProblem::Unreadable(kind) => {
+                write!(f, "could not read the {what} file {path}: {kind}")
+            }
+            FileProblem::Empty => write!(
+                f,
+                "the {what} file {path} holds no secret (it is empty or white space)"
+            ),
+            problem => write!(f, "the {what} file {path} {problem}"),
+        }
+    }
 }
 
 /// A value parser for secret flags: anything goes, and it is wrapped at once
@@ -126,29 +141,12 @@ pub(crate) fn require_with_file(
     }
 }
 
-/// Reads a secret file; one trailing line break is not part of the secret
-/// (editors and `echo` add it, and a signature over it would never match).
-/// A file of nothing but white space holds no secret: refused. Every
-/// command (the emulator too) reads secret files here.
+/// Reads a secret file the one way qb-auth reads them
+/// ([`read_secret_file`]: one trailing line break is not part of the
+/// secret; white space alone, more than 64 KiB or not text is refused),
+/// naming which secret it was for.
 pub(crate) fn read_file(path: &Path, what: &'static str) -> Result<SecretString, SecretError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SecretError::File {
-        what,
-        path: path.to_owned(),
-        reason: e.kind(),
-    })?;
-    let text = SecretString::from(text);
-    let trimmed = text
-        .expose_secret()
-        .strip_suffix('\n')
-        .map(|t| t.strip_suffix('\r').unwrap_or(t))
-        .unwrap_or(text.expose_secret());
-    if trimmed.trim().is_empty() {
-        return Err(SecretError::EmptyFile {
-            what,
-            path: path.to_owned(),
-        });
-    }
-    Ok(SecretString::from(trimmed))
+    read_secret_file(path).map_err(|error| SecretError::File { what, error })
 }
 
 fn prompt(needed: Needed) -> Result<SecretString, SecretError> {
@@ -190,7 +188,10 @@ mod tests {
             let read = read_file(&path, "auth secret");
             match expected {
                 Some(e) => assert_eq!(read.unwrap().expose_secret(), e),
-                None => assert!(matches!(read, Err(SecretError::EmptyFile { .. }))),
+                None => assert!(matches!(
+                    read,
+                    Err(SecretError::File { ref error, .. }) if error.problem() == FileProblem::Empty
+                )),
             }
         }
         std::fs::remove_dir_all(&dir).unwrap();

@@ -57,31 +57,55 @@ pub enum EnvError {
     /// Both the secret and a secret file are set: which one is meant?
     #[error("both {AUTH_SECRET} and {AUTH_SECRET_FILE} are set: set one")]
     SecretTwice,
-    /// A secret file could not be read.
-    #[error("could not read the secret file {}: {kind}", path.display())]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// Why, as the operating system said.
-        kind: std::io::ErrorKind,
-    },
-    /// A secret file holds nothing but white space, or more than a secret.
-    #[error("the secret file {} {problem}", path.display())]
-    BadFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        problem: FileProblem,
-    },
+    /// The secret file could not be read, or holds no usable secret.
+    #[error(transparent)]
+    SecretFile(#[from] SecretFileError),
     /// The values were read but are not usable (an empty key).
     #[error(transparent)]
     Invalid(#[from] BuildError),
 }
 
-/// What is wrong with a secret file's contents.
+/// A secret file that could not be read, or holds no usable secret. It
+/// names the file, never its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretFileError {
+    path: PathBuf,
+    problem: FileProblem,
+}
+
+impl SecretFileError {
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What is wrong with it.
+    pub fn problem(&self) -> FileProblem {
+        self.problem
+    }
+}
+
+impl fmt::Display for SecretFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.problem {
+            FileProblem::Unreadable(kind) => write!(
+                f,
+                "could not read the secret file {}: {kind}",
+                self.path.display()
+            ),
+            problem => write!(f, "the secret file {} {problem}", self.path.display()),
+        }
+    }
+}
+
+impl std::error::Error for SecretFileError {}
+
+/// What is wrong with a secret file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FileProblem {
+    /// It could not be read, as the operating system said.
+    Unreadable(std::io::ErrorKind),
     /// Nothing but white space.
     Empty,
     /// More than [`read_secret_file`] reads (64 KiB).
@@ -92,11 +116,12 @@ pub enum FileProblem {
 
 impl fmt::Display for FileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Empty => "is empty (or only white space)",
-            Self::TooLarge => "is larger than any secret (64 KiB)",
-            Self::NotText => "is not UTF-8 text",
-        })
+        match self {
+            Self::Unreadable(kind) => write!(f, "cannot be read: {kind}"),
+            Self::Empty => f.write_str("is empty (or only white space)"),
+            Self::TooLarge => f.write_str("is larger than any secret (64 KiB)"),
+            Self::NotText => f.write_str("is not UTF-8 text"),
+        }
     }
 }
 
@@ -180,29 +205,25 @@ impl AppCredentials {
 ///
 /// # Errors
 ///
-/// [`EnvError::File`] when the file cannot be read, and
-/// [`EnvError::BadFile`] when its contents cannot be a secret.
+/// [`SecretFileError`], with the file and what is wrong with it.
 ///
 /// ```
-/// use qb_auth_core::{read_secret_file, EnvError, ExposeSecret};
+/// use qb_auth_core::{read_secret_file, ExposeSecret, FileProblem};
 ///
 /// let path = std::env::temp_dir().join(format!("qb-auth-doc-secret-{}", std::process::id()));
 /// std::fs::write(&path, "s3cr3t\n")?;
 /// assert_eq!(read_secret_file(&path)?.expose_secret(), "s3cr3t");
 /// std::fs::write(&path, "  \n")?;
-/// assert!(matches!(read_secret_file(&path), Err(EnvError::BadFile { .. })));
+/// assert_eq!(read_secret_file(&path).unwrap_err().problem(), FileProblem::Empty);
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn read_secret_file(path: &Path) -> Result<SecretString, EnvError> {
-    let failed = |e: std::io::Error| EnvError::File {
-        path: path.to_owned(),
-        kind: e.kind(),
-    };
-    let bad = |problem| EnvError::BadFile {
+pub fn read_secret_file(path: &Path) -> Result<SecretString, SecretFileError> {
+    let bad = |problem| SecretFileError {
         path: path.to_owned(),
         problem,
     };
+    let failed = |e: std::io::Error| bad(FileProblem::Unreadable(e.kind()));
     let file = std::fs::File::open(path).map_err(failed)?;
     let mut bytes = zeroize::Zeroizing::new(Vec::new());
     file.take(MAX_SECRET_FILE + 1)

@@ -76,7 +76,7 @@ mod transport_error;
 pub use call::Operation;
 pub use credentials::{AppCredentials, Identity, IdentityKind, SocialProvider};
 pub use endpoint::{Endpoint, is_loopback_host};
-pub use env::{EnvError, FileProblem, read_secret_file};
+pub use env::{EnvError, FileProblem, SecretFileError, read_secret_file};
 pub use error::{BuildError, BuildErrorKind};
 #[cfg(feature = "getrandom")]
 #[cfg_attr(docsrs, doc(cfg(feature = "getrandom")))]
