@@ -17,7 +17,8 @@ pub(crate) struct CoreRow {
     /// Median time per operation over the rounds.
     pub(crate) median_ns: f64,
     /// Median time of the floor over the same rounds: HMAC-SHA1 keyed from
-    /// scratch over the same string to sign.
+    /// scratch over the same string to sign, or for a parse, serde_json
+    /// reading the same body into a plain struct.
     pub(crate) floor_ns: f64,
     /// Median over the rounds of the operation's time over the floor's, each
     /// round timing the two back to back: what the targets are held to,

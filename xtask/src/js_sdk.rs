@@ -1,4 +1,4 @@
-//! The baseline the issue names: the official QuickBlox JavaScript SDK,
+//! The yardstick for the client as a whole: the official QuickBlox JavaScript SDK,
 //! measured on this machine in the same run as our clients.
 //!
 //! `xtask/js-sdk/bench.js` drives the SDK's own auth module and request

@@ -1,5 +1,6 @@
 //! What the numbers were measured on: CPUs, CPU model, commit, load.
 
+use std::fmt;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -7,12 +8,7 @@ use std::process::Command;
 /// The machine and the code a run measured.
 #[derive(Debug, Clone)]
 pub(crate) struct Machine {
-    /// Logical CPUs this process may use (`nproc`).
-    pub(crate) cpus: usize,
-    /// `model name` from /proc/cpuinfo.
-    pub(crate) cpu_model: String,
-    /// Whether the CPU has the SHA extensions the `sha1` crate uses.
-    pub(crate) sha_ni: bool,
+    pub(crate) cpu: Cpu,
     /// `git rev-parse --short HEAD`, with `+changes` when the tree differs.
     pub(crate) commit: String,
     /// `rustc --version`.
@@ -23,13 +19,59 @@ pub(crate) struct Machine {
     pub(crate) node: Option<String>,
 }
 
+/// The CPU every table names beside its figures: ratios hold across
+/// machines of one class, not across classes (SHA-NI alone makes the HMAC
+/// floor several times faster).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Cpu {
+    /// `model name` from /proc/cpuinfo.
+    pub(crate) model: String,
+    /// Whether the CPU has the SHA extensions the `sha1` crate uses.
+    pub(crate) sha_ni: bool,
+    /// Logical CPUs this process may use (`nproc`).
+    pub(crate) count: usize,
+}
+
+impl Cpu {
+    pub(crate) fn detect() -> Self {
+        let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        Self::from_cpuinfo(
+            &cpuinfo,
+            std::thread::available_parallelism().map_or(1, usize::from),
+        )
+    }
+
+    /// A CPU for the tests of the tables.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Self {
+        Self::from_cpuinfo("model name\t: AMD EPYC\nflags\t: sha_ni\n", 2)
+    }
+
+    fn from_cpuinfo(cpuinfo: &str, count: usize) -> Self {
+        Self {
+            model: cpuinfo_field(cpuinfo, "model name").unwrap_or_else(|| "unknown".into()),
+            sha_ni: cpuinfo_field(cpuinfo, "flags")
+                .is_some_and(|flags| flags.split_whitespace().any(|f| f == "sha_ni")),
+            count,
+        }
+    }
+}
+
+impl fmt::Display for Cpu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}{}, {} CPU{}",
+            self.model,
+            if self.sha_ni { " (SHA-NI)" } else { "" },
+            self.count,
+            if self.count == 1 { "" } else { "s" }
+        )
+    }
+}
+
 impl Machine {
     pub(crate) fn detect(root: &Path) -> Self {
-        let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo_field(&cpuinfo, "model name").unwrap_or_else(|| "unknown".into());
-        let sha_ni = cpuinfo_field(&cpuinfo, "flags")
-            .is_some_and(|flags| flags.split_whitespace().any(|f| f == "sha_ni"));
-        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let head = run(root, "git", &["rev-parse", "--short", "HEAD"]);
         let changed = !run(
             root,
@@ -50,9 +92,7 @@ impl Machine {
             .and_then(|text| text.split_whitespace().next()?.parse().ok());
         let node = run(root, "node", &["--version"]);
         Self {
-            cpus,
-            cpu_model,
-            sha_ni,
+            cpu: Cpu::detect(),
             commit,
             rustc,
             load_average,
@@ -62,13 +102,18 @@ impl Machine {
 
     pub(crate) fn describe(&self) -> String {
         format!(
-            "machine: {} CPUs, {}{}; commit {}; {}",
-            self.cpus,
-            self.cpu_model,
-            if self.sha_ni { " (SHA-NI)" } else { "" },
+            "machine: {}; load average {}; commit {}; {}",
+            self.cpu,
+            self.load(),
             self.commit,
             self.rustc
         )
+    }
+
+    /// The 1-minute load average before the run, as the tables show it.
+    pub(crate) fn load(&self) -> String {
+        self.load_average
+            .map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"))
     }
 }
 
@@ -104,5 +149,18 @@ mod tests {
         );
         assert_eq!(cpuinfo_field(info, "model").as_deref(), None);
         assert!(cpuinfo_field(info, "flags").unwrap().contains("sha_ni"));
+    }
+
+    #[test]
+    fn the_cpu_is_named_with_its_sha_extensions_and_count() {
+        let info = "model name\t: AMD EPYC\nflags\t\t: fpu sha_ni avx2\n";
+        assert_eq!(
+            Cpu::from_cpuinfo(info, 2).to_string(),
+            "AMD EPYC (SHA-NI), 2 CPUs"
+        );
+        assert_eq!(
+            Cpu::from_cpuinfo("flags\t: fpu\n", 1).to_string(),
+            "unknown, 1 CPU"
+        );
     }
 }

@@ -236,11 +236,11 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         js_local: js_local.as_ref(),
     };
     let mut verdicts = targets::evaluate(&measured);
-    let text = report::text(&measured, &verdicts);
+    let text = report::text(&machine, &measured, &verdicts);
     println!("\n{text}");
     if let Some(middleware) = &middleware {
         let middleware_verdicts = middleware.verdicts();
-        println!("{}", middleware.text());
+        println!("{}", middleware.text(&machine.cpu));
         for verdict in &middleware_verdicts {
             let mark = if verdict.pass { "PASS" } else { "MISS" };
             println!("{mark}  {}: {}", verdict.target, verdict.measured);
@@ -248,6 +248,7 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         verdicts.extend(middleware_verdicts);
     }
     if let Some(fleet) = &fleet {
+        println!("A fleet on one session, on {}:", machine.cpu);
         let fleet_verdicts = fleet.verdicts();
         for verdict in &fleet_verdicts {
             let mark = if verdict.pass { "PASS" } else { "MISS" };
@@ -272,8 +273,8 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         let path = root.join("docs").join("benchmarks.md");
         let parts: Vec<String> = middleware
             .iter()
-            .map(middleware_bench::Middleware::markdown)
-            .chain(fleet.iter().map(fleet_bench::Fleet::markdown))
+            .map(|m| m.markdown(&machine.cpu))
+            .chain(fleet.iter().map(|f| f.markdown(&machine.cpu)))
             .collect();
         let section = report::markdown(&machine, &measured, &parts, &verdicts, args.quick);
         record::write(&path, &section)?;

@@ -13,10 +13,11 @@ use std::path::Path;
 use std::process::Stdio;
 
 use crate::cargo;
+use crate::machine::Cpu;
 use crate::targets::Verdict;
 
-/// The most `TokenMiddleware` may add to a request's time, at the median
-/// of the rounds (issue 13).
+/// The most `TokenMiddleware` and `TokenLayer` may add to a request's
+/// time, at the median of the rounds.
 pub(crate) const ADDED_RATIO: f64 = 1.02;
 
 /// The most allocations the middleware may add per request, against the
@@ -176,9 +177,10 @@ impl Middleware {
     }
 
     /// The table printed after the others.
-    pub(crate) fn text(&self) -> String {
-        let mut text = String::from(
-            "Middleware: GET /users.json on loopback, token valid (medians of interleaved rounds)\n",
+    pub(crate) fn text(&self, cpu: &Cpu) -> String {
+        let mut text = format!(
+            "Middleware on {cpu}: GET /users.json on loopback, token valid (medians of \
+             interleaved rounds)\n",
         );
         for (id, ns, plain_ns, ratio) in &self.times {
             let (what, plain) = Self::names(id);
@@ -197,10 +199,11 @@ impl Middleware {
     }
 
     /// The section `--record` writes into docs/benchmarks.md.
-    pub(crate) fn markdown(&self) -> String {
-        let mut out = String::from(
-            "### Middleware\n\n`GET /users.json` against the emulator on loopback, token valid \
-             (nothing to renew): the median over interleaved rounds, request by request.\n\n\
+    pub(crate) fn markdown(&self, cpu: &Cpu) -> String {
+        let mut out = format!(
+            "### Middleware, on {cpu}\n\n`GET /users.json` against the emulator on loopback, \
+             token valid (nothing to renew): the median over interleaved rounds, request by \
+             request.\n\n\
              | way | per request | baseline | baseline per request | ratio |\n\
              | --- | --- | --- | --- | --- |\n",
         );
@@ -221,7 +224,7 @@ impl Middleware {
         out
     }
 
-    /// Issue 13's targets: at most 2% added at the median (reqwest-middleware
+    /// The middleware targets: at most 2% added at the median (reqwest-middleware
     /// and tower alike), nothing allocated beyond the header.
     pub(crate) fn verdicts(&self) -> Vec<Verdict> {
         let (ratio, tower) = (self.ratio_of("token"), self.ratio_of("tower"));
@@ -275,10 +278,18 @@ mod tests {
         let verdicts = run.verdicts();
         assert_eq!(verdicts.len(), 3);
         assert!(verdicts.iter().all(|v| v.pass), "{verdicts:?}");
-        let table = run.markdown();
+        let table = run.markdown(&Cpu::for_tests());
         assert!(
             table.contains("| TokenLayer | 20.0 µs | plain hyper-util | 19.8 µs | 1.0101 |"),
             "{table}"
+        );
+        assert!(
+            table.starts_with("### Middleware, on AMD EPYC (SHA-NI), 2 CPUs"),
+            "{table}"
+        );
+        assert!(
+            run.text(&Cpu::for_tests())
+                .starts_with("Middleware on AMD EPYC (SHA-NI), 2 CPUs:")
         );
         let slower = Middleware {
             times: vec![("tower".to_owned(), 1.0, 1.0, 1.03)],

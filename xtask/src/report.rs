@@ -49,7 +49,8 @@ impl Measured<'_> {
 const CORE_NOTE: &str = "each operation timed interleaved with its floor (a batch of one, then \
 of the other, in rounds), so load slows both alike; times are medians over the rounds, the ratio \
 is the median of the rounds' ratios; floor = HMAC-SHA1 keyed from scratch over the same string \
-to sign; allocations counted on the measuring thread in a separate run of the same code";
+to sign, and for parsing, serde_json reading the same body into a plain struct; allocations \
+counted on the measuring thread in a separate run of the same code";
 
 const E2E_NOTE: &str = "client and emulator in one process on separate runtimes of 2 worker \
 threads each, sharing the machine's cores; CPU time per thread from /proc; baseline = the same \
@@ -231,15 +232,19 @@ fn renewal_line(e2e: &EndToEnd) -> String {
     )
 }
 
-pub(crate) fn text(measured: &Measured<'_>, verdicts: &[Verdict]) -> String {
-    let mut out = String::new();
+pub(crate) fn text(machine: &Machine, measured: &Measured<'_>, verdicts: &[Verdict]) -> String {
+    let cpu = &machine.cpu;
+    let mut out = format!(
+        "Measured on {cpu}; load average {} before the run\n\n",
+        machine.load()
+    );
     if let Some(rows) = measured.core {
-        let _ = writeln!(out, "CORE ({CORE_NOTE})\n");
+        let _ = writeln!(out, "CORE on {cpu} ({CORE_NOTE})\n");
         out.push_str(&text_table(CORE_HEAD, &core_rows(rows)));
         out.push('\n');
     }
     if let Some(e2e) = measured.e2e {
-        let _ = writeln!(out, "END TO END ({E2E_NOTE})\n");
+        let _ = writeln!(out, "END TO END on {cpu} ({E2E_NOTE})\n");
         out.push_str(&text_table(E2E_HEAD, &e2e_rows(e2e)));
         for run in errors(e2e) {
             let _ = writeln!(
@@ -254,11 +259,15 @@ pub(crate) fn text(measured: &Measured<'_>, verdicts: &[Verdict]) -> String {
     }
     let js = js_rows(measured);
     if !js.is_empty() {
-        let _ = writeln!(out, "AGAINST THE OFFICIAL JS SDK ({JS_NOTE})\n");
+        let _ = writeln!(out, "AGAINST THE OFFICIAL JS SDK on {cpu} ({JS_NOTE})\n");
         out.push_str(&text_table(JS_HEAD, &js));
         out.push('\n');
     }
-    out.push_str("TARGETS (issues 7 and 12; absolute times and rates need an idle machine)\n\n");
+    let _ = writeln!(
+        out,
+        "TARGETS on {cpu} (the core's are ratios measured in one run; absolute times and \
+         rates need an idle machine)\n"
+    );
     for verdict in verdicts {
         let _ = writeln!(
             out,
@@ -278,31 +287,32 @@ pub(crate) fn markdown(
     verdicts: &[Verdict],
     quick: bool,
 ) -> String {
+    let cpu = &machine.cpu;
     let mut out = String::new();
     let _ = writeln!(
         out,
         "Measured {} with `cargo xtask bench{} --record` at commit `{}`.\n\n\
-         - machine: {} CPUs (`nproc`), {}{}\n- toolchain: {}; node {}\n\
+         - CPU: {cpu} (`model name` in /proc/cpuinfo; CPUs as `nproc` counts them)\n\
+         - toolchain: {}; node {}\n\
          - load average before the run: {}\n",
         qb_auth_core::time::format_rfc3339(SystemTime::now()),
         if quick { " --quick" } else { "" },
         machine.commit,
-        machine.cpus,
-        machine.cpu_model,
-        if machine.sha_ni { " with SHA-NI" } else { "" },
         machine.rustc,
         machine.node.as_deref().unwrap_or("not found"),
-        machine
-            .load_average
-            .map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}")),
+        machine.load(),
     );
     if let Some(rows) = measured.core {
-        let _ = writeln!(out, "### Core\n\n{}.\n", capitalise(CORE_NOTE));
+        let _ = writeln!(out, "### Core, on {cpu}\n\n{}.\n", capitalise(CORE_NOTE));
         out.push_str(&markdown_table(CORE_HEAD, &core_rows(rows)));
         out.push('\n');
     }
     if let Some(e2e) = measured.e2e {
-        let _ = writeln!(out, "### End to end\n\n{}.\n", capitalise(E2E_NOTE));
+        let _ = writeln!(
+            out,
+            "### End to end, on {cpu}\n\n{}.\n",
+            capitalise(E2E_NOTE)
+        );
         out.push_str(&markdown_table(E2E_HEAD, &e2e_rows(e2e)));
         for run in errors(e2e) {
             let _ = writeln!(out, "\nErrors in `{}`: {}.", run.id, run.errors);
@@ -313,7 +323,7 @@ pub(crate) fn markdown(
     if !js.is_empty() {
         let _ = writeln!(
             out,
-            "### Against the official JavaScript SDK\n\n{}.\n",
+            "### Against the official JavaScript SDK, on {cpu}\n\n{}.\n",
             capitalise(JS_NOTE)
         );
         out.push_str(&markdown_table(JS_HEAD, &js));
@@ -324,7 +334,10 @@ pub(crate) fn markdown(
         out.push_str(part);
         out.push('\n');
     }
-    out.push_str("### Targets\n\n| | target | measured |\n| --- | --- | --- |\n");
+    let _ = writeln!(
+        out,
+        "### Targets, on {cpu}\n\n| | target | measured |\n| --- | --- | --- |"
+    );
     for verdict in verdicts {
         let _ = writeln!(
             out,
@@ -361,6 +374,44 @@ mod tests {
             table,
             "op            ns  t\nlong name    1.0  PASS\nx          100.0  -\n"
         );
+    }
+
+    #[test]
+    fn every_table_names_the_cpu_it_was_measured_on() {
+        let machine = Machine {
+            cpu: crate::machine::Cpu::for_tests(),
+            commit: "abc1234".to_owned(),
+            rustc: "rustc 1.95.0".to_owned(),
+            load_average: Some(0.25),
+            node: None,
+        };
+        let rows = [CoreRow {
+            id: "sign_app".to_owned(),
+            label: "string to sign + signature, application".to_owned(),
+            median_ns: 110.0,
+            floor_ns: 100.0,
+            ratio: 1.1,
+            allocations: 0.0,
+            bytes: 0.0,
+        }];
+        let measured = Measured {
+            core: Some(&rows),
+            ..Measured::default()
+        };
+        let verdicts = crate::targets::evaluate(&measured);
+        let cpu = "AMD EPYC (SHA-NI), 2 CPUs";
+        let text = text(&machine, &measured, &verdicts);
+        assert!(
+            text.starts_with(&format!("Measured on {cpu}; load average 0.25")),
+            "{text}"
+        );
+        for heading in ["CORE on", "TARGETS on"] {
+            assert!(text.contains(&format!("{heading} {cpu}")), "{text}");
+        }
+        let markdown = markdown(&machine, &measured, &[], &verdicts, true);
+        for heading in ["- CPU:", "### Core, on", "### Targets, on"] {
+            assert!(markdown.contains(&format!("{heading} {cpu}")), "{markdown}");
+        }
     }
 
     #[test]

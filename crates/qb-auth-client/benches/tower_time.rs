@@ -4,6 +4,10 @@
 //! Both share one hyper client, so one connection pool; the plain request
 //! carries the same token, set by hand. Prints for `cargo xtask bench`:
 //! `time tower <median ns per request> <median ns of the plain request> <median ratio> <rounds>`.
+//!
+//! `--only <plain|tower> --calls N` sends N requests one way and nothing
+//! else, untimed, for counting instructions under callgrind (as the
+//! middleware bench does).
 
 #![forbid(unsafe_code)]
 
@@ -28,13 +32,22 @@ type Hyper = HyperClient<HttpConnector, Empty<Bytes>>;
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let (mut rounds, mut batch) = (101usize, 200usize);
+    let (mut only, mut calls) = (None, 0usize);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--rounds" => rounds = args.next().ok_or("--rounds N")?.parse()?,
             "--batch" => batch = args.next().ok_or("--batch N")?.parse()?,
+            "--only" => only = Some(args.next().ok_or("--only plain|tower")?),
+            "--calls" => calls = args.next().ok_or("--calls N")?.parse()?,
             _ => {} // `cargo bench` passes `--bench`
         }
     }
+    let only = match only.as_deref() {
+        None => None,
+        Some("plain") => Some(true),
+        Some("tower") => Some(false),
+        Some(other) => return Err(format!("no way {other:?}: plain or tower").into()),
+    };
     // The emulator on threads of its own; the requests, hyper's connection
     // tasks and the session's renewals on this one.
     let emulator = Emulator::with_demo_fixtures().start_blocking()?;
@@ -57,6 +70,13 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let result = runtime.block_on(async {
         let send = |plain: bool| send(&hyper, &layered, &url, &token, plain);
+        if let Some(plain) = only {
+            for _ in 0..calls {
+                send(plain).await?;
+            }
+            println!("ran\t{}\t{calls}", if plain { "plain" } else { "tower" });
+            return Ok(());
+        }
         // Warm: connections open, the session's lifecycle settled.
         for _ in 0..batch {
             send(true).await?;

@@ -4,11 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use http::Uri;
 use qb_auth_core::call::{CallContext, Target};
 use qb_auth_core::lifecycle::{ClockSkew, Policy};
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, Nonce, NonceSource, OsNonces};
 
+use crate::client::Origin;
 use crate::transport::DEFAULT_MAX_BODY;
 
 /// What a client signs and reads with, apart from its transport.
@@ -16,9 +16,9 @@ use crate::transport::DEFAULT_MAX_BODY;
 pub(crate) struct ClientSettings {
     /// Set with [`set_endpoint`](Self::set_endpoint), which keeps `origin`.
     pub(crate) endpoint: Endpoint,
-    /// The endpoint as a URI, parsed once: every managed request is checked
-    /// against its origin.
-    pub(crate) origin: Uri,
+    /// The endpoint's origin, taken apart once: every managed request is
+    /// checked against it.
+    pub(crate) origin: Origin,
     pub(crate) body_format: BodyFormat,
     pub(crate) hash: HashAlgorithm,
     pub(crate) nonces: Arc<dyn NonceSource>,
@@ -117,10 +117,8 @@ pub(crate) fn os_random() -> u64 {
     draw() << 32 | draw()
 }
 
-/// An endpoint is an absolute `http(s)` URL, so it always parses; the empty
-/// URI, which no request matches, stands in should that ever change.
-fn origin_of(endpoint: &Endpoint) -> Uri {
-    endpoint.as_str().parse().unwrap_or_default()
+fn origin_of(endpoint: &Endpoint) -> Origin {
+    Origin::of(endpoint)
 }
 
 impl fmt::Debug for ClientSettings {

@@ -70,7 +70,7 @@ use http_body_util::{Either, Empty, Full};
 pub use ::tower::BoxError;
 
 use crate::answer_body::AnswerBody;
-use crate::managed::{Answered, ManagedSession};
+use crate::managed::{Answered, ManagedSession, RequestToken};
 use crate::mode::Async;
 use crate::transport::Transport;
 
@@ -223,22 +223,34 @@ where
                 let answer = inner.call(request).await.map_err(Into::into)?;
                 return Ok(answer.map(AnswerBody::new));
             }
-            let again = replay_of(&request);
-            let used = session.request_token().await?;
-            used.authorize(request.headers_mut())?;
-            let answer = inner.call(request).await.map_err(Into::into)?;
-            let (answer, verdict) = session.judge_answer(&used, answer).await;
-            let (Answered::SessionRejected, Some(mut again)) = (verdict, again) else {
-                return Ok(answer);
-            };
-            drop(answer);
-            std::future::poll_fn(|cx| inner.poll_ready(cx))
-                .await
-                .map_err(Into::into)?;
-            let used = session.request_token().await?;
-            used.authorize(again.headers_mut())?;
-            let answer = inner.call(again).await.map_err(Into::into)?;
-            Ok(session.judge_answer(&used, answer).await.0)
+            let mut again = replay_of(&request);
+            // At most twice round: the second time with a new token after
+            // "Required session does not exist", if the body can be sent
+            // again. A loop rather than a second send written out keeps one
+            // request, its copy and one send's state in the future, which
+            // stays under a kilobyte (the allocator's fast path) where it
+            // took one and a half (`cargo xtask bench`).
+            loop {
+                let used = session.request_token().await?;
+                used.authorize(request.headers_mut())?;
+                let answer = inner.call(request).await.map_err(Into::into)?;
+                let status = answer.status();
+                let (answer, verdict) = if RequestToken::needs_body(status) {
+                    // Boxed: only error answers are read.
+                    Box::pin(session.judge_answer(&used, answer)).await
+                } else {
+                    let verdict = session.answered(&used, status, answer.headers(), &[]);
+                    (answer.map(AnswerBody::new), verdict)
+                };
+                request = match (verdict, again.take()) {
+                    (Answered::SessionRejected, Some(copy)) => copy,
+                    _ => return Ok(answer),
+                };
+                drop(answer);
+                std::future::poll_fn(|cx| inner.poll_ready(cx))
+                    .await
+                    .map_err(Into::into)?;
+            }
         })
     }
 }

@@ -11,10 +11,8 @@
 mod counting;
 mod ops;
 
-use std::hint::black_box;
-
 use counting::count;
-use ops::{Case, Fixtures, Measure, floor, run_all};
+use ops::{Case, Fixtures, Measure, run_all};
 
 struct Counted {
     key: Vec<u8>,
@@ -23,8 +21,7 @@ struct Counted {
 impl Measure for Counted {
     fn measure<R>(&mut self, case: &Case, op: impl FnMut() -> R) {
         let (allocations, bytes) = count(op);
-        let message = case.string_to_sign.as_bytes();
-        let (floor_allocations, _) = count(|| floor(black_box(&self.key), black_box(message)));
+        let (floor_allocations, _) = count(|| case.floor.run(&self.key));
         println!(
             "alloc\t{}\t{allocations:.2}\t{bytes:.0}\t{floor_allocations:.2}\t{}",
             case.id, case.label

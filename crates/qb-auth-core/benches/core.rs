@@ -13,8 +13,13 @@
 //! `cargo bench -p qb-auth-core --bench core [-- --rounds N --batch-us N]`.
 //!
 //! Not criterion: it times one function at a time, so a burst of load can
-//! land on the operation and miss its floor (issue 17: a 3.57× "miss" of an
-//! operation that is 2.4-2.6× its floor measured interleaved).
+//! land on the operation and miss its floor (a 3.57× "miss" of an operation
+//! that is 2.4-2.6× its floor measured interleaved).
+//!
+//! `--only <id> --calls N` runs one case N times and nothing else (no floor,
+//! no timing), for counting its instructions under callgrind, which gives
+//! the same count however busy the machine is (`docs/benchmarks.md`, "Where
+//! the time goes"); `--floor` runs that case's floor instead.
 
 #![forbid(unsafe_code)]
 
@@ -23,10 +28,10 @@ mod ops;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ops::{Case, Fixtures, Measure, floor, run_all};
+use ops::{Case, Fixtures, Measure, run_all};
 
 /// How long the timing of each case runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Settings {
     /// Rounds per case, each timing one batch of the operation and one of the floor.
     rounds: usize,
@@ -34,6 +39,17 @@ struct Settings {
     /// found once per case): long enough to dwarf the clock's cost, short
     /// enough that both batches of a round see the same machine.
     batch: Duration,
+    /// `--only <id> --calls N [--floor]`: run one case (or its floor) N times
+    /// and nothing else, for an instruction count.
+    count: Option<Count>,
+}
+
+/// One case run a fixed number of times, untimed.
+#[derive(Debug, Clone)]
+struct Count {
+    id: String,
+    calls: u64,
+    floor: bool,
 }
 
 impl Settings {
@@ -42,7 +58,9 @@ impl Settings {
         let mut settings = Self {
             rounds: 101,
             batch: Duration::from_micros(2000),
+            count: None,
         };
+        let (mut only, mut calls, mut floor) = (None, None, false);
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let mut number = |name: &str| -> Result<u64, String> {
@@ -56,9 +74,24 @@ impl Settings {
                     settings.rounds = usize::try_from(number("--rounds")?).unwrap_or(usize::MAX)
                 }
                 "--batch-us" => settings.batch = Duration::from_micros(number("--batch-us")?),
+                "--only" => only = Some(args.next().ok_or("--only needs a case id")?),
+                // Zero is allowed here: a run of no calls is what to subtract.
+                "--calls" => {
+                    let value = args.next().ok_or("--calls needs a value")?;
+                    calls =
+                        Some(value.parse::<u64>().map_err(|_| {
+                            format!("--calls must be a whole number, not {value:?}")
+                        })?);
+                }
+                "--floor" => floor = true,
                 _ => {}
             }
         }
+        settings.count = match (only, calls) {
+            (Some(id), Some(calls)) => Some(Count { id, calls, floor }),
+            (None, None) if !floor => None,
+            _ => return Err("--only, --calls and --floor go together".to_owned()),
+        };
         Ok(settings)
     }
 }
@@ -117,8 +150,20 @@ struct Interleaved {
 impl Measure for Interleaved {
     fn measure<R>(&mut self, case: &Case, mut op: impl FnMut() -> R) {
         let key = self.key.as_slice();
-        let message = case.string_to_sign.as_bytes();
-        let mut floor_op = || floor(black_box(key), black_box(message));
+        let mut floor_op = || case.floor.run(key);
+        if let Some(count) = &self.settings.count {
+            if count.id == case.id {
+                for _ in 0..count.calls {
+                    if count.floor {
+                        // Black-boxes what it computes itself.
+                        floor_op();
+                    } else {
+                        black_box(op());
+                    }
+                }
+            }
+            return;
+        }
         let index = match self.cases.iter().position(|c| c.id == case.id) {
             Some(index) => index,
             None => {
@@ -165,10 +210,15 @@ fn main() {
     let fixtures = Fixtures::new();
     let mut timed = Interleaved {
         key: fixtures.key().to_vec(),
-        settings,
+        settings: settings.clone(),
         round: 0,
         cases: Vec::new(),
     };
+    if let Some(count) = &settings.count {
+        run_all(&fixtures, &mut timed);
+        println!("ran\t{}\t{}", count.id, count.calls);
+        return;
+    }
     for round in 0..settings.rounds {
         timed.round = round;
         run_all(&fixtures, &mut timed);

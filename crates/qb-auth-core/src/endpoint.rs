@@ -2,9 +2,10 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use http::Uri;
-use http::uri::Scheme;
+use http::uri::{Authority, Scheme};
 
 use crate::error::{BuildError, BuildErrorKind};
 
@@ -23,10 +24,36 @@ use crate::error::{BuildError, BuildErrorKind};
 /// assert_eq!(Endpoint::default().as_str(), "https://api.quickblox.com");
 /// assert!(Endpoint::parse("ftp://example.com").is_err());
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Endpoint {
     base: String,
+    /// The scheme and host of a base without a path prefix, parsed once:
+    /// every request's URI is put together from them without parsing text
+    /// again (`request::uri`). Made from `base`, so equality and hashing
+    /// leave it out; shared, so that an endpoint stays small.
+    origin: Option<Arc<Origin>>,
+}
+
+/// The scheme and authority of an endpoint; cloning them shares the text.
+#[derive(Clone)]
+pub(crate) struct Origin {
+    pub(crate) scheme: Scheme,
+    pub(crate) authority: Authority,
+}
+
+impl PartialEq for Endpoint {
+    fn eq(&self, other: &Self) -> bool {
+        self.base == other.base
+    }
+}
+
+impl Eq for Endpoint {}
+
+impl std::hash::Hash for Endpoint {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.base.hash(state);
+    }
 }
 
 impl Endpoint {
@@ -88,8 +115,16 @@ impl Endpoint {
         }
         let path = uri.path().trim_end_matches('/');
         let scheme = uri.scheme_str().unwrap_or("https");
+        let origin = match uri.scheme() {
+            Some(scheme) if path.is_empty() => Some(Arc::new(Origin {
+                scheme: scheme.clone(),
+                authority: authority.clone(),
+            })),
+            _ => None,
+        };
         Ok(Self {
             base: format!("{scheme}://{authority}{path}"),
+            origin,
         })
     }
 
@@ -120,6 +155,11 @@ impl Endpoint {
         url.push('/');
         url.push_str(path);
         url
+    }
+
+    /// The parsed scheme and host, when the base has no path prefix.
+    pub(crate) fn origin(&self) -> Option<&Origin> {
+        self.origin.as_deref()
     }
 
     pub(crate) fn uri(&self, path: &str) -> Result<Uri, BuildError> {
@@ -154,6 +194,11 @@ impl Default for Endpoint {
     fn default() -> Self {
         Self {
             base: Self::DEFAULT.to_owned(),
+            // Static text: a clone of it is a copy of two pointers.
+            origin: Some(Arc::new(Origin {
+                scheme: Scheme::HTTPS,
+                authority: Authority::from_static("api.quickblox.com"),
+            })),
         }
     }
 }

@@ -148,7 +148,7 @@ pub fn string_to_sign<'a, I>(pairs: I) -> Zeroizing<String>
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    with_sorted(pairs, |sorted| join_sorted(sorted.iter().copied()))
+    with_sorted(pairs, |sorted| join_sorted(sorted.iter()))
 }
 
 /// Signs `pairs` as [`sign`] signs their [`string_to_sign`], without
@@ -183,7 +183,7 @@ where
 }
 
 /// Feeds `k=v&k=v...` into a MAC piece by piece.
-fn stream<M: Mac + KeyInit>(key: &[u8], sorted: &[(&str, &str)]) -> Signature {
+fn stream<M: Mac + KeyInit>(key: &[u8], sorted: Sorted<'_, '_>) -> Signature {
     let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
     for (i, (k, v)) in sorted.iter().enumerate() {
         if i > 0 {
@@ -205,44 +205,77 @@ fn stream<M: Mac + KeyInit>(key: &[u8], sorted: &[(&str, &str)]) -> Signature {
 /// time `sign_pairs` spent beyond the HMAC (`cargo xtask bench`). If two
 /// pairs share those 7 bytes, the integers cannot order them, and the pairs
 /// are sorted by their whole bytes instead; more than 8 pairs spill into a
-/// `Vec` sorted the same way.
-fn with_sorted<'a, I, R>(pairs: I, f: impl FnOnce(&[(&'a str, &'a str)]) -> R) -> R
+/// `Vec` sorted the same way. `f` reads the pairs through their sorted
+/// keys, not from a sorted copy.
+fn with_sorted<'a, I, R>(pairs: I, f: impl FnOnce(Sorted<'_, 'a>) -> R) -> R
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
     const ON_STACK: usize = 8;
     let mut stack = [("", ""); ON_STACK];
+    // Kept sorted as the pairs arrive (an insertion sort, the fastest for
+    // so few), noting whether two share their first 7 bytes.
     let mut keys = [0u64; ON_STACK];
-    let mut pairs = pairs.into_iter();
+    let mut tied = false;
     let mut len = 0;
-    for ((slot, key), pair) in stack.iter_mut().zip(&mut keys).zip(pairs.by_ref()) {
-        *slot = pair;
-        *key = (head(pair) << 8) | len as u64;
+    let mut pairs = pairs.into_iter();
+    while len < ON_STACK {
+        let Some(pair) = pairs.next() else { break };
+        stack[len] = pair;
+        let key = (head(pair) << 8) | len as u64;
+        let mut at = len;
+        while at > 0 && keys[at - 1] > key {
+            keys[at] = keys[at - 1];
+            at -= 1;
+        }
+        tied |= at > 0 && keys[at - 1] >> 8 == key >> 8;
+        tied |= at < len && keys[at + 1] >> 8 == key >> 8;
+        keys[at] = key;
         len += 1;
     }
-    let spilled: Vec<(&str, &str)> = if len == ON_STACK {
-        pairs.collect()
-    } else {
-        Vec::new()
-    };
-    if !spilled.is_empty() {
-        let mut all = spilled;
-        all.extend_from_slice(&stack);
-        all.sort_unstable_by(|a, b| cmp_pairs(*a, *b));
-        return f(&all);
+    if len == ON_STACK {
+        if let Some(next) = pairs.next() {
+            let mut all = Vec::with_capacity(2 * ON_STACK);
+            all.extend_from_slice(&stack);
+            all.push(next);
+            all.extend(pairs);
+            all.sort_unstable_by(|a, b| cmp_pairs(*a, *b));
+            let order: Vec<u64> = (0..all.len() as u64).collect();
+            return f(Sorted {
+                pairs: &all,
+                order: &order,
+                index: u64::MAX,
+            });
+        }
     }
     let keys = &mut keys[..len];
-    keys.sort_unstable();
-    if keys.windows(2).any(|w| w[0] >> 8 == w[1] >> 8) {
-        let tied = &mut stack[..len];
-        tied.sort_unstable_by(|a, b| cmp_pairs(*a, *b));
-        return f(tied);
+    if tied {
+        keys.sort_unstable_by(|a, b| {
+            cmp_pairs(stack[(a & 0xff) as usize], stack[(b & 0xff) as usize])
+        });
     }
-    let mut sorted = [("", ""); ON_STACK];
-    for (out, key) in sorted.iter_mut().zip(keys.iter()) {
-        *out = stack[(key & 0xff) as usize];
+    f(Sorted {
+        pairs: &stack,
+        order: keys,
+        index: 0xff,
+    })
+}
+
+/// `pairs` in the order of `order`, whose entries hold an index into
+/// `pairs` in the bits of `index`.
+#[derive(Clone, Copy)]
+struct Sorted<'s, 'a> {
+    pairs: &'s [(&'a str, &'a str)],
+    order: &'s [u64],
+    index: u64,
+}
+
+impl<'s, 'a> Sorted<'s, 'a> {
+    fn iter(self) -> impl Iterator<Item = (&'a str, &'a str)> + Clone + 's {
+        self.order
+            .iter()
+            .map(move |key| self.pairs[(key & self.index) as usize])
     }
-    f(&sorted[..len])
 }
 
 /// The first 7 bytes of `key=value` as a big-endian integer, zero-padded.
@@ -255,10 +288,19 @@ fn head((key, value): (&str, &str)) -> u64 {
     if let Some(first) = key.as_bytes().first_chunk::<8>() {
         return u64::from_be_bytes(*first) >> 8;
     }
+    // A key of up to 7 bytes, then `=` and as much of the value as fits.
     let mut bytes = [0u8; 8];
-    let joined = key.bytes().chain(iter::once(b'=')).chain(value.bytes());
-    for (slot, byte) in bytes[1..].iter_mut().zip(joined) {
-        *slot = byte;
+    let mut at = 1;
+    for &b in key.as_bytes() {
+        bytes[at] = b;
+        at += 1;
+    }
+    if let Some(slot) = bytes.get_mut(at) {
+        *slot = b'=';
+        at += 1;
+    }
+    for (slot, &b) in bytes.iter_mut().skip(at).zip(value.as_bytes()) {
+        *slot = b;
     }
     u64::from_be_bytes(bytes)
 }
@@ -330,6 +372,13 @@ pub fn sign(secret: &SecretString, string_to_sign: &str, algorithm: HashAlgorith
         string_to_sign.as_bytes(),
         algorithm,
     )
+}
+
+/// HMAC-SHA1 of `message` with a MAC already keyed (see `AppCredentials`).
+pub(crate) fn sign_keyed(keyed: &Hmac<sha1::Sha1>, message: &[u8]) -> Signature {
+    let mut mac = keyed.clone();
+    mac.update(message);
+    Signature::from_mac(&mac.finalize().into_bytes())
 }
 
 pub(crate) fn sign_bytes(key: &[u8], message: &[u8], algorithm: HashAlgorithm) -> Signature {
@@ -479,6 +528,22 @@ mod tests {
             s.as_str(),
             "a=&a=\0&keys[token]=t&keys[token_secret]=s&nonce=1&nonce=1"
         );
+    }
+
+    #[test]
+    fn a_mac_keyed_once_signs_as_one_keyed_for_each_message() {
+        let (long, longer) = ("x".repeat(64), "y".repeat(200));
+        for secret in ["k", "s3cr3t-Key_XYZ", &long, &longer] {
+            let app = crate::AppCredentials::new(1, "key", SecretString::from(secret)).unwrap();
+            for message in ["", "a=1", &longer] {
+                assert_eq!(
+                    sign_keyed(app.keyed_sha1(), message.as_bytes()),
+                    sign(app.auth_secret(), message, HashAlgorithm::Sha1),
+                    "a secret of {} bytes",
+                    secret.len()
+                );
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
-use jiff::tz::TimeZone;
+use jiff::tz::{Offset, TimeZone};
 
 /// Parses `QB-Token-ExpirationDate` in every format seen:
 /// `2017-11-29 07:11:18 UTC`, `2017-11-09 11:57:56 +0000`, RFC 3339 and
@@ -24,8 +24,12 @@ pub fn parse_expiration(text: &str) -> Option<SystemTime> {
     let text = text.trim();
     let civil = text
         .strip_suffix(" UTC")
-        .or_else(|| text.strip_suffix(" GMT"));
-    if let Some(dt) = civil.and_then(|c| DateTime::strptime("%Y-%m-%d %H:%M:%S", c.trim()).ok()) {
+        .or_else(|| text.strip_suffix(" GMT"))
+        .map(str::trim);
+    if let Some(dt) = civil.and_then(|c| fixed_datetime(c, b' ')) {
+        return utc(dt);
+    }
+    if let Some(dt) = civil.and_then(|c| DateTime::strptime("%Y-%m-%d %H:%M:%S", c).ok()) {
         return to_system(dt.to_zoned_datetime(TimeZone::UTC).ok()?.timestamp());
     }
     if let Ok(zoned) =
@@ -39,11 +43,76 @@ pub fn parse_expiration(text: &str) -> Option<SystemTime> {
 /// Parses an RFC 3339 timestamp such as `2019-09-01T14:55:56Z` or
 /// `2019-09-01T14:55:56+00:00`.
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
-    text.trim().parse::<Timestamp>().ok().and_then(to_system)
+    let text = text.trim();
+    if let Some(dt) = text.strip_suffix('Z').and_then(|t| fixed_datetime(t, b'T')) {
+        return utc(dt);
+    }
+    text.parse::<Timestamp>().ok().and_then(to_system)
 }
 
 fn to_system(ts: Timestamp) -> Option<SystemTime> {
     SystemTime::try_from(ts).ok()
+}
+
+/// A civil time in UTC as a `SystemTime`.
+fn utc(dt: DateTime) -> Option<SystemTime> {
+    to_system(Offset::UTC.to_timestamp(dt).ok()?)
+}
+
+/// Exactly `YYYY-MM-DD?HH:MM:SS`, `?` being `separator`, read digit by
+/// digit into jiff's civil time, which checks the ranges and does the
+/// calendar. Every time QuickBlox sends has this shape, and jiff's general
+/// parsers (a format string to interpret, or the whole ISO 8601 grammar)
+/// were most of reading a session answer (`cargo xtask bench`). Anything
+/// else, a leap second among it, is `None` and left to those parsers; a
+/// test holds the two to the same times.
+fn fixed_datetime(text: &str, separator: u8) -> Option<DateTime> {
+    let &[
+        y1,
+        y2,
+        y3,
+        y4,
+        b'-',
+        m1,
+        m2,
+        b'-',
+        d1,
+        d2,
+        sep,
+        h1,
+        h2,
+        b':',
+        i1,
+        i2,
+        b':',
+        s1,
+        s2,
+    ] = text.as_bytes()
+    else {
+        return None;
+    };
+    if sep != separator {
+        return None;
+    }
+    let two = |tens: u8, ones: u8| -> Option<i8> {
+        let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+        (tens < 10 && ones < 10).then(|| (tens * 10 + ones) as i8)
+    };
+    let year = i16::from(two(y1, y2)?) * 100 + i16::from(two(y3, y4)?);
+    let second = two(s1, s2)?;
+    if second > 59 {
+        return None;
+    }
+    DateTime::new(
+        year,
+        two(m1, m2)?,
+        two(d1, d2)?,
+        two(h1, h2)?,
+        two(i1, i2)?,
+        second,
+        0,
+    )
+    .ok()
 }
 
 /// Parses an HTTP date (`Date`, `Retry-After`), such as
@@ -141,6 +210,77 @@ mod tests {
         assert_eq!(format_rfc3339(beyond), "9999-12-30T22:00:00Z");
         let ancient = UNIX_EPOCH - Duration::from_secs(u64::from(u32::MAX) * 1000);
         assert_eq!(format_rfc3339(ancient), "-9999-01-02T01:59:59Z");
+    }
+
+    #[test]
+    fn the_fixed_shape_reads_as_jiffs_parsers_read_it() {
+        // Valid and invalid calendars, both separators, leap seconds,
+        // the ends of the ranges: wherever the shortcut gives a time, the
+        // general parser gives the same one, and where it gives none the
+        // general parser decides.
+        let mut checked = 0;
+        for year in ["0000", "0001", "1969", "1970", "2017", "2024", "9999"] {
+            for month in ["00", "01", "02", "12", "13"] {
+                for day in ["00", "01", "28", "29", "30", "31", "32"] {
+                    for time in [
+                        "00:00:00", "07:11:18", "23:59:59", "23:59:60", "24:00:00", "12:60:00",
+                    ] {
+                        let civil = format!("{year}-{month}-{day} {time}");
+                        let slow = DateTime::strptime("%Y-%m-%d %H:%M:%S", &civil)
+                            .ok()
+                            .and_then(|dt| dt.to_zoned_datetime(TimeZone::UTC).ok())
+                            .and_then(|z| to_system(z.timestamp()));
+                        if let Some(fast) = fixed_datetime(&civil, b' ').and_then(utc) {
+                            assert_eq!(Some(fast), slow, "{civil}");
+                            checked += 1;
+                        }
+                        let rfc = format!("{year}-{month}-{day}T{time}Z");
+                        let slow = rfc.parse::<Timestamp>().ok().and_then(to_system);
+                        if let Some(fast) = fixed_datetime(&rfc[..19], b'T').and_then(utc) {
+                            assert_eq!(Some(fast), slow, "{rfc}");
+                        }
+                        assert_eq!(parse_rfc3339(&rfc), slow, "{rfc}");
+                        for text in [format!("{civil} UTC"), format!(" {civil}  GMT "), rfc] {
+                            assert_eq!(
+                                parse_expiration(&text),
+                                parse_expiration_slowly(&text),
+                                "{text}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 200, "the shortcut took {checked} times");
+        for other in [
+            "2017-1-29 07:11:18",
+            "2017-11-29T07:11:18",
+            "２017-11-29 07:11:18",
+            "",
+        ] {
+            assert_eq!(fixed_datetime(other, b' '), None, "{other}");
+        }
+    }
+
+    /// `parse_expiration` without the shortcut, for the test above.
+    fn parse_expiration_slowly(text: &str) -> Option<SystemTime> {
+        let text = text.trim();
+        let civil = text
+            .strip_suffix(" UTC")
+            .or_else(|| text.strip_suffix(" GMT"));
+        if let Some(dt) = civil.and_then(|c| DateTime::strptime("%Y-%m-%d %H:%M:%S", c.trim()).ok())
+        {
+            return to_system(dt.to_zoned_datetime(TimeZone::UTC).ok()?.timestamp());
+        }
+        if let Ok(zoned) =
+            jiff::fmt::strtime::parse("%Y-%m-%d %H:%M:%S %z", text).and_then(|tm| tm.to_timestamp())
+        {
+            return to_system(zoned);
+        }
+        text.parse::<Timestamp>()
+            .ok()
+            .and_then(to_system)
+            .or_else(|| parse_http_date(text))
     }
 
     #[test]

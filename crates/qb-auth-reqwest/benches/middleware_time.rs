@@ -5,6 +5,11 @@
 //! `time <id> <median ns per request> <median ns of the plain request> <median ratio> <rounds>`,
 //! for `token` (TokenMiddleware) and `no_op` (an empty middleware), each
 //! against plain reqwest.
+//!
+//! `--only <plain|no_op|token> --calls N` sends N requests one way and
+//! nothing else, untimed: run under callgrind for N and for 0, the
+//! difference over N is what a request costs in instructions, however busy
+//! the machine (the emulator's share is the same each way).
 
 #![forbid(unsafe_code)]
 
@@ -17,15 +22,34 @@ use middleware::{Stage, Way, client_runtime};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (mut rounds, mut batch) = (101usize, 200usize);
+    let (mut only, mut calls) = (None, 0usize);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--rounds" => rounds = args.next().ok_or("--rounds N")?.parse()?,
             "--batch" => batch = args.next().ok_or("--batch N")?.parse()?,
+            "--only" => only = Some(args.next().ok_or("--only plain|no_op|token")?),
+            "--calls" => calls = args.next().ok_or("--calls N")?.parse()?,
             _ => {} // `cargo bench` passes `--bench`
         }
     }
     let runtime = client_runtime()?;
     let stage = Stage::new(&runtime)?;
+    if let Some(only) = only {
+        let way = match only.as_str() {
+            "plain" => Way::Plain,
+            "no_op" => Way::NoOp,
+            "token" => Way::Token,
+            other => return Err(format!("no way {other:?}: plain, no_op or token").into()),
+        };
+        runtime.block_on(async {
+            for _ in 0..calls {
+                stage.send(way).await?;
+            }
+            Ok::<_, String>(())
+        })?;
+        println!("ran\t{only}\t{calls}");
+        return Ok(());
+    }
     runtime.block_on(async {
         // Warm: connections open, the session's lifecycle settled.
         for way in [Way::Plain, Way::NoOp, Way::Token] {

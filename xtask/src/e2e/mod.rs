@@ -3,8 +3,8 @@
 //! Client and emulator share this process and the machine's two cores, on
 //! separate Tokio runtimes whose threads are named apart (`qbc-*`, `qbe-*`),
 //! so that each side's CPU time is read per thread from `/proc`. One
-//! process rather than a separate `qb-auth emulator` process: the issue's
-//! target is for client and emulator sharing the two cores, which both
+//! process rather than a separate `qb-auth emulator` process: the
+//! throughput target is for client and emulator sharing the two cores, which both
 //! ways give, and one process needs no port hand-over or process cleanup
 //! and still tells the two sides' CPU time apart.
 //!
@@ -41,7 +41,7 @@ use crate::js_sdk::Installed;
 use setup::Stage;
 use throughput::{Run, Span, run_async, run_blocking};
 
-/// Concurrency of the loaded reqwest run (the target).
+/// Concurrency of the loaded reqwest run (its target's).
 pub(crate) const IN_FLIGHT: u32 = 32;
 
 /// Everything the end-to-end part measured.

@@ -1,7 +1,7 @@
 //! One-shot `create_session` with the client's retry policy on (the
 //! default) against the same call with retries off, when nothing fails:
-//! the resilience must cost nothing measurable on the happy path (issue
-//! 13). Sequential calls, alternating between two reqwest clients.
+//! the resilience must cost nothing measurable on the happy path.
+//! Sequential calls, alternating between two reqwest clients.
 
 use std::time::Instant;
 

@@ -28,9 +28,10 @@ use qb_auth_redis::server::{self as redis_server, RedisCluster, RedisServer};
 use qb_auth_reqwest::{Client, ManagedSession, SessionSource};
 
 use crate::cargo;
+use crate::machine::Cpu;
 use crate::targets::Verdict;
 
-/// The fleet's size (the issue's).
+/// The fleet's size (its targets').
 const FLEET: usize = 8;
 /// Server-side expiries in the simulated hour, after the cold start: one
 /// every ten minutes.
@@ -244,7 +245,7 @@ impl Fleet {
         self.redis_ns / self.memory_ns
     }
 
-    /// The fleet's target: a Redis-backed `token()` within 10% of an
+    /// The fleet's targets: a Redis-backed `token()` within 10% of an
     /// in-memory one at the median (the copy is local); and the point of
     /// sharing, fewer sessions than members alone.
     pub(crate) fn verdicts(&self) -> Vec<Verdict> {
@@ -274,9 +275,9 @@ impl Fleet {
     }
 
     /// The section `--record` writes into docs/benchmarks.md.
-    pub(crate) fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self, cpu: &Cpu) -> String {
         format!(
-            "### A fleet on one session\n\n\
+            "### A fleet on one session, on {cpu}\n\n\
              Eight managed sessions (reqwest), each with its own Redis connection and lease \
              owner, against the emulator and a `redis-server` on loopback.\n\n\
              | measured | value |\n| --- | --- |\n\
@@ -485,9 +486,13 @@ mod tests {
         assert!(Fleet::parse("56\t7\t97").is_err());
         assert!(Fleet::parse("56\t7\tNaN\t98\t1\t2\t3").is_err());
         assert!(fleet.verdicts().iter().all(|v| v.pass));
-        let table = fleet.markdown();
+        let table = fleet.markdown(&Cpu::for_tests());
         assert!(
             table.contains("| the same, sharing through Redis | 7 (8.0x fewer) |"),
+            "{table}"
+        );
+        assert!(
+            table.starts_with("### A fleet on one session, on AMD EPYC (SHA-NI), 2 CPUs"),
             "{table}"
         );
         let slow = Fleet {

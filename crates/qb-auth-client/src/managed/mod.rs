@@ -17,6 +17,8 @@ mod status;
 mod times;
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime};
@@ -251,6 +253,13 @@ impl<M: Mode> ManagedSession<M> {
     /// A valid token: the one held, or a new one from a renewal that this
     /// caller runs or waits for.
     pub(crate) async fn valid_token(&self) -> Result<SessionToken, Error> {
+        Ok(self.valid_token_at().await?.0)
+    }
+
+    /// [`valid_token`](Self::valid_token) and when it was taken: the time
+    /// the lifecycle was asked at, so that a middleware reads the clock
+    /// once per request.
+    pub(crate) async fn valid_token_at(&self) -> Result<(SessionToken, SystemTime), Error> {
         let shared = &*self.shared;
         let mut ask = Ask::new();
         // Set when this caller had to renew or wait: how long it waited.
@@ -270,17 +279,19 @@ impl<M: Mode> ManagedSession<M> {
                 }
                 _ => {}
             }
-            match action {
-                TokenAction::Use(token) => return Ok(token),
-                // Boxed: a renewal's future holds a whole exchange, and
-                // every caller's future (a middleware's too) would carry
-                // its size on the path that only uses the token.
-                TokenAction::Renew(ticket) => Box::pin(self.renew(ticket)).await,
+            // Boxed, and awaited after the match, so that neither they nor
+            // the action they came from take room in every caller's future
+            // (a middleware's too) on the path that only uses the token: a
+            // renewal holds a whole exchange, a wait a sleep and a signal.
+            let until_then: Pin<Box<dyn Future<Output = ()> + Send + '_>> = match action {
+                TokenAction::Use(token) => return Ok((token, now)),
+                TokenAction::Renew(ticket) => Box::pin(self.renew(ticket)),
                 TokenAction::Wait { until } => {
-                    shared.client.io.wait(&shared.renewed, seen, until).await;
+                    Box::pin(shared.client.io.wait(&shared.renewed, seen, until))
                 }
                 TokenAction::Failed(error) => return Err(Error::Renewal(error)),
-            }
+            };
+            until_then.await;
         }
     }
 

@@ -11,9 +11,8 @@ use qb_auth_core::SessionToken;
 use qb_auth_core::request::authorize_headers;
 
 use super::ManagedSession;
-use crate::client::is_origin;
+use crate::Error;
 use crate::mode::Mode;
-use crate::{Error, client};
 
 /// The most of an error answer's body a middleware reads to tell "Required
 /// session does not exist" from other errors. QuickBlox's error bodies are
@@ -86,14 +85,18 @@ impl<M: Mode> ManagedSession<M> {
     /// Whether `uri` is for the client's API host (scheme, host and port):
     /// the only requests a token may go to.
     pub fn is_api_uri(&self, uri: &Uri) -> bool {
-        client::same_origin(&self.shared.client.settings.origin, uri)
+        self.shared.client.settings.origin.matches_uri(uri)
     }
 
     /// [`is_api_uri`](Self::is_api_uri) for a URL already taken apart (a
     /// `url::Url`'s `scheme()`, `host_str()` and `port()`); `port` is the
     /// scheme's default when `None`. Compared in place, without allocating.
     pub fn is_api_origin(&self, scheme: &str, host: &str, port: Option<u16>) -> bool {
-        is_origin(&self.shared.client.settings.origin, scheme, host, port)
+        self.shared
+            .client
+            .settings
+            .origin
+            .matches(scheme, host, port)
     }
 
     /// Tells the session what the answer to a request made with `used`
@@ -159,10 +162,7 @@ impl<T: crate::Transport> ManagedSession<crate::Async<T>> {
     /// # }
     /// ```
     pub async fn request_token(&self) -> Result<RequestToken, Error> {
-        let token = self.valid_token().await?;
-        Ok(RequestToken {
-            token,
-            taken_at: SystemTime::now(),
-        })
+        let (token, taken_at) = self.valid_token_at().await?;
+        Ok(RequestToken { token, taken_at })
     }
 }

@@ -1,7 +1,9 @@
 //! The operations both benches measure, defined once so that the timings
 //! (`core.rs`) and the allocation counts (`allocations.rs`) are of the very
-//! same code, and each next to its floor: HMAC-SHA1 keyed from scratch and fed
-//! the identical string to sign. No implementation can sign for less.
+//! same code, and each next to its floor: for signing and building,
+//! HMAC-SHA1 keyed from scratch and fed the identical string to sign (no
+//! implementation can sign for less); for parsing, serde_json reading the
+//! same body into a plain struct (no implementation can read it for less).
 
 use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -34,12 +36,87 @@ const ERROR_BODY: &str = r#"{"errors":{"base":["Bad timestamp"]}}"#;
 
 /// One measured operation.
 pub(crate) struct Case {
-    /// A stable id: criterion's group name and the key `cargo xtask bench` joins on.
+    /// A stable id: the key `cargo xtask bench` joins on.
     pub(crate) id: &'static str,
     /// What a person reads in the table.
     pub(crate) label: &'static str,
-    /// What the floor HMACs for this case.
-    pub(crate) string_to_sign: String,
+    /// What it is set against.
+    pub(crate) floor: Floor,
+}
+
+/// What an operation is set against: the part of its work that no
+/// implementation can avoid. Neither kind allocates, so that an allocation
+/// counted beside one shows the counter sees more than the operation.
+pub(crate) enum Floor {
+    /// `Hmac<Sha1>` keyed from scratch over this string to sign.
+    Hmac(String),
+    /// serde_json reading this session answer's body into a plain struct
+    /// of the types it carries, borrowing its strings.
+    SessionJson(&'static str),
+    /// The same for this error answer's body.
+    ErrorJson(&'static str),
+}
+
+/// `{"session": {...}}` as a plain struct, for the parse floor.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // Read only by the parser.
+struct PlainEnvelope<'a> {
+    #[serde(borrow)]
+    session: PlainSession<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // Read only by the parser.
+struct PlainSession<'a> {
+    application_id: u64,
+    created_at: &'a str,
+    id: u64,
+    nonce: u64,
+    token: &'a str,
+    ts: u64,
+    updated_at: &'a str,
+    user_id: u64,
+    #[serde(rename = "_id")]
+    object_id: &'a str,
+}
+
+/// `{"errors": {"base": ["..."]}}` as a plain struct, for the parse floor.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // Read only by the parser.
+struct PlainErrors<'a> {
+    #[serde(borrow)]
+    errors: PlainBase<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // Read only by the parser.
+struct PlainBase<'a> {
+    #[serde(borrow)]
+    base: [&'a str; 1],
+}
+
+impl Floor {
+    /// Runs the floor once; `key` is the auth secret the HMAC is keyed with.
+    pub(crate) fn run(&self, key: &[u8]) {
+        match self {
+            Self::Hmac(string_to_sign) => {
+                black_box(hmac_floor(
+                    black_box(key),
+                    black_box(string_to_sign.as_bytes()),
+                ));
+            }
+            Self::SessionJson(body) => {
+                let parsed: PlainEnvelope<'_> =
+                    serde_json::from_slice(black_box(body.as_bytes())).expect("fixture parses");
+                black_box(parsed);
+            }
+            Self::ErrorJson(body) => {
+                let parsed: PlainErrors<'_> =
+                    serde_json::from_slice(black_box(body.as_bytes())).expect("fixture parses");
+                black_box(parsed);
+            }
+        }
+    }
 }
 
 /// Something that measures an operation, given its case and a closure that
@@ -48,8 +125,8 @@ pub(crate) trait Measure {
     fn measure<R>(&mut self, case: &Case, op: impl FnMut() -> R);
 }
 
-/// The floor: `Hmac<Sha1>` keyed from scratch over the string to sign.
-pub(crate) fn floor(key: &[u8], message: &[u8]) -> impl Sized + use<> {
+/// The signing floor: `Hmac<Sha1>` keyed from scratch over the string to sign.
+fn hmac_floor(key: &[u8], message: &[u8]) -> impl Sized + use<> {
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes any key");
     mac.update(message);
     mac.finalize().into_bytes()
@@ -156,7 +233,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "sign_app",
         label: "string to sign + signature, application",
-        string_to_sign: app_sts.clone(),
+        floor: Floor::Hmac(app_sts.clone()),
     };
     assert_eq!(string_to_sign(app_pairs).as_str(), app_sts);
     m.measure(&case, || {
@@ -174,7 +251,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "sign_login",
         label: "string to sign + signature, login user",
-        string_to_sign: login_sts.clone(),
+        floor: Floor::Hmac(login_sts.clone()),
     };
     assert_eq!(string_to_sign(login_pairs).as_str(), login_sts);
     m.measure(&case, || {
@@ -186,7 +263,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "ref_sign_login_stages",
         label: "reference: string_to_sign() then sign(), login user",
-        string_to_sign: login_sts.clone(),
+        floor: Floor::Hmac(login_sts.clone()),
     };
     m.measure(&case, || {
         let s = string_to_sign(black_box(login_pairs));
@@ -198,7 +275,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "ref_sign_only",
         label: "reference: signature alone over a ready string",
-        string_to_sign: app_sts.clone(),
+        floor: Floor::Hmac(app_sts.clone()),
     };
     m.measure(&case, || {
         sign(secret, black_box(app_sts.as_str()), HashAlgorithm::Sha1)
@@ -210,7 +287,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "ref_zeroizing_string",
         label: "reference: a zeroized string as long as the login one",
-        string_to_sign: login_sts.clone(),
+        floor: Floor::Hmac(login_sts.clone()),
     };
     m.measure(&case, || {
         let mut text = Zeroizing::new(String::with_capacity(login_sts.len()));
@@ -252,7 +329,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
         let case = Case {
             id,
             label,
-            string_to_sign: sts.clone(),
+            floor: Floor::Hmac(sts.clone()),
         };
         m.measure(&case, || fx.build(identity, format));
     }
@@ -272,7 +349,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "ref_http_request",
         label: "reference: the same http::Request from ready parts",
-        string_to_sign: app_sts.clone(),
+        floor: Floor::Hmac(app_sts.clone()),
     };
     m.measure(&case, || {
         let mut request = http::Request::new(black_box(&body).clone());
@@ -288,7 +365,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "parse_session",
         label: "parse a session response",
-        string_to_sign: app_sts.clone(),
+        floor: Floor::SessionJson(SESSION_BODY),
     };
     let parsed = parse_session(&fx.session_answer, Operation::CreateApplicationSession)
         .expect("fixture answer parses");
@@ -307,7 +384,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "parse_error",
         label: "parse an error response",
-        string_to_sign: app_sts.clone(),
+        floor: Floor::ErrorJson(ERROR_BODY),
     };
     let error = check_status(&fx.error_answer, Operation::CreateApplicationSession)
         .expect_err("fixture answer is an error");
@@ -326,7 +403,7 @@ pub(crate) fn run_all(fx: &Fixtures, m: &mut impl Measure) {
     let case = Case {
         id: "lifecycle_token",
         label: "valid token from the lifecycle",
-        string_to_sign: app_sts,
+        floor: Floor::Hmac(app_sts),
     };
     match lifecycle.poll_token(now, &mut Ask::new()) {
         TokenAction::Use(token) => {

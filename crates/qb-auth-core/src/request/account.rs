@@ -1,6 +1,8 @@
 use http::Method;
 
-use super::{Body, HttpRequest, QB_ACCOUNT_KEY, builder, finish, sensitive_value, uri};
+use super::{
+    ACCOUNT_SETTINGS_PATH, Body, HttpRequest, QB_ACCOUNT_KEY, builder, finish, sensitive_value, uri,
+};
 use crate::endpoint::Endpoint;
 use crate::error::BuildError;
 
@@ -20,7 +22,7 @@ use crate::error::BuildError;
 /// ```
 pub fn account_settings(endpoint: &Endpoint, account_key: &str) -> Result<HttpRequest, BuildError> {
     finish(
-        builder(Method::GET, uri(endpoint, "/account_settings.json")?)
+        builder(Method::GET, uri(endpoint, &ACCOUNT_SETTINGS_PATH)?)
             .header(QB_ACCOUNT_KEY, sensitive_value(account_key, "account key")?),
         Body::empty(),
     )

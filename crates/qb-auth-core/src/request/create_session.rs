@@ -1,9 +1,9 @@
 use std::fmt;
 
 use http::Method;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
-use super::{Body, BodyFormat, HttpRequest, builder_with_body, finish, uri};
+use super::{Body, BodyFormat, HttpRequest, SESSION_PATH, builder_with_body, finish, uri};
 use crate::credentials::{AppCredentials, Identity};
 use crate::endpoint::Endpoint;
 use crate::error::BuildError;
@@ -103,7 +103,12 @@ impl<'a> CreateSession<'a> {
         let mut numbers = Numbers::default();
         let params = Params::create_session(self.app, &self.identity.0, self.input, &mut numbers);
         let (string_to_sign, sensitive) = params.string_to_sign();
-        let signature = signature::sign(self.app.auth_secret(), &string_to_sign, self.hash);
+        let signature = match self.hash {
+            HashAlgorithm::Sha1 => {
+                signature::sign_keyed(self.app.keyed_sha1(), string_to_sign.as_bytes())
+            }
+            other => signature::sign(self.app.auth_secret(), &string_to_sign, other),
+        };
         let body = match self.body_format {
             BodyFormat::Json => params.json_body(Some(signature.as_str())),
             BodyFormat::Form => params.form_body(Some(signature.as_str())),
@@ -111,7 +116,7 @@ impl<'a> CreateSession<'a> {
         let request = finish(
             builder_with_body(
                 Method::POST,
-                uri(endpoint, "/session.json")?,
+                uri(endpoint, &SESSION_PATH)?,
                 self.body_format,
             ),
             Body::from(body),
@@ -152,8 +157,8 @@ pub struct SignedRequest {
 
 impl Drop for SignedRequest {
     fn drop(&mut self) {
-        // In bulk, then emptied: see `Body`'s `Drop` for why.
-        self.string_to_sign.as_mut_str().zeroize();
+        // Emptied, so that `Zeroizing` wipes the whole allocation in one
+        // bulk write: see `Body`'s `Drop` for why.
         self.string_to_sign.clear();
     }
 }

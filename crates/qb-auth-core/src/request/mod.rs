@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 
 use http::Uri;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use http::uri::{Authority, PathAndQuery, Scheme};
+use http::uri::PathAndQuery;
 
 use crate::endpoint::Endpoint;
 
@@ -66,11 +66,23 @@ const API_VERSION: HeaderValue = HeaderValue::from_static(REST_API_VERSION);
 
 /// `endpoint` joined with `path` (which starts with `/`): the same `Uri` as
 /// parsing the joined text, put together from parts. For the common base
-/// (`https://host[:port]`, no path prefix) the path is static and only the
-/// authority is parsed, a third of the time of parsing the whole URL.
-fn uri(endpoint: &Endpoint, path: &'static str) -> Result<Uri, crate::BuildError> {
-    uri_with_path(endpoint, PathAndQuery::from_static(path))
+/// (`https://host[:port]`, no path prefix) the path is static and the
+/// authority was parsed with the endpoint: parsing it here, with the copy
+/// of its text that needs, was a tenth of building a create-session
+/// request (`cargo xtask bench`).
+fn uri(endpoint: &Endpoint, path: &PathAndQuery) -> Result<Uri, crate::BuildError> {
+    uri_with_path(endpoint, path.clone())
 }
+
+// The paths of the calls built here, each checked once: checking the text
+// of `/session.json` again for every request was a twentieth of building
+// one (`cargo xtask bench`). A clone shares the static text.
+static SESSION_PATH: LazyLock<PathAndQuery> =
+    LazyLock::new(|| PathAndQuery::from_static("/session.json"));
+static LOGIN_PATH: LazyLock<PathAndQuery> =
+    LazyLock::new(|| PathAndQuery::from_static("/login.json"));
+static ACCOUNT_SETTINGS_PATH: LazyLock<PathAndQuery> =
+    LazyLock::new(|| PathAndQuery::from_static("/account_settings.json"));
 
 /// [`uri`] for a path made at run time (`/users/1001.json`).
 pub(crate) fn uri_with_path(
@@ -81,25 +93,16 @@ pub(crate) fn uri_with_path(
         path.path().starts_with('/'),
         "{path:?} must start with a slash"
     );
-    let base = endpoint.as_str();
-    let (scheme, rest) = if let Some(rest) = base.strip_prefix("https://") {
-        (Scheme::HTTPS, rest)
-    } else if let Some(rest) = base.strip_prefix("http://") {
-        (Scheme::HTTP, rest)
-    } else {
-        return endpoint.uri(path.as_str());
-    };
-    if rest.contains('/') {
+    let Some(origin) = endpoint.origin() else {
         // A path prefix (`https://host/qb`): join the text and parse it.
         return endpoint.uri(path.as_str());
-    }
-    let invalid =
-        |e: http::Error| crate::BuildError::new(crate::BuildErrorKind::Http(e.to_string()));
+    };
     let mut parts = http::uri::Parts::default();
-    parts.scheme = Some(scheme);
-    parts.authority = Some(Authority::try_from(rest).map_err(|e| invalid(e.into()))?);
+    parts.scheme = Some(origin.scheme.clone());
+    parts.authority = Some(origin.authority.clone());
     parts.path_and_query = Some(path);
-    Uri::from_parts(parts).map_err(|e| invalid(e.into()))
+    Uri::from_parts(parts)
+        .map_err(|e| crate::BuildError::new(crate::BuildErrorKind::Http(e.to_string())))
 }
 
 /// A request under construction. `http::request::Builder` moves all of its
@@ -225,8 +228,9 @@ mod tests {
             "http://[::1]:9000",
         ] {
             let endpoint = Endpoint::parse(base).unwrap();
-            for path in ["/session.json", "/login.json", "/account_settings.json"] {
+            for path in [&SESSION_PATH, &LOGIN_PATH, &ACCOUNT_SETTINGS_PATH] {
                 let fast = uri(&endpoint, path).unwrap();
+                let path = path.as_str();
                 let parsed = endpoint.uri(path).unwrap();
                 assert_eq!(fast, parsed, "{base} + {path}");
                 assert_eq!(fast.to_string(), parsed.to_string(), "{base} + {path}");

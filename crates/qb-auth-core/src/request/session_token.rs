@@ -2,9 +2,11 @@
 
 use http::Method;
 
+use http::uri::PathAndQuery;
+
 use super::{
-    Body, BodyFormat, HttpRequest, QB_TOKEN, builder, finish, sensitive_value, uri,
-    with_content_type,
+    Body, BodyFormat, HttpRequest, LOGIN_PATH, QB_TOKEN, SESSION_PATH, builder, finish,
+    sensitive_value, uri, with_content_type,
 };
 use crate::credentials::Identity;
 use crate::endpoint::Endpoint;
@@ -15,7 +17,7 @@ use crate::secret::SessionToken;
 fn with_token(
     method: Method,
     endpoint: &Endpoint,
-    path: &'static str,
+    path: &PathAndQuery,
     token: &SessionToken,
 ) -> Result<super::Draft, BuildError> {
     Ok(builder(method, uri(endpoint, path)?)
@@ -34,7 +36,7 @@ fn with_token(
 /// ```
 pub fn get_session(endpoint: &Endpoint, token: &SessionToken) -> Result<HttpRequest, BuildError> {
     finish(
-        with_token(Method::GET, endpoint, "/session.json", token)?,
+        with_token(Method::GET, endpoint, &SESSION_PATH, token)?,
         Body::empty(),
     )
 }
@@ -53,7 +55,7 @@ pub fn destroy_session(
     token: &SessionToken,
 ) -> Result<HttpRequest, BuildError> {
     finish(
-        with_token(Method::DELETE, endpoint, "/session.json", token)?,
+        with_token(Method::DELETE, endpoint, &SESSION_PATH, token)?,
         Body::empty(),
     )
 }
@@ -87,7 +89,7 @@ pub fn login(
     };
     finish(
         with_content_type(
-            with_token(Method::POST, endpoint, "/login.json", token)?,
+            with_token(Method::POST, endpoint, &LOGIN_PATH, token)?,
             format,
         ),
         Body::from(body),
@@ -106,7 +108,7 @@ pub fn login(
 /// ```
 pub fn logout(endpoint: &Endpoint, token: &SessionToken) -> Result<HttpRequest, BuildError> {
     finish(
-        with_token(Method::DELETE, endpoint, "/login.json", token)?,
+        with_token(Method::DELETE, endpoint, &LOGIN_PATH, token)?,
         Body::empty(),
     )
 }
