@@ -233,75 +233,8 @@ impl Counters {
     /// Every count back to zero. Requests in flight may be counted just
     /// before or just after.
     pub(crate) fn reset(&self) {
-        let Self {
-            requests,
-            sessions_created,
-            sessions_destroyed,
-            logins,
-            logouts,
-            signature_failures,
-            bad_timestamps,
-            replays_rejected,
-            unknown_applications,
-            credential_failures,
-            expired_rejections,
-            unknown_token_rejections,
-            missing_token_rejections,
-            need_user_rejections,
-            api_key_requests,
-            rate_limited,
-            bodies_too_large,
-            malformed_requests,
-            connections_shed,
-            capacity_refusals,
-            missing_account_keys,
-            unknown_on_behalf_of,
-            unsupported_providers,
-            body_timeouts,
-            shed_requests,
-            unknown_routes,
-            fault_500,
-            fault_503,
-            fault_429,
-            fault_dropped,
-            fault_delayed,
-        } = self;
-        // Listed by destructuring, so a counter added later cannot be missed.
-        for counter in [
-            requests,
-            sessions_created,
-            sessions_destroyed,
-            logins,
-            logouts,
-            signature_failures,
-            bad_timestamps,
-            replays_rejected,
-            unknown_applications,
-            credential_failures,
-            expired_rejections,
-            unknown_token_rejections,
-            missing_token_rejections,
-            need_user_rejections,
-            api_key_requests,
-            rate_limited,
-            bodies_too_large,
-            malformed_requests,
-            connections_shed,
-            capacity_refusals,
-            missing_account_keys,
-            unknown_on_behalf_of,
-            unsupported_providers,
-            body_timeouts,
-            shed_requests,
-            unknown_routes,
-            fault_500,
-            fault_503,
-            fault_429,
-            fault_dropped,
-            fault_delayed,
-        ] {
-            counter.0.store(0, Ordering::Relaxed);
-        }
+        // The same walk as `snapshot`, so no counter can be left out.
+        self.read(0, Counter::take);
     }
 
     pub(crate) fn fault(&self, fault: Fault) {
@@ -314,40 +247,45 @@ impl Counters {
     }
 
     pub(crate) fn snapshot(&self, active_sessions: u64) -> EmulatorStats {
+        self.read(active_sessions, Counter::get)
+    }
+
+    /// Every counter through `get`: `EmulatorStats` names each of them.
+    fn read(&self, active_sessions: u64, get: fn(&Counter) -> u64) -> EmulatorStats {
         EmulatorStats {
-            requests: self.requests.get(),
-            sessions_created: self.sessions_created.get(),
-            sessions_destroyed: self.sessions_destroyed.get(),
+            requests: get(&self.requests),
+            sessions_created: get(&self.sessions_created),
+            sessions_destroyed: get(&self.sessions_destroyed),
             active_sessions,
-            logins: self.logins.get(),
-            logouts: self.logouts.get(),
-            signature_failures: self.signature_failures.get(),
-            bad_timestamps: self.bad_timestamps.get(),
-            replays_rejected: self.replays_rejected.get(),
-            unknown_applications: self.unknown_applications.get(),
-            credential_failures: self.credential_failures.get(),
-            expired_rejections: self.expired_rejections.get(),
-            unknown_token_rejections: self.unknown_token_rejections.get(),
-            missing_token_rejections: self.missing_token_rejections.get(),
-            need_user_rejections: self.need_user_rejections.get(),
-            api_key_requests: self.api_key_requests.get(),
-            rate_limited: self.rate_limited.get(),
-            bodies_too_large: self.bodies_too_large.get(),
-            malformed_requests: self.malformed_requests.get(),
-            connections_shed: self.connections_shed.get(),
-            capacity_refusals: self.capacity_refusals.get(),
-            missing_account_keys: self.missing_account_keys.get(),
-            unknown_on_behalf_of: self.unknown_on_behalf_of.get(),
-            unsupported_providers: self.unsupported_providers.get(),
-            body_timeouts: self.body_timeouts.get(),
-            shed_requests: self.shed_requests.get(),
-            unknown_routes: self.unknown_routes.get(),
+            logins: get(&self.logins),
+            logouts: get(&self.logouts),
+            signature_failures: get(&self.signature_failures),
+            bad_timestamps: get(&self.bad_timestamps),
+            replays_rejected: get(&self.replays_rejected),
+            unknown_applications: get(&self.unknown_applications),
+            credential_failures: get(&self.credential_failures),
+            expired_rejections: get(&self.expired_rejections),
+            unknown_token_rejections: get(&self.unknown_token_rejections),
+            missing_token_rejections: get(&self.missing_token_rejections),
+            need_user_rejections: get(&self.need_user_rejections),
+            api_key_requests: get(&self.api_key_requests),
+            rate_limited: get(&self.rate_limited),
+            bodies_too_large: get(&self.bodies_too_large),
+            malformed_requests: get(&self.malformed_requests),
+            connections_shed: get(&self.connections_shed),
+            capacity_refusals: get(&self.capacity_refusals),
+            missing_account_keys: get(&self.missing_account_keys),
+            unknown_on_behalf_of: get(&self.unknown_on_behalf_of),
+            unsupported_providers: get(&self.unsupported_providers),
+            body_timeouts: get(&self.body_timeouts),
+            shed_requests: get(&self.shed_requests),
+            unknown_routes: get(&self.unknown_routes),
             faults: FaultStats {
-                status_500: self.fault_500.get(),
-                status_503: self.fault_503.get(),
-                status_429: self.fault_429.get(),
-                dropped: self.fault_dropped.get(),
-                delayed: self.fault_delayed.get(),
+                status_500: get(&self.fault_500),
+                status_503: get(&self.fault_503),
+                status_429: get(&self.fault_429),
+                dropped: get(&self.fault_dropped),
+                delayed: get(&self.fault_delayed),
             },
         }
     }
@@ -365,5 +303,9 @@ impl Counter {
 
     fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+
+    fn take(&self) -> u64 {
+        self.0.swap(0, Ordering::Relaxed)
     }
 }
