@@ -175,6 +175,18 @@ fn main() {
             sentinel::fencing_never_goes_back,
         ),
     ];
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    // cargo nextest lists a binary's tests in libtest's terse format, then
+    // runs each with `--exact NAME`; none of these is ignored.
+    if flag("--list") {
+        if !flag("--ignored") {
+            for (name, _, _) in tests {
+                println!("{name}: test");
+            }
+        }
+        return;
+    }
     let Some(server) = redis_server::find() else {
         missing("redis-server", "redis-server", "all the fleet tests");
         return;
@@ -183,10 +195,19 @@ fn main() {
         server,
         sentinel: redis_server::find_sentinel(),
     };
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let filter = args.iter().find(|a| !a.starts_with('-'));
+    let exact = flag("--exact");
     let chosen: Vec<_> = tests
         .iter()
-        .filter(|(name, _, _)| filter.as_deref().is_none_or(|f| name.contains(f)))
+        .filter(|(name, _, _)| {
+            filter.is_none_or(|f| {
+                if exact {
+                    name == f
+                } else {
+                    name.contains(f.as_str())
+                }
+            })
+        })
         .collect();
     if binaries.sentinel.is_none() && chosen.iter().any(|(_, needs, _)| *needs == Needs::Sentinel) {
         missing("redis-sentinel", "redis-sentinel", "the Sentinel tests");
