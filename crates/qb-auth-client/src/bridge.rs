@@ -19,7 +19,7 @@ use qb_auth_core::lifecycle::{LifecycleSnapshot, ProviderError};
 use crate::fleet::{
     BlockingFleetStore, Claim, Claimed, FleetKey, FleetState, FleetStore, Published, StoreFuture,
 };
-use crate::managed::{BlockingTokenProvider, BoxFuture, TokenProvider};
+use crate::managed::providers::{BlockingTokenProvider, BoxFuture, TokenProvider};
 
 /// A blocking implementation `T` in the async shape of its trait.
 pub(crate) struct FromBlocking<T: ?Sized>(pub(crate) Arc<T>);

@@ -155,6 +155,7 @@ pub mod fleet;
 mod managed;
 mod metrics;
 mod mode;
+mod origin;
 mod settings;
 pub mod store;
 mod trace;

@@ -8,7 +8,7 @@ use qb_auth_core::call::{CallContext, Target};
 use qb_auth_core::lifecycle::{ClockSkew, Policy};
 use qb_auth_core::{BodyFormat, Endpoint, HashAlgorithm, Nonce, NonceSource, OsNonces};
 
-use crate::client::Origin;
+use crate::origin::Origin;
 use crate::transport::DEFAULT_MAX_BODY;
 
 /// What a client signs and reads with, apart from its transport.

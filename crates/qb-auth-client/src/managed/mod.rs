@@ -10,7 +10,7 @@ mod hooks;
 mod identity;
 mod lifecycle;
 mod observe;
-mod providers;
+pub(crate) mod providers;
 mod slide;
 mod source;
 mod status;

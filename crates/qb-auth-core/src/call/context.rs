@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::Operation;
+use super::operation::Operation;
 
 /// Where a call went and how it went, as a client records it on the
 /// call's error ([`ApiError::with_context`](crate::ApiError::with_context),

@@ -6,20 +6,8 @@ use std::time::SystemTime;
 use crate::response::Session;
 use crate::time::format_rfc3339;
 
-use super::outcome::{AttemptError, RenewalError};
+use super::outcome::{AttemptError, RenewalError, SessionOrigin};
 use super::skew::ClockSkew;
-
-/// Where a session that was not created here came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SessionOrigin {
-    /// Created here: by the server, or a token provider.
-    Created,
-    /// The session store (a restart reusing its token).
-    Store,
-    /// A fleet's shared store (another process created it).
-    Fleet,
-}
 
 /// Something the lifecycle did, queued until
 /// [`poll_event`](super::SessionLifecycle::poll_event) takes it.

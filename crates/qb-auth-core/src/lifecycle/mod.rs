@@ -93,9 +93,10 @@ mod state;
 mod status;
 
 pub use action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
-pub use event::{LifecycleEvent, SessionOrigin};
+pub use event::LifecycleEvent;
 pub use outcome::{
     AttemptError, Attempted, NewSession, RenewalError, RenewalProgress, ResponseTimes,
+    SessionOrigin,
 };
 pub use policy::{Policy, PolicyError};
 pub use provider::{CredentialProvider, ProviderError, RenewalMode, SessionCredentials};

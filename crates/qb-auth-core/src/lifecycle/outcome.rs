@@ -6,7 +6,6 @@ use crate::call::Operation;
 use crate::error::BuildError;
 use crate::response::{ApiError, Retry, Session, parse_session, server_date, token_expiration};
 
-use super::event::SessionOrigin;
 use super::provider::ProviderError;
 use crate::TransportError;
 
@@ -65,6 +64,18 @@ impl ResponseTimes {
             token_expiration: token_expiration(headers),
         }
     }
+}
+
+/// Where a session that was not created here came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SessionOrigin {
+    /// Created here: by the server, or a token provider.
+    Created,
+    /// The session store (a restart reusing its token).
+    Store,
+    /// A fleet's shared store (another process created it).
+    Fleet,
 }
 
 /// A session a renewal produced, with the `Date` of the answer that

@@ -64,8 +64,9 @@ use crate::secret::SessionToken;
 use super::action::{Ask, RenewalMethod, RenewalReason, RenewalTicket, TokenAction};
 use super::backoff::{self, Jitter};
 use super::digest::CredentialsDigest;
-use super::event::{LifecycleEvent, SessionOrigin};
+use super::event::LifecycleEvent;
 use super::expiry;
+use super::outcome::SessionOrigin;
 use super::outcome::{
     AttemptError, Attempted, NewSession, RenewalError, RenewalProgress, ResponseTimes,
 };

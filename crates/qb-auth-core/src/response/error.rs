@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 use serde_json::Value;
 
-use crate::call::{CallContext, Operation};
+use crate::call::context::CallContext;
+use crate::call::operation::Operation;
 
 /// The status line and headers of an answer.
 #[derive(Debug, Clone, Copy)]

@@ -12,7 +12,7 @@ mod user;
 pub use account::AccountSettings;
 pub use error::{ApiError, ErrorKind, Retry, RetryAfter};
 
-use crate::call::Operation;
+use crate::call::operation::Operation;
 pub use session::Session;
 pub use user::User;
 
