@@ -43,8 +43,6 @@ impl<M: Mode> Client<M> {
                     ),
                     false => None,
                 };
-                // The retry rules judge the attempt's error; the caller gets
-                // it as the client's error (a copy only on this failure path).
                 // The retry rules judge a copy of the attempt's error (made
                 // only on this failure path); the caller gets the error.
                 let operation = call.operation();

@@ -55,14 +55,9 @@ impl FleetConfig {
             }
         };
         let credentials = credentials.and_then(Result::ok);
-        let expected = trust::Expected {
-            application_id: credentials
-                .as_ref()
-                .map(|c| c.app.application_id())
-                .or_else(|| key.application_id()),
-            user: credentials.as_ref().map(|c| c.identity.is_user()),
-            ..trust::Expected::any(policy)
-        };
+        let mut expected = trust::Expected::of(credentials.as_ref(), policy);
+        // A named key still says whose application the session is.
+        expected.application_id = expected.application_id.or_else(|| key.application_id());
         Ok(Some(Fleet::new(
             store,
             key,

@@ -261,10 +261,6 @@ fn restore_problem(
     let credentials = source
         .credential_provider()
         .and_then(|provider| provider.credentials().ok());
-    let expected = trust::Expected {
-        application_id: credentials.as_ref().map(|c| c.app.application_id()),
-        user: credentials.as_ref().map(|c| c.identity.is_user()),
-        ..trust::Expected::any(policy)
-    };
+    let expected = trust::Expected::of(credentials.as_ref(), policy);
     trust::problem(saved, &expected, now)
 }

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use qb_auth_core::lifecycle::{LifecycleSnapshot, Policy};
+use qb_auth_core::lifecycle::{LifecycleSnapshot, Policy, SessionCredentials};
 
 /// The longest token accepted. QuickBlox's are 40 hex characters or JWTs
 /// of a few hundred bytes.
@@ -36,6 +36,17 @@ impl Expected {
             application_id: None,
             user: None,
             lifetime: policy.default_ttl().max(Policy::default().default_ttl()),
+        }
+    }
+
+    /// A session of the application and identity kind `credentials` name,
+    /// when known (a source without credentials, or whose provider failed,
+    /// leaves them open).
+    pub(crate) fn of(credentials: Option<&SessionCredentials>, policy: &Policy) -> Self {
+        Self {
+            application_id: credentials.map(|c| c.app.application_id()),
+            user: credentials.map(|c| c.identity.is_user()),
+            ..Self::any(policy)
         }
     }
 }

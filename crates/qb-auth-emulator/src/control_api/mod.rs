@@ -273,15 +273,10 @@ fn loopback_host(parts: &Parts) -> bool {
     is_loopback_host(host)
 }
 
+/// Whether a `Host` value (a host and perhaps a port) names loopback.
 fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    host.parse::<http::uri::Authority>()
+        .is_ok_and(|authority| qb_auth_core::is_loopback_host(authority.host()))
 }
 
 #[cfg(test)]
