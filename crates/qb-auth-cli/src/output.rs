@@ -75,54 +75,6 @@ pub(crate) enum Secrets {
     Shown,
 }
 
-/// The parameters whose values are secret: the ones the core masks in the
-/// string to sign, as `outer[inner]`.
-const SECRET_PARAMS: [(&str, &str); 4] = [
-    ("user", "password"),
-    ("keys", "token"),
-    ("keys", "secret"),
-    ("firebase_phone", "access_token"),
-];
-
-/// `body` with the value of every secret parameter replaced by `***`, in
-/// the body's own format; every other byte as it would be sent.
-fn masked_body(body: &str, json_body: bool) -> String {
-    if !json_body {
-        let secret = |key: &str| {
-            SECRET_PARAMS
-                .iter()
-                .any(|(o, i)| key == format!("{o}[{i}]"))
-        };
-        return body
-            .split('&')
-            .map(|pair| {
-                let key = form_urlencoded::parse(pair.as_bytes())
-                    .next()
-                    .map(|(key, _)| key.into_owned());
-                match key {
-                    Some(key) if secret(&key) => {
-                        format!("{}=***", pair.split('=').next().unwrap_or_default())
-                    }
-                    _ => pair.to_owned(),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-    }
-    // The core writes compact JSON with keys in order, as serde_json writes
-    // a parsed body back: only the masked values change.
-    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
-        return "(not shown: the body is not the JSON expected, so its secrets cannot be masked)"
-            .to_owned();
-    };
-    for (outer, inner) in SECRET_PARAMS {
-        if let Some(secret) = value.get_mut(outer).and_then(|group| group.get_mut(inner)) {
-            *secret = serde_json::Value::from("***");
-        }
-    }
-    value.to_string()
-}
-
 /// The `--dry-run --output json` object. Its fields are a fixed contract.
 #[derive(Debug, Serialize)]
 pub(crate) struct DryRun {
@@ -173,16 +125,11 @@ impl DryRun {
 
 /// The body of `signed` as a dry run shows it.
 fn shown_body(signed: &SignedRequest, secrets: Secrets) -> io::Result<String> {
-    let request = signed.request();
-    let body = std::str::from_utf8(request.body().as_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the body is not UTF-8"))?;
-    let json_body = request
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
     Ok(match secrets {
-        Secrets::Shown => body.to_owned(),
-        Secrets::Masked => masked_body(body, json_body),
+        Secrets::Shown => std::str::from_utf8(signed.request().body().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the body is not UTF-8"))?
+            .to_owned(),
+        Secrets::Masked => signed.masked_body(),
     })
 }
 

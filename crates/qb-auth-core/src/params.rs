@@ -315,8 +315,9 @@ impl<'a> Params<'a> {
     }
 
     /// `application/x-www-form-urlencoded`, pairs in sorted order with
-    /// `signature` in its place, values escaped as `encodeURIComponent` does.
-    pub(crate) fn form_body(&self, signature: Option<&str>) -> Vec<u8> {
+    /// `signature` in its place, values escaped as `encodeURIComponent` does;
+    /// and the byte ranges of its sensitive values.
+    pub(crate) fn form_body(&self, signature: Option<&str>) -> (Vec<u8>, SensitiveRanges) {
         let pairs = self.with_signature(signature);
         let mut out = Vec::with_capacity(
             pairs
@@ -325,23 +326,29 @@ impl<'a> Params<'a> {
                 .sum::<usize>()
                 + ESCAPE_ROOM,
         );
+        let mut ranges = SensitiveRanges::default();
         for (i, (key, value)) in pairs.enumerate() {
             // Keys are this module's statics, which `KEY_COMPONENT` leaves
             // as they are (a test checks every one), so they skip the encoder.
             out.extend_from_slice(key.assign(i == 0).as_bytes());
+            let start = out.len();
             if key.plain {
                 debug_assert!(value.bytes().all(|b| b.is_ascii_alphanumeric()));
                 out.extend_from_slice(value.as_bytes());
             } else {
                 write_form_value(&mut out, value);
             }
+            if key.sensitive {
+                ranges.push(start, out.len());
+            }
         }
-        out
+        (out, ranges)
     }
 
     /// JSON with nested objects and every value a string, as QuickBlox's
-    /// documentation shows; keys in sorted order.
-    pub(crate) fn json_body(&self, signature: Option<&str>) -> Vec<u8> {
+    /// documentation shows; keys in sorted order. With the byte ranges of
+    /// its sensitive values (inside their quotes).
+    pub(crate) fn json_body(&self, signature: Option<&str>) -> (Vec<u8>, SensitiveRanges) {
         let pairs = self.with_signature(signature);
         let mut out = Vec::with_capacity(
             pairs
@@ -352,6 +359,7 @@ impl<'a> Params<'a> {
                 + ESCAPE_ROOM,
         );
         out.push(b'{');
+        let mut ranges = SensitiveRanges::default();
         // The object of nested keys being written (`user`), if any.
         let mut open: Option<&'static str> = None;
         for (i, (key, value)) in pairs.enumerate() {
@@ -374,13 +382,19 @@ impl<'a> Params<'a> {
             if let Some(inner) = key.json_inner {
                 out.extend_from_slice(inner.as_bytes());
             }
+            // The opening quote is written: the value starts here whether
+            // or not it is escaped, and ends before the closing quote.
+            let start = out.len();
             write_json_rest(&mut out, value, key.plain);
+            if key.sensitive {
+                ranges.push(start, out.len() - 1);
+            }
         }
         if open.is_some() {
             out.push(b'}');
         }
         out.push(b'}');
-        out
+        (out, ranges)
     }
 
     /// The pairs as a body lists them: these, with `signature` in its place.
@@ -466,8 +480,8 @@ fn write_json_rest(out: &mut Vec<u8>, s: &str, plain: bool) {
     serde_json::to_writer(&mut *out, s).expect("a str always serialises into a Vec");
 }
 
-/// Byte ranges of sensitive values inside a string to sign (at most four:
-/// password, or token + secret, or access token).
+/// Byte ranges of sensitive values inside a string to sign or a body (at
+/// most four: password, or token + secret, or access token).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct SensitiveRanges {
     ranges: [(u32, u32); 4],

@@ -173,6 +173,16 @@ proptest! {
         // The masked form never shows a password or token.
         let masked = signed.masked_string_to_sign();
         prop_assert!(!masked.contains("user[password]=") || masked.contains("user[password]=***"));
+        // The masked body is the body with exactly the secret values
+        // replaced, escaped or not, and still reads in its format.
+        let masked_body = signed.masked_body();
+        let masked_pairs = if form { form_pairs(masked_body.as_bytes()) } else { json_pairs(masked_body.as_bytes()) };
+        let secret_keys = ["user[password]", "keys[token]", "keys[secret]", "firebase_phone[access_token]"];
+        let expected: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), if secret_keys.contains(&k.as_str()) { "***".to_owned() } else { v.clone() }))
+            .collect();
+        prop_assert_eq!(masked_pairs, expected);
     }
 
     #[test]

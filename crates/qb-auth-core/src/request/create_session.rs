@@ -109,7 +109,7 @@ impl<'a> CreateSession<'a> {
             }
             other => signature::sign(self.app.auth_secret(), &string_to_sign, other),
         };
-        let body = match self.body_format {
+        let (body, body_sensitive) = match self.body_format {
             BodyFormat::Json => params.json_body(Some(signature.as_str())),
             BodyFormat::Form => params.form_body(Some(signature.as_str())),
         };
@@ -125,6 +125,7 @@ impl<'a> CreateSession<'a> {
             request,
             string_to_sign,
             sensitive,
+            body_sensitive,
             signature,
             input: self.input,
         })
@@ -151,6 +152,8 @@ pub struct SignedRequest {
     request: HttpRequest,
     string_to_sign: Zeroizing<String>,
     sensitive: SensitiveRanges,
+    /// Where the body's sensitive values are.
+    body_sensitive: SensitiveRanges,
     signature: Signature,
     input: SigningInput,
 }
@@ -185,6 +188,14 @@ impl SignedRequest {
     /// secrets replaced by `***`.
     pub fn masked_string_to_sign(&self) -> String {
         self.sensitive.mask(&self.string_to_sign)
+    }
+
+    /// The body as it is sent, with the same values replaced by `***` (in
+    /// a form body the escaped value, in JSON the text between its quotes).
+    pub fn masked_body(&self) -> String {
+        // The core writes bodies as UTF-8 text.
+        let body = String::from_utf8_lossy(self.request.body().as_bytes());
+        self.body_sensitive.mask(&body)
     }
 
     /// The signature sent in the `signature` parameter.

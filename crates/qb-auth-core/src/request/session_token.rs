@@ -84,8 +84,8 @@ pub fn login(
     }
     let params = Params::login(&identity.0);
     let body = match format {
-        BodyFormat::Json => params.json_body(None),
-        BodyFormat::Form => params.form_body(None),
+        BodyFormat::Json => params.json_body(None).0,
+        BodyFormat::Form => params.form_body(None).0,
     };
     finish(
         with_content_type(
